@@ -1,0 +1,213 @@
+package org.agenthypervisor.core.policy;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One parsed and validated policy file (format {@code version: 1}). Immutable; every collection is
+ * unmodifiable and every optional section is present with its defaults filled in.
+ *
+ * @param source          where it came from ("policies/demo.yaml", or "built-in default")
+ * @param sha256          hex SHA-256 of the file's bytes, for audit records of loads and reloads
+ * @param mode            enforce, audit or off
+ * @param onInternalError deny (fail closed, the default) or allow
+ * @param dataDir         the data directory as written (default {@code .agent-hypervisor}); relative
+ *                        paths are resolved against the working directory by the runtime
+ * @param host            the host's settings
+ * @param agents          agents by id, in file order
+ * @param rules           rules in file order
+ * @param compensations   compensations named by the policy, in file order
+ * @param sagas           saga boundaries named by the policy, in file order
+ * @param trust           trust floors of the rings
+ * @param liability       vouching, signing and slashing settings
+ * @param saga            saga journal and rollback settings
+ * @param sessions        shared-session settings
+ * @param audit           audit log settings
+ */
+public record Policy(
+        String source,
+        String sha256,
+        Mode mode,
+        OnInternalError onInternalError,
+        String dataDir,
+        HostSpec host,
+        Map<String, AgentSpec> agents,
+        List<RuleSpec> rules,
+        List<CompensationSpec> compensations,
+        List<SagaSpec> sagas,
+        TrustSpec trust,
+        LiabilitySpec liability,
+        SagaSettings saga,
+        SessionSettings sessions,
+        AuditSettings audit) {
+
+    /** The data directory when the policy names none. */
+    public static final String DEFAULT_DATA_DIR = ".agent-hypervisor";
+
+    /** {@code mode:} */
+    public enum Mode { ENFORCE, AUDIT, OFF }
+
+    /** {@code onInternalError:} */
+    public enum OnInternalError { DENY, ALLOW }
+
+    /** Where a value was written, for messages that point back into the file (1-based). */
+    public record Location(String file, int line, int column) {
+        @Override
+        public String toString() {
+            return file + ":" + line + ":" + column;
+        }
+    }
+
+    /** {@code host: {ring}}; ring default 0. */
+    public record HostSpec(int ring) {
+    }
+
+    /**
+     * {@code agents.<id>}.
+     *
+     * @param id       matches {@code [a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?}; "host" is reserved
+     * @param classes  class globs bound to the agent (may be empty: bound by {@code @Agent} only)
+     * @param ring     granted ring, default 3
+     * @param trust    initial trust, default 1.0
+     * @param minTrust minimum trust of a sender and its chain for hand-offs into this agent, default 0.5
+     */
+    public record AgentSpec(String id, List<Glob> classes, int ring, double trust, double minTrust,
+                            Location location) {
+    }
+
+    /**
+     * One entry of {@code rules}: governs code that carries no annotation. Exactly one of
+     * {@code methods} and {@code annotatedWith} is set.
+     *
+     * @param index         0-based position in {@code rules}, for messages ("policy rule #2")
+     * @param methods       a method pattern {@code ClassGlob#methodGlob}, or null
+     * @param annotatedWith a fully-qualified annotation name, or null
+     * @param ring          the required ring, or null when the rule sets none
+     * @param handoff       whether calls into the matched methods are hand-offs even when not public
+     * @param partial       whether the matched methods are "partial" actions (risk weight 0.65)
+     */
+    public record RuleSpec(int index, MethodPattern methods, String annotatedWith, Integer ring,
+                           boolean handoff, boolean partial, Location location) {
+        /** How the rule reads in messages: "policy rule #3 (methods: com.acme.Db#execute*)". */
+        public String describe() {
+            return "policy rule #" + (index + 1) + " ("
+                    + (methods != null ? "methods: " + methods.pattern() : "annotatedWith: " + annotatedWith) + ")";
+        }
+    }
+
+    /**
+     * One entry of {@code compensations}: makes a method a compensable step without annotating it.
+     *
+     * @param method            the step, {@code ClassGlob#methodGlob}
+     * @param compensate        the compensating method's name, in the same class
+     * @param compensateInDoubt whether compensating an in-doubt step is safe (default false)
+     */
+    public record CompensationSpec(int index, MethodPattern method, String compensate, boolean compensateInDoubt,
+                                   Location location) {
+    }
+
+    /**
+     * One entry of {@code sagas}: makes methods saga boundaries without annotating them.
+     *
+     * @param name optional saga name; null means {@code Class#method}
+     */
+    public record SagaSpec(int index, MethodPattern methods, String name, Location location) {
+    }
+
+    /**
+     * {@code trust.thresholds}: ring r is available to an agent only while its trust is strictly
+     * above {@code floor(r)}. Ring 3 needs nothing. Defaults 0.95, 0.95, 0.60 for rings 0, 1, 2.
+     */
+    public record TrustSpec(double ring0, double ring1, double ring2) {
+        /** The floor of ring r (0 for ring 3, which needs nothing). */
+        public double floor(int ring) {
+            switch (ring) {
+                case 0: return ring0;
+                case 1: return ring1;
+                case 2: return ring2;
+                default: return 0.0;
+            }
+        }
+    }
+
+    /** {@code liability.signing} */
+    public enum Signing { BATCHED, EACH }
+
+    /**
+     * {@code liability}.
+     *
+     * @param signing                 batched (default; covered by signed tree heads) or each
+     * @param keysDir                 where agent keys live; null = {@code <dataDir>/keys}
+     * @param ringViolationSeverity   severity of a ring violation for the violator, default 1.0
+     * @param riskCompensable         risk weight of an action that has a compensation, default 0.2
+     * @param riskPartial             risk weight of an action the policy marks partial, default 0.65
+     * @param riskDefault             risk weight of any other action, default 0.95
+     * @param floor                   lowest score a chain slash can leave, default 0.05
+     * @param decay                   attenuation per hop beyond distance 1, default 0.5
+     * @param maxDepth                deepest distance slashed; 0 = unlimited (default)
+     * @param recovery                trust recovery, or null for none (default)
+     * @param refusedHandoffSeverity  when &gt; 0, a refused hand-off is an anomaly of that severity
+     *                                for the sender's chain (default 0: off)
+     * @param stepFailureSeverity     when &gt; 0, a saga step that throws is an anomaly of that
+     *                                severity for the step's chain (default 0: off)
+     */
+    public record LiabilitySpec(Signing signing, String keysDir, double ringViolationSeverity,
+                                double riskCompensable, double riskPartial, double riskDefault,
+                                double floor, double decay, int maxDepth, Recovery recovery,
+                                double refusedHandoffSeverity, double stepFailureSeverity) {
+    }
+
+    /**
+     * {@code liability.recovery}: every {@code everyMillis}, each agent's trust rises by {@code rate}
+     * up to its initial trust.
+     */
+    public record Recovery(double rate, long everyMillis) {
+    }
+
+    /** Durability of a journal or log: force each record, group commit, or leave it to the OS. */
+    public enum Durability { FSYNC, BATCH, NONE }
+
+    /**
+     * {@code saga}.
+     *
+     * @param durability       journal durability, default fsync
+     * @param retries          retries of a failing compensation after the first try, default 3
+     * @param backoffMillis    delay before the first retry, default 50 ms; doubles each retry
+     * @param maxBackoffMillis cap of the delay, default 2000 ms
+     * @param recoverOnStart   recover unfinished sagas when the agent starts, default true
+     */
+    public record SagaSettings(Durability durability, int retries, long backoffMillis, long maxBackoffMillis,
+                               boolean recoverOnStart) {
+    }
+
+    /**
+     * {@code sessions}.
+     *
+     * @param minTrust        default minimum trust to join, 0.5
+     * @param maxParticipants default maximum number of agents, 16
+     * @param keys            ring protection of state keys, first match wins
+     * @param named           per-name overrides of the defaults, first match wins
+     */
+    public record SessionSettings(double minTrust, int maxParticipants, List<KeyProtection> keys,
+                                  List<NamedSession> named) {
+    }
+
+    /** {@code sessions.keys[]}: keys matching the glob need these rings to read and to write. */
+    public record KeyProtection(Glob key, int readRing, int writeRing, Location location) {
+    }
+
+    /** {@code sessions.named[]}: overrides for sessions whose name matches the glob. */
+    public record NamedSession(Glob name, double minTrust, int maxParticipants, Location location) {
+    }
+
+    /**
+     * {@code audit}.
+     *
+     * @param durability         default batch
+     * @param flushMillis        bounded delay of a batch flush, default 10 ms
+     * @param treeHeadEvery      sign a tree head every N records, default 1000
+     * @param treeHeadMillis     and at least every T ms when records arrived, default 5000
+     */
+    public record AuditSettings(Durability durability, long flushMillis, int treeHeadEvery, long treeHeadMillis) {
+    }
+}
