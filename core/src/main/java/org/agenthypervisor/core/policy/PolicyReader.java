@@ -753,9 +753,11 @@ final class PolicyReader {
      * boolean does not, since {@code name: true} is far more likely a slip than a saga named "true".
      */
     private String text(Node n, String path, String dflt, String expected) {
-        if (n instanceof ScalarNode && ENV_TAG.equals(n.getTag())) {
-            report(n, path, "environment variables (" + ((ScalarNode) n).getValue() + ") are not expanded in"
-                    + " policies; write the value itself, or quote it if you mean these characters");
+        if (n instanceof ScalarNode && (ENV_TAG.equals(n.getTag())
+                || ((ScalarNode) n).isPlain() && ((ScalarNode) n).getValue().contains("${"))) {
+            report(n, path, "'" + abbreviate(((ScalarNode) n).getValue()) + "' refers to an environment variable,"
+                    + " but policies do not expand them; write the value itself, or quote it if you mean these"
+                    + " characters");
             return null;
         }
         if (isType(n, Tag.STR) || isType(n, Tag.INT) || isType(n, Tag.FLOAT)) {

@@ -204,8 +204,13 @@ class PolicyProblemsTest {
         @Test
         void environmentVariablesAreNotExpanded() {
             assertProblem(problem("version: 1\ndataDir: ${DATA}\n"), 2, 10, "dataDir",
-                    "environment variables (${DATA}) are not expanded in policies; write the value itself, or quote it"
-                            + " if you mean these characters");
+                    "'${DATA}' refers to an environment variable, but policies do not expand them; write the value"
+                            + " itself, or quote it if you mean these characters");
+            assertProblem(problem("version: 1\nliability:\n  keysDir: ${HOME}/keys\n"), 3, 12, "liability.keysDir",
+                    "'${HOME}/keys' refers to an environment variable, but policies do not expand them; write the value"
+                            + " itself, or quote it if you mean these characters");
+            assertEquals("${HOME}/keys", PolicyTesting.parse("version: 1\nliability:\n  keysDir: '${HOME}/keys'\n")
+                    .liability().keysDir());
         }
 
         @Test
