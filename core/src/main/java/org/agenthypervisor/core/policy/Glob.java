@@ -32,7 +32,9 @@ public final class Glob {
     private Glob(String pattern, boolean classFlavour) {
         this.pattern = pattern;
         this.classFlavour = classFlavour;
-        this.regex = Pattern.compile(toRegex(pattern, classFlavour));
+        // DOTALL: without it '*' and '?' stop at line terminators, and a session key such as
+        // "ledger.x\n" would slip past a protection on "ledger.*".
+        this.regex = Pattern.compile(toRegex(pattern, classFlavour), Pattern.DOTALL);
     }
 
     /**
