@@ -78,7 +78,9 @@ final class Durations {
             return "'" + text + "' is negative; a duration is 0 or more";
         }
         if (NUMBER_WITHOUT_UNIT.matcher(t).matches()) {
-            return "'" + text + "' has no unit; write for example " + t + "ms (or a bare integer, meaning milliseconds)";
+            String example = t.matches("[0-9]+") ? t + "ms" : FORMAT.matcher(t + "s").matches() ? t + "s" : EXAMPLES;
+            return "'" + text + "' has no unit; write for example " + example + " (a bare integer, unquoted, means"
+                    + " milliseconds)";
         }
         Matcher m = SPACED_OR_UPPER.matcher(t);
         if (m.matches()) {
