@@ -65,7 +65,6 @@ final class PolicyReader {
             "interface", "long", "native", "new", "package", "private", "protected", "public", "return", "short",
             "static", "strictfp", "super", "switch", "synchronized", "this", "throw", "throws", "transient", "try",
             "void", "volatile", "while", "true", "false", "null", "_");
-    private static final Tag ENV_TAG = Tag.ENV_TAG;
 
     private static final String RINGS = "rings are 0 (kernel), 1 (privileged), 2 (standard) and 3 (user)";
 
@@ -753,7 +752,7 @@ final class PolicyReader {
      * boolean does not, since {@code name: true} is far more likely a slip than a saga named "true".
      */
     private String text(Node n, String path, String dflt, String expected) {
-        if (n instanceof ScalarNode && (ENV_TAG.equals(n.getTag())
+        if (n instanceof ScalarNode && (Tag.ENV_TAG.equals(n.getTag())
                 || ((ScalarNode) n).isPlain() && ((ScalarNode) n).getValue().contains("${"))) {
             report(n, path, "'" + abbreviate(((ScalarNode) n).getValue()) + "' refers to an environment variable,"
                     + " but policies do not expand them; write the value itself, or quote it if you mean these"
@@ -1076,7 +1075,7 @@ final class PolicyReader {
         if (Tag.STR.equals(tag)) {
             return "the string '" + abbreviate(value) + "'";
         }
-        if (ENV_TAG.equals(tag)) {
+        if (Tag.ENV_TAG.equals(tag)) {
             return "the environment variable reference '" + abbreviate(value) + "' (not expanded in policies)";
         }
         return "a value tagged " + tag.getValue();

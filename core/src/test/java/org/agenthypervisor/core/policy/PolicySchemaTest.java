@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -97,8 +96,7 @@ class PolicySchemaTest {
             JsonNode properties = alt.path("properties");
             if (properties.isObject() && properties.size() > 0 && alt.path("type").toString().contains("object")) {
                 Set<String> keys = out.computeIfAbsent(place, k -> new LinkedHashSet<>());
-                for (Iterator<Map.Entry<String, JsonNode>> it = properties.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> p = it.next();
+                for (Map.Entry<String, JsonNode> p : properties.properties()) {
                     keys.add(p.getKey());
                     walk(p.getValue(), place.isEmpty() ? p.getKey() : place + "." + p.getKey(), out);
                 }
@@ -123,15 +121,14 @@ class PolicySchemaTest {
                 open.add(at);
             }
             // Sub-schemas without a type only constrain properties declared elsewhere (rules' anyOf).
-            boolean declares = node.path("type").toString().contains("object");
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.path("properties").fields(); declares && it.hasNext(); ) {
-                Map.Entry<String, JsonNode> p = it.next();
-                if (!p.getValue().has("description")) {
-                    undescribed.add(at + "/properties/" + p.getKey());
+            if (node.path("type").toString().contains("object")) {
+                for (Map.Entry<String, JsonNode> p : node.path("properties").properties()) {
+                    if (!p.getValue().has("description")) {
+                        undescribed.add(at + "/properties/" + p.getKey());
+                    }
                 }
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> child = it.next();
+            for (Map.Entry<String, JsonNode> child : node.properties()) {
                 checkClosed(child.getValue(), at + "/" + child.getKey(), open, undescribed);
             }
         } else if (node.isArray()) {
@@ -144,8 +141,7 @@ class PolicySchemaTest {
     /** The schema's defaults as a document: scalar defaults, and nested sections that have some. */
     private static ObjectNode defaults(JsonNode objectSchema) {
         ObjectNode out = JsonNodeFactory.instance.objectNode();
-        for (Iterator<Map.Entry<String, JsonNode>> it = deref(objectSchema).path("properties").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> p = it.next();
+        for (Map.Entry<String, JsonNode> p : deref(objectSchema).path("properties").properties()) {
             JsonNode property = p.getValue();
             if (property.has("default")) {
                 out.set(p.getKey(), property.get("default"));
