@@ -15,7 +15,14 @@ import java.util.regex.Pattern;
  *   {@code *} matches any run of characters, {@code ?} one character.</li>
  * </ul>
  *
- * Everything else matches itself; there is no escaping and no character classes.
+ * Everything else matches itself; there is no escaping and no character classes. A run of stars
+ * means the same as its longest member ({@code ***} is {@code **}), and is compiled as one wildcard so
+ * that a pattern full of stars cannot make matching slow.
+ *
+ * <p>A class glob may hold only what a binary class name holds (Java identifier characters, {@code $}
+ * and dots between non-empty segments) plus the wildcards: a typo such as {@code com/acme/Foo} or
+ * {@code com.acme.Db#run} is rejected here, where the policy can still say where it was written,
+ * instead of silently matching nothing at run time.
  */
 public final class Glob {
     private final String pattern;
@@ -25,12 +32,20 @@ public final class Glob {
     private Glob(String pattern, boolean classFlavour) {
         this.pattern = pattern;
         this.classFlavour = classFlavour;
-        this.regex = Pattern.compile(toRegex(pattern, classFlavour));
+        // DOTALL: without it '*' and '?' stop at line terminators, and a session key such as
+        // "ledger.x\n" would slip past a protection on "ledger.*".
+        this.regex = Pattern.compile(toRegex(pattern, classFlavour), Pattern.DOTALL);
     }
 
-    /** A class glob; see the class comment. */
+    /**
+     * A class glob; see the class comment.
+     *
+     * @throws IllegalArgumentException if the pattern is blank or cannot match a class name; the
+     *                                  message says why
+     */
     public static Glob classGlob(String pattern) {
         checkNotBlank(pattern);
+        checkClassGlob(pattern);
         return new Glob(pattern, true);
     }
 
@@ -46,17 +61,44 @@ public final class Glob {
         }
     }
 
+    private static void checkClassGlob(String pattern) {
+        if (pattern.indexOf('#') >= 0) {
+            throw new IllegalArgumentException("'" + pattern + "' is a method pattern (Class#method); a class glob"
+                    + " names classes only, for example com.acme.billing.**");
+        }
+        for (int i = 0; i < pattern.length(); ) {
+            int c = pattern.codePointAt(i);
+            if (Character.isWhitespace(c)) {
+                throw new IllegalArgumentException("'" + pattern + "' contains whitespace");
+            }
+            if (c == '/' || c == '\\') {
+                throw new IllegalArgumentException("'" + pattern + "' uses '" + Character.toString(c)
+                        + "'; class names are separated by dots, for example com.acme.Foo");
+            }
+            if (c != '.' && c != '*' && c != '?'
+                    && !(Character.isJavaIdentifierPart(c) && !Character.isIdentifierIgnorable(c))) {
+                throw new IllegalArgumentException("'" + pattern + "' contains '" + Character.toString(c)
+                        + "', which cannot appear in a class name");
+            }
+            i += Character.charCount(c);
+        }
+        if (pattern.startsWith(".") || pattern.endsWith(".") || pattern.contains("..")) {
+            throw new IllegalArgumentException("'" + pattern + "' has an empty package segment (a leading,"
+                    + " trailing or doubled dot)");
+        }
+    }
+
     private static String toRegex(String glob, boolean classFlavour) {
         StringBuilder out = new StringBuilder(glob.length() + 16);
         for (int i = 0; i < glob.length(); i++) {
             char c = glob.charAt(i);
             if (c == '*') {
-                if (classFlavour && i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
-                    out.append(".*");
+                int run = 1;
+                while (i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
+                    run++;
                     i++;
-                } else {
-                    out.append(classFlavour ? "[^.]*" : ".*");
                 }
+                out.append(classFlavour && run == 1 ? "[^.]*" : ".*");
             } else if (c == '?') {
                 out.append(classFlavour ? "[^.]" : ".");
             } else {

@@ -30,7 +30,35 @@ public record MethodPattern(String pattern, Glob classGlob, Glob methodGlob) {
         if (methodPart.contains("(") || methodPart.contains(")")) {
             throw new IllegalArgumentException("'" + pattern + "': parameter lists are not supported; name the method only");
         }
+        checkMethodGlob(pattern, methodPart);
         return new MethodPattern(pattern, Glob.classGlob(classPart), Glob.simple(methodPart));
+    }
+
+    /**
+     * A method glob is Java identifier characters and wildcards, or exactly {@code <init>}. Anything
+     * else could never match a method, and a rule that silently governs nothing is the worst kind of
+     * policy error: it looks like protection.
+     */
+    private static void checkMethodGlob(String pattern, String methodPart) {
+        if (methodPart.startsWith("<") || methodPart.endsWith(">")) {
+            if (methodPart.equals("<init>")) {
+                return;
+            }
+            if (methodPart.equals("<clinit>")) {
+                throw new IllegalArgumentException("'" + pattern + "': class initializers (<clinit>) cannot be governed;"
+                        + " govern the methods and constructors (<init>) of the class instead");
+            }
+            throw new IllegalArgumentException("'" + pattern + "': '" + methodPart + "' is not a method name; the only"
+                    + " special name is <init>, for constructors");
+        }
+        for (int i = 0; i < methodPart.length(); ) {
+            int c = methodPart.codePointAt(i);
+            if (c != '*' && c != '?' && !(Character.isJavaIdentifierPart(c) && !Character.isIdentifierIgnorable(c))) {
+                throw new IllegalArgumentException("'" + pattern + "': the method name contains '" + Character.toString(c)
+                        + "', which cannot appear in a method name");
+            }
+            i += Character.charCount(c);
+        }
     }
 
     /** Whether the class matches the class glob. */

@@ -1,0 +1,1122 @@
+package org.agenthypervisor.core.policy;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.agenthypervisor.core.policy.Policy.AgentSpec;
+import org.agenthypervisor.core.policy.Policy.AuditSettings;
+import org.agenthypervisor.core.policy.Policy.CompensationSpec;
+import org.agenthypervisor.core.policy.Policy.Durability;
+import org.agenthypervisor.core.policy.Policy.HostSpec;
+import org.agenthypervisor.core.policy.Policy.KeyProtection;
+import org.agenthypervisor.core.policy.Policy.LiabilitySpec;
+import org.agenthypervisor.core.policy.Policy.Location;
+import org.agenthypervisor.core.policy.Policy.Mode;
+import org.agenthypervisor.core.policy.Policy.NamedSession;
+import org.agenthypervisor.core.policy.Policy.OnInternalError;
+import org.agenthypervisor.core.policy.Policy.Recovery;
+import org.agenthypervisor.core.policy.Policy.RuleSpec;
+import org.agenthypervisor.core.policy.Policy.SagaSettings;
+import org.agenthypervisor.core.policy.Policy.SagaSpec;
+import org.agenthypervisor.core.policy.Policy.SessionSettings;
+import org.agenthypervisor.core.policy.Policy.Signing;
+import org.agenthypervisor.core.policy.Policy.TrustSpec;
+import org.agenthypervisor.core.policy.PolicyException.Problem;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+/**
+ * Walks one composed YAML document and builds a {@link Policy}, collecting every problem instead of
+ * stopping at the first: a user fixing a policy should not have to run the check once per typo.
+ *
+ * <p>Each reader method reports what is wrong with its value and falls back to the default, so that
+ * the walk can go on and find the next problem; {@link #read} returns null whenever anything was
+ * reported. Cross-field checks (monotonic trust floors, maxBackoff ≥ backoff, "rule does nothing")
+ * run only on values that were themselves valid, so one typo never causes a second, misleading error.
+ *
+ * <p>The walk only ever descends along the known structure, so aliases that make the YAML graph
+ * recursive ({@code a: &x [*x]}) cannot make it loop: at some depth a scalar is expected and the
+ * recursive list is reported as the wrong type.
+ */
+final class PolicyReader {
+    private static final Pattern AGENT_ID = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?");
+    private static final Pattern BINARY_NAME = Pattern.compile("[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)*");
+    private static final Pattern QUOTED_NUMBER = Pattern.compile("\\s*[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*");
+    private static final Set<String> JAVA_RESERVED = Set.of("abstract", "assert", "boolean", "break", "byte", "case",
+            "catch", "char", "class", "const", "continue", "default", "do", "double", "else", "enum", "extends",
+            "final", "finally", "float", "for", "goto", "if", "implements", "import", "instanceof", "int",
+            "interface", "long", "native", "new", "package", "private", "protected", "public", "return", "short",
+            "static", "strictfp", "super", "switch", "synchronized", "this", "throw", "throws", "transient", "try",
+            "void", "volatile", "while", "true", "false", "null", "_");
+
+    private static final String RINGS = "rings are 0 (kernel), 1 (privileged), 2 (standard) and 3 (user)";
+
+    static final Range UNIT = new Range(0, false, 1, false);
+    static final Range POSITIVE_UNIT = new Range(0, true, 1, false);
+    static final Range UNIT_BELOW_ONE = new Range(0, false, 1, true);
+
+    private static final Map<String, Mode> MODES = choices(Mode.values());
+    private static final Map<String, OnInternalError> ON_ERROR = choices(OnInternalError.values());
+    private static final Map<String, Signing> SIGNING = choices(Signing.values());
+    private static final Map<String, Durability> DURABILITY = choices(Durability.values());
+
+    private final String file;
+    private final List<Problem> problems = new ArrayList<>();
+
+    PolicyReader(String file) {
+        this.file = file;
+    }
+
+    /** Every problem found, in file order (stable for problems at the same position). */
+    List<Problem> problems() {
+        List<Problem> sorted = new ArrayList<>(new LinkedHashSet<>(problems));
+        sorted.sort(Comparator.comparingInt(Problem::line).thenComparingInt(Problem::column));
+        return sorted;
+    }
+
+    /**
+     * Builds the policy, or returns null after recording problems.
+     *
+     * @param root the document's root node, or null for an empty document
+     */
+    Policy read(Node root, String sha256) {
+        if (root == null || isNull(root)) {
+            report(root, "", "the policy is empty; a policy needs at least the line 'version: 1'");
+            return null;
+        }
+        if (!(root instanceof MappingNode)) {
+            report(root, "", "a policy is a map of keys (version, mode, agents, rules, …), but this document is "
+                    + describe(root));
+            return null;
+        }
+        Fields top = new Fields(root, "", "");
+        Node version = top.value("version");
+        if (version == null) {
+            report(root, "version", "missing required key 'version'; a policy starts with 'version: 1'");
+        } else {
+            BigInteger v = integer(version, "version", null);
+            if (v != null && !v.equals(BigInteger.ONE)) {
+                // Other keys may mean something else in another version: reporting them would be noise.
+                problems.clear();
+                report(version, "version", "unsupported version " + v + "; this hypervisor reads policy version 1");
+                return null;
+            }
+        }
+        Mode mode = choice(top, "mode", MODES, Mode.ENFORCE);
+        OnInternalError onInternalError = choice(top, "onInternalError", ON_ERROR, OnInternalError.DENY);
+        String dataDir = nonBlankText(top, "dataDir", Policy.DEFAULT_DATA_DIR);
+        HostSpec host = host(top);
+        Map<String, AgentSpec> agents = agents(top);
+        List<RuleSpec> rules = rules(top);
+        List<CompensationSpec> compensations = compensations(top);
+        List<SagaSpec> sagas = sagas(top);
+        TrustSpec trust = trust(top);
+        LiabilitySpec liability = liability(top);
+        SagaSettings saga = saga(top);
+        SessionSettings sessions = sessions(top);
+        AuditSettings audit = audit(top);
+        top.done();
+        if (!problems.isEmpty()) {
+            return null;
+        }
+        return new Policy(file, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas,
+                trust, liability, saga, sessions, audit);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Sections
+
+    private HostSpec host(Fields top) {
+        Fields host = top.section("host", "host");
+        int ring = ring(host, "ring", 0);
+        host.done();
+        return new HostSpec(ring);
+    }
+
+    private Map<String, AgentSpec> agents(Fields top) {
+        Node node = top.value("agents");
+        if (node == null || isNull(node)) {
+            return Map.of();
+        }
+        if (!(node instanceof MappingNode)) {
+            report(node, "agents", "expected a map from agent id to its settings, got " + describe(node));
+            return Map.of();
+        }
+        Map<String, AgentSpec> agents = new LinkedHashMap<>();
+        Map<String, String> boundTo = new HashMap<>();
+        Map<String, Node> seenIds = new HashMap<>();
+        for (NodeTuple entry : ((MappingNode) node).getValue()) {
+            Node keyNode = entry.getKeyNode();
+            String id = keyText(keyNode, "agents");
+            if (id == null) {
+                continue;
+            }
+            String path = "agents." + id;
+            if (seenIds.containsKey(id)) {
+                report(keyNode, path, "duplicate agent '" + id + "' (first at " + position(seenIds.get(id)) + ")");
+                continue;
+            }
+            seenIds.put(id, keyNode);
+            boolean validId = checkAgentId(keyNode, path, id);
+            Node value = entry.getValueNode();
+            if (!isNull(value) && !(value instanceof MappingNode)) {
+                report(value, path, "expected the settings of agent '" + id + "' (a map with classes, ring, trust,"
+                        + " minTrust) or nothing, got " + describe(value) + "; check the indentation");
+                continue;
+            }
+            Fields f = new Fields(value, path, "agents.*");
+            List<Glob> classes = classGlobs(f, id, boundTo);
+            int ring = ring(f, "ring", 3);
+            double trust = number(f, "trust", UNIT, 1.0);
+            double minTrust = number(f, "minTrust", UNIT, 0.5);
+            f.done();
+            if (validId) {
+                agents.put(id, new AgentSpec(id, classes, ring, trust, minTrust, location(keyNode)));
+            }
+        }
+        return Collections.unmodifiableMap(agents);
+    }
+
+    private boolean checkAgentId(Node keyNode, String path, String id) {
+        if (id.equals("host")) {
+            report(keyNode, path, "the agent id 'host' is reserved for the application itself; set its ring under"
+                    + " the top-level key 'host'");
+            return false;
+        }
+        if (!AGENT_ID.matcher(id).matches()) {
+            String why;
+            if (id.length() > 64) {
+                why = "it is " + id.length() + " characters long; the limit is 64";
+            } else if (!id.equals(id.toLowerCase(Locale.ROOT)) && AGENT_ID.matcher(id.toLowerCase(Locale.ROOT)).matches()) {
+                why = "ids are lowercase; write '" + id.toLowerCase(Locale.ROOT) + "'";
+            } else {
+                why = "ids are 1 to 64 lowercase letters, digits, '.', '_' and '-', starting and ending with a"
+                        + " letter or digit";
+            }
+            report(keyNode, path, "invalid agent id '" + id + "': " + why);
+            return false;
+        }
+        return true;
+    }
+
+    /** {@code classes}: one glob or a list of them; a class glob may be bound to one agent only. */
+    private List<Glob> classGlobs(Fields f, String id, Map<String, String> boundTo) {
+        Node node = f.value("classes");
+        if (node == null || isNull(node)) {
+            return List.of();
+        }
+        List<Node> items;
+        List<String> paths = new ArrayList<>();
+        String path = f.path("classes");
+        if (node instanceof SequenceNode) {
+            items = ((SequenceNode) node).getValue();
+            for (int i = 0; i < items.size(); i++) {
+                paths.add(path + "[" + i + "]");
+            }
+        } else if (node instanceof ScalarNode) {
+            items = List.of(node);
+            paths.add(path);
+        } else {
+            report(node, path, "expected a class glob or a list of class globs, got " + describe(node));
+            return List.of();
+        }
+        List<Glob> globs = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            Node item = items.get(i);
+            String text = text(item, paths.get(i), null, "a class glob");
+            if (text == null) {
+                continue;
+            }
+            Glob glob;
+            try {
+                glob = Glob.classGlob(text);
+            } catch (IllegalArgumentException e) {
+                report(item, paths.get(i), e.getMessage());
+                continue;
+            }
+            String owner = boundTo.putIfAbsent(glob.pattern(), id);
+            if (owner != null) {
+                report(item, paths.get(i), owner.equals(id)
+                        ? "'" + text + "' is listed twice for agent '" + id + "'"
+                        : "'" + text + "' is already bound to agent '" + owner + "'; a class belongs to one agent only");
+                continue;
+            }
+            globs.add(glob);
+        }
+        return List.copyOf(globs);
+    }
+
+    private List<RuleSpec> rules(Fields top) {
+        List<RuleSpec> rules = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        List<Node> items = list(top, "rules");
+        for (int i = 0; i < items.size(); i++) {
+            String path = "rules[" + i + "]";
+            Fields f = entry(items.get(i), path, "rules[]", "a rule (a map with methods or annotatedWith, and ring)");
+            if (f == null) {
+                continue;
+            }
+            int before = problems.size();
+            Node methodsKey = f.keyNode("methods");
+            Node annotationKey = f.keyNode("annotatedWith");
+            MethodPattern methods = f.has("methods") ? methodPattern(f, "methods") : null;
+            String annotatedWith = f.has("annotatedWith") ? annotation(f, "annotatedWith") : null;
+            if (methodsKey != null && annotationKey != null) {
+                report(annotationKey, f.path("annotatedWith"), "a rule takes either 'methods' or 'annotatedWith',"
+                        + " not both; write two rules");
+            } else if (methodsKey == null && annotationKey == null) {
+                report(f.node, path, "a rule needs 'methods' (ClassGlob#methodGlob) or 'annotatedWith' (an"
+                        + " annotation's fully-qualified name)");
+            }
+            Integer ring = f.has("ring") ? optionalRing(f, "ring") : null;
+            boolean handoff = bool(f, "handoff", false);
+            boolean partial = bool(f, "partial", false);
+            f.done();
+            if (problems.size() != before) {
+                continue;
+            }
+            if (ring == null && !handoff && !partial) {
+                report(f.node, path, "this rule does nothing; give it a 'ring', 'handoff: true' or 'partial: true'");
+                continue;
+            }
+            String pattern = methods != null ? "methods: " + methods.pattern() : "annotatedWith: " + annotatedWith;
+            Node at = methods != null ? f.valueNode("methods") : f.valueNode("annotatedWith");
+            if (shadowed(seen, pattern, path, at, "rules", "the first matching rule wins")) {
+                continue;
+            }
+            rules.add(new RuleSpec(i, methods, annotatedWith, ring, handoff, partial, location(f.node)));
+        }
+        return List.copyOf(rules);
+    }
+
+    private List<CompensationSpec> compensations(Fields top) {
+        List<CompensationSpec> out = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        List<Node> items = list(top, "compensations");
+        for (int i = 0; i < items.size(); i++) {
+            String path = "compensations[" + i + "]";
+            Fields f = entry(items.get(i), path, "compensations[]", "a compensation (a map with method and compensate)");
+            if (f == null) {
+                continue;
+            }
+            int before = problems.size();
+            MethodPattern method = required(f, "method", "ClassGlob#methodGlob") ? methodPattern(f, "method") : null;
+            String compensate = required(f, "compensate", "the name of the compensating method")
+                    ? javaIdentifier(f, "compensate") : null;
+            boolean inDoubt = bool(f, "compensateInDoubt", false);
+            f.done();
+            if (problems.size() != before
+                    || shadowed(seen, method.pattern(), path, f.valueNode("method"), "compensations",
+                            "a step has one compensation")) {
+                continue;
+            }
+            out.add(new CompensationSpec(i, method, compensate, inDoubt, location(f.node)));
+        }
+        return List.copyOf(out);
+    }
+
+    private List<SagaSpec> sagas(Fields top) {
+        List<SagaSpec> out = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        List<Node> items = list(top, "sagas");
+        for (int i = 0; i < items.size(); i++) {
+            String path = "sagas[" + i + "]";
+            Fields f = entry(items.get(i), path, "sagas[]", "a saga boundary (a map with methods and an optional name)");
+            if (f == null) {
+                continue;
+            }
+            int before = problems.size();
+            MethodPattern methods = required(f, "methods", "ClassGlob#methodGlob") ? methodPattern(f, "methods") : null;
+            String name = f.has("name") ? nonBlankText(f, "name", null) : null;
+            f.done();
+            if (problems.size() != before
+                    || shadowed(seen, methods.pattern(), path, f.valueNode("methods"), "sagas", "it is listed twice")) {
+                continue;
+            }
+            out.add(new SagaSpec(i, methods, name, location(f.node)));
+        }
+        return List.copyOf(out);
+    }
+
+    private TrustSpec trust(Fields top) {
+        Fields trust = top.section("trust", "trust");
+        Fields thresholds = trust.section("thresholds", "trust.thresholds");
+        double[] floors = {0.95, 0.95, 0.60};
+        boolean[] valid = {true, true, true};
+        for (int ring = 0; ring < 3; ring++) {
+            String key = String.valueOf(ring);
+            Node n = thresholds.value(key);
+            if (n != null) {
+                Double v = number(n, thresholds.path(key), UNIT, String.valueOf(floors[ring]));
+                if (v == null) {
+                    valid[ring] = false;
+                } else {
+                    floors[ring] = v;
+                }
+            }
+        }
+        for (int ring = 0; ring < 2; ring++) {
+            if (valid[ring] && valid[ring + 1] && floors[ring] < floors[ring + 1]) {
+                // Blame the value the user wrote; if both were written, the less privileged one.
+                int blamed = thresholds.has(String.valueOf(ring + 1)) ? ring + 1 : ring;
+                int other = blamed == ring ? ring + 1 : ring;
+                String key = String.valueOf(blamed);
+                report(thresholds.valueNode(key), thresholds.path(key), "ring " + blamed + "'s floor " + floors[blamed]
+                        + (blamed > other ? " is above" : " is below") + " ring " + other + "'s " + floors[other]
+                        + (thresholds.has(String.valueOf(other)) ? "" : " (the default)")
+                        + "; floors must not increase from ring 0 to ring 2, or a less privileged ring would be"
+                        + " harder to reach than a more privileged one");
+            }
+        }
+        thresholds.done();
+        trust.done();
+        return new TrustSpec(floors[0], floors[1], floors[2]);
+    }
+
+    private LiabilitySpec liability(Fields top) {
+        Fields f = top.section("liability", "liability");
+        Signing signing = choice(f, "signing", SIGNING, Signing.BATCHED);
+        String keysDir = null;
+        Node keysDirNode = f.value("keysDir");
+        if (keysDirNode != null && !isNull(keysDirNode)) {
+            keysDir = nonBlankText(f, "keysDir", null);
+        }
+        double ringViolationSeverity = number(f, "ringViolationSeverity", POSITIVE_UNIT, 1.0);
+        Fields weights = f.section("riskWeights", "liability.riskWeights");
+        double compensable = number(weights, "compensable", UNIT, 0.2);
+        double partial = number(weights, "partial", UNIT, 0.65);
+        double dflt = number(weights, "default", UNIT, 0.95);
+        weights.done();
+        double floor = number(f, "floor", UNIT_BELOW_ONE, 0.05);
+        double decay = number(f, "decay", POSITIVE_UNIT, 0.5);
+        int maxDepth = integer(f, "maxDepth", 0, 0, Integer.MAX_VALUE);
+        Recovery recovery = recovery(f);
+        Fields anomalies = f.section("anomalies", "liability.anomalies");
+        double refusedHandoff = number(anomalies, "refusedHandoff", UNIT, 0.0);
+        double stepFailure = number(anomalies, "stepFailure", UNIT, 0.0);
+        anomalies.done();
+        f.done();
+        return new LiabilitySpec(signing, keysDir, ringViolationSeverity, compensable, partial, dflt, floor, decay,
+                maxDepth, recovery, refusedHandoff, stepFailure);
+    }
+
+    private Recovery recovery(Fields liability) {
+        Node node = liability.value("recovery");
+        String path = liability.path("recovery");
+        if (node == null || isNull(node)) {
+            return null;
+        }
+        if (node instanceof ScalarNode && Tag.STR.equals(node.getTag())) {
+            String text = ((ScalarNode) node).getValue();
+            if (!text.equals("none")) {
+                report(node, path, "expected 'none' or a map with 'rate' and 'every', got " + describe(node)
+                        + (text.equalsIgnoreCase("none") ? " (values are lowercase)" : ""));
+            }
+            return null;
+        }
+        if (!(node instanceof MappingNode)) {
+            report(node, path, "expected 'none' or a map with 'rate' and 'every', got " + describe(node));
+            return null;
+        }
+        Fields f = new Fields(node, path, "liability.recovery");
+        double rate = required(f, "rate", "a number greater than 0 and at most 1")
+                ? number(f, "rate", POSITIVE_UNIT, 0.0) : 0.0;
+        long every = required(f, "every", "a duration such as " + Durations.EXAMPLES)
+                ? duration(f, "every", 1, 0) : 0;
+        f.done();
+        return new Recovery(rate, every);
+    }
+
+    private SagaSettings saga(Fields top) {
+        Fields f = top.section("saga", "saga");
+        Durability durability = choice(f, "durability", DURABILITY, Durability.FSYNC);
+        int retries = integer(f, "retries", 3, 0, 100);
+        int before = problems.size();
+        long backoff = duration(f, "backoff", 0, 50);
+        long maxBackoff = duration(f, "maxBackoff", 0, 2_000);
+        if (problems.size() == before && maxBackoff < backoff) {
+            String blamed = f.has("maxBackoff") ? "maxBackoff" : "backoff";
+            report(f.valueNode(blamed), f.path(blamed), "maxBackoff (" + Durations.format(maxBackoff)
+                    + (f.has("maxBackoff") ? "" : ", the default") + ") is shorter than backoff ("
+                    + Durations.format(backoff) + (f.has("backoff") ? "" : ", the default")
+                    + "); the cap must be at least the first delay");
+        }
+        boolean recoverOnStart = bool(f, "recoverOnStart", true);
+        f.done();
+        return new SagaSettings(durability, retries, backoff, maxBackoff, recoverOnStart);
+    }
+
+    private SessionSettings sessions(Fields top) {
+        Fields f = top.section("sessions", "sessions");
+        double minTrust = number(f, "minTrust", UNIT, 0.5);
+        int maxParticipants = integer(f, "maxParticipants", 16, 1, 10_000);
+
+        List<KeyProtection> keys = new ArrayList<>();
+        Map<String, String> seenKeys = new HashMap<>();
+        List<Node> keyItems = list(f, "keys");
+        for (int i = 0; i < keyItems.size(); i++) {
+            String path = "sessions.keys[" + i + "]";
+            Fields e = entry(keyItems.get(i), path, "sessions.keys[]", "a key protection (a map with key, readRing,"
+                    + " writeRing)");
+            if (e == null) {
+                continue;
+            }
+            int before = problems.size();
+            Glob key = required(e, "key", "a glob on session keys") ? simpleGlob(e, "key") : null;
+            int readRing = ring(e, "readRing", 3);
+            int writeRing = ring(e, "writeRing", 3);
+            e.done();
+            if (problems.size() != before || shadowed(seenKeys, key.pattern(), path, e.valueNode("key"),
+                    "sessions.keys", "the first matching entry wins")) {
+                continue;
+            }
+            keys.add(new KeyProtection(key, readRing, writeRing, location(e.node)));
+        }
+
+        List<NamedSession> named = new ArrayList<>();
+        Map<String, String> seenNames = new HashMap<>();
+        List<Node> namedItems = list(f, "named");
+        for (int i = 0; i < namedItems.size(); i++) {
+            String path = "sessions.named[" + i + "]";
+            Fields e = entry(namedItems.get(i), path, "sessions.named[]", "a named session (a map with name, minTrust,"
+                    + " maxParticipants)");
+            if (e == null) {
+                continue;
+            }
+            int before = problems.size();
+            Glob name = required(e, "name", "a glob on session names") ? simpleGlob(e, "name") : null;
+            double namedMinTrust = number(e, "minTrust", UNIT, minTrust);
+            int namedMax = integer(e, "maxParticipants", maxParticipants, 1, 10_000);
+            e.done();
+            if (problems.size() != before || shadowed(seenNames, name.pattern(), path, e.valueNode("name"),
+                    "sessions.named", "the first matching entry wins")) {
+                continue;
+            }
+            named.add(new NamedSession(name, namedMinTrust, namedMax, location(e.node)));
+        }
+        f.done();
+        return new SessionSettings(minTrust, maxParticipants, List.copyOf(keys), List.copyOf(named));
+    }
+
+    private AuditSettings audit(Fields top) {
+        Fields f = top.section("audit", "audit");
+        Durability durability = choice(f, "durability", DURABILITY, Durability.BATCH);
+        long flush = duration(f, "flushInterval", 1, 10);
+        int every = integer(f, "treeHeadEvery", 1000, 1, Integer.MAX_VALUE);
+        long interval = duration(f, "treeHeadInterval", 1, 5_000);
+        f.done();
+        return new AuditSettings(durability, flush, every, interval);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Typed values. Each reports its own problems and returns the default (or null) when invalid.
+
+    private int ring(Fields f, String key, int dflt) {
+        Node n = f.value(key);
+        if (n == null) {
+            return dflt;
+        }
+        Integer ring = ring(n, f.path(key), String.valueOf(dflt));
+        return ring == null ? dflt : ring;
+    }
+
+    /** A ring that has no default: the key is present (its absence is handled by the caller). */
+    private Integer optionalRing(Fields f, String key) {
+        return ring(f.value(key), f.path(key), null);
+    }
+
+    private Integer ring(Node n, String path, String dflt) {
+        if (!isType(n, Tag.INT)) {
+            reportType(n, path, "a ring number (0, 1, 2 or 3)", dflt);
+            return null;
+        }
+        BigInteger v = integer(n, path, dflt);
+        if (v == null) {
+            return null;
+        }
+        if (v.signum() < 0 || v.compareTo(BigInteger.valueOf(3)) > 0) {
+            report(n, path, "ring " + v + " does not exist; " + RINGS);
+            return null;
+        }
+        return v.intValue();
+    }
+
+    private int integer(Fields f, String key, int dflt, int min, int max) {
+        Node n = f.value(key);
+        if (n == null) {
+            return dflt;
+        }
+        BigInteger v = integer(n, f.path(key), String.valueOf(dflt));
+        if (v == null) {
+            return dflt;
+        }
+        if (v.compareTo(BigInteger.valueOf(min)) < 0 || v.compareTo(BigInteger.valueOf(max)) > 0) {
+            report(n, f.path(key), v + " is out of range; it must be "
+                    + (max == Integer.MAX_VALUE ? "at least " + min : "between " + min + " and " + max));
+            return dflt;
+        }
+        return v.intValue();
+    }
+
+    /** Any YAML integer (decimal, 0x hex, 0o octal), unbounded so that range checks cannot overflow. */
+    private BigInteger integer(Node n, String path, String dflt) {
+        if (!isType(n, Tag.INT)) {
+            reportType(n, path, "an integer", dflt);
+            return null;
+        }
+        String text = ((ScalarNode) n).getValue();
+        try {
+            String t = text.startsWith("+") ? text.substring(1) : text;
+            if (t.startsWith("0x")) {
+                return new BigInteger(t.substring(2), 16);
+            }
+            if (t.startsWith("0o")) {
+                return new BigInteger(t.substring(2), 8);
+            }
+            return new BigInteger(t);
+        } catch (NumberFormatException e) {
+            // Only reachable with an explicit !!int tag on something that is not an integer.
+            report(n, path, "'" + text + "' is not an integer");
+            return null;
+        }
+    }
+
+    private double number(Fields f, String key, Range range, double dflt) {
+        Node n = f.value(key);
+        if (n == null) {
+            return dflt;
+        }
+        Double v = number(n, f.path(key), range, String.valueOf(dflt));
+        return v == null ? dflt : v;
+    }
+
+    private Double number(Node n, String path, Range range, String dflt) {
+        double value;
+        if (isType(n, Tag.INT)) {
+            BigInteger v = integer(n, path, dflt);
+            if (v == null) {
+                return null;
+            }
+            value = v.doubleValue();
+        } else if (isType(n, Tag.FLOAT)) {
+            String text = ((ScalarNode) n).getValue();
+            String lower = text.toLowerCase(Locale.ROOT);
+            if (lower.contains("inf") || lower.contains("nan")) {
+                report(n, path, text + " is not a finite number; it must be " + range.text());
+                return null;
+            }
+            try {
+                value = Double.parseDouble(text);
+            } catch (NumberFormatException e) {
+                report(n, path, "'" + text + "' is not a number");
+                return null;
+            }
+        } else {
+            reportType(n, path, "a number " + range.text(), dflt);
+            return null;
+        }
+        if (!range.contains(value)) {
+            report(n, path, ((ScalarNode) n).getValue() + " is out of range; it must be " + range.text());
+            return null;
+        }
+        return value;
+    }
+
+    private boolean bool(Fields f, String key, boolean dflt) {
+        Node n = f.value(key);
+        if (n == null) {
+            return dflt;
+        }
+        if (!isType(n, Tag.BOOL)) {
+            reportType(n, f.path(key), "true or false", String.valueOf(dflt));
+            return dflt;
+        }
+        return ((ScalarNode) n).getValue().toLowerCase(Locale.ROOT).equals("true");
+    }
+
+    private <E> E choice(Fields f, String key, Map<String, E> allowed, E dflt) {
+        Node n = f.value(key);
+        if (n == null) {
+            return dflt;
+        }
+        String dfltText = dflt.toString().toLowerCase(Locale.ROOT);
+        String path = f.path(key);
+        String list = String.join(", ", allowed.keySet());
+        if (!isType(n, Tag.STR)) {
+            reportType(n, path, "one of " + list, dfltText);
+            return dflt;
+        }
+        String text = ((ScalarNode) n).getValue();
+        E value = allowed.get(text);
+        if (value == null) {
+            String hint = "";
+            if (allowed.containsKey(text.toLowerCase(Locale.ROOT))) {
+                hint = " (values are lowercase: write '" + text.toLowerCase(Locale.ROOT) + "')";
+            } else {
+                Optional<String> close = Suggestions.closest(text, allowed.keySet());
+                if (close.isPresent()) {
+                    hint = "; did you mean '" + close.get() + "'?";
+                }
+            }
+            report(n, path, "'" + text + "' is not allowed here; write one of " + list + hint);
+            return dflt;
+        }
+        return value;
+    }
+
+    /**
+     * A duration, in milliseconds, of at least {@code minMillis}.
+     *
+     * @see Durations
+     */
+    private long duration(Fields f, String key, long minMillis, long dflt) {
+        Node n = f.value(key);
+        if (n == null) {
+            return dflt;
+        }
+        String path = f.path(key);
+        long millis;
+        try {
+            if (isType(n, Tag.INT)) {
+                BigInteger v = integer(n, path, Durations.format(dflt));
+                if (v == null) {
+                    return dflt;
+                }
+                millis = Durations.ofMillis(v, ((ScalarNode) n).getValue());
+            } else if (isType(n, Tag.STR)) {
+                millis = Durations.parse(((ScalarNode) n).getValue());
+            } else if (isType(n, Tag.FLOAT)) {
+                String text = ((ScalarNode) n).getValue();
+                String example;
+                try {
+                    Durations.parse(text + "s");
+                    example = text + "s";
+                } catch (IllegalArgumentException e) {
+                    example = Durations.EXAMPLES;
+                }
+                report(n, path, "'" + text + "' has no unit, and a bare number means whole milliseconds; write it"
+                        + " with a unit, for example " + example);
+                return dflt;
+            } else {
+                reportType(n, path, "a duration such as " + Durations.EXAMPLES, Durations.format(dflt));
+                return dflt;
+            }
+        } catch (IllegalArgumentException e) {
+            report(n, path, e.getMessage());
+            return dflt;
+        }
+        if (millis < minMillis) {
+            report(n, path, "'" + ((ScalarNode) n).getValue() + "' is too short; it must be "
+                    + (minMillis == 1 ? "greater than 0" : "at least " + Durations.format(minMillis)));
+            return dflt;
+        }
+        return millis;
+    }
+
+    /** A non-blank string. {@code dflt} is used when the key is absent; null means "optional, no default". */
+    private String nonBlankText(Fields f, String key, String dflt) {
+        Node n = f.value(key);
+        if (n == null) {
+            return dflt;
+        }
+        String text = text(n, f.path(key), dflt, "a string");
+        if (text == null) {
+            return dflt;
+        }
+        if (text.isBlank()) {
+            report(n, f.path(key), "must not be blank");
+            return dflt;
+        }
+        return text;
+    }
+
+    /**
+     * The text of a scalar meant as a string. Plain numbers count as text ({@code dataDir: 2024}); a
+     * boolean does not, since {@code name: true} is far more likely a slip than a saga named "true".
+     */
+    private String text(Node n, String path, String dflt, String expected) {
+        if (n instanceof ScalarNode && (Tag.ENV_TAG.equals(n.getTag())
+                || ((ScalarNode) n).isPlain() && ((ScalarNode) n).getValue().contains("${"))) {
+            report(n, path, "'" + abbreviate(((ScalarNode) n).getValue()) + "' refers to an environment variable,"
+                    + " but policies do not expand them; write the value itself, or quote it if you mean these"
+                    + " characters");
+            return null;
+        }
+        if (isType(n, Tag.STR) || isType(n, Tag.INT) || isType(n, Tag.FLOAT)) {
+            return ((ScalarNode) n).getValue();
+        }
+        if (isType(n, Tag.BOOL)) {
+            report(n, path, "expected " + expected + ", got " + describe(n) + "; quote it if you mean the text");
+            return null;
+        }
+        reportType(n, path, expected, dflt);
+        return null;
+    }
+
+    private MethodPattern methodPattern(Fields f, String key) {
+        Node n = f.value(key);
+        String path = f.path(key);
+        String text = text(n, path, null, "a method pattern ClassGlob#methodGlob");
+        if (text == null) {
+            return null;
+        }
+        try {
+            return MethodPattern.parse(text);
+        } catch (IllegalArgumentException e) {
+            report(n, path, e.getMessage());
+            return null;
+        }
+    }
+
+    private Glob simpleGlob(Fields f, String key) {
+        Node n = f.value(key);
+        String path = f.path(key);
+        String text = text(n, path, null, "a glob");
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Glob.simple(text);
+        } catch (IllegalArgumentException e) {
+            report(n, path, e.getMessage());
+            return null;
+        }
+    }
+
+    private String annotation(Fields f, String key) {
+        Node n = f.value(key);
+        String path = f.path(key);
+        String text = text(n, path, null, "an annotation's fully-qualified name");
+        if (text == null) {
+            return null;
+        }
+        if (text.startsWith("@") && BINARY_NAME.matcher(text.substring(1)).matches()) {
+            report(n, path, "write the annotation's name without '@': " + text.substring(1));
+            return null;
+        }
+        if (!BINARY_NAME.matcher(text).matches()) {
+            report(n, path, "'" + text + "' is not a Java class name; write the annotation's fully-qualified name,"
+                    + " for example dev.langchain4j.agent.tool.Tool");
+            return null;
+        }
+        return text;
+    }
+
+    private String javaIdentifier(Fields f, String key) {
+        Node n = f.value(key);
+        String path = f.path(key);
+        String text = text(n, path, null, "a method name");
+        if (text == null) {
+            return null;
+        }
+        boolean ok = !text.isEmpty() && !JAVA_RESERVED.contains(text);
+        for (int i = 0; ok && i < text.length(); ) {
+            int c = text.codePointAt(i);
+            ok = (i == 0 ? Character.isJavaIdentifierStart(c) : Character.isJavaIdentifierPart(c))
+                    && !Character.isIdentifierIgnorable(c);
+            i += Character.charCount(c);
+        }
+        if (!ok) {
+            report(n, path, "'" + text + "' is not a Java method name" + (text.contains("#") || text.contains(".")
+                    ? "; name only the method, which must be in the same class as the step" : ""));
+            return null;
+        }
+        return text;
+    }
+
+    /** Whether a required key is present; reports it at the entry when it is not. */
+    private boolean required(Fields f, String key, String what) {
+        if (f.has(key)) {
+            return true;
+        }
+        report(f.node, f.path(key), "missing required key '" + key + "' (" + what + ")");
+        return false;
+    }
+
+    /** Reports an entry whose pattern an earlier entry of the same list already has. */
+    private boolean shadowed(Map<String, String> seen, String pattern, String path, Node at, String list, String why) {
+        String first = seen.putIfAbsent(pattern, path + " at " + position(at));
+        if (first == null) {
+            return false;
+        }
+        report(at, path, "'" + pattern.replaceFirst("^(methods|annotatedWith): ", "") + "' is already used by "
+                + first + " in " + list + "; " + why + ", so this entry would never apply");
+        return true;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Structure
+
+    /** The value of a list key: its entries, none when absent or null. */
+    private List<Node> list(Fields f, String key) {
+        Node n = f.value(key);
+        if (n == null || isNull(n)) {
+            return List.of();
+        }
+        if (!(n instanceof SequenceNode)) {
+            reportType(n, f.path(key), "a list (entries start with '- ')", null);
+            return List.of();
+        }
+        return ((SequenceNode) n).getValue();
+    }
+
+    /** One entry of a list of maps, or null (reported) if it is not a map. */
+    private Fields entry(Node n, String path, String schemaPath, String expected) {
+        if (!(n instanceof MappingNode)) {
+            report(n, path, "expected " + expected + ", got " + describe(n));
+            return null;
+        }
+        return new Fields(n, path, schemaPath);
+    }
+
+    private String keyText(Node keyNode, String parentPath) {
+        if (!(keyNode instanceof ScalarNode)) {
+            report(keyNode, parentPath, "a key must be a plain name, but this one is " + describe(keyNode));
+            return null;
+        }
+        return ((ScalarNode) keyNode).getValue();
+    }
+
+    /**
+     * A YAML map checked against the keys allowed at its place ({@link PolicyParser#KNOWN_KEYS}):
+     * duplicates and unknown keys are reported when it is built; values are then taken by name.
+     * {@link #done()} catches a known key that no reader took, which would be a parser bug that
+     * silently ignores a setting.
+     */
+    private final class Fields {
+        final Node node;
+        final String path;
+        final String schemaPath;
+        private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
+        private final Set<String> taken = new HashSet<>();
+
+        Fields(Node node, String path, String schemaPath) {
+            this.node = node;
+            this.path = path;
+            this.schemaPath = schemaPath;
+            Set<String> known = PolicyParser.KNOWN_KEYS.get(schemaPath);
+            if (known == null) {
+                throw new IllegalStateException("no known keys for " + schemaPath);
+            }
+            if (!(node instanceof MappingNode)) {
+                return;
+            }
+            for (NodeTuple tuple : ((MappingNode) node).getValue()) {
+                String key = keyText(tuple.getKeyNode(), path);
+                if (key == null) {
+                    continue;
+                }
+                NodeTuple first = entries.get(key);
+                if (first != null) {
+                    report(tuple.getKeyNode(), path(key), "duplicate key '" + key + "' (first at "
+                            + position(first.getKeyNode()) + ")");
+                } else if (!known.contains(key)) {
+                    report(tuple.getKeyNode(), path(key), unknownKey(key, known));
+                } else {
+                    entries.put(key, tuple);
+                }
+            }
+        }
+
+        private String unknownKey(String key, Set<String> known) {
+            if (schemaPath.equals("trust.thresholds")) {
+                return key.equals("3") ? "ring 3 needs no trust: it is always available, so it has no threshold"
+                        : "unknown ring '" + key + "'; thresholds are set for rings 0, 1 and 2";
+            }
+            Optional<String> close = Suggestions.closest(key, known);
+            if (close.isPresent()) {
+                return "unknown key '" + key + "'; did you mean '" + close.get() + "'?";
+            }
+            List<String> elsewhere = PolicyParser.KNOWN_KEYS.entrySet().stream()
+                    .filter(e -> e.getValue().contains(key) && !e.getKey().isEmpty())
+                    .map(e -> e.getKey().replace(".*", ".<id>").replace("[]", "[n]"))
+                    .collect(Collectors.toList());
+            String where = schemaPath.isEmpty() ? "at the top level" : "here";
+            if (!elsewhere.isEmpty()) {
+                return "unknown key '" + key + "' " + where + "; '" + key + "' belongs under "
+                        + String.join(", ", elsewhere) + " (check the indentation)";
+            }
+            return "unknown key '" + key + "'; keys allowed " + where + ": " + String.join(", ", known);
+        }
+
+        boolean has(String key) {
+            return entries.containsKey(key);
+        }
+
+        /** The value of {@code key}, or null when absent; marks the key as read. */
+        Node value(String key) {
+            taken.add(key);
+            NodeTuple t = entries.get(key);
+            return t == null ? null : t.getValueNode();
+        }
+
+        Node valueNode(String key) {
+            NodeTuple t = entries.get(key);
+            return t == null ? node : t.getValueNode();
+        }
+
+        Node keyNode(String key) {
+            NodeTuple t = entries.get(key);
+            return t == null ? null : t.getKeyNode();
+        }
+
+        String path(String key) {
+            return path.isEmpty() ? key : path + "." + key;
+        }
+
+        /** A nested map; empty (all defaults) when absent, null, or reported as the wrong type. */
+        Fields section(String key, String schemaPath) {
+            Node n = value(key);
+            if (n != null && !isNull(n) && !(n instanceof MappingNode)) {
+                reportType(n, path(key), "a map", null);
+                n = null;
+            }
+            return new Fields(n, path(key), schemaPath);
+        }
+
+        void done() {
+            for (String key : entries.keySet()) {
+                if (!taken.contains(key)) {
+                    throw new IllegalStateException("policy parser bug: key '" + path(key) + "' was accepted but never read");
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Problems and positions
+
+    private void reportType(Node n, String path, String expected, String dflt) {
+        if (isNull(n)) {
+            report(n, path, "has no value; write " + expected
+                    + (dflt != null ? ", or remove the key to use the default (" + dflt + ")" : ""));
+            return;
+        }
+        String hint = "";
+        if (isType(n, Tag.STR) && QUOTED_NUMBER.matcher(((ScalarNode) n).getValue()).matches()
+                && (expected.contains("number") || expected.contains("integer") || expected.contains("duration"))) {
+            hint = "; remove the quotes";
+        } else if (isType(n, Tag.STR) && expected.equals("true or false")) {
+            String v = ((ScalarNode) n).getValue().toLowerCase(Locale.ROOT);
+            if (Set.of("yes", "no", "on", "off", "y", "n").contains(v)) {
+                hint = "; policies use YAML 1.2, where only true and false are booleans";
+            }
+        }
+        report(n, path, "expected " + expected + ", got " + describe(n) + hint);
+    }
+
+    private void report(Node at, String path, String message) {
+        Mark mark = at == null ? null : at.getStartMark().orElse(null);
+        int line = mark == null ? 1 : mark.getLine() + 1;
+        int column = mark == null ? 1 : mark.getColumn() + 1;
+        problems.add(new Problem(file, line, column, path, message));
+    }
+
+    private Location location(Node n) {
+        Mark mark = n.getStartMark().orElse(null);
+        return new Location(file, mark == null ? 1 : mark.getLine() + 1, mark == null ? 1 : mark.getColumn() + 1);
+    }
+
+    private static String position(Node n) {
+        Mark mark = n.getStartMark().orElse(null);
+        return mark == null ? "?" : "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+    }
+
+    private static boolean isNull(Node n) {
+        return n instanceof ScalarNode && Tag.NULL.equals(n.getTag());
+    }
+
+    private static boolean isType(Node n, Tag tag) {
+        return n instanceof ScalarNode && tag.equals(n.getTag());
+    }
+
+    /** How a value reads in "expected …, got …". */
+    static String describe(Node n) {
+        if (n instanceof MappingNode) {
+            return "a map";
+        }
+        if (n instanceof SequenceNode) {
+            return "a list";
+        }
+        if (!(n instanceof ScalarNode)) {
+            return "an unsupported YAML node";
+        }
+        String value = ((ScalarNode) n).getValue();
+        Tag tag = n.getTag();
+        if (Tag.NULL.equals(tag)) {
+            return "nothing";
+        }
+        if (Tag.BOOL.equals(tag)) {
+            return "the boolean " + value;
+        }
+        if (Tag.INT.equals(tag)) {
+            return "the integer " + abbreviate(value);
+        }
+        if (Tag.FLOAT.equals(tag)) {
+            return "the number " + abbreviate(value);
+        }
+        if (Tag.STR.equals(tag)) {
+            return "the string '" + abbreviate(value) + "'";
+        }
+        if (Tag.ENV_TAG.equals(tag)) {
+            return "the environment variable reference '" + abbreviate(value) + "' (not expanded in policies)";
+        }
+        return "a value tagged " + tag.getValue();
+    }
+
+    private static String abbreviate(String s) {
+        String oneLine = s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
+        return oneLine.length() <= 60 ? oneLine : oneLine.substring(0, 57) + "...";
+    }
+
+    private static <E extends Enum<E>> Map<String, E> choices(E[] values) {
+        Map<String, E> map = new LinkedHashMap<>();
+        for (E e : values) {
+            map.put(e.name().toLowerCase(Locale.ROOT), e);
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
+    /** A numeric interval with open or closed ends, and how to say it. */
+    record Range(double min, boolean minOpen, double max, boolean maxOpen) {
+        boolean contains(double v) {
+            return (minOpen ? v > min : v >= min) && (maxOpen ? v < max : v <= max);
+        }
+
+        String text() {
+            String lo = fmt(min);
+            String hi = fmt(max);
+            if (!minOpen && !maxOpen) {
+                return "between " + lo + " and " + hi;
+            }
+            if (minOpen && !maxOpen) {
+                return "greater than " + lo + " and at most " + hi;
+            }
+            if (!minOpen) {
+                return "at least " + lo + " and less than " + hi;
+            }
+            return "strictly between " + lo + " and " + hi;
+        }
+
+        private static String fmt(double d) {
+            return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+        }
+    }
+}

@@ -1,0 +1,741 @@
+package org.agenthypervisor.core.policy;
+
+import static org.agenthypervisor.core.policy.PolicyTesting.FILE;
+import static org.agenthypervisor.core.policy.PolicyTesting.assertProblem;
+import static org.agenthypervisor.core.policy.PolicyTesting.problem;
+import static org.agenthypervisor.core.policy.PolicyTesting.problems;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.agenthypervisor.core.policy.PolicyException.Problem;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every kind of problem, with its exact file, line, column, key path and message: these messages are
+ * what a user sees when the JVM refuses to start, so they are part of the product.
+ */
+class PolicyProblemsTest {
+
+    @Nested
+    class Keys {
+        @Test
+        void unknownKeySuggestsTheClosestKnownKey() {
+            assertProblem(problem("""
+                    version: 1
+                    agents:
+                      billing:
+                        rign: 1
+                    """), 4, 5, "agents.billing.rign", "unknown key 'rign'; did you mean 'ring'?");
+        }
+
+        @Test
+        void unknownKeyWithNothingCloseListsTheAllowedKeys() {
+            assertProblem(problem("""
+                    version: 1
+                    saga:
+                      retry: 5
+                    """), 3, 3, "saga.retry", "unknown key 'retry'; keys allowed here: durability, retries, backoff,"
+                    + " maxBackoff, recoverOnStart");
+        }
+
+        @Test
+        void unknownTopLevelKeyListsTheTopLevelKeys() {
+            assertProblem(problem("version: 1\npolicies: []\n"), 2, 1, "policies",
+                    "unknown key 'policies'; keys allowed at the top level: version, mode, onInternalError, dataDir,"
+                            + " host, agents, rules, compensations, sagas, trust, liability, saga, sessions, audit");
+        }
+
+        @Test
+        void keyOfAnotherSectionSaysWhereItBelongs() {
+            assertProblem(problem("version: 1\nring: 2\n"), 2, 1, "ring",
+                    "unknown key 'ring' at the top level; 'ring' belongs under host, agents.<id>, rules[n]"
+                            + " (check the indentation)");
+        }
+
+        @Test
+        void keysAreCaseSensitiveButTheSuggestionIsNot() {
+            assertProblem(problem("version: 1\nMode: audit\n"), 2, 1, "Mode", "unknown key 'Mode'; did you mean 'mode'?");
+        }
+
+        @Test
+        void duplicateKeyIsReportedWhereItRepeats() {
+            assertProblem(problem("""
+                    version: 1
+                    mode: audit
+                    host: {ring: 1}
+                    mode: enforce
+                    """), 4, 1, "mode", "duplicate key 'mode' (first at line 2, column 1)");
+        }
+
+        @Test
+        void duplicateKeyInsideASection() {
+            assertProblem(problem("version: 1\nhost: {ring: 1, ring: 2}\n"), 2, 17, "host.ring",
+                    "duplicate key 'ring' (first at line 2, column 8)");
+        }
+
+        @Test
+        void duplicateAgent() {
+            assertProblem(problem("""
+                    version: 1
+                    agents:
+                      billing: {ring: 1}
+                      billing: {ring: 2}
+                    """), 4, 3, "agents.billing", "duplicate agent 'billing' (first at line 3, column 3)");
+        }
+
+        @Test
+        void duplicateVersion() {
+            assertProblem(problem("version: 1\nversion: 1\n"), 2, 1, "version",
+                    "duplicate key 'version' (first at line 1, column 1)");
+        }
+
+        @Test
+        void nonScalarKey() {
+            assertProblem(problem("version: 1\nhost:\n  ? [ring]\n  : 1\n"), 3, 5, "host",
+                    "a key must be a plain name, but this one is a list");
+        }
+
+        @Test
+        void missingVersionIsReportedAtTheStartOfTheDocument() {
+            assertProblem(problem("# policy\nmode: audit\n"), 2, 1, "version",
+                    "missing required key 'version'; a policy starts with 'version: 1'");
+        }
+    }
+
+    @Nested
+    class Types {
+        @Test
+        void quotedNumberWhereARingIsExpected() {
+            assertProblem(problem("""
+                    version: 1
+                    agents:
+                      billing:
+                        ring: "1"
+                    """), 4, 11, "agents.billing.ring",
+                    "expected a ring number (0, 1, 2 or 3), got the string '1'; remove the quotes");
+        }
+
+        @Test
+        void wordWhereARingIsExpected() {
+            assertProblem(problem("version: 1\nhost:\n  ring: kernel\n"), 3, 9, "host.ring",
+                    "expected a ring number (0, 1, 2 or 3), got the string 'kernel'");
+        }
+
+        @Test
+        void listWhereAMapIsExpected() {
+            assertProblem(problem("version: 1\nhost: [1]\n"), 2, 7, "host", "expected a map, got a list");
+        }
+
+        @Test
+        void mapWhereAListIsExpected() {
+            assertProblem(problem("version: 1\nrules:\n  methods: a.B#c\n  ring: 1\n"), 3, 3, "rules",
+                    "expected a list (entries start with '- '), got a map");
+        }
+
+        @Test
+        void scalarWhereAListEntryMapIsExpected() {
+            assertProblem(problem("version: 1\nrules:\n  - a.B#c\n"), 3, 5, "rules[0]",
+                    "expected a rule (a map with methods or annotatedWith, and ring), got the string 'a.B#c'");
+        }
+
+        @Test
+        void floatWhereAnIntegerIsExpected() {
+            assertProblem(problem("version: 1\nsaga:\n  retries: 1.5\n"), 3, 12, "saga.retries",
+                    "expected an integer, got the number 1.5");
+        }
+
+        @Test
+        void wholeFloatIsStillNotAnInteger() {
+            assertProblem(problem("version: 1\nhost: {ring: 1.0}\n"), 2, 14, "host.ring",
+                    "expected a ring number (0, 1, 2 or 3), got the number 1.0");
+        }
+
+        @Test
+        void booleanWhereANumberIsExpected() {
+            assertProblem(problem("version: 1\nagents:\n  a: {trust: true}\n"), 3, 14, "agents.a.trust",
+                    "expected a number between 0 and 1, got the boolean true");
+        }
+
+        @Test
+        void stringWhereABooleanIsExpectedExplainsYaml12() {
+            assertProblem(problem("version: 1\nsaga: {recoverOnStart: yes}\n"), 2, 24, "saga.recoverOnStart",
+                    "expected true or false, got the string 'yes'; policies use YAML 1.2, where only true and false"
+                            + " are booleans");
+        }
+
+        @Test
+        void booleanWhereAStringIsExpected() {
+            assertProblem(problem("version: 1\nsagas:\n  - methods: a.B#c\n    name: true\n"), 4, 11, "sagas[0].name",
+                    "expected a string, got the boolean true; quote it if you mean the text");
+        }
+
+        @Test
+        void emptyValueNamesTheDefault() {
+            assertProblem(problem("version: 1\nagents:\n  a:\n    ring:\n"), 4, 10, "agents.a.ring",
+                    "has no value; write a ring number (0, 1, 2 or 3), or remove the key to use the default (3)");
+        }
+
+        @Test
+        void agentSettingsThatAreNotAMapHintAtIndentation() {
+            assertProblem(problem("version: 1\nagents:\n  billing:\n  ring: 1\n"), 4, 9, "agents.ring",
+                    "expected the settings of agent 'ring' (a map with classes, ring, trust, minTrust) or nothing,"
+                            + " got the integer 1; check the indentation");
+        }
+
+        @Test
+        void agentsThatAreNotAMap() {
+            assertProblem(problem("version: 1\nagents: [billing]\n"), 2, 9, "agents",
+                    "expected a map from agent id to its settings, got a list");
+        }
+
+        @Test
+        void versionMustBeAnInteger() {
+            assertProblem(problem("version: \"1\"\n"), 1, 10, "version",
+                    "expected an integer, got the string '1'; remove the quotes");
+        }
+
+        @Test
+        void environmentVariablesAreNotExpanded() {
+            assertProblem(problem("version: 1\ndataDir: ${DATA}\n"), 2, 10, "dataDir",
+                    "'${DATA}' refers to an environment variable, but policies do not expand them; write the value"
+                            + " itself, or quote it if you mean these characters");
+            assertProblem(problem("version: 1\nliability:\n  keysDir: ${HOME}/keys\n"), 3, 12, "liability.keysDir",
+                    "'${HOME}/keys' refers to an environment variable, but policies do not expand them; write the value"
+                            + " itself, or quote it if you mean these characters");
+            assertEquals("${HOME}/keys", PolicyTesting.parse("version: 1\nliability:\n  keysDir: '${HOME}/keys'\n")
+                    .liability().keysDir());
+        }
+
+        @Test
+        void customTagsAreNotUnderstood() {
+            assertProblem(problem("version: 1\nhost: {ring: !kernel 0}\n"), 2, 14, "host.ring",
+                    "expected a ring number (0, 1, 2 or 3), got a value tagged !kernel");
+        }
+    }
+
+    @Nested
+    class Ranges {
+        @Test
+        void ringOutOfRange() {
+            assertProblem(problem("version: 1\nagents:\n  a: {ring: 4}\n"), 3, 13, "agents.a.ring",
+                    "ring 4 does not exist; rings are 0 (kernel), 1 (privileged), 2 (standard) and 3 (user)");
+        }
+
+        @Test
+        void negativeRing() {
+            assertProblem(problem("version: 1\nhost: {ring: -1}\n"), 2, 14, "host.ring",
+                    "ring -1 does not exist; rings are 0 (kernel), 1 (privileged), 2 (standard) and 3 (user)");
+        }
+
+        @Test
+        void trustAboveOne() {
+            assertProblem(problem("version: 1\nagents:\n  a:\n    trust: 1.5\n"), 4, 12, "agents.a.trust",
+                    "1.5 is out of range; it must be between 0 and 1");
+        }
+
+        @Test
+        void openLowerBound() {
+            assertProblem(problem("version: 1\nliability:\n  decay: 0\n"), 3, 10, "liability.decay",
+                    "0 is out of range; it must be greater than 0 and at most 1");
+        }
+
+        @Test
+        void openUpperBound() {
+            assertProblem(problem("version: 1\nliability:\n  floor: 1.0\n"), 3, 10, "liability.floor",
+                    "1.0 is out of range; it must be at least 0 and less than 1");
+        }
+
+        @Test
+        void notANumber() {
+            assertProblem(problem("version: 1\nsessions: {minTrust: .nan}\n"), 2, 22, "sessions.minTrust",
+                    ".nan is not a finite number; it must be between 0 and 1");
+        }
+
+        @Test
+        void integerRanges() {
+            List<Problem> problems = problems("""
+                    version: 1
+                    saga: {retries: 101}
+                    sessions: {maxParticipants: 0}
+                    audit: {treeHeadEvery: 0}
+                    liability: {maxDepth: -1}
+                    """);
+            assertEquals(4, problems.size(), problems::toString);
+            assertProblem(problems.get(0), 2, 17, "saga.retries", "101 is out of range; it must be between 0 and 100");
+            assertProblem(problems.get(1), 3, 29, "sessions.maxParticipants",
+                    "0 is out of range; it must be between 1 and 10000");
+            assertProblem(problems.get(2), 4, 24, "audit.treeHeadEvery", "0 is out of range; it must be at least 1");
+            assertProblem(problems.get(3), 5, 23, "liability.maxDepth", "-1 is out of range; it must be at least 0");
+        }
+
+        @Test
+        void hugeIntegerDoesNotOverflowIntoRange() {
+            assertProblem(problem("version: 1\nsaga: {retries: 4294967299}\n"), 2, 17, "saga.retries",
+                    "4294967299 is out of range; it must be between 0 and 100");
+        }
+
+        @Test
+        void unsupportedVersionIsTheOnlyProblemReported() {
+            assertProblem(problem("version: 2\nfrobnicate: true\n"), 1, 10, "version",
+                    "unsupported version 2; this hypervisor reads policy version 1");
+        }
+    }
+
+    @Nested
+    class Enums {
+        @Test
+        void enumsAreLowercase() {
+            assertProblem(problem("version: 1\nmode: Enforce\n"), 2, 7, "mode",
+                    "'Enforce' is not allowed here; write one of enforce, audit, off (values are lowercase: write"
+                            + " 'enforce')");
+        }
+
+        @Test
+        void misspelledEnumValue() {
+            assertProblem(problem("version: 1\nsaga: {durability: fsnyc}\n"), 2, 20, "saga.durability",
+                    "'fsnyc' is not allowed here; write one of fsync, batch, none; did you mean 'fsync'?");
+        }
+
+        @Test
+        void enumOfTheWrongType() {
+            assertProblem(problem("version: 1\nonInternalError: false\n"), 2, 18, "onInternalError",
+                    "expected one of deny, allow, got the boolean false");
+        }
+
+        @Test
+        void offIsAStringInYaml12() {
+            assertEquals(Policy.Mode.OFF, PolicyTesting.parse("version: 1\nmode: off\n").mode());
+        }
+    }
+
+    @Nested
+    class DurationValues {
+        @Test
+        void floatWithoutUnit() {
+            assertProblem(problem("version: 1\nsaga: {backoff: 1.5}\n"), 2, 17, "saga.backoff",
+                    "'1.5' has no unit, and a bare number means whole milliseconds; write it with a unit, for example"
+                            + " 1.5s");
+        }
+
+        @Test
+        void unknownUnit() {
+            assertProblem(problem("version: 1\nsaga: {backoff: 5sec}\n"), 2, 17, "saga.backoff",
+                    "'5sec' has an unknown unit 'sec'; the units are ms, s, m and h");
+        }
+
+        @Test
+        void spaceOrUppercaseUnit() {
+            assertProblem(problem("version: 1\naudit: {treeHeadInterval: 5 S}\n"), 2, 27, "audit.treeHeadInterval",
+                    "'5 S' is not a duration; write 5s (lowercase unit, no space)");
+        }
+
+        @Test
+        void zeroWhereAPositiveDurationIsNeeded() {
+            assertProblem(problem("version: 1\naudit: {flushInterval: 0ms}\n"), 2, 24, "audit.flushInterval",
+                    "'0ms' is too short; it must be greater than 0");
+        }
+
+        @Test
+        void fractionOfAMillisecond() {
+            assertProblem(problem("version: 1\naudit: {flushInterval: 0.5ms}\n"), 2, 24, "audit.flushInterval",
+                    "'0.5ms' is not a whole number of milliseconds");
+        }
+
+        @Test
+        void negative() {
+            assertProblem(problem("version: 1\nsaga: {backoff: -5}\n"), 2, 17, "saga.backoff",
+                    "'-5' is negative; a duration is 0 or more");
+        }
+
+        @Test
+        void tooLong() {
+            assertProblem(problem("version: 1\nsaga: {maxBackoff: 9000h}\n"), 2, 20, "saga.maxBackoff",
+                    "'9000h' is too long; a duration is at most 365 days (8760h)");
+        }
+
+        @Test
+        void maxBackoffBelowBackoffBlamesTheValueWritten() {
+            assertProblem(problem("version: 1\nsaga:\n  backoff: 5s\n"), 3, 12, "saga.backoff",
+                    "maxBackoff (2s, the default) is shorter than backoff (5s); the cap must be at least the first delay");
+            assertProblem(problem("version: 1\nsaga:\n  backoff: 1s\n  maxBackoff: 500ms\n"), 4, 15, "saga.maxBackoff",
+                    "maxBackoff (500ms) is shorter than backoff (1s); the cap must be at least the first delay");
+        }
+    }
+
+    @Nested
+    class Agents {
+        @Test
+        void reservedHost() {
+            assertProblem(problem("version: 1\nagents:\n  host: {ring: 1}\n"), 3, 3, "agents.host",
+                    "the agent id 'host' is reserved for the application itself; set its ring under the top-level key"
+                            + " 'host'");
+        }
+
+        @Test
+        void uppercaseId() {
+            assertProblem(problem("version: 1\nagents:\n  Billing: {}\n"), 3, 3, "agents.Billing",
+                    "invalid agent id 'Billing': ids are lowercase; write 'billing'");
+        }
+
+        @Test
+        void idWithForbiddenCharacters() {
+            assertProblem(problem("version: 1\nagents:\n  -bot: {}\n"), 3, 3, "agents.-bot",
+                    "invalid agent id '-bot': ids are 1 to 64 lowercase letters, digits, '.', '_' and '-', starting and"
+                            + " ending with a letter or digit");
+        }
+
+        @Test
+        void idTooLong() {
+            String id = "a".repeat(65);
+            assertProblem(problem("version: 1\nagents:\n  " + id + ":\n"), 3, 3, "agents." + id,
+                    "invalid agent id '" + id + "': it is 65 characters long; the limit is 64");
+        }
+
+        @Test
+        void badClassGlob() {
+            assertProblem(problem("version: 1\nagents:\n  a:\n    classes: [com.acme.*, com/acme/**]\n"), 4, 27,
+                    "agents.a.classes[1]", "'com/acme/**' uses '/'; class names are separated by dots, for example"
+                            + " com.acme.Foo");
+        }
+
+        @Test
+        void singleClassGlobHasNoIndexInItsPath() {
+            assertProblem(problem("version: 1\nagents:\n  a:\n    classes: com.acme.Db#run\n"), 4, 14,
+                    "agents.a.classes", "'com.acme.Db#run' is a method pattern (Class#method); a class glob names"
+                            + " classes only, for example com.acme.billing.**");
+        }
+
+        @Test
+        void classGlobBoundToTwoAgents() {
+            assertProblem(problem("""
+                    version: 1
+                    agents:
+                      a: {classes: [com.acme.**]}
+                      b: {classes: [com.x.*, com.acme.**]}
+                    """), 4, 26, "agents.b.classes[1]",
+                    "'com.acme.**' is already bound to agent 'a'; a class belongs to one agent only");
+        }
+
+        @Test
+        void classesOfTheWrongType() {
+            assertProblem(problem("version: 1\nagents:\n  a: {classes: {x: 1}}\n"), 3, 16, "agents.a.classes",
+                    "expected a class glob or a list of class globs, got a map");
+        }
+    }
+
+    @Nested
+    class Rules {
+        @Test
+        void bothMethodsAndAnnotatedWith() {
+            assertProblem(problem("""
+                    version: 1
+                    rules:
+                      - methods: "a.B#c"
+                        annotatedWith: a.Tool
+                        ring: 1
+                    """), 4, 5, "rules[0].annotatedWith",
+                    "a rule takes either 'methods' or 'annotatedWith', not both; write two rules");
+        }
+
+        @Test
+        void neitherMethodsNorAnnotatedWith() {
+            assertProblem(problem("version: 1\nrules:\n  - ring: 1\n"), 3, 5, "rules[0]",
+                    "a rule needs 'methods' (ClassGlob#methodGlob) or 'annotatedWith' (an annotation's fully-qualified"
+                            + " name)");
+        }
+
+        @Test
+        void ruleThatDoesNothing() {
+            assertProblem(problem("""
+                    version: 1
+                    rules:
+                      - methods: "a.B#c"
+                        ring: 1
+                      - methods: "a.B#d"
+                        handoff: false
+                    """), 5, 5, "rules[1]",
+                    "this rule does nothing; give it a 'ring', 'handoff: true' or 'partial: true'");
+        }
+
+        @Test
+        void badMethodPattern() {
+            assertProblem(problem("version: 1\nrules:\n  - methods: com.acme.Db.execute\n    ring: 0\n"), 3, 14,
+                    "rules[0].methods", "'com.acme.Db.execute' is not a method pattern; write ClassGlob#methodGlob, for"
+                            + " example com.acme.Db#execute*");
+        }
+
+        @Test
+        void methodPatternWithParameters() {
+            assertProblem(problem("version: 1\nrules:\n  - {methods: \"a.B#run(int)\", ring: 0}\n"), 3, 15,
+                    "rules[0].methods", "'a.B#run(int)': parameter lists are not supported; name the method only");
+        }
+
+        @Test
+        void annotationWithAt() {
+            assertProblem(problem("version: 1\nrules:\n  - annotatedWith: \"@a.Tool\"\n    ring: 2\n"), 3, 20,
+                    "rules[0].annotatedWith", "write the annotation's name without '@': a.Tool");
+        }
+
+        @Test
+        void annotationThatIsNotAClassName() {
+            assertProblem(problem("version: 1\nrules:\n  - annotatedWith: a.*.Tool\n    ring: 2\n"), 3, 20,
+                    "rules[0].annotatedWith", "'a.*.Tool' is not a Java class name; write the annotation's"
+                            + " fully-qualified name, for example dev.langchain4j.agent.tool.Tool");
+        }
+
+        @Test
+        void duplicatePatternIsShadowed() {
+            assertProblem(problem("""
+                    version: 1
+                    rules:
+                      - {methods: "a.B#c", ring: 1}
+                      - {methods: "a.B#c", ring: 2}
+                    """), 4, 15, "rules[1]", "'a.B#c' is already used by rules[0] at line 3, column 15 in rules; the"
+                    + " first matching rule wins, so this entry would never apply");
+        }
+
+        @Test
+        void errorsInOneRuleDoNotAddADoesNothingError() {
+            assertProblem(problem("version: 1\nrules:\n  - {methods: \"a.B#c\", ring: \"x\"}\n"), 3, 30,
+                    "rules[0].ring", "expected a ring number (0, 1, 2 or 3), got the string 'x'");
+        }
+    }
+
+    @Nested
+    class Other {
+        @Test
+        void compensationMissingItsCompensate() {
+            assertProblem(problem("version: 1\ncompensations:\n  - method: \"a.B#pay\"\n"), 3, 5,
+                    "compensations[0].compensate", "missing required key 'compensate' (the name of the compensating"
+                            + " method)");
+        }
+
+        @Test
+        void compensateIsAMethodNameNotAPattern() {
+            assertProblem(problem("version: 1\ncompensations:\n  - {method: \"a.B#pay\", compensate: \"a.B#refund\"}\n"),
+                    3, 37, "compensations[0].compensate",
+                    "'a.B#refund' is not a Java method name; name only the method, which must be in the same class as"
+                            + " the step");
+        }
+
+        @Test
+        void compensateCannotBeAKeyword() {
+            assertProblem(problem("version: 1\ncompensations:\n  - {method: \"a.B#pay\", compensate: new}\n"),
+                    3, 37, "compensations[0].compensate", "'new' is not a Java method name");
+        }
+
+        @Test
+        void sagaNameMustNotBeBlank() {
+            assertProblem(problem("version: 1\nsagas:\n  - {methods: \"a.B#c\", name: \" \"}\n"), 3, 30,
+                    "sagas[0].name", "must not be blank");
+        }
+
+        @Test
+        void thresholdForRingThree() {
+            assertProblem(problem("version: 1\ntrust:\n  thresholds:\n    3: 0.1\n"), 4, 5, "trust.thresholds.3",
+                    "ring 3 needs no trust: it is always available, so it has no threshold");
+        }
+
+        @Test
+        void thresholdForAnUnknownRing() {
+            assertProblem(problem("version: 1\ntrust:\n  thresholds:\n    ring0: 0.1\n"), 4, 5,
+                    "trust.thresholds.ring0", "unknown ring 'ring0'; thresholds are set for rings 0, 1 and 2");
+        }
+
+        @Test
+        void thresholdsMustNotIncrease() {
+            assertProblem(problem("version: 1\ntrust:\n  thresholds:\n    1: 0.5\n    2: 0.7\n"), 5, 8,
+                    "trust.thresholds.2", "ring 2's floor 0.7 is above ring 1's 0.5; floors must not increase from"
+                            + " ring 0 to ring 2, or a less privileged ring would be harder to reach than a more"
+                            + " privileged one");
+        }
+
+        @Test
+        void thresholdsAboveADefault() {
+            assertProblem(problem("version: 1\ntrust:\n  thresholds: {\"2\": 0.99}\n"), 3, 21,
+                    "trust.thresholds.2", "ring 2's floor 0.99 is above ring 1's 0.95 (the default); floors must not"
+                            + " increase from ring 0 to ring 2, or a less privileged ring would be harder to reach"
+                            + " than a more privileged one");
+        }
+
+        @Test
+        void thresholdBelowADefaultBlamesTheValueWritten() {
+            assertProblem(problem("version: 1\ntrust:\n  thresholds: {0: 0.5}\n"), 3, 19,
+                    "trust.thresholds.0", "ring 0's floor 0.5 is below ring 1's 0.95 (the default); floors must not"
+                            + " increase from ring 0 to ring 2, or a less privileged ring would be harder to reach"
+                            + " than a more privileged one");
+        }
+
+        @Test
+        void recoveryOtherThanNone() {
+            assertProblem(problem("version: 1\nliability:\n  recovery: slow\n"), 3, 13, "liability.recovery",
+                    "expected 'none' or a map with 'rate' and 'every', got the string 'slow'");
+        }
+
+        @Test
+        void recoveryMissingEvery() {
+            assertProblem(problem("version: 1\nliability:\n  recovery:\n    rate: 0.1\n"), 4, 5,
+                    "liability.recovery.every",
+                    "missing required key 'every' (a duration such as 50ms, 2s, 1.5s, 5m or 1h)");
+        }
+
+        @Test
+        void sessionKeyGlobRequired() {
+            assertProblem(problem("version: 1\nsessions:\n  keys:\n    - readRing: 1\n"), 4, 7, "sessions.keys[0].key",
+                    "missing required key 'key' (a glob on session keys)");
+        }
+
+        @Test
+        void duplicateSessionKeyGlob() {
+            assertProblem(problem("version: 1\nsessions:\n  keys:\n    - {key: \"a.*\"}\n    - {key: \"a.*\", readRing: 1}\n"),
+                    5, 13, "sessions.keys[1]", "'a.*' is already used by sessions.keys[0] at line 4, column 13 in"
+                            + " sessions.keys; the first matching entry wins, so this entry would never apply");
+        }
+
+        @Test
+        void blankDataDir() {
+            assertProblem(problem("version: 1\ndataDir: \"\"\n"), 2, 10, "dataDir", "must not be blank");
+        }
+    }
+
+    @Nested
+    class Documents {
+        @Test
+        void emptyDocument() {
+            assertProblem(problem(""), 1, 1, "", "the policy is empty; a policy needs at least the line 'version: 1'");
+            assertProblem(problem("# nothing here\n\n"), 1, 1, "",
+                    "the policy is empty; a policy needs at least the line 'version: 1'");
+            assertProblem(problem("~\n"), 1, 1, "", "the policy is empty; a policy needs at least the line 'version: 1'");
+        }
+
+        @Test
+        void documentThatIsNotAMap() {
+            assertProblem(problem("- version: 1\n"), 1, 1, "",
+                    "a policy is a map of keys (version, mode, agents, rules, …), but this document is a list");
+        }
+
+        @Test
+        void syntaxErrorHasAPositionAndNoKeyPath() {
+            assertProblem(problem("version: 1\nmode: audit: now\n"), 2, 12, "",
+                    "YAML syntax error: mapping values are not allowed here; a value that contains ': ' must be"
+                            + " quoted, and a nested map must start on its own line");
+        }
+
+        @Test
+        void unclosedFlowSequence() {
+            assertProblem(problem("version: 1\nrules: [\n"), 3, 1, "",
+                    "YAML syntax error: expected the node content, but found '<stream end>' (while parsing a flow"
+                            + " node)");
+        }
+
+        @Test
+        void tabIndentation() {
+            Problem p = problem("version: 1\nhost:\n\tring: 1\n");
+            assertEquals(3, p.line());
+            assertEquals(1, p.column());
+            assertTrue(p.message().startsWith("YAML syntax error: found character '\\t(TAB)'"), p.message());
+        }
+
+        @Test
+        void unclosedQuoteNamesWhereTheScalarStarted() {
+            assertProblem(problem("version: 1\ndataDir: 'data\n"), 3, 1, "",
+                    "YAML syntax error: found unexpected end of stream (while scanning a quoted scalar at line 2,"
+                            + " column 10)");
+        }
+
+        @Test
+        void twoDocuments() {
+            assertProblem(problem("version: 1\n---\nversion: 1\n"), 2, 1, "",
+                    "YAML syntax error: expected a single document in the stream, but found another document");
+        }
+
+        @Test
+        void controlCharacter() {
+            assertProblem(problem("version: 1\nmode: a\u0001\n"), 2, 8, "",
+                    "YAML syntax error: the character U+0001 is not allowed in YAML; remove it");
+        }
+
+        @Test
+        void undefinedAlias() {
+            assertProblem(problem("version: 1\nhost: *h\n"), 2, 7, "", "YAML syntax error: found undefined alias h");
+        }
+
+        @Test
+        void recursiveAliasIsReportedNotFollowed() {
+            assertProblem(problem("version: 1\nrules: &r [*r]\n"), 2, 8, "rules[0]",
+                    "expected a rule (a map with methods or annotatedWith, and ring), got a list");
+        }
+
+        @Test
+        void notUtf8(@TempDir Path dir) throws Exception {
+            Path file = dir.resolve("latin1.yaml");
+            Files.write(file, "version: 1\ndataDir: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
+            PolicyException e = assertThrows(PolicyException.class, () -> PolicyParser.parse(file));
+            assertEquals(List.of(new Problem(file.toString(), 2, 13, "",
+                    "the file is not valid UTF-8 (byte 0xE9 at offset 23); save it as UTF-8")), e.problems());
+        }
+    }
+
+    @Nested
+    class Reporting {
+        @Test
+        void allProblemsAreCollectedInFileOrder() {
+            List<Problem> problems = problems("""
+                    mode: Audit
+                    agents:
+                      billing:
+                        ring: 5
+                        trust: high
+                    rules:
+                      - methods: "a.B#c"
+                    saga:
+                      retries: -1
+                    """);
+            assertEquals(List.of(
+                    new Problem(FILE, 1, 1, "version", "missing required key 'version'; a policy starts with 'version: 1'"),
+                    new Problem(FILE, 1, 7, "mode", "'Audit' is not allowed here; write one of enforce, audit, off"
+                            + " (values are lowercase: write 'audit')"),
+                    new Problem(FILE, 4, 11, "agents.billing.ring",
+                            "ring 5 does not exist; rings are 0 (kernel), 1 (privileged), 2 (standard) and 3 (user)"),
+                    new Problem(FILE, 5, 12, "agents.billing.trust",
+                            "expected a number between 0 and 1, got the string 'high'"),
+                    new Problem(FILE, 7, 5, "rules[0]",
+                            "this rule does nothing; give it a 'ring', 'handoff: true' or 'partial: true'"),
+                    new Problem(FILE, 9, 12, "saga.retries", "-1 is out of range; it must be between 0 and 100")),
+                    problems);
+        }
+
+        @Test
+        void exceptionMessageNamesFileLineColumnAndKeyPath() {
+            PolicyException e = assertThrows(PolicyException.class,
+                    () -> PolicyParser.parse("version: 1\nagents:\n  billing:\n    rign: 1\n", "policies/app.yaml"));
+            assertEquals("invalid policy: policies/app.yaml:4:5: agents.billing.rign: unknown key 'rign'; did you mean"
+                    + " 'ring'?", e.getMessage());
+        }
+
+        @Test
+        void severalProblemsAreListedOnePerLine() {
+            PolicyException e = assertThrows(PolicyException.class,
+                    () -> PolicyParser.parse("version: 1\nhost: {ring: 9}\nmode: x\n", "a.yaml"));
+            assertEquals("invalid policy (2 problems):\n"
+                    + "  a.yaml:2:14: host.ring: ring 9 does not exist; rings are 0 (kernel), 1 (privileged), 2"
+                    + " (standard) and 3 (user)\n"
+                    + "  a.yaml:3:7: mode: 'x' is not allowed here; write one of enforce, audit, off", e.getMessage());
+        }
+
+        @Test
+        void fileNameIsThePathAsGiven(@TempDir Path dir) throws Exception {
+            Path file = dir.resolve("bad.yaml");
+            Files.writeString(file, "version: 1\nhost: {ring: 7}\n");
+            PolicyException e = assertThrows(PolicyException.class, () -> PolicyParser.parse(file));
+            assertEquals(file.toString(), e.problems().get(0).file());
+        }
+    }
+}
