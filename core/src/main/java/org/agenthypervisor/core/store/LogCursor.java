@@ -123,6 +123,9 @@ public final class LogCursor implements Iterator<LogRecord>, Closeable {
         } catch (EOFException e) {
             throw new CorruptLogException(s.path, pos, index, "file ends before this record (truncated since open?)");
         }
+        if (!SegmentFormat.lengthChecks(crc, frameHeader)) {
+            throw new CorruptLogException(s.path, pos, index, "frame length fails its check (changed since open?)");
+        }
         long len = SegmentFormat.getInt(frameHeader, 0) & 0xffffffffL;
         if (len > s.maxRecordSize) {
             throw new CorruptLogException(s.path, pos, index, "impossible record length " + len);
@@ -133,7 +136,7 @@ public final class LogCursor implements Iterator<LogRecord>, Closeable {
         } catch (EOFException e) {
             throw new CorruptLogException(s.path, pos, index, "file ends inside this record (truncated since open?)");
         }
-        if (SegmentFormat.frameCrc(crc, frameHeader, 0, payload, payload.length) != SegmentFormat.getInt(frameHeader, 4)) {
+        if (!SegmentFormat.payloadMatches(crc, frameHeader, payload, payload.length)) {
             throw new CorruptLogException(s.path, pos, index, "CRC mismatch (changed since open?)");
         }
         pos += SegmentFormat.FRAME_HEADER_SIZE + len;

@@ -53,10 +53,15 @@ import java.util.zip.CRC32C;
  * then frames, back to back, up to the end of the file:
  * <pre>
  *   0  4  payload length n (0 &lt;= n &lt;= the segment's max record size)
- *   4  4  CRC32C of bytes 0..3 followed by the payload
- *   8  n  payload
+ *   4  4  CRC32C of bytes 0..3: the length's own check
+ *   8  4  CRC32C of bytes 0..3 followed by the payload
+ *  12  n  payload
  * </pre>
- * A new segment is written complete (header to a temp file, force, atomic rename, force of the
+ * The length has its own check so that a damaged length can never pass for a write that stopped
+ * short: without it, a flipped bit that made a length point past the end of the file would look like
+ * a torn tail and cost every record after it.
+ *
+ * <p>A new segment is written complete (header to a temp file, force, atomic rename, force of the
  * directory), so a segment file never has a partial header. Before a new segment is created the
  * current one is forced, whatever the durability mode, so every segment but the last is complete on
  * the device. A segment is rolled before an append that would take it past the segment size, unless it
@@ -64,23 +69,23 @@ import java.util.zip.CRC32C;
  *
  * <h2>Torn tail versus corruption</h2>
  * Opening reads and checks every header and frame. Only the <em>last</em> segment may end badly, and
- * only in one of these ways, all of which an interrupted append produces; that is a <b>torn tail</b>:
+ * only in one of these ways, all of which an interrupted append can leave; that is a <b>torn tail</b>:
  * <ol>
- *   <li>fewer than 8 bytes after the last good frame (a partial frame header);</li>
- *   <li>a frame whose length is allowed but runs past the end of the file (a partial payload);</li>
- *   <li>a frame whose CRC fails and after which the file holds nothing, or only zero bytes (some file
- *       systems expose zero-filled blocks after a crash; zeros never form a valid frame because the
- *       CRC32C of a zero length is not zero).</li>
+ *   <li>fewer than 12 bytes after the last good frame (a partial frame header);</li>
+ *   <li>a frame whose length passes its check but runs past the end of the file (a partial payload);</li>
+ *   <li>a frame whose length fails its check, or whose CRC fails, after which the file holds nothing
+ *       or only zero bytes (file systems may expose zero-filled blocks after a crash; zeros never form
+ *       a valid frame, because the check of a zero length is not zero).</li>
  * </ol>
  * In read-write mode the tail is cut at the start of the bad frame (truncate, then force) and
  * reported through {@link #openReport()}; in read-only mode the report says what would be cut and
  * nothing changes. Everything else is <b>corruption</b> and fails the open with a
  * {@link CorruptLogException} naming the file, byte offset and record index, having modified nothing:
- * a bad frame with non-zero bytes after it, a length above the segment's limit anywhere (a torn write
- * only ever leaves a length smaller than the one written, since appends land on zero-filled space),
- * any bad frame or trailing partial frame in a segment that is not the last, a bad header, a header
- * whose first index disagrees with its file name, and a gap or overlap between segments (including a
- * first segment that does not start at 0).
+ * a bad frame with non-zero bytes after it (even if the write cache reordered unforced writes, the
+ * records after it are real and must not be dropped silently), a checked length above the segment's
+ * limit, any bad or partial frame or trailing bytes in a segment that is not the last, a bad or short
+ * header, a header whose first index disagrees with its file name, and a gap or overlap between
+ * segments (including a first segment that does not start at 0).
  *
  * <h2>Durability and failure</h2>
  * {@link #append} hands the frame to the OS; {@link #appendDurable} then waits according to
@@ -432,8 +437,7 @@ public final class RecordLog implements Closeable {
             roll();
         }
         byte[] b = scratch;
-        SegmentFormat.putInt(b, 0, len);
-        SegmentFormat.putInt(b, 4, SegmentFormat.frameCrc(crc, b, 0, record, len));
+        SegmentFormat.fillFrameHeader(crc, b, record, len);
         try {
             faultHook.at("write");
             if (frame <= b.length) {

@@ -16,8 +16,8 @@ final class SegmentFormat {
     static final short VERSION = 1;
     /** magic(4) version(2) flags(2) firstIndex(8) maxRecordSize(4) headerCrc(4). */
     static final int HEADER_SIZE = 24;
-    /** length(4) crc(4); the payload follows. */
-    static final int FRAME_HEADER_SIZE = 8;
+    /** length(4) lengthCheck(4) crc(4); the payload follows. */
+    static final int FRAME_HEADER_SIZE = 12;
     /**
      * Hard ceiling for any record, whatever the options say: keeps every length a non-negative int
      * and makes a wildly wrong length field recognisable as damage.
@@ -108,12 +108,30 @@ final class SegmentFormat {
         return (int) c.getValue();
     }
 
-    /** CRC32C of a frame: its 4 length bytes, then the payload. Reuses {@code c}. */
-    static int frameCrc(CRC32C c, byte[] lengthBytes, int lengthOff, byte[] payload, int payloadLen) {
+    /**
+     * Fills bytes 0..11 of {@code b}: the length, its check, and the frame CRC. One CRC pass: the check
+     * is the CRC32C state after the length bytes, the frame CRC continues it over the payload.
+     */
+    static void fillFrameHeader(CRC32C c, byte[] b, byte[] payload, int len) {
+        putInt(b, 0, len);
         c.reset();
-        c.update(lengthBytes, lengthOff, 4);
-        c.update(payload, 0, payloadLen);
-        return (int) c.getValue();
+        c.update(b, 0, 4);
+        putInt(b, 4, (int) c.getValue());
+        c.update(payload, 0, len);
+        putInt(b, 8, (int) c.getValue());
+    }
+
+    /** True if bytes 4..7 of a frame header are the check of its length in bytes 0..3; leaves {@code c} ready for {@link #payloadMatches}. */
+    static boolean lengthChecks(CRC32C c, byte[] h) {
+        c.reset();
+        c.update(h, 0, 4);
+        return (int) c.getValue() == getInt(h, 4);
+    }
+
+    /** After {@link #lengthChecks}: true if the frame CRC in bytes 8..11 matches the payload. */
+    static boolean payloadMatches(CRC32C c, byte[] h, byte[] payload, int len) {
+        c.update(payload, 0, len);
+        return (int) c.getValue() == getInt(h, 8);
     }
 
     static void putInt(byte[] b, int off, int v) {

@@ -76,17 +76,31 @@ final class SegmentScanner {
                 return tornOrCorrupt(seg, count, pos, size, last, index, why);
             }
             readFully(in, fh, SegmentFormat.FRAME_HEADER_SIZE, file);
+            long afterHeader = pos + SegmentFormat.FRAME_HEADER_SIZE;
+            if (!SegmentFormat.lengthChecks(crc, fh)) {
+                // The length cannot be trusted, so neither can the frame's extent. A crash leaves this
+                // only with zeros after the header (a zero-filled tail, or a header whose second half
+                // never reached the device); anything else is damage.
+                long nonZero = last ? firstNonZero(in, afterHeader, size, file) : -1;
+                if (last && nonZero < 0) {
+                    return new Scan(seg, count, pos, size, allZero(fh)
+                            ? "zero-filled tail" : "damaged frame header followed only by zero bytes");
+                }
+                throw new CorruptLogException(file, pos, index, last
+                        ? "frame length fails its check, with data after it (non-zero byte at offset " + nonZero + ")"
+                        : "frame length fails its check in a segment that is not the last one");
+            }
             long len = SegmentFormat.getInt(fh, 0) & 0xffffffffL;
             if (len > seg.maxRecordSize) {
-                // Never a crash artefact: appends land on zero-filled space, and a length with some of
-                // its bytes still zero is smaller, not larger, than the one written. So: damage.
+                // The length passed its check, so it was written this way: a bug or deliberate edit.
                 throw new CorruptLogException(file, pos, index, "impossible record length " + len
                         + " (this segment's limit is " + seg.maxRecordSize + ")");
             }
-            long end = pos + SegmentFormat.FRAME_HEADER_SIZE + len;
+            long end = afterHeader + len;
             if (end > size) {
-                // The frame runs past the end of the file: by construction nothing follows it.
-                String why = "incomplete frame (length " + len + ", only " + (remaining - SegmentFormat.FRAME_HEADER_SIZE)
+                // A checked length that runs past the end of the file: a write that did not finish.
+                // By construction nothing follows it.
+                String why = "incomplete frame (length " + len + ", only " + (size - afterHeader)
                         + " payload bytes present)";
                 return tornOrCorrupt(seg, count, pos, size, last, index, why);
             }
@@ -95,13 +109,13 @@ final class SegmentScanner {
                 payload = new byte[Math.max(n, Math.min(payload.length * 2, seg.maxRecordSize))];
             }
             readFully(in, payload, n, file);
-            if (SegmentFormat.frameCrc(crc, fh, 0, payload, n) != SegmentFormat.getInt(fh, 4)) {
+            if (!SegmentFormat.payloadMatches(crc, fh, payload, n)) {
                 // A bad last frame is a torn write if nothing but zeros follows it (file systems may
-                // expose a zero-filled tail after a crash; zeros never form a valid frame because the
-                // CRC32C of a zero length is not zero). Real data after it means it is damage.
+                // expose zero-filled blocks after a crash; zeros never form a valid frame header since
+                // the check of a zero length is not zero). Real data after it means damage.
                 long nonZero = last ? firstNonZero(in, end, size, file) : -1;
                 if (last && nonZero < 0) {
-                    String why = "CRC mismatch in the last frame" + (end < size ? " followed only by zero bytes" : "");
+                    String why = "CRC mismatch in the last frame" + (end < size ? ", followed only by zero bytes" : "");
                     return new Scan(seg, count, pos, size, why);
                 }
                 throw new CorruptLogException(file, pos, index, last
@@ -122,6 +136,15 @@ final class SegmentScanner {
             throw new CorruptLogException(seg.path, pos, index, why + " in a segment that is not the last one");
         }
         return new Scan(seg, count, pos, size, why);
+    }
+
+    private static boolean allZero(byte[] b) {
+        for (byte x : b) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Offset of the first non-zero byte in [from, size), or -1 if all are zero. */

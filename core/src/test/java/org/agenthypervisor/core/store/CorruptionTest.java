@@ -44,14 +44,30 @@ class CorruptionTest {
     @Test
     void crcMismatchWithValidDataAfterIt() throws IOException {
         long off = LogFiles.frameOffsets(last).get(0);
-        LogFiles.flipByte(last, off + 4);
+        LogFiles.flipByte(last, off + 8);
         assertCorrupt(last, off, LogFiles.firstIndexOf(last), "CRC mismatch with data after");
+    }
+
+    @Test
+    void damagedLengthIsNeverTakenForAShortWrite() throws IOException {
+        // Without the length check this would read as an incomplete last frame and cost the records after it.
+        long off = LogFiles.frameOffsets(last).get(0);
+        LogFiles.putInt(last, off, 900); // allowed by the limit, and past the end of the file
+        assertCorrupt(last, off, LogFiles.firstIndexOf(last), "length fails its check, with data after it");
+    }
+
+    @Test
+    void damagedLengthOfTheLastFrameIsCorruptionToo() throws IOException {
+        List<Long> frames = LogFiles.frameOffsets(last);
+        long off = frames.get(frames.size() - 1);
+        LogFiles.flipByte(last, off + 3);
+        assertCorrupt(last, off, LogFiles.firstIndexOf(last) + frames.size() - 1, "length fails its check");
     }
 
     @Test
     void impossibleLengthInTheMiddle() throws IOException {
         long off = LogFiles.frameOffsets(last).get(0);
-        LogFiles.putInt(last, off, 0x7FFF_FFF0);
+        putCheckedLength(last, off, 0x7FFF_FFF0);
         assertCorrupt(last, off, LogFiles.firstIndexOf(last), "impossible record length");
     }
 
@@ -59,7 +75,7 @@ class CorruptionTest {
     void impossibleLengthEvenInTheLastFrame() throws IOException {
         List<Long> frames = LogFiles.frameOffsets(last);
         long off = frames.get(frames.size() - 1);
-        LogFiles.putInt(last, off, 5000); // above the segment's 1024 limit
+        putCheckedLength(last, off, 5000); // above the segment's 1024 limit, with a valid check
         assertCorrupt(last, off, LogFiles.firstIndexOf(last) + frames.size() - 1, "impossible record length");
     }
 
@@ -135,6 +151,14 @@ class CorruptionTest {
         int records = LogFiles.frameOffsets(mid).size();
         LogFiles.appendBytes(mid, new byte[16]);
         assertCorrupt(mid, end, LogFiles.firstIndexOf(mid) + records, "not the last");
+    }
+
+    /** Writes a length and its valid check, as a buggy writer would. */
+    private static void putCheckedLength(Path file, long off, int len) throws IOException {
+        byte[] h = new byte[4];
+        SegmentFormat.putInt(h, 0, len);
+        LogFiles.putInt(file, off, len);
+        LogFiles.putInt(file, off + 4, SegmentFormat.crc(h, 0, 4));
     }
 
     private void assertCorrupt(Path file, long offset, long index, String reason) throws IOException {

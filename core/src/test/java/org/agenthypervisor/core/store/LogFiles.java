@@ -74,13 +74,13 @@ final class LogFiles {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(segment));
         List<Long> out = new ArrayList<>();
         int pos = 24;
-        while (pos + 8 <= b.limit()) {
+        while (pos + 12 <= b.limit()) {
             int len = b.getInt(pos);
-            if (len < 0 || pos + 8L + len > b.limit()) {
+            if (len < 0 || pos + 12L + len > b.limit()) {
                 break;
             }
             out.add((long) pos);
-            pos += 8 + len;
+            pos += 12 + len;
         }
         return out;
     }

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Every shape an interrupted append can leave is cut (read-write) or reported (read-only), losing nothing before it. */
 class TornTailTest {
 
-    /** 30 records; record 29 is 50 bytes, so its frame is 58 bytes. */
+    /** 30 records; record 29 is 50 bytes, so its frame is 62 bytes. */
     static final int N = 30;
 
     @TempDir
@@ -45,7 +45,7 @@ class TornTailTest {
         lastFrame = frames.get(frames.size() - 1);
         sizeBefore = Files.size(last);
         assertEquals(50, payload(N - 1).length);
-        assertEquals(sizeBefore, lastFrame + 8 + 50);
+        assertEquals(sizeBefore, lastFrame + 12 + 50);
     }
 
     /** A torn shape: how to make it, then what must be cut. */
@@ -55,29 +55,42 @@ class TornTailTest {
                 LogFiles.truncate(t.last, t.lastFrame + 3);
             }
         },
-        PARTIAL_PAYLOAD(N - 1) {
-            void apply(TornTailTest t) throws IOException {
-                LogFiles.truncate(t.last, t.lastFrame + 8 + 10);
-            }
-        },
-        LENGTH_ONLY(N - 1) {
+        LENGTH_AND_CHECK_ONLY(N - 1) {
             void apply(TornTailTest t) throws IOException {
                 LogFiles.truncate(t.last, t.lastFrame + 8);
             }
         },
+        FRAME_HEADER_ONLY(N - 1) {
+            void apply(TornTailTest t) throws IOException {
+                LogFiles.truncate(t.last, t.lastFrame + 12);
+            }
+        },
+        PARTIAL_PAYLOAD(N - 1) {
+            void apply(TornTailTest t) throws IOException {
+                LogFiles.truncate(t.last, t.lastFrame + 12 + 10);
+            }
+        },
         CRC_MISMATCH_IN_PAYLOAD(N - 1) {
             void apply(TornTailTest t) throws IOException {
-                LogFiles.flipByte(t.last, t.lastFrame + 8 + 49);
+                LogFiles.flipByte(t.last, t.lastFrame + 12 + 49);
             }
         },
         CRC_MISMATCH_IN_CRC_FIELD(N - 1) {
             void apply(TornTailTest t) throws IOException {
-                LogFiles.flipByte(t.last, t.lastFrame + 4);
+                LogFiles.flipByte(t.last, t.lastFrame + 8);
+            }
+        },
+        HEADER_SECOND_HALF_LOST(N - 1) {
+            // The frame header straddled a sector boundary and only its first part reached the device.
+            void apply(TornTailTest t) throws IOException {
+                byte[] b = java.nio.file.Files.readAllBytes(t.last);
+                java.util.Arrays.fill(b, (int) t.lastFrame + 6, b.length, (byte) 0);
+                java.nio.file.Files.write(t.last, b);
             }
         },
         CRC_MISMATCH_THEN_ZEROS(N - 1) {
             void apply(TornTailTest t) throws IOException {
-                LogFiles.flipByte(t.last, t.lastFrame + 8 + 20);
+                LogFiles.flipByte(t.last, t.lastFrame + 12 + 20);
                 LogFiles.appendBytes(t.last, new byte[300]);
             }
         },
@@ -158,7 +171,7 @@ class TornTailTest {
         }
         Path lastSeg = LogFiles.lastSegment(dir);
         assertEquals(N, LogFiles.firstIndexOf(lastSeg));
-        LogFiles.truncate(lastSeg, 24 + 8 + 100);
+        LogFiles.truncate(lastSeg, 24 + 12 + 100);
         try (RecordLog log = RecordLog.open(dir, NAME, small())) {
             assertEquals(N, log.openReport().recordsRecovered());
             assertEquals(24, Files.size(lastSeg));
