@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -73,9 +74,11 @@ import java.util.zip.CRC32C;
  * <ol>
  *   <li>fewer than 12 bytes after the last good frame (a partial frame header);</li>
  *   <li>a frame whose length passes its check but runs past the end of the file (a partial payload);</li>
- *   <li>a frame whose length fails its check, or whose CRC fails, after which the file holds nothing
- *       or only zero bytes (file systems may expose zero-filled blocks after a crash; zeros never form
- *       a valid frame, because the check of a zero length is not zero).</li>
+ *   <li>a frame whose CRC fails, after which the file holds nothing or only zero bytes (file systems
+ *       may expose zero-filled blocks after a crash; zeros never form a valid frame, because the check
+ *       of a zero length is not zero);</li>
+ *   <li>a frame whose length fails its check, after whose 12-byte header the file holds nothing or
+ *       only zero bytes (its real extent is unknown, so nothing after the header may be non-zero).</li>
  * </ol>
  * In read-write mode the tail is cut at the start of the bad frame (truncate, then force) and
  * reported through {@link #openReport()}; in read-only mode the report says what would be cut and
@@ -103,11 +106,12 @@ import java.util.zip.CRC32C;
  * {@link AtomicFiles#fsyncDirectory}.
  *
  * <h2>Concurrency</h2>
- * Appends are serialised by a write lock, held only for the write syscall (never for a force). Forces
- * are serialised by a second lock; in {@link Durability#BATCH} a thread that finds its record already
- * covered by a force that finished while it waited for that lock returns without forcing, which is
- * leader/follower group commit with no timer. Readers take a snapshot of the record count and read
- * the files with their own descriptors.
+ * Appends are serialised by a write lock, held only for the write syscall (never for a force), so
+ * appenders keep writing while a force runs. One thread at a time holds the force token (to force,
+ * roll or close). In {@link Durability#BATCH} that is leader/follower group commit with no timer: a
+ * thread that finds no force running forces everything written so far; the others wait for it to
+ * finish, then all of them wake at once, those it covered return, and one of the rest leads the next
+ * force. Readers take a snapshot of the record count and read the files with their own descriptors.
  */
 public final class RecordLog implements Closeable {
 
@@ -181,10 +185,17 @@ public final class RecordLog implements Closeable {
 
     /** Serialises appends and guards the writer state below. */
     private final ReentrantLock writeLock = new ReentrantLock();
-    /** Serialises forces; also held (after {@link #writeLock}) to switch {@link #file}, so a force never meets a closed file. */
+    /** Guards {@link #forcing}; {@link #forceDone} is signalled whenever the token is given back. */
     private final ReentrantLock forceLock = new ReentrantLock();
+    private final Condition forceDone = forceLock.newCondition();
+    /**
+     * The force token: whoever holds it may force, roll or close {@link #file}, so a force never meets
+     * a closed file. Held outside {@link #forceLock}, so waiting followers are not queued behind the
+     * force itself (a plain lock around the force makes covered followers wait for the next force too).
+     */
+    private boolean forcing;
 
-    // Writer state: guarded by writeLock; current and file are only replaced while forceLock is held too.
+    // Writer state: guarded by writeLock; current and file are only replaced by a holder of the force token.
     private Segment current;
     private RandomAccessFile file;
     private long currentSize;
@@ -196,7 +207,7 @@ public final class RecordLog implements Closeable {
     private volatile Segment[] segments;
     /** Records written to the OS; published after the frame is written and its offset noted. */
     private volatile long written;
-    /** Records known to be on the device; advanced under forceLock only after a successful force. */
+    /** Records known to be on the device; advanced under forceLock only after a successful force or roll. */
     private volatile long durable;
     private final AtomicReference<IOException> failure = new AtomicReference<>();
     private volatile boolean closed;
@@ -466,16 +477,14 @@ public final class RecordLog implements Closeable {
         // An empty current segment is rewritten in place (with the current record limit) rather than
         // followed by a second segment with the same first index.
         boolean replace = currentCount == 0;
-        forceLock.lock();
+        takeToken(0, true);
+        boolean ok = false;
         try {
             if (!replace) {
                 // The old segment must be complete on the device before a newer one can exist:
                 // that is what lets only the last segment be torn.
                 faultHook.at("force");
                 file.getFD().sync();
-                if (first > durable) {
-                    durable = first;
-                }
             }
             file.close();
             Segment seg = createSegment(first, replace);
@@ -489,39 +498,76 @@ public final class RecordLog implements Closeable {
             Segment[] next = Arrays.copyOf(old, replace ? old.length : old.length + 1);
             next[next.length - 1] = seg;
             segments = next;
+            ok = true;
         } catch (IOException e) {
             throw fail(e);
         } finally {
-            forceLock.unlock();
+            giveBackToken(ok ? first : -1);
         }
     }
 
     /**
-     * Forces the current segment unless {@code always} is false and a finished force already covers
-     * the first {@code upTo} records. Earlier segments were forced when they were rolled.
+     * Makes the first {@code upTo} records durable. With {@code always} false (BATCH) this is
+     * leader/follower group commit: a thread whose records a finished force covers returns at once; one
+     * that finds no force running becomes the leader and forces everything written so far; the others
+     * wait for the next force to end and check again. With {@code always} true (FSYNC, sync) the thread
+     * waits its turn and issues its own force. Earlier segments were forced when they were rolled.
      */
     private void force(long upTo, boolean always) throws IOException {
         if (!always && durable >= upTo) {
             return;
         }
+        if (!takeToken(upTo, always)) {
+            return;
+        }
+        // The token keeps rolls out, so every record below target is in this file or an earlier,
+        // already forced one.
+        long target = written;
+        boolean ok = false;
+        try {
+            faultHook.at("force");
+            file.getFD().sync();
+            ok = true;
+        } catch (IOException e) {
+            throw fail(e); // marks the log failed before the followers wake and look
+        } finally {
+            giveBackToken(ok ? target : -1);
+        }
+    }
+
+    /**
+     * Waits for the force token and takes it. Returns false, without the token, if {@code always} is
+     * false and a force that finished meanwhile covers {@code upTo}. Waits uninterruptibly: an
+     * interrupted appender still learns whether its record is durable (the interrupt stays pending).
+     */
+    private boolean takeToken(long upTo, boolean always) throws IOException {
         forceLock.lock();
         try {
-            if (!always && durable >= upTo) {
-                return; // the leader's force, finished while we waited for the lock, covered us
+            while (true) {
+                if (!always && durable >= upTo) {
+                    return false;
+                }
+                ensureWritable();
+                if (!forcing) {
+                    forcing = true;
+                    return true;
+                }
+                forceDone.awaitUninterruptibly();
             }
-            ensureWritable();
-            // Read under forceLock: no roll can switch files now, so every record below target is in
-            // this file or an earlier, already forced one.
-            long target = written;
-            try {
-                faultHook.at("force");
-                file.getFD().sync();
-            } catch (IOException e) {
-                throw fail(e);
+        } finally {
+            forceLock.unlock();
+        }
+    }
+
+    /** Gives the token back, records {@code nowDurable} (if not -1) and wakes every waiter. */
+    private void giveBackToken(long nowDurable) {
+        forceLock.lock();
+        try {
+            if (nowDurable > durable) {
+                durable = nowDurable;
             }
-            if (target > durable) {
-                durable = target;
-            }
+            forcing = false;
+            forceDone.signalAll();
         } finally {
             forceLock.unlock();
         }
@@ -604,41 +650,54 @@ public final class RecordLog implements Closeable {
     @Override
     public void close() throws IOException {
         writeLock.lock();
-        forceLock.lock();
         try {
-            if (closed) {
-                return;
+            forceLock.lock();
+            try {
+                while (forcing) {
+                    forceDone.awaitUninterruptibly();
+                }
+                if (closed) {
+                    return;
+                }
+                closed = true; // waiters not covered by the last force now get "closed"
+                forcing = true;
+            } finally {
+                forceLock.unlock();
             }
-            closed = true;
+            long target = written;
+            boolean synced = false;
             IOException err = null;
-            if (file != null) {
-                if (failure.get() == null) {
+            try {
+                if (file != null) {
+                    if (failure.get() == null) {
+                        try {
+                            faultHook.at("force");
+                            file.getFD().sync();
+                            synced = true;
+                        } catch (IOException e) {
+                            err = fail(e);
+                        }
+                    }
                     try {
-                        faultHook.at("force");
-                        file.getFD().sync();
-                        durable = written;
+                        file.close();
                     } catch (IOException e) {
-                        err = fail(e);
+                        err = err == null ? e : err;
                     }
                 }
-                try {
-                    file.close();
-                } catch (IOException e) {
-                    err = err == null ? e : err;
+                if (lockChannel != null) {
+                    try {
+                        lockChannel.close();
+                    } catch (IOException e) {
+                        err = err == null ? e : err;
+                    }
                 }
-            }
-            if (lockChannel != null) {
-                try {
-                    lockChannel.close();
-                } catch (IOException e) {
-                    err = err == null ? e : err;
-                }
+            } finally {
+                giveBackToken(synced ? target : -1);
             }
             if (err != null) {
                 throw err;
             }
         } finally {
-            forceLock.unlock();
             writeLock.unlock();
         }
     }
