@@ -146,7 +146,7 @@ class RecordLogTest {
 
     @Test
     void readerSeesEverythingAppendedBeforeTheCallWhileAppendsContinue() throws Exception {
-        try (RecordLog log = RecordLog.open(dir, NAME, small())) {
+        try (RecordLog log = RecordLog.open(dir, NAME, small().withSegmentSize(2048))) {
             AtomicReference<Throwable> err = new AtomicReference<>();
             Thread writer = new Thread(() -> {
                 try {
