@@ -101,9 +101,11 @@ import java.util.zip.CRC32C;
  * <h2>Interrupts</h2>
  * An interrupt closes a {@link FileChannel} that its thread is using, which would break the log for
  * every thread. So records are written and forced through a {@link RandomAccessFile} and read through
- * {@link java.io.FileInputStream}, neither of which is interruptible. The one remaining interruptible
- * call, forcing the directory when a segment is created, is shielded as described in
- * {@link AtomicFiles#fsyncDirectory}.
+ * {@link java.io.FileInputStream}, neither of which is interruptible, and waits for a force ignore
+ * interrupts (leaving them pending). The remaining interruptible calls, taking the lock at open and
+ * forcing the directory when a segment is created, run with the caller's interrupt flag cleared and
+ * restored after (see {@link AtomicFiles#fsyncDirectory}); an interrupt that arrives during one of them
+ * still fails it.
  *
  * <h2>Concurrency</h2>
  * Appends are serialised by a write lock, held only for the write syscall (never for a force), so
@@ -263,6 +265,8 @@ public final class RecordLog implements Closeable {
         Path lockFile = dir.resolve(name + SegmentFormat.LOCK_SUFFIX);
         FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
+        // tryLock runs on an interruptible channel: a pending interrupt would close it and fail the open.
+        boolean interrupted = Thread.interrupted();
         try {
             lock = ch.tryLock();
         } catch (OverlappingFileLockException e) {
@@ -272,6 +276,10 @@ public final class RecordLog implements Closeable {
         } catch (IOException | RuntimeException e) {
             closeQuietly(ch);
             throw e;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (lock == null) {
             closeQuietly(ch);

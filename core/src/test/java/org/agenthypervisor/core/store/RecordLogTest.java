@@ -256,19 +256,20 @@ class RecordLogTest {
     }
 
     @Test
-    void interruptedAppenderDoesNotBreakTheLog() throws IOException {
-        try (RecordLog log = RecordLog.open(dir, NAME, small().withDurability(Durability.FSYNC))) {
-            Thread.currentThread().interrupt();
-            try {
-                for (int i = 0; i < 50; i++) { // rolls included
-                    log.appendDurable(payload(i));
-                }
-            } finally {
-                assertTrue(Thread.interrupted(), "interrupt flag preserved");
+    void interruptedThreadCanOpenAppendAndReadWithoutBreakingTheLog() throws IOException {
+        Thread.currentThread().interrupt();
+        try (RecordLog log = RecordLog.open(dir.resolve("fresh"), NAME, small().withDurability(Durability.FSYNC))) {
+            assertTrue(Thread.currentThread().isInterrupted(), "interrupt flag preserved by open");
+            for (int i = 0; i < 50; i++) { // rolls included
+                log.appendDurable(payload(i));
             }
+            log.sync();
             assertFalse(log.failed());
             List<byte[]> all = new ArrayList<>(LogFiles.readAll(log));
             assertEquals(50, all.size());
+            assertArrayEquals(payload(49), log.get(49));
+        } finally {
+            assertTrue(Thread.interrupted(), "interrupt flag preserved");
         }
     }
 }
