@@ -1,0 +1,763 @@
+package org.agenthypervisor.core.store;
+
+import java.io.Closeable;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+/**
+ * An append-only log of opaque byte records, kept in segment files in one directory; the base of the
+ * saga journal, the trust ledger and the audit log. Thread-safe.
+ *
+ * <h2>Files</h2>
+ * A log called {@code name} owns, in its directory:
+ * <ul>
+ *   <li>{@code name-NNNNNNNNNNNNNNNNNNNN.seg}: a segment; the 20 zero-padded digits are the index of its
+ *       first record, so names sort in log order and a missing file shows up as a gap;</li>
+ *   <li>{@code name.lock}: empty; a read-write open holds a {@link FileLock} on it;</li>
+ *   <li>{@code name-NNNNNNNNNNNNNNNNNNNN.seg.tmp}: transient, while a segment is being created.</li>
+ * </ul>
+ * Several logs may share a directory under different names.
+ *
+ * <h2>Format</h2>
+ * All integers big-endian. A segment starts with a 24-byte header:
+ * <pre>
+ *   0  4  magic "AHRL" (0x4148524C)
+ *   4  2  format version, 1
+ *   6  2  flags, 0
+ *   8  8  index of the segment's first record (equal to the number in its file name)
+ *  16  4  max record size of this segment (the limit in force when it was created)
+ *  20  4  CRC32C of bytes 0..19
+ * </pre>
+ * then frames, back to back, up to the end of the file:
+ * <pre>
+ *   0  4  payload length n (0 &lt;= n &lt;= the segment's max record size)
+ *   4  4  CRC32C of bytes 0..3: the length's own check
+ *   8  4  CRC32C of bytes 0..3 followed by the payload
+ *  12  n  payload
+ * </pre>
+ * The length has its own check so that a damaged length can never pass for a write that stopped
+ * short: without it, a flipped bit that made a length point past the end of the file would look like
+ * a torn tail and cost every record after it.
+ *
+ * <p>A new segment is written complete (header to a temp file, force, atomic rename, force of the
+ * directory), so a segment file never has a partial header. Before a new segment is created the
+ * current one is forced, whatever the durability mode, so every segment but the last is complete on
+ * the device. A segment is rolled before an append that would take it past the segment size, unless it
+ * holds no record yet (a single record larger than the segment size gets a segment of its own).
+ *
+ * <h2>Torn tail versus corruption</h2>
+ * Opening reads and checks every header and frame. Only the <em>last</em> segment may end badly, and
+ * only in one of these ways, all of which an interrupted append can leave; that is a <b>torn tail</b>:
+ * <ol>
+ *   <li>fewer than 12 bytes after the last good frame (a partial frame header);</li>
+ *   <li>a frame whose length passes its check but runs past the end of the file (a partial payload);</li>
+ *   <li>a frame whose CRC fails, after which the file holds nothing or only zero bytes (file systems
+ *       may expose zero-filled blocks after a crash; zeros never form a valid frame, because the check
+ *       of a zero length is not zero);</li>
+ *   <li>a frame whose length fails its check, after whose 12-byte header the file holds nothing or
+ *       only zero bytes (its real extent is unknown, so nothing after the header may be non-zero).</li>
+ * </ol>
+ * In read-write mode the tail is cut at the start of the bad frame (truncate, then force) and
+ * reported through {@link #openReport()}; in read-only mode the report says what would be cut and
+ * nothing changes. Everything else is <b>corruption</b> and fails the open with a
+ * {@link CorruptLogException} naming the file, byte offset and record index, having modified nothing:
+ * a bad frame with non-zero bytes after it (even if the write cache reordered unforced writes, the
+ * records after it are real and must not be dropped silently), a checked length above the segment's
+ * limit, any bad or partial frame or trailing bytes in a segment that is not the last, a bad or short
+ * header, a header whose first index disagrees with its file name, and a gap or overlap between
+ * segments (including a first segment that does not start at 0).
+ *
+ * <h2>Durability and failure</h2>
+ * {@link #append} hands the frame to the OS; {@link #appendDurable} then waits according to
+ * {@link Durability}; {@link #sync()} forces everything written; {@link #close()} forces before closing.
+ * Forces are {@code fsync} on the segment's descriptor. Any IO error on write or force marks the log
+ * failed: every later append and sync throws, and the log must be closed and reopened (which cuts any
+ * torn tail). A force is never retried: after a failed fsync, Linux may have dropped the dirty pages
+ * and a second fsync can report success for data that is gone ("fsyncgate", PostgreSQL 2018).
+ *
+ * <h2>Interrupts</h2>
+ * An interrupt closes a {@link FileChannel} that its thread is using, which would break the log for
+ * every thread. So records are written and forced through a {@link RandomAccessFile} and read through
+ * {@link java.io.FileInputStream}, neither of which is interruptible, and waits for a force ignore
+ * interrupts (leaving them pending). The remaining interruptible calls, taking the lock at open and
+ * forcing the directory when a segment is created, run with the caller's interrupt flag cleared and
+ * restored after (see {@link AtomicFiles#fsyncDirectory}); an interrupt that arrives during one of them
+ * still fails it.
+ *
+ * <h2>Concurrency</h2>
+ * Appends are serialised by a write lock, held only for the write syscall (never for a force), so
+ * appenders keep writing while a force runs. One thread at a time holds the force token (to force,
+ * roll or close). In {@link Durability#BATCH} that is leader/follower group commit with no timer: a
+ * thread that finds no force running forces everything written so far; the others wait for it to
+ * finish, then all of them wake at once, those it covered return, and one of the rest leads the next
+ * force. Readers take a snapshot of the record count and read the files with their own descriptors.
+ */
+public final class RecordLog implements Closeable {
+
+    /**
+     * How to open a log.
+     *
+     * @param durability    what {@link #appendDurable} waits for (default {@link Durability#BATCH})
+     * @param segmentSize   roll to a new segment before an append would take the current one past this
+     *                      many bytes (default 64 MiB, at least 64)
+     * @param maxRecordSize largest record {@link #append} accepts (default 16 MiB, at most 1 GiB)
+     * @param readOnly      open without locking or modifying anything (default false)
+     */
+    public record Options(Durability durability, long segmentSize, int maxRecordSize, boolean readOnly) {
+
+        public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
+        public static final int DEFAULT_MAX_RECORD_SIZE = 16 << 20;
+        public static final long MIN_SEGMENT_SIZE = 64;
+
+        public Options {
+            Objects.requireNonNull(durability, "durability");
+            if (segmentSize < MIN_SEGMENT_SIZE) {
+                throw new IllegalArgumentException("segmentSize " + segmentSize + " < " + MIN_SEGMENT_SIZE);
+            }
+            if (maxRecordSize < 0 || maxRecordSize > SegmentFormat.MAX_RECORD_CEILING) {
+                throw new IllegalArgumentException("maxRecordSize " + maxRecordSize + " not in [0, "
+                        + SegmentFormat.MAX_RECORD_CEILING + "]");
+            }
+        }
+
+        /** BATCH, 64 MiB segments, 16 MiB records, read-write. */
+        public static Options defaults() {
+            return new Options(Durability.BATCH, DEFAULT_SEGMENT_SIZE, DEFAULT_MAX_RECORD_SIZE, false);
+        }
+
+        public Options withDurability(Durability d) {
+            return new Options(d, segmentSize, maxRecordSize, readOnly);
+        }
+
+        public Options withSegmentSize(long bytes) {
+            return new Options(durability, bytes, maxRecordSize, readOnly);
+        }
+
+        public Options withMaxRecordSize(int bytes) {
+            return new Options(durability, segmentSize, bytes, readOnly);
+        }
+
+        public Options withReadOnly(boolean ro) {
+            return new Options(durability, segmentSize, maxRecordSize, ro);
+        }
+    }
+
+    /** Test hook: called before each write and each force of record data; may throw to simulate the device failing. */
+    @FunctionalInterface
+    interface FaultHook {
+        FaultHook NONE = point -> { };
+
+        void at(String point) throws IOException;
+    }
+
+    /** Frames up to this size go out in one write from {@link #scratch}; larger ones in two. */
+    private static final int SCRATCH_SIZE = 8192;
+    private static final int CURSOR_BUFFER = 1 << 16;
+    private static final int GET_BUFFER = 8192;
+
+    private final Path dir;
+    private final String name;
+    private final Options options;
+    private final String label;
+    private final OpenReport report;
+    private final FileChannel lockChannel; // null when read-only
+
+    /** Serialises appends and guards the writer state below. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+    /** Guards {@link #forcing}; {@link #forceDone} is signalled whenever the token is given back. */
+    private final ReentrantLock forceLock = new ReentrantLock();
+    private final Condition forceDone = forceLock.newCondition();
+    /**
+     * The force token: whoever holds it may force, roll or close {@link #file}, so a force never meets
+     * a closed file. Held outside {@link #forceLock}, so waiting followers are not queued behind the
+     * force itself (a plain lock around the force makes covered followers wait for the next force too).
+     */
+    private boolean forcing;
+
+    // Writer state: guarded by writeLock; current and file are only replaced by a holder of the force token.
+    private Segment current;
+    private RandomAccessFile file;
+    private long currentSize;
+    private long currentCount;
+    private final byte[] scratch = new byte[SCRATCH_SIZE];
+    private final CRC32C crc = new CRC32C();
+
+    /** Every segment, oldest first; replaced (never mutated) on roll. */
+    private volatile Segment[] segments;
+    /** Records written to the OS; published after the frame is written and its offset noted. */
+    private volatile long written;
+    /** Records known to be on the device; advanced under forceLock only after a successful force or roll. */
+    private volatile long durable;
+    private final AtomicReference<IOException> failure = new AtomicReference<>();
+    private volatile boolean closed;
+
+    volatile FaultHook faultHook = FaultHook.NONE;
+
+    private RecordLog(Path dir, String name, Options options, FileChannel lockChannel) throws IOException {
+        this.dir = dir;
+        this.name = name;
+        this.options = options;
+        this.label = dir.resolve(name).toString();
+        this.lockChannel = lockChannel;
+        this.report = recover();
+    }
+
+    /**
+     * Opens (read-write: creating if missing) the log {@code name} in {@code dir}, validating every
+     * record and cutting a torn tail; see the class comment for the rules.
+     *
+     * @throws CorruptLogException if the files hold damage a crash cannot explain; nothing was modified
+     * @throws IOException         if another read-write open holds the log, a read-only open finds no
+     *                             directory, or the files cannot be read or written
+     */
+    public static RecordLog open(Path dir, String name, Options options) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(options, "options");
+        if (name == null || !SegmentFormat.NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("bad record log name '" + name + "': use 1-100 of [A-Za-z0-9._-], starting with a letter or digit");
+        }
+        if (options.readOnly()) {
+            if (!Files.isDirectory(dir)) {
+                throw new NoSuchFileException(dir.toString(), null, "no record log directory");
+            }
+            return new RecordLog(dir, name, options, null);
+        }
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            Path parent = dir.toAbsolutePath().getParent();
+            if (parent != null) {
+                AtomicFiles.fsyncDirectory(parent);
+            }
+        }
+        FileChannel lockChannel = lock(dir, name);
+        try {
+            return new RecordLog(dir, name, options, lockChannel);
+        } catch (IOException | RuntimeException | Error e) {
+            closeQuietly(lockChannel);
+            throw e;
+        }
+    }
+
+    private static FileChannel lock(Path dir, String name) throws IOException {
+        Path lockFile = dir.resolve(name + SegmentFormat.LOCK_SUFFIX);
+        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        // tryLock runs on an interruptible channel: a pending interrupt would close it and fail the open.
+        boolean interrupted = Thread.interrupted();
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            closeQuietly(ch);
+            throw new IOException("record log " + dir.resolve(name) + " is already open read-write in this JVM (lock on "
+                    + lockFile + "); close it first, or open read-only");
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (lock == null) {
+            closeQuietly(ch);
+            throw new IOException("record log " + dir.resolve(name) + " is already open read-write by another process (lock on "
+                    + lockFile + "); stop it first, or open read-only");
+        }
+        return ch; // closing the channel releases the lock
+    }
+
+    /** Scans everything; only after all of it checks out does a read-write open change a file. */
+    private OpenReport recover() throws IOException {
+        Pattern segPattern = SegmentFormat.segmentPattern(name);
+        Pattern tmpPattern = SegmentFormat.tempPattern(name);
+        List<Path> segFiles = new ArrayList<>();
+        List<Path> temps = new ArrayList<>();
+        try (Stream<Path> list = Files.list(dir)) {
+            list.forEach(p -> {
+                String f = p.getFileName().toString();
+                if (segPattern.matcher(f).matches()) {
+                    segFiles.add(p);
+                } else if (tmpPattern.matcher(f).matches()) {
+                    temps.add(p);
+                }
+            });
+        }
+        // 20 zero-padded digits: name order is index order.
+        segFiles.sort(Comparator.comparing(p -> p.getFileName().toString()));
+
+        List<Segment> segs = new ArrayList<>();
+        SegmentScanner.Scan last = null;
+        long expected = 0;
+        for (int i = 0; i < segFiles.size(); i++) {
+            Path p = segFiles.get(i);
+            Matcher m = segPattern.matcher(p.getFileName().toString());
+            m.matches();
+            long first = SegmentFormat.parseIndex(m);
+            if (first != expected) {
+                String why = first < 0 ? "file name index does not fit in a signed 64-bit number"
+                        : first > expected ? "gap: records " + expected + ".." + (first - 1) + " are missing (segment file removed?)"
+                        : "overlap: starts at record " + first + " but the previous segment already ends at record " + (expected - 1);
+                throw new CorruptLogException(p, 0, expected, why);
+            }
+            last = SegmentScanner.scan(p, first, i == segFiles.size() - 1);
+            segs.add(last.segment());
+            expected = first + last.records();
+        }
+        long total = expected;
+
+        StringBuilder msg = new StringBuilder();
+        long bytesCut = 0;
+        Path cutFile = null;
+        long cutOffset = -1;
+        if (last != null && last.tear() != null) {
+            bytesCut = last.fileSize() - last.validEnd();
+            cutFile = last.segment().path;
+            cutOffset = last.validEnd();
+        }
+
+        if (!options.readOnly()) {
+            if (!temps.isEmpty()) {
+                // A crash between creating a temp segment and renaming it; the rename never happened,
+                // so the temp holds no record.
+                for (Path t : temps) {
+                    Files.deleteIfExists(t);
+                }
+                AtomicFiles.fsyncDirectory(dir);
+            }
+            if (segs.isEmpty()) {
+                segs.add(createSegment(0, false));
+                currentSize = SegmentFormat.HEADER_SIZE;
+            } else {
+                currentSize = last.validEnd();
+                currentCount = last.records();
+            }
+            current = segs.get(segs.size() - 1);
+            file = new RandomAccessFile(current.path.toFile(), "rw");
+            try {
+                if (cutFile != null) {
+                    file.setLength(currentSize);
+                }
+                // Also makes durable whatever a previous process wrote without forcing: callers act on
+                // the recovered records, so they had better survive a power loss from here on.
+                file.getFD().sync();
+                file.seek(currentSize);
+            } catch (IOException e) {
+                closeQuietly(file);
+                throw e;
+            }
+        }
+        segments = segs.toArray(new Segment[0]);
+        written = total;
+        durable = total;
+
+        msg.append("opened ").append(options.readOnly() ? "read-only " : "").append(label).append(": ")
+                .append(total).append(total == 1 ? " record in " : " records in ")
+                .append(segs.size()).append(segs.size() == 1 ? " segment" : " segments");
+        if (cutFile != null) {
+            msg.append(options.readOnly() ? "; a read-write open would cut a torn tail of " : "; cut a torn tail of ")
+                    .append(bytesCut).append(bytesCut == 1 ? " byte" : " bytes")
+                    .append(" at offset ").append(cutOffset).append(" of ").append(cutFile.getFileName())
+                    .append(" (").append(last.tear()).append(")");
+            if (options.readOnly()) {
+                msg.append("; if a writer has the log open, this may be a record being written");
+            }
+        }
+        if (!temps.isEmpty()) {
+            msg.append(options.readOnly() ? "; " + temps.size() + " leftover temp segment file(s) would be removed"
+                    : "; removed " + temps.size() + " leftover temp segment file(s)");
+        }
+        return new OpenReport(total, segs.size(), bytesCut, cutFile, cutOffset,
+                cutFile != null && !options.readOnly(), msg.toString());
+    }
+
+    /**
+     * Creates the segment that starts at {@code first}, complete and durable before it becomes visible.
+     * {@code replace}: the file exists but holds no record (its header limit is too small).
+     */
+    private Segment createSegment(long first, boolean replace) throws IOException {
+        Path target = SegmentFormat.segmentPath(dir, name, first);
+        if (!replace && Files.exists(target)) {
+            throw new FileAlreadyExistsException(target.toString(), null, "segment already exists");
+        }
+        Path tmp = dir.resolve(SegmentFormat.tempFileName(name, first));
+        try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
+            out.write(SegmentFormat.encodeHeader(first, options.maxRecordSize()));
+            out.getFD().sync();
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE); // rename(2) replaces atomically
+        AtomicFiles.fsyncDirectory(dir);
+        return new Segment(target, first, options.maxRecordSize());
+    }
+
+    /**
+     * Writes one record to the OS (not forced) and returns its index.
+     *
+     * @throws IllegalArgumentException if the record is larger than {@link Options#maxRecordSize()}
+     * @throws IllegalStateException    if the log was opened read-only
+     * @throws IOException              if the log is closed or failed, or this write fails (which fails the log)
+     */
+    public long append(byte[] record) throws IOException {
+        int len = checkRecord(record);
+        writeLock.lock();
+        try {
+            ensureWritable();
+            return writeFrame(record, len);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Appends and returns once the record is durable as the log's {@link Durability} says. If this
+     * throws after the write, the record may or may not survive a crash; the log is then failed.
+     */
+    public long appendDurable(byte[] record) throws IOException {
+        long index = append(record);
+        switch (options.durability()) {
+            case FSYNC -> force(index + 1, true);
+            case BATCH -> force(index + 1, false);
+            case NONE -> { }
+        }
+        return index;
+    }
+
+    /** Forces everything written so far, whatever the durability mode. */
+    public void sync() throws IOException {
+        force(Long.MAX_VALUE, true);
+    }
+
+    /** Writer path; caller holds {@link #writeLock}. No allocation, no logging. */
+    private long writeFrame(byte[] record, int len) throws IOException {
+        int frame = SegmentFormat.FRAME_HEADER_SIZE + len;
+        if (len > current.maxRecordSize || (currentCount > 0 && currentSize + frame > options.segmentSize())) {
+            roll();
+        }
+        byte[] b = scratch;
+        SegmentFormat.fillFrameHeader(crc, b, record, len);
+        try {
+            faultHook.at("write");
+            if (frame <= b.length) {
+                System.arraycopy(record, 0, b, SegmentFormat.FRAME_HEADER_SIZE, len);
+                file.write(b, 0, frame);
+            } else {
+                file.write(b, 0, SegmentFormat.FRAME_HEADER_SIZE);
+                file.write(record, 0, len);
+            }
+        } catch (IOException e) {
+            // Part of the frame may be in the file; appending after it would bury a bad frame under
+            // good ones, which the next open would rightly call corruption.
+            throw fail(e);
+        }
+        long index = written;
+        current.noteOffset(currentCount, currentSize);
+        currentCount++;
+        currentSize += frame;
+        written = index + 1; // publish: readers may now read this record
+        return index;
+    }
+
+    /** Starts a new segment at the next index; caller holds {@link #writeLock}. */
+    private void roll() throws IOException {
+        long first = written;
+        // An empty current segment is rewritten in place (with the current record limit) rather than
+        // followed by a second segment with the same first index.
+        boolean replace = currentCount == 0;
+        takeToken(0, true);
+        boolean ok = false;
+        try {
+            if (!replace) {
+                // The old segment must be complete on the device before a newer one can exist:
+                // that is what lets only the last segment be torn.
+                faultHook.at("force");
+                file.getFD().sync();
+            }
+            file.close();
+            Segment seg = createSegment(first, replace);
+            RandomAccessFile raf = new RandomAccessFile(seg.path.toFile(), "rw");
+            raf.seek(SegmentFormat.HEADER_SIZE);
+            file = raf;
+            current = seg;
+            currentSize = SegmentFormat.HEADER_SIZE;
+            currentCount = 0;
+            Segment[] old = segments;
+            Segment[] next = Arrays.copyOf(old, replace ? old.length : old.length + 1);
+            next[next.length - 1] = seg;
+            segments = next;
+            ok = true;
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            giveBackToken(ok ? first : -1);
+        }
+    }
+
+    /**
+     * Makes the first {@code upTo} records durable. With {@code always} false (BATCH) this is
+     * leader/follower group commit: a thread whose records a finished force covers returns at once; one
+     * that finds no force running becomes the leader and forces everything written so far; the others
+     * wait for the next force to end and check again. With {@code always} true (FSYNC, sync) the thread
+     * waits its turn and issues its own force. Earlier segments were forced when they were rolled.
+     */
+    private void force(long upTo, boolean always) throws IOException {
+        if (!always && durable >= upTo) {
+            return;
+        }
+        if (!takeToken(upTo, always)) {
+            return;
+        }
+        // The token keeps rolls out, so every record below target is in this file or an earlier,
+        // already forced one.
+        long target = written;
+        boolean ok = false;
+        try {
+            faultHook.at("force");
+            file.getFD().sync();
+            ok = true;
+        } catch (IOException e) {
+            throw fail(e); // marks the log failed before the followers wake and look
+        } finally {
+            giveBackToken(ok ? target : -1);
+        }
+    }
+
+    /**
+     * Waits for the force token and takes it. Returns false, without the token, if {@code always} is
+     * false and a force that finished meanwhile covers {@code upTo}. Waits uninterruptibly: an
+     * interrupted appender still learns whether its record is durable (the interrupt stays pending).
+     */
+    private boolean takeToken(long upTo, boolean always) throws IOException {
+        forceLock.lock();
+        try {
+            while (true) {
+                if (!always && durable >= upTo) {
+                    return false;
+                }
+                ensureWritable();
+                if (!forcing) {
+                    forcing = true;
+                    return true;
+                }
+                forceDone.awaitUninterruptibly();
+            }
+        } finally {
+            forceLock.unlock();
+        }
+    }
+
+    /** Gives the token back, records {@code nowDurable} (if not -1) and wakes every waiter. */
+    private void giveBackToken(long nowDurable) {
+        forceLock.lock();
+        try {
+            if (nowDurable > durable) {
+                durable = nowDurable;
+            }
+            forcing = false;
+            forceDone.signalAll();
+        } finally {
+            forceLock.unlock();
+        }
+    }
+
+    /**
+     * Reads records from {@code fromIndex} up to the number of records in the log now. Safe while
+     * other threads append; it does not see their later records.
+     *
+     * @throws IllegalArgumentException if {@code fromIndex} is negative
+     * @throws IOException              if the log is closed
+     */
+    public LogCursor read(long fromIndex) throws IOException {
+        if (fromIndex < 0) {
+            throw new IllegalArgumentException("fromIndex " + fromIndex + " < 0");
+        }
+        ensureOpen();
+        long end = written; // volatile read first: the segments read next hold every record below end
+        Segment[] segs = segments;
+        return new LogCursor(segs, Math.min(fromIndex, end), end, CURSOR_BUFFER);
+    }
+
+    /** Calls {@code action} with every record from {@code fromIndex} on, as {@link #read} sees them. */
+    public void forEach(long fromIndex, Consumer<? super LogRecord> action) throws IOException {
+        try (LogCursor c = read(fromIndex)) {
+            while (c.hasNext()) {
+                action.accept(c.nextRecord());
+            }
+        }
+    }
+
+    /**
+     * The payload of record {@code index}: one file open, a skip over at most 63 frames, one read.
+     *
+     * @throws IndexOutOfBoundsException if there is no such record
+     */
+    public byte[] get(long index) throws IOException {
+        ensureOpen();
+        long end = written;
+        Segment[] segs = segments;
+        if (index < 0 || index >= end) {
+            throw new IndexOutOfBoundsException("record " + index + " not in [0, " + end + ")");
+        }
+        try (LogCursor c = new LogCursor(segs, index, index + 1, GET_BUFFER)) {
+            return c.nextRecord().payload();
+        }
+    }
+
+    /** The number of records, which is also the index the next append gets. */
+    public long size() {
+        return written;
+    }
+
+    /** What opening found and did. */
+    public OpenReport openReport() {
+        return report;
+    }
+
+    /** True once a write or force has failed; the log then refuses appends until reopened. */
+    public boolean failed() {
+        return failure.get() != null;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /**
+     * Forces what was written (unless the log has failed), closes the files and releases the lock.
+     * Idempotent. Cursors already handed out keep working on their own descriptors.
+     */
+    @Override
+    public void close() throws IOException {
+        writeLock.lock();
+        try {
+            forceLock.lock();
+            try {
+                while (forcing) {
+                    forceDone.awaitUninterruptibly();
+                }
+                if (closed) {
+                    return;
+                }
+                closed = true; // waiters not covered by the last force now get "closed"
+                forcing = true;
+            } finally {
+                forceLock.unlock();
+            }
+            long target = written;
+            boolean synced = false;
+            IOException err = null;
+            try {
+                if (file != null) {
+                    if (failure.get() == null) {
+                        try {
+                            faultHook.at("force");
+                            file.getFD().sync();
+                            synced = true;
+                        } catch (IOException e) {
+                            err = fail(e);
+                        }
+                    }
+                    try {
+                        file.close();
+                    } catch (IOException e) {
+                        err = err == null ? e : err;
+                    }
+                }
+                if (lockChannel != null) {
+                    try {
+                        lockChannel.close();
+                    } catch (IOException e) {
+                        err = err == null ? e : err;
+                    }
+                }
+            } finally {
+                giveBackToken(synced ? target : -1);
+            }
+            if (err != null) {
+                throw err;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RecordLog[" + label + ", " + written + " records" + (failed() ? ", FAILED" : "") + (closed ? ", closed" : "") + "]";
+    }
+
+    private int checkRecord(byte[] record) {
+        Objects.requireNonNull(record, "record");
+        if (record.length > options.maxRecordSize()) {
+            throw new IllegalArgumentException("record of " + record.length + " bytes exceeds maxRecordSize "
+                    + options.maxRecordSize() + " of record log " + label);
+        }
+        return record.length;
+    }
+
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new IOException("record log " + label + " is closed");
+        }
+    }
+
+    private void ensureWritable() throws IOException {
+        if (options.readOnly()) {
+            throw new IllegalStateException("record log " + label + " was opened read-only");
+        }
+        ensureOpen();
+        IOException f = failure.get();
+        if (f != null) {
+            throw failedException(f);
+        }
+    }
+
+    /** Marks the log failed (keeping the first cause) and returns the exception to throw. */
+    private IOException fail(IOException cause) {
+        failure.compareAndSet(null, cause);
+        return failedException(cause);
+    }
+
+    private IOException failedException(IOException cause) {
+        return new IOException("record log " + label + " failed and must be closed and reopened: a write or force"
+                + " raised an error, and a force is never retried (after a failed fsync the kernel may have"
+                + " dropped the data); first error: " + failure.get(), cause);
+    }
+
+    private static void closeQuietly(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // Already failing with a better exception.
+        }
+    }
+}

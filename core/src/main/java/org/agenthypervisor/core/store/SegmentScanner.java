@@ -1,0 +1,185 @@
+package org.agenthypervisor.core.store;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads one segment file front to back, checks its header and every frame, and fills the segment's
+ * sparse index. Applies the torn-tail rule (see {@link RecordLog}); never modifies the file.
+ */
+final class SegmentScanner {
+
+    /**
+     * The outcome for one segment.
+     *
+     * @param segment  the segment, with its sparse index filled
+     * @param records  valid records in it
+     * @param validEnd offset just past the last valid frame
+     * @param fileSize the file's size when the scan started
+     * @param tear     why the bytes from {@code validEnd} on are a torn tail, or null if there are none
+     */
+    record Scan(Segment segment, long records, long validEnd, long fileSize, String tear) {
+    }
+
+    private SegmentScanner() {
+    }
+
+    /**
+     * @param nameIndex the first index the file name claims (already checked against its predecessor)
+     * @param last      whether this is the log's last segment, the only one allowed a torn tail
+     */
+    static Scan scan(Path file, long nameIndex, boolean last) throws IOException {
+        long size = Files.size(file);
+        // FileInputStream rather than a FileChannel: an interrupt must not close anything under us.
+        try (InputStream in = new BufferedInputStream(new FileInputStream(file.toFile()), 1 << 16)) {
+            byte[] h = new byte[SegmentFormat.HEADER_SIZE];
+            int got = readUpTo(in, h, SegmentFormat.HEADER_SIZE);
+            if (got < SegmentFormat.HEADER_SIZE) {
+                // Segments are created complete (temp file, force, rename), so a short header is never
+                // a crash artefact.
+                throw new CorruptLogException(file, 0, nameIndex, "bad segment header: file has " + got
+                        + " bytes, a header needs " + SegmentFormat.HEADER_SIZE);
+            }
+            Object decoded = SegmentFormat.decodeHeader(h);
+            if (decoded instanceof String reason) {
+                throw new CorruptLogException(file, 0, nameIndex, reason);
+            }
+            SegmentFormat.Header header = (SegmentFormat.Header) decoded;
+            if (header.firstIndex() != nameIndex) {
+                throw new CorruptLogException(file, 0, nameIndex, "bad segment header: it says first index "
+                        + header.firstIndex() + " but the file name says " + nameIndex);
+            }
+            Segment seg = new Segment(file, nameIndex, header.maxRecordSize());
+            return scanFrames(in, seg, size, last);
+        }
+    }
+
+    private static Scan scanFrames(InputStream in, Segment seg, long size, boolean last) throws IOException {
+        Path file = seg.path;
+        CRC32C crc = new CRC32C();
+        byte[] fh = new byte[SegmentFormat.FRAME_HEADER_SIZE];
+        byte[] payload = new byte[256];
+        long pos = SegmentFormat.HEADER_SIZE;
+        long count = 0;
+        while (pos < size) {
+            long index = seg.firstIndex + count;
+            long remaining = size - pos;
+            if (remaining < SegmentFormat.FRAME_HEADER_SIZE) {
+                // Too short to hold even an empty frame, so nothing valid can hide here.
+                String why = "partial frame header (" + remaining + " of " + SegmentFormat.FRAME_HEADER_SIZE + " bytes)";
+                return tornOrCorrupt(seg, count, pos, size, last, index, why);
+            }
+            readFully(in, fh, SegmentFormat.FRAME_HEADER_SIZE, file);
+            long afterHeader = pos + SegmentFormat.FRAME_HEADER_SIZE;
+            if (!SegmentFormat.lengthChecks(crc, fh)) {
+                // The length cannot be trusted, so neither can the frame's extent. A crash leaves this
+                // only with zeros after the header (a zero-filled tail, or a header whose second half
+                // never reached the device); anything else is damage.
+                long nonZero = last ? firstNonZero(in, afterHeader, size, file) : -1;
+                if (last && nonZero < 0) {
+                    return new Scan(seg, count, pos, size, allZero(fh)
+                            ? "zero-filled tail" : "damaged frame header followed only by zero bytes");
+                }
+                throw new CorruptLogException(file, pos, index, last
+                        ? "frame length fails its check, with data after it (non-zero byte at offset " + nonZero + ")"
+                        : "frame length fails its check in a segment that is not the last one");
+            }
+            long len = SegmentFormat.getInt(fh, 0) & 0xffffffffL;
+            if (len > seg.maxRecordSize) {
+                // The length passed its check, so it was written this way: a bug or deliberate edit.
+                throw new CorruptLogException(file, pos, index, "impossible record length " + len
+                        + " (this segment's limit is " + seg.maxRecordSize + ")");
+            }
+            long end = afterHeader + len;
+            if (end > size) {
+                // A checked length that runs past the end of the file: a write that did not finish.
+                // By construction nothing follows it.
+                String why = "incomplete frame (length " + len + ", only " + (size - afterHeader)
+                        + " payload bytes present)";
+                return tornOrCorrupt(seg, count, pos, size, last, index, why);
+            }
+            int n = (int) len;
+            if (payload.length < n) {
+                payload = new byte[Math.max(n, Math.min(payload.length * 2, seg.maxRecordSize))];
+            }
+            readFully(in, payload, n, file);
+            if (!SegmentFormat.payloadMatches(crc, fh, payload, n)) {
+                // A bad last frame is a torn write if nothing but zeros follows it (file systems may
+                // expose zero-filled blocks after a crash; zeros never form a valid frame header since
+                // the check of a zero length is not zero). Real data after it means damage.
+                long nonZero = last ? firstNonZero(in, end, size, file) : -1;
+                if (last && nonZero < 0) {
+                    String why = "CRC mismatch in the last frame" + (end < size ? ", followed only by zero bytes" : "");
+                    return new Scan(seg, count, pos, size, why);
+                }
+                throw new CorruptLogException(file, pos, index, last
+                        ? "CRC mismatch with data after the frame (non-zero byte at offset " + nonZero + ")"
+                        : "CRC mismatch in a segment that is not the last one");
+            }
+            seg.noteOffset(count, pos);
+            count++;
+            pos = end;
+        }
+        return new Scan(seg, count, pos, size, null);
+    }
+
+    private static Scan tornOrCorrupt(Segment seg, long count, long pos, long size, boolean last, long index,
+                                      String why) throws CorruptLogException {
+        if (!last) {
+            // Rolling forces the old segment before the new one exists, so only the last can be torn.
+            throw new CorruptLogException(seg.path, pos, index, why + " in a segment that is not the last one");
+        }
+        return new Scan(seg, count, pos, size, why);
+    }
+
+    private static boolean allZero(byte[] b) {
+        for (byte x : b) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Offset of the first non-zero byte in [from, size), or -1 if all are zero. */
+    private static long firstNonZero(InputStream in, long from, long size, Path file) throws IOException {
+        byte[] buf = new byte[8192];
+        long pos = from;
+        while (pos < size) {
+            int want = (int) Math.min(buf.length, size - pos);
+            readFully(in, buf, want, file);
+            for (int i = 0; i < want; i++) {
+                if (buf[i] != 0) {
+                    return pos + i;
+                }
+            }
+            pos += want;
+        }
+        return -1;
+    }
+
+    static int readUpTo(InputStream in, byte[] b, int len) throws IOException {
+        int got = 0;
+        while (got < len) {
+            int r = in.read(b, got, len - got);
+            if (r < 0) {
+                break;
+            }
+            got += r;
+        }
+        return got;
+    }
+
+    private static void readFully(InputStream in, byte[] b, int len, Path file) throws IOException {
+        if (readUpTo(in, b, len) < len) {
+            // The size was taken first; a file that shrinks mid-scan is being changed by someone else.
+            throw new EOFException(file + " became shorter while it was being scanned");
+        }
+    }
+}
