@@ -1,0 +1,19 @@
+package org.agenthypervisor.agent.advice;
+
+import net.bytebuddy.asm.Advice;
+import org.agenthypervisor.core.gate.Gate;
+
+/**
+ * For methods and constructors that only carry a ring requirement: one static call at entry, no
+ * exit advice. In a constructor it runs before the super constructor call, so a denied caller
+ * never gets a partly built object.
+ */
+public final class RingCheckAdvice {
+    private RingCheckAdvice() {
+    }
+
+    @Advice.OnMethodEnter
+    static void enter(@SiteId int site) {
+        Gate.check(site);
+    }
+}

@@ -1,0 +1,67 @@
+package org.agenthypervisor.agent.cli;
+
+import org.agenthypervisor.core.log.Log;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** {@code java -jar agent-hypervisor.jar <command>}. */
+@Command(name = "agent-hypervisor", mixinStandardHelpOptions = true, versionProvider = HypervisorCommand.Version.class,
+        description = "Agent Hypervisor for the JVM: check policies, verify the audit log, inspect sagas, trust and keys.",
+        subcommands = {PolicyCommand.class, CommandLine.HelpCommand.class})
+public final class HypervisorCommand implements Runnable {
+    /** Exit code: everything is fine. */
+    public static final int OK = 0;
+    /** Exit code: a check or a verification failed. */
+    public static final int FAILED = 1;
+    /** Exit code: wrong usage or a configuration error. */
+    public static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs a command line and returns its exit code (for tests). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        Log.disableSlf4j();
+        CommandLine cli = new CommandLine(new HypervisorCommand());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((failure, commandLine, parseResult) -> {
+            if (failure instanceof UsageError) {
+                commandLine.getErr().println("error: " + failure.getMessage());
+                return USAGE;
+            }
+            commandLine.getErr().println("error: " + failure);
+            failure.printStackTrace(commandLine.getErr());
+            return USAGE;
+        });
+        return cli.execute(args);
+    }
+
+    /** A configuration or usage problem detected by a command: exit code 2 with a one-line message. */
+    static final class UsageError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageError(String message) {
+            super(message);
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = HypervisorCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"Agent Hypervisor for the JVM " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package org.agenthypervisor.agent.cli;
+
+import org.agenthypervisor.core.governance.ClassInfo;
+import org.agenthypervisor.core.governance.ClassPlan;
+import org.agenthypervisor.core.governance.GovernancePlanner;
+import org.agenthypervisor.core.governance.MethodPlan;
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.policy.PolicyException;
+import org.agenthypervisor.core.policy.PolicyParser;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code policy check}: validate a policy and show what it governs on a class path. */
+@Command(name = "policy", mixinStandardHelpOptions = true, description = "Work with policy files.",
+        subcommands = {PolicyCommand.Check.class})
+final class PolicyCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (check)");
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"Validate a policy file and, given a class path, list the methods each annotation and rule governs.",
+                    "Exit code 0: valid; 1: the policy is invalid or a governed class has a problem (such as a missing",
+                    "compensation); 2: usage error."})
+    static final class Check implements Callable<Integer> {
+        @Option(names = {"-p", "--policy"}, required = true, paramLabel = "FILE", description = "The policy file.")
+        Path policyFile;
+
+        @Option(names = {"-cp", "--classpath"}, paramLabel = "CLASSPATH",
+                description = "Directories and jars to scan (separated by the platform's path separator).")
+        String classPath;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            if (!Files.isRegularFile(policyFile)) {
+                throw new HypervisorCommand.UsageError("policy file not found: " + policyFile);
+            }
+            Policy policy;
+            try {
+                policy = PolicyParser.parse(policyFile);
+            } catch (PolicyException invalid) {
+                err.println(invalid.getMessage());
+                return HypervisorCommand.FAILED;
+            }
+            out.println("policy " + policyFile + ": valid (version 1, sha256 " + policy.sha256().substring(0, 16) + "...)");
+            out.println("  mode " + policy.mode().name().toLowerCase(Locale.ROOT) + ", onInternalError "
+                    + policy.onInternalError().name().toLowerCase(Locale.ROOT) + ", dataDir " + policy.dataDir()
+                    + ", host ring " + policy.host().ring());
+            out.println();
+            out.println("agents (" + policy.agents().size() + ")");
+            for (Policy.AgentSpec a : policy.agents().values()) {
+                out.printf(Locale.ROOT, "  %-20s ring %d  trust %.2f  minTrust %.2f%s%n", a.id(), a.ring(), a.trust(),
+                        a.minTrust(), a.classes().isEmpty() ? "" : "  classes " + a.classes());
+            }
+            if (classPath == null) {
+                out.println();
+                out.println("(give --classpath to list the methods the policy and the annotations govern)");
+                return HypervisorCommand.OK;
+            }
+            return report(policy, ClassPathScan.scan(classPath), out, err);
+        }
+
+        private int report(Policy policy, List<ClassInfo> classes, PrintWriter out, PrintWriter err) {
+            // First pass: agents' classes, so anonymous classes find their enclosing agent.
+            Map<String, String> owners = new HashMap<>();
+            for (ClassInfo c : classes) {
+                ClassPlan plan = GovernancePlanner.plan(c, policy, name -> null);
+                if (plan.owner() != null) {
+                    owners.put(c.name(), plan.owner());
+                }
+            }
+            Map<String, List<String>> byGovernor = new LinkedHashMap<>();
+            for (Policy.RuleSpec rule : policy.rules()) {
+                byGovernor.put(rule.describe(), new ArrayList<>());
+            }
+            for (Policy.SagaSpec saga : policy.sagas()) {
+                byGovernor.put("policy sagas[" + saga.index() + "] (" + saga.methods() + ")", new ArrayList<>());
+            }
+            Map<String, List<String>> agents = new LinkedHashMap<>();
+            List<String> problems = new ArrayList<>();
+            List<String> warnings = new ArrayList<>();
+            int governedClasses = 0;
+            for (ClassInfo c : classes) {
+                ClassPlan plan = GovernancePlanner.plan(c, policy, owners::get);
+                problems.addAll(plan.problems());
+                warnings.addAll(plan.warnings());
+                if (!plan.isGoverned()) {
+                    continue;
+                }
+                governedClasses++;
+                if (plan.owner() != null) {
+                    long handoffs = plan.methods().stream().filter(MethodPlan::handoff).count();
+                    agents.computeIfAbsent(plan.owner(), k -> new ArrayList<>()).add(c.name() + "  (" + plan.ownerSource()
+                            + "; " + plan.methods().size() + " method(s) run as the agent, " + handoffs + " hand-off point(s))");
+                }
+                for (MethodPlan m : plan.methods()) {
+                    for (String governor : m.governedBy()) {
+                        if (governor.startsWith("runs as agent")) {
+                            continue;
+                        }
+                        String key = governor.startsWith("@") ? annotationGroup(governor) : governor;
+                        String detail = m.requiredRing() != null && governor.equals(m.requirementSource())
+                                ? "  -> requires ring " + m.requiredRing() : "";
+                        byGovernor.computeIfAbsent(key, k -> new ArrayList<>()).add(m.display() + detail);
+                    }
+                }
+            }
+            out.println();
+            out.println("class path: " + classes.size() + " class(es) scanned, " + governedClasses + " governed");
+            out.println();
+            out.println("agents' classes");
+            if (agents.isEmpty()) {
+                out.println("  (none)");
+            }
+            agents.forEach((agent, list) -> {
+                out.println("  " + agent);
+                list.forEach(line -> out.println("    " + line));
+            });
+            out.println();
+            out.println("governed methods");
+            for (Map.Entry<String, List<String>> e : byGovernor.entrySet()) {
+                out.println("  " + e.getKey());
+                if (e.getValue().isEmpty()) {
+                    out.println("    (governs nothing on this class path)");
+                    if (!e.getKey().startsWith("@")) {
+                        warnings.add(e.getKey() + " governs no method on the class path");
+                    }
+                }
+                e.getValue().stream().distinct().forEach(line -> out.println("    " + line));
+            }
+            for (Policy.AgentSpec a : policy.agents().values()) {
+                if (!a.classes().isEmpty() && !agents.containsKey(a.id())) {
+                    warnings.add("agents." + a.id() + ".classes " + a.classes() + " matches no class on the class path");
+                }
+            }
+            if (!warnings.isEmpty()) {
+                out.println();
+                warnings.stream().distinct().forEach(w -> out.println("warning: " + w));
+            }
+            if (!problems.isEmpty()) {
+                err.println();
+                problems.stream().distinct().forEach(p -> err.println("error: " + p));
+                return HypervisorCommand.FAILED;
+            }
+            return HypervisorCommand.OK;
+        }
+
+        private static String annotationGroup(String governor) {
+            if (governor.startsWith("@Ring")) {
+                return "@Ring annotations";
+            } else if (governor.startsWith("@Saga")) {
+                return "@Saga annotations";
+            } else if (governor.startsWith("@Compensate")) {
+                return "@Compensate annotations";
+            }
+            return governor;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package org.agenthypervisor.agent.install;
+
+import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.policy.Policy;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The options after {@code -javaagent:agent-hypervisor.jar=}: comma-separated {@code key=value}.
+ *
+ * <ul>
+ *   <li>{@code policy=FILE} the policy (wins over {@code -Dagenthypervisor.policy} and
+ *   {@code AGENT_HYPERVISOR_POLICY})</li>
+ *   <li>{@code dataDir=DIR} overrides the policy's {@code dataDir}</li>
+ *   <li>{@code mode=enforce|audit|off} overrides the policy's {@code mode}</li>
+ *   <li>{@code watch=true|false} hot reload of the policy file (default true)</li>
+ *   <li>{@code log=error|warn|info|debug} threshold of the agent's own standard-error output</li>
+ * </ul>
+ */
+record AgentOptions(String policy, String dataDir, Policy.Mode mode, boolean watch, Log.Level log) {
+
+    static AgentOptions parse(String options) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (options != null && !options.isBlank()) {
+            for (String part : options.split(",")) {
+                int eq = part.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("agent option '" + part + "' is not key=value; known keys: "
+                            + "policy, dataDir, mode, watch, log");
+                }
+                String key = part.substring(0, eq).trim();
+                if (values.put(key, part.substring(eq + 1).trim()) != null) {
+                    throw new IllegalArgumentException("agent option '" + key + "' is given twice");
+                }
+            }
+        }
+        for (String key : values.keySet()) {
+            if (!key.equals("policy") && !key.equals("dataDir") && !key.equals("mode") && !key.equals("watch")
+                    && !key.equals("log")) {
+                throw new IllegalArgumentException("unknown agent option '" + key + "'; known keys: policy, dataDir, mode, watch, log");
+            }
+        }
+        Policy.Mode mode = null;
+        if (values.containsKey("mode")) {
+            try {
+                mode = Policy.Mode.valueOf(values.get("mode").toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException bad) {
+                throw new IllegalArgumentException("agent option mode=" + values.get("mode") + " is not one of enforce, audit, off");
+            }
+        }
+        boolean watch = true;
+        if (values.containsKey("watch")) {
+            String w = values.get("watch");
+            if (!w.equals("true") && !w.equals("false")) {
+                throw new IllegalArgumentException("agent option watch=" + w + " is not true or false");
+            }
+            watch = Boolean.parseBoolean(w);
+        }
+        Log.Level log = Log.Level.INFO;
+        if (values.containsKey("log")) {
+            try {
+                log = Log.Level.valueOf(values.get("log").toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException bad) {
+                throw new IllegalArgumentException("agent option log=" + values.get("log") + " is not one of error, warn, info, debug");
+            }
+        }
+        return new AgentOptions(values.get("policy"), values.get("dataDir"), mode, watch, log);
+    }
+}

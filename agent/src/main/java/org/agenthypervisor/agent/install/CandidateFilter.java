@@ -1,0 +1,108 @@
+package org.agenthypervisor.agent.install;
+
+import org.agenthypervisor.core.policy.Glob;
+import org.agenthypervisor.core.policy.Policy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Decides in microseconds, from the class name and raw bytes, whether a class could be governed at
+ * all, so that the vast majority of classes are never parsed. A class is a candidate when its bytes
+ * mention an api annotation ({@code Lorg/agenthypervisor/api/}), or an annotation a policy rule
+ * names, or its name matches a class glob of the policy, or it is an anonymous or local class of
+ * an agent's class. Anything else is returned to the JVM unchanged.
+ */
+final class CandidateFilter {
+    private static final byte[] API_DESCRIPTOR = "Lorg/agenthypervisor/api/".getBytes(StandardCharsets.US_ASCII);
+    /** Never instrumented: the JDK, the agent itself, and the shaded libraries. */
+    private static final String[] IGNORED = {
+        "java/", "javax/", "jdk/", "sun/", "com/sun/", "org/agenthypervisor/api/", "org/agenthypervisor/core/",
+        "org/agenthypervisor/agent/", "org/agenthypervisor/shaded/", "net/bytebuddy/", "org/graalvm/",
+    };
+
+    private final List<Glob> classGlobs;
+    private final List<byte[]> ruleAnnotations;
+
+    private CandidateFilter(List<Glob> classGlobs, List<byte[]> ruleAnnotations) {
+        this.classGlobs = classGlobs;
+        this.ruleAnnotations = ruleAnnotations;
+    }
+
+    static CandidateFilter of(Policy policy) {
+        List<Glob> globs = new ArrayList<>();
+        policy.agents().values().forEach(a -> globs.addAll(a.classes()));
+        List<byte[]> annotations = new ArrayList<>();
+        for (Policy.RuleSpec rule : policy.rules()) {
+            if (rule.methods() != null) {
+                globs.add(rule.methods().classGlob());
+            } else {
+                annotations.add(("L" + rule.annotatedWith().replace('.', '/') + ";").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        policy.compensations().forEach(c -> globs.add(c.method().classGlob()));
+        policy.sagas().forEach(s -> globs.add(s.methods().classGlob()));
+        return new CandidateFilter(List.copyOf(globs), List.copyOf(annotations));
+    }
+
+    static boolean isIgnored(String internalName) {
+        for (String prefix : IGNORED) {
+            if (internalName.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The cheap test; {@code knownAgentClass} tells whether a binary name is an agent's class. */
+    boolean isCandidate(String internalName, byte[] bytes, Predicate<String> knownAgentClass) {
+        String binaryName = internalName.replace('/', '.');
+        for (Glob glob : classGlobs) {
+            if (glob.matches(binaryName)) {
+                return true;
+            }
+        }
+        if (indexOf(bytes, API_DESCRIPTOR) >= 0) {
+            return true;
+        }
+        for (byte[] annotation : ruleAnnotations) {
+            if (indexOf(bytes, annotation) >= 0) {
+                return true;
+            }
+        }
+        int dollar = binaryName.lastIndexOf('$');
+        return dollar > 0 && dollar + 1 < binaryName.length() && Character.isDigit(binaryName.charAt(dollar + 1))
+                && knownAgentClass.test(binaryName.substring(0, dollar));
+    }
+
+    /** Whether a loaded class is worth retransforming after a policy change (by name or annotations). */
+    boolean isCandidate(Class<?> type, Set<String> ruleAnnotationNames) {
+        for (Glob glob : classGlobs) {
+            if (glob.matches(type.getName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static int indexOf(byte[] haystack, byte[] needle) {
+        byte first = needle[0];
+        int last = haystack.length - needle.length;
+        outer:
+        for (int i = 0; i <= last; i++) {
+            if (haystack[i] != first) {
+                continue;
+            }
+            for (int j = 1; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,142 @@
+package org.agenthypervisor.agent.install;
+
+import org.agenthypervisor.core.gate.GateRuntime;
+import org.agenthypervisor.core.governance.ClassInfo;
+import org.agenthypervisor.core.governance.ClassPlan;
+import org.agenthypervisor.core.governance.MethodPlan;
+import org.agenthypervisor.core.log.Log;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The class transformer for application classes. For each class: ignore the JDK and the agent
+ * itself; ask the {@link CandidateFilter} (microseconds, no parsing) whether it could be governed;
+ * if so scan it, plan it, register its sites with the gate and weave the advice. A class nothing
+ * governs is returned as {@code null}: its bytes are not changed.
+ *
+ * <p>No transformation error is silent: each is logged with the class name and counted, and the
+ * self-check reads the count.
+ */
+final class GovernedClassTransformer implements ClassFileTransformer {
+    private static final Log LOG = Log.get("instrumentation");
+    private static final ThreadLocal<Boolean> BUSY = new ThreadLocal<>();
+
+    private final GateRuntime gate;
+    private final Weaver weaver;
+    private final Instrumentation instrumentation;
+    private final Module gateModule;
+    private final Consumer<String> problemReporter;
+    private volatile CandidateFilter filter;
+    /** Classes woven so far, by binary name (for the self-check and diagnostics). */
+    private final Set<String> woven = ConcurrentHashMap.newKeySet();
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    private final AtomicLong errors = new AtomicLong();
+
+    GovernedClassTransformer(GateRuntime gate, Weaver weaver, CandidateFilter filter, Instrumentation instrumentation,
+                             Consumer<String> problemReporter) {
+        this.gate = gate;
+        this.weaver = weaver;
+        this.filter = filter;
+        this.instrumentation = instrumentation;
+        this.gateModule = org.agenthypervisor.core.gate.Gate.class.getModule();
+        this.problemReporter = problemReporter;
+    }
+
+    void setFilter(CandidateFilter filter) {
+        this.filter = filter;
+    }
+
+    CandidateFilter filter() {
+        return filter;
+    }
+
+    long errors() {
+        return errors.get();
+    }
+
+    boolean wasWoven(String binaryName) {
+        return woven.contains(binaryName);
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+                            ProtectionDomain domain, byte[] bytes) {
+        if (internalName == null || loader == null || CandidateFilter.isIgnored(internalName) || BUSY.get() != null) {
+            return null;
+        }
+        BUSY.set(Boolean.TRUE);
+        try {
+            int loaderId = System.identityHashCode(loader);
+            if (!filter.isCandidate(internalName, bytes, name -> gate.enclosingOwners().apply(name) != null)) {
+                if (redefined != null) {
+                    gate.unregister(internalName.replace('/', '.'), loaderId);
+                }
+                return null;
+            }
+            ClassInfo info = ClassScanner.scan(bytes);
+            ClassPlan plan = gate.plan(info);
+            report(plan);
+            if (!plan.isGoverned()) {
+                if (redefined != null) {
+                    gate.unregister(info.name(), loaderId);
+                }
+                return null;
+            }
+            int[] ids = gate.register(info, plan, loaderId);
+            Map<String, MethodPlan.Kind> kinds = new HashMap<>();
+            Map<String, Integer> sites = new HashMap<>();
+            for (int i = 0; i < ids.length; i++) {
+                MethodPlan m = plan.methods().get(i);
+                kinds.put(m.name() + m.descriptor(), m.kind());
+                sites.put(m.name() + m.descriptor(), ids[i]);
+            }
+            byte[] out = weaver.weave(info.name(), bytes, loader, kinds, sites);
+            readGateFrom(module);
+            woven.add(info.name());
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("instrumented " + info.name() + ": " + plan.methods().size() + " governed method(s)"
+                        + (plan.owner() != null ? ", runs as agent '" + plan.owner() + "'" : ""));
+            }
+            return out;
+        } catch (Throwable failure) {
+            errors.incrementAndGet();
+            LOG.error("could not instrument " + internalName.replace('/', '.') + " (loader " + loader
+                    + "); its governed methods run UNCHECKED: " + failure, failure);
+            problemReporter.accept("could not instrument " + internalName.replace('/', '.') + ": " + failure);
+            return null;
+        } finally {
+            BUSY.remove();
+        }
+    }
+
+    /** Classes in named modules must read the gate's module to link the advice. */
+    private void readGateFrom(Module module) {
+        if (module != null && module.isNamed() && !module.canRead(gateModule)) {
+            instrumentation.redefineModule(module, Set.of(gateModule), Map.of(), Map.of(), Set.of(), Map.of());
+        }
+    }
+
+    private void report(ClassPlan plan) {
+        if (plan.problems().isEmpty() && plan.warnings().isEmpty()) {
+            return;
+        }
+        if (!reported.add(plan.className())) {
+            return;
+        }
+        for (String problem : plan.problems()) {
+            LOG.error(problem);
+            problemReporter.accept(problem);
+        }
+        for (String warning : plan.warnings()) {
+            LOG.warn(warning);
+        }
+    }
+}

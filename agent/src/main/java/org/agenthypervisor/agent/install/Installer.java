@@ -1,0 +1,201 @@
+package org.agenthypervisor.agent.install;
+
+import net.bytebuddy.dynamic.ClassFileLocator;
+import org.agenthypervisor.api.spi.Backends;
+import org.agenthypervisor.core.audit.AuditLog;
+import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.policy.PolicyException;
+import org.agenthypervisor.core.runtime.HypervisorRuntime;
+import org.agenthypervisor.core.runtime.JmxView;
+import org.agenthypervisor.core.runtime.PolicyLoader;
+import org.agenthypervisor.core.runtime.RuntimeOptions;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.annotation.Annotation;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Starts the hypervisor in this JVM (called once, from {@code premain} or {@code agentmain}, on the
+ * bootstrap class loader). A bad policy or a failed self-check stops the JVM before {@code main}
+ * with a message that says why: the agent fails closed.
+ */
+public final class Installer {
+    private static final Log LOG = Log.get("agent");
+    private static volatile HypervisorRuntime runtime;
+
+    private Installer() {
+    }
+
+    /** The running hypervisor, or null before installation (and when disabled). */
+    public static HypervisorRuntime runtime() {
+        return runtime;
+    }
+
+    public static synchronized void install(String rawOptions, Instrumentation instrumentation, boolean attached, String jarPath) {
+        if (runtime != null) {
+            LOG.warn("the agent is already installed in this JVM; ignoring a second installation");
+            return;
+        }
+        long started = System.nanoTime();
+        AgentOptions options;
+        try {
+            options = AgentOptions.parse(rawOptions);
+        } catch (IllegalArgumentException bad) {
+            throw fatal("bad agent options: " + bad.getMessage());
+        }
+        Log.setThreshold(options.log());
+        RuntimeOptions runtimeOptions = RuntimeOptions.resolve(options.policy(), options.dataDir(), options.mode(), options.watch());
+        Policy policy;
+        try {
+            policy = PolicyLoader.load(runtimeOptions);
+        } catch (PolicyException invalid) {
+            throw fatal(invalid.getMessage());
+        } catch (IOException unreadable) {
+            throw fatal("cannot read the policy: " + unreadable.getMessage());
+        }
+        if (policy.mode() == Policy.Mode.OFF) {
+            LOG.info("mode off (" + policy.source() + "): nothing is instrumented or governed");
+            return;
+        }
+
+        HypervisorRuntime rt;
+        try {
+            rt = HypervisorRuntime.start(runtimeOptions, policy, AuditLog::openFor);
+        } catch (IOException | RuntimeException failure) {
+            throw fatal("cannot start: " + failure.getMessage());
+        }
+        ClassFileLocator jar = adviceLocator(jarPath);
+        ExecutorInstrumentation executors = new ExecutorInstrumentation(jar);
+        executors.install(instrumentation);
+        GovernedClassTransformer transformer = new GovernedClassTransformer(rt.gate(), new Weaver(jar),
+                CandidateFilter.of(policy), instrumentation, problem -> rt.audit().record("instrumentation.problem",
+                Map.of("problem", problem)));
+        instrumentation.addTransformer(transformer, true);
+        retransform(instrumentation, transformer, loadedCandidates(instrumentation, transformer.filter(), policy, Set.of()));
+
+        List<String> failures = SelfCheck.run(rt, transformer, executors, jar);
+        if (!failures.isEmpty()) {
+            String message = "the post-install self-check failed: " + String.join("; ", failures);
+            if (policy.onInternalError() == Policy.OnInternalError.ALLOW) {
+                LOG.error(message + " -- continuing because the policy says onInternalError: allow; governance may be incomplete");
+            } else {
+                throw fatal(message + " (fail closed; the policy can say onInternalError: allow)");
+            }
+        }
+        Backends.install(rt.backend());
+        rt.onReload(changed -> {
+            CandidateFilter filter = CandidateFilter.of(rt.policy());
+            transformer.setFilter(filter);
+            retransform(instrumentation, transformer, loadedCandidates(instrumentation, filter, rt.policy(), changed));
+        });
+        rt.startWatching();
+        Runtime.getRuntime().addShutdownHook(new Thread(rt::shutdown, "agent-hypervisor-shutdown"));
+        JmxView.registerLater(rt);
+        runtime = rt;
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        LOG.info("Agent Hypervisor active" + (attached ? " (attached)" : "") + ": mode " + policy.mode().name().toLowerCase()
+                + ", policy " + policy.source() + " (" + runtimeOptions.policyOrigin() + "), " + policy.agents().size()
+                + " agent(s), " + policy.rules().size() + " rule(s), data in " + rt.dataDir() + ", started in " + millis + " ms");
+    }
+
+    private static IllegalStateException fatal(String message) {
+        System.err.println("[agent-hypervisor] FATAL: " + message);
+        System.err.println("[agent-hypervisor] the JVM stops before main (fail closed)");
+        System.err.flush();
+        return new IllegalStateException("fatal");
+    }
+
+    private static ClassFileLocator adviceLocator(String jarPath) {
+        List<ClassFileLocator> locators = new ArrayList<>();
+        if (jarPath != null && new File(jarPath).isFile()) {
+            try {
+                locators.add(ClassFileLocator.ForJarFile.of(new File(jarPath)));
+            } catch (IOException ignored) {
+                // Fall back to the bootstrap loader, which has the same jar.
+            }
+        }
+        locators.add(ClassFileLocator.ForClassLoader.ofBootLoader());
+        return new ClassFileLocator.Compound(locators);
+    }
+
+    /**
+     * Loaded classes that the policy could govern or that were instrumented under the previous
+     * policy and no longer fit it: their bytes are run through the transformer again.
+     */
+    private static List<Class<?>> loadedCandidates(Instrumentation instrumentation, CandidateFilter filter, Policy policy,
+                                                   Set<String> changed) {
+        Set<String> ruleAnnotations = new java.util.HashSet<>();
+        for (Policy.RuleSpec rule : policy.rules()) {
+            if (rule.annotatedWith() != null) {
+                ruleAnnotations.add(rule.annotatedWith());
+            }
+        }
+        List<Class<?>> out = new ArrayList<>();
+        for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+            if (type.getClassLoader() == null || type.isArray() || type.isPrimitive() || type.isHidden()
+                    || CandidateFilter.isIgnored(type.getName().replace('.', '/'))
+                    || !instrumentation.isModifiableClass(type)) {
+                continue;
+            }
+            if (changed.contains(type.getName()) || filter.isCandidate(type, ruleAnnotations)
+                    || carriesAnnotations(type, ruleAnnotations)) {
+                out.add(type);
+            }
+        }
+        return out;
+    }
+
+    private static boolean carriesAnnotations(Class<?> type, Set<String> ruleAnnotations) {
+        try {
+            if (hasGoverningAnnotation(type.getDeclaredAnnotations(), ruleAnnotations)) {
+                return true;
+            }
+            for (Method method : type.getDeclaredMethods()) {
+                if (hasGoverningAnnotation(method.getDeclaredAnnotations(), ruleAnnotations)) {
+                    return true;
+                }
+            }
+            for (java.lang.reflect.Constructor<?> constructor : type.getDeclaredConstructors()) {
+                if (hasGoverningAnnotation(constructor.getDeclaredAnnotations(), ruleAnnotations)) {
+                    return true;
+                }
+            }
+        } catch (Throwable unreadable) {
+            // A class whose members cannot be resolved: the transformer sees its bytes if it loads again.
+        }
+        return false;
+    }
+
+    private static boolean hasGoverningAnnotation(Annotation[] annotations, Set<String> ruleAnnotations) {
+        for (Annotation a : annotations) {
+            String name = a.annotationType().getName();
+            if (name.startsWith("org.agenthypervisor.api.") || ruleAnnotations.contains(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void retransform(Instrumentation instrumentation, GovernedClassTransformer transformer, List<Class<?>> classes) {
+        for (Class<?> type : classes) {
+            try {
+                instrumentation.retransformClasses(type);
+            } catch (Throwable failure) {
+                LOG.error("could not retransform " + type.getName() + ": " + failure, failure);
+            }
+        }
+        if (!classes.isEmpty() && LOG.isDebugEnabled()) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("classes", classes.size());
+            LOG.debug("retransformed " + classes.size() + " loaded class(es)");
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package org.agenthypervisor.agent.install;
+
+import org.agenthypervisor.core.context.Context;
+import org.agenthypervisor.core.context.ContextCell;
+import org.agenthypervisor.core.context.Propagation;
+import org.agenthypervisor.core.runtime.HypervisorRuntime;
+import net.bytebuddy.dynamic.ClassFileLocator;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Proves, before the application's {@code main} runs, that the instrumentation works on this JVM:
+ * a canary class loaded in a throwaway class loader must be woven, its open method must run, its
+ * ring-0 method must reach the gate when called by a ring-3 principal, and a task handed to a
+ * {@code ThreadPoolExecutor} must run in its submitter's context. (Transformation errors are
+ * otherwise easy to miss: a {@code ClassFileTransformer} that throws is silently ignored.)
+ */
+final class SelfCheck {
+    private static final String CANARY = "org.agenthypervisor.selfcheck.Canary";
+
+    private SelfCheck() {
+    }
+
+    /** @return what failed; empty when everything works */
+    static List<String> run(HypervisorRuntime runtime, GovernedClassTransformer transformer,
+                            ExecutorInstrumentation executors, ClassFileLocator jar) {
+        List<String> failures = new ArrayList<>();
+        try {
+            byte[] bytes = jar.locate(CANARY).resolve();
+            Class<?> canary = new CanaryLoader(bytes).loadClass(CANARY);
+            if (!transformer.wasWoven(CANARY)) {
+                failures.add("the canary class was not instrumented (" + transformer.errors() + " transformation error(s))");
+                return failures;
+            }
+            Method open = canary.getMethod("open");
+            Method kernelOnly = canary.getMethod("kernelOnly");
+            if (!Integer.valueOf(1).equals(open.invoke(null))) {
+                failures.add("the canary's open method returned a wrong value");
+            }
+            long before = runtime.gate().selfCheckDenials();
+            Context probe = Context.of(runtime.principals().selfCheck());
+            ContextCell cell = ContextCell.obtain(runtime.gate().hostContext());
+            Context previous = cell.get();
+            cell.set(probe);
+            try {
+                try {
+                    kernelOnly.invoke(null);
+                } catch (InvocationTargetException expected) {
+                    if (!(expected.getCause() instanceof SecurityException)) {
+                        failures.add("the canary's ring-0 method failed unexpectedly: " + expected.getCause());
+                    }
+                }
+                if (runtime.gate().selfCheckDenials() != before + 1) {
+                    failures.add("a ring-3 call of the canary's ring-0 method did not reach the ring check");
+                }
+                ExecutorService pool = Executors.newSingleThreadExecutor();
+                try {
+                    Future<Context> seen = pool.submit(() -> Propagation.current(runtime.gate().hostContext()));
+                    if (seen.get(10, TimeUnit.SECONDS) != probe) {
+                        failures.add("a task submitted to a ThreadPoolExecutor did not run in its submitter's context"
+                                + " (instrumented JDK classes: " + executors.instrumented() + ")");
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+            } finally {
+                cell.set(previous);
+            }
+        } catch (Throwable failure) {
+            failures.add("the self-check failed: " + failure);
+        }
+        return failures;
+    }
+
+    /** Defines the canary itself instead of delegating (the agent jar is on the bootstrap path too). */
+    private static final class CanaryLoader extends ClassLoader {
+        private final byte[] bytes;
+
+        CanaryLoader(byte[] bytes) {
+            super(null);
+            this.bytes = bytes;
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (name.equals(CANARY)) {
+                synchronized (getClassLoadingLock(name)) {
+                    Class<?> loaded = findLoadedClass(name);
+                    return loaded != null ? loaded : defineClass(name, bytes, 0, bytes.length);
+                }
+            }
+            return super.loadClass(name, resolve);
+        }
+    }
+}

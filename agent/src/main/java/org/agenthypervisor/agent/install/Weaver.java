@@ -1,0 +1,98 @@
+package org.agenthypervisor.agent.install;
+
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.asm.AsmVisitorWrapper;
+import net.bytebuddy.description.annotation.AnnotationDescription;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.method.ParameterDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.implementation.Implementation;
+import net.bytebuddy.implementation.bytecode.constant.IntegerConstant;
+import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.pool.TypePool;
+import org.agenthypervisor.agent.advice.GovernedAdvice;
+import org.agenthypervisor.agent.advice.RingCheckAdvice;
+import org.agenthypervisor.agent.advice.SiteId;
+import org.agenthypervisor.core.governance.MethodPlan;
+
+import java.util.Map;
+
+/**
+ * Weaves the advice into a class's bytes with Byte Buddy's {@link Advice}, in "decorate" mode: the
+ * class keeps its shape (no member is added, no method renamed), which is what retransformation of
+ * already-loaded classes requires. Each woven method gets its site id as an int constant.
+ */
+final class Weaver {
+    /** The site ids of the class being woven, by {@code name + descriptor}; set for one weave. */
+    private static final ThreadLocal<Map<String, Integer>> SITES = new ThreadLocal<>();
+
+    private final ClassFileLocator adviceLocator;
+    private final Advice check;
+    private final Advice governed;
+    private final ByteBuddy byteBuddy = new ByteBuddy()
+            .with(TypeValidation.DISABLED)
+            .with(Implementation.Context.Disabled.Factory.INSTANCE);
+
+    Weaver(ClassFileLocator adviceLocator) {
+        this.adviceLocator = adviceLocator;
+        Advice.WithCustomMapping mapping = Advice.withCustomMapping().bind(new SiteIdBinding());
+        this.check = mapping.to(TypeDescription.ForLoadedType.of(RingCheckAdvice.class), adviceLocator);
+        this.governed = mapping.to(TypeDescription.ForLoadedType.of(GovernedAdvice.class), adviceLocator);
+    }
+
+    ClassFileLocator adviceLocator() {
+        return adviceLocator;
+    }
+
+    /**
+     * @param kinds what each governed method gets, by {@code name + descriptor}
+     * @param sites each governed method's site id, by {@code name + descriptor}
+     */
+    byte[] weave(String binaryName, byte[] bytes, ClassLoader loader, Map<String, MethodPlan.Kind> kinds,
+                 Map<String, Integer> sites) {
+        ClassFileLocator locator = new ClassFileLocator.Compound(
+                ClassFileLocator.Simple.of(binaryName, bytes),
+                loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
+        TypePool pool = new TypePool.Default.WithLazyResolution(new TypePool.CacheProvider.Simple(), locator,
+                TypePool.Default.ReaderMode.FAST);
+        TypeDescription type = pool.describe(binaryName).resolve();
+        AsmVisitorWrapper.ForDeclaredMethods methods = new AsmVisitorWrapper.ForDeclaredMethods()
+                .invokable(kind(kinds, MethodPlan.Kind.CHECK), check)
+                .invokable(kind(kinds, MethodPlan.Kind.CONSTRUCTOR_CHECK), check)
+                .invokable(kind(kinds, MethodPlan.Kind.GOVERNED), governed);
+        SITES.set(sites);
+        try {
+            return byteBuddy.decorate(type, locator).visit(methods).make().getBytes();
+        } finally {
+            SITES.remove();
+        }
+    }
+
+    private static ElementMatcher<MethodDescription> kind(Map<String, MethodPlan.Kind> kinds, MethodPlan.Kind kind) {
+        return method -> kinds.get(method.getInternalName() + method.getDescriptor()) == kind;
+    }
+
+    /** Resolves {@link SiteId} parameters to the woven method's site id. */
+    private static final class SiteIdBinding implements Advice.OffsetMapping.Factory<SiteId> {
+        @Override
+        public Class<SiteId> getAnnotationType() {
+            return SiteId.class;
+        }
+
+        @Override
+        public Advice.OffsetMapping make(ParameterDescription.InDefinedShape target,
+                                         AnnotationDescription.Loadable<SiteId> annotation, AdviceType adviceType) {
+            return (instrumentedType, instrumentedMethod, assigner, argumentHandler, sort) -> {
+                Map<String, Integer> sites = SITES.get();
+                Integer id = sites == null ? null : sites.get(instrumentedMethod.getInternalName() + instrumentedMethod.getDescriptor());
+                if (id == null) {
+                    throw new IllegalStateException("no site id for " + instrumentedMethod);
+                }
+                return new Advice.OffsetMapping.Target.ForStackManipulation(IntegerConstant.forValue(id));
+            };
+        }
+    }
+}

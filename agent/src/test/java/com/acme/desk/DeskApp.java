@@ -1,0 +1,103 @@
+package com.acme.desk;
+
+import org.agenthypervisor.api.Hypervisor;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.util.List;
+
+/**
+ * The application the integration tests run under the agent. Each argument names a scenario; each
+ * scenario prints {@code RESULT <name> <outcome>}.
+ */
+public final class DeskApp {
+    private DeskApp() {
+    }
+
+    public static void main(String[] args) throws Throwable {
+        Ledger ledger = new Ledger();
+        Support support = new Support();
+        Billing billing = new Billing();
+        for (String scenario : args) {
+            switch (scenario) {
+                case "facade" -> {
+                    result("active", Hypervisor.isActive());
+                    result("agent", Hypervisor.currentAgent());
+                    result("support-agent", support.whoAmI());
+                    result("support-ring", Hypervisor.effectiveRing("support"));
+                    result("billing-ring", Hypervisor.effectiveRing("billing"));
+                    result("billing-granted", Hypervisor.grantedRing("billing"));
+                    result("billing-trust", Hypervisor.trust("billing"));
+                }
+                case "support->ledger" -> result(scenario, Outcome.of(() -> support.askLedger(ledger)));
+                case "ledger-own" -> result(scenario, Outcome.of(ledger::reconcile));
+                case "host->ledger" -> result(scenario, Outcome.of(() -> ledger.rawSql("host query")));
+                case "executed" -> result(scenario, Ledger.EXECUTED.get());
+                case "executor" -> result(scenario, Outcome.of(() -> support.viaExecutor(ledger)));
+                case "execute" -> result(scenario, Outcome.of(() -> support.viaExecute(ledger)));
+                case "scheduled" -> result(scenario, Outcome.of(() -> support.viaScheduled(ledger)));
+                case "completable" -> result(scenario, Outcome.of(() -> support.viaCompletableFuture(ledger)));
+                case "completable-pool" -> result(scenario, Outcome.of(() -> support.viaCompletableFutureOnPool(ledger)));
+                case "forkjoin" -> result(scenario, Outcome.of(() -> support.viaForkJoin(ledger)));
+                case "recursive" -> result(scenario, Outcome.of(() -> support.viaRecursiveTask(ledger)));
+                case "thread" -> result(scenario, Outcome.of(() -> support.viaNewThread(ledger)));
+                case "virtual" -> result(scenario, Outcome.of(() -> {
+                    try {
+                        return support.viaVirtualThread(ledger);
+                    } catch (Throwable t) {
+                        throw new Exception(t);
+                    }
+                }));
+                case "host-executor" -> result(scenario, Outcome.of(() -> {
+                    var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+                    try {
+                        return pool.submit(Tasks.rawSql(ledger, "host executor")).get();
+                    } finally {
+                        pool.shutdown();
+                    }
+                }));
+                case "billing-approve" -> result(scenario, Outcome.of(() -> billing.approve("r-7")));
+                case "host-approve" -> result(scenario, Outcome.of(() -> Vault.approve("r-8")));
+                case "support-vault" -> result(scenario, Outcome.of(() -> support.openVault()));
+                case "host-vault" -> result(scenario, Outcome.of(() -> new Vault().toString().isEmpty() ? "?" : "opened"));
+                case "vault-opened" -> result(scenario, Vault.opened);
+                case "support-archive" -> result(scenario, Outcome.of(() -> support.readArchive()));
+                case "support-archive-stat" -> result(scenario, Outcome.of(support::archiveStat));
+                case "support-archive-index" -> result(scenario, Outcome.of(() -> support.archiveIndex(new Archive())));
+                case "support-archive-read" -> result(scenario, Outcome.of(() -> support.archiveRead(new Archive())));
+                case "billing-archive" -> result(scenario, Outcome.of(billing::archive));
+                case "support-db" -> result(scenario, Outcome.of(() -> support.db("delete from refunds")));
+                case "support-db-query" -> result(scenario, Outcome.of(() -> support.dbQuery("select 1")));
+                case "db-executed" -> result(scenario, Db.executed);
+                case "wait-for-reload" -> waitForReload(support, ledger);
+                default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+            }
+        }
+    }
+
+    /** Prints READY, then retries until support may call the ledger or stdin says stop. */
+    private static void waitForReload(Support support, Ledger ledger) throws Exception {
+        result("before", Outcome.of(() -> support.askLedger(ledger)));
+        System.out.println("READY");
+        System.out.flush();
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline) {
+            String outcome = Outcome.of(() -> support.askLedger(ledger));
+            if (outcome.startsWith("allowed")) {
+                result("after", outcome);
+                return;
+            }
+            Thread.sleep(50);
+        }
+        result("after", "timed out");
+    }
+
+    static void result(String name, Object value) {
+        System.out.println("RESULT " + name + " " + value);
+        System.out.flush();
+    }
+
+    static List<String> lines() throws Exception {
+        return new BufferedReader(new InputStreamReader(System.in)).lines().toList();
+    }
+}

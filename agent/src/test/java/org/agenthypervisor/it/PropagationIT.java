@@ -1,0 +1,48 @@
+package org.agenthypervisor.it;
+
+import org.agenthypervisor.it.ChildJvm.Result;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * SPEC §1: the context follows the task. The ring-3 agent hands a task built by host code to a pool
+ * (or a thread); inside, the task must still run as that agent and be denied the ledger. Without
+ * propagation it would run as the host, which may call anything.
+ */
+class PropagationIT {
+    private static final String EXPECTED = "allowed:support|denied:RingViolationException:agent 'support'";
+
+    private static void assertRanAsSupport(Result r, String scenario) {
+        assertTrue(r.result(scenario).startsWith(EXPECTED), () -> scenario + ": " + r.result(scenario) + "\n" + r);
+    }
+
+    @Test
+    void executorsCompletableFuturesForkJoinAndThreadsKeepTheContext() {
+        Result r = RingsIT.runDesk("propagation", RingsIT.DESK_POLICY, "executor", "execute", "scheduled", "completable",
+                "completable-pool", "forkjoin", "recursive", "thread", "executed");
+        for (String scenario : new String[] {"executor", "execute", "scheduled", "completable", "completable-pool",
+                "forkjoin", "recursive", "thread"}) {
+            assertRanAsSupport(r, scenario);
+        }
+        assertEquals("0", r.result("executed"), "no task reached the ledger's body");
+    }
+
+    @Test
+    void virtualThreadsKeepTheContext() {
+        Assumptions.assumeTrue(ChildJvm.javaVersion() >= 21, "virtual threads need Java 21+");
+        Result r = RingsIT.runDesk("virtual", RingsIT.DESK_POLICY, "virtual", "executed");
+        assertRanAsSupport(r, "virtual");
+        assertEquals("0", r.result("executed"));
+    }
+
+    @Test
+    void theHostsOwnTasksRunAsTheHost() {
+        Result r = RingsIT.runDesk("host-tasks", RingsIT.DESK_POLICY, "executor", "host-executor");
+        assertRanAsSupport(r, "executor");
+        assertEquals("allowed:host|allowed:rows for host executor", r.result("host-executor"),
+                "a pool worker first used by an agent must not keep that agent's context");
+    }
+}

@@ -1,0 +1,39 @@
+package org.agenthypervisor.core.audit;
+
+import java.util.Map;
+
+/**
+ * Where the hypervisor's decisions are recorded. Appends must be cheap for the caller (they happen
+ * on denial and hand-off paths): implementations queue and write in the background according to the
+ * policy's {@code audit.durability}, and {@link #flush()} waits until everything queued is durable.
+ */
+public interface AuditTrail extends AutoCloseable {
+    /**
+     * Records an event.
+     *
+     * @param type   the record type, e.g. {@code ring.denied}
+     * @param fields the event's fields: strings, numbers, booleans, lists and maps of those
+     */
+    void record(String type, Map<String, Object> fields);
+
+    /** Waits until every record queued so far is written and durable per the policy. */
+    void flush();
+
+    @Override
+    void close();
+
+    /** A trail that records nothing (for tools and tests). */
+    AuditTrail NONE = new AuditTrail() {
+        @Override
+        public void record(String type, Map<String, Object> fields) {
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+}

@@ -1,0 +1,96 @@
+package org.agenthypervisor.core.context;
+
+/**
+ * A principal code can run as: an agent, or the host (the application itself). One instance per id
+ * for the life of the JVM, so the hot path can compare principals by identity; policy reloads and
+ * trust changes update the instance in place.
+ *
+ * <p>{@link #effectiveRing} is what the ring check reads. It is a cache of
+ * {@code Rings.effectiveRing(grantedRing, trust, floors)}, recomputed by whoever changes the grant,
+ * the trust or the floors, and volatile so the next call on any thread sees a demotion at once.
+ */
+public final class Principal {
+    private final String id;
+    private final int index;
+    private final boolean host;
+
+    private volatile int effectiveRing;
+    private volatile int grantedRing;
+    private volatile double trust;
+    private volatile double initialTrust;
+    private volatile double minTrust;
+    /** Whether the policy names this agent (as opposed to only an {@code @Agent} annotation). */
+    private volatile boolean inPolicy;
+
+    Principal(String id, int index, boolean host, int grantedRing, double trust, double minTrust) {
+        this.id = id;
+        this.index = index;
+        this.host = host;
+        this.grantedRing = grantedRing;
+        this.effectiveRing = grantedRing;
+        this.trust = trust;
+        this.initialTrust = trust;
+        this.minTrust = minTrust;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** A dense index (host is 0), for bit sets and arrays indexed by principal. */
+    public int index() {
+        return index;
+    }
+
+    public boolean isHost() {
+        return host;
+    }
+
+    /** The ring the check compares against the required ring. */
+    public int effectiveRing() {
+        return effectiveRing;
+    }
+
+    public int grantedRing() {
+        return grantedRing;
+    }
+
+    /** The live trust score σ in [0, 1]; the host's is always 1. */
+    public double trust() {
+        return trust;
+    }
+
+    public double initialTrust() {
+        return initialTrust;
+    }
+
+    public double minTrust() {
+        return minTrust;
+    }
+
+    public boolean inPolicy() {
+        return inPolicy;
+    }
+
+    /** Sets the policy-derived settings; the caller recomputes the effective ring afterwards. */
+    void configure(int grantedRing, double initialTrust, double minTrust, boolean inPolicy) {
+        this.grantedRing = grantedRing;
+        this.initialTrust = initialTrust;
+        this.minTrust = minTrust;
+        this.inPolicy = inPolicy;
+    }
+
+    /** Sets the live trust; the caller recomputes the effective ring afterwards. */
+    void setTrust(double trust) {
+        this.trust = trust;
+    }
+
+    void setEffectiveRing(int ring) {
+        this.effectiveRing = ring;
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}

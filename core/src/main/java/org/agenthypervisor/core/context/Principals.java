@@ -1,0 +1,163 @@
+package org.agenthypervisor.core.context;
+
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.policy.Policy.AgentSpec;
+import org.agenthypervisor.core.policy.Policy.TrustSpec;
+import org.agenthypervisor.core.rings.Rings;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The directory of principals: the host and every agent seen so far, by id and by dense index.
+ * Agents named only by {@code @Agent} get the defaults (ring 3, trust 1.0, minimum trust 0.5).
+ * Everything that changes a grant, a trust score or the floors goes through here so the cached
+ * effective ring is always recomputed.
+ */
+public final class Principals {
+    /** Defaults for agents the policy does not name (SPEC §2, §3). */
+    public static final int DEFAULT_RING = 3;
+    public static final double DEFAULT_TRUST = 1.0;
+    public static final double DEFAULT_MIN_TRUST = 0.5;
+
+    private final Principal host;
+    /** A principal outside the directory, used only by the agent's post-install self-check. */
+    private final Principal selfCheck = new Principal("hypervisor.selfcheck", -1, false, 3, 1.0, 0.5);
+    private final Map<String, Principal> byId = new ConcurrentHashMap<>();
+    private volatile Principal[] byIndex;
+    private volatile TrustSpec floors;
+    private volatile Map<String, AgentSpec> specs = Map.of();
+    /** Where live trust comes from when an agent first appears: the trust ledger, once it exists. */
+    private volatile Function<String, OptionalDouble> persistedTrust = id -> OptionalDouble.empty();
+
+    public Principals(Policy policy) {
+        this.host = new Principal("host", 0, true, policy.host().ring(), 1.0, 0.0);
+        this.byIndex = new Principal[] {host};
+        apply(policy);
+    }
+
+    public Principal host() {
+        return host;
+    }
+
+    /** The self-check's principal: ring 3, never listed, never audited. */
+    public Principal selfCheck() {
+        return selfCheck;
+    }
+
+    /** The agent with this id, or null if it was never seen and the policy does not name it. */
+    public Principal find(String id) {
+        return byId.get(id);
+    }
+
+    /** The agent with this id, created with the policy's or the default settings if new. */
+    public Principal agent(String id) {
+        Principal existing = byId.get(id);
+        return existing != null ? existing : create(id);
+    }
+
+    private synchronized Principal create(String id) {
+        Principal existing = byId.get(id);
+        if (existing != null) {
+            return existing;
+        }
+        Principal[] old = byIndex;
+        AgentSpec spec = specs.get(id);
+        Principal p = spec != null
+                ? new Principal(id, old.length, false, spec.ring(), spec.trust(), spec.minTrust())
+                : new Principal(id, old.length, false, DEFAULT_RING, DEFAULT_TRUST, DEFAULT_MIN_TRUST);
+        if (spec != null) {
+            p.configure(spec.ring(), spec.trust(), spec.minTrust(), true);
+        }
+        OptionalDouble persisted = persistedTrust.apply(id);
+        if (persisted.isPresent()) {
+            p.setTrust(persisted.getAsDouble());
+        }
+        recompute(p);
+        Principal[] grown = Arrays.copyOf(old, old.length + 1);
+        grown[p.index()] = p;
+        byIndex = grown;
+        byId.put(id, p);
+        return p;
+    }
+
+    /**
+     * Applies a (re)loaded policy: grants, initial and minimum trust, the host ring and the floors.
+     * Live trust scores are kept; only agents never seen before start from the policy's initial trust.
+     */
+    public synchronized void apply(Policy policy) {
+        this.floors = policy.trust();
+        this.specs = Map.copyOf(policy.agents());
+        host.configure(policy.host().ring(), 1.0, 0.0, true);
+        recompute(host);
+        for (Principal p : byIndex) {
+            if (p.isHost()) {
+                continue;
+            }
+            AgentSpec spec = specs.get(p.id());
+            if (spec != null) {
+                p.configure(spec.ring(), spec.trust(), spec.minTrust(), true);
+            } else {
+                p.configure(DEFAULT_RING, DEFAULT_TRUST, DEFAULT_MIN_TRUST, false);
+            }
+            recompute(p);
+        }
+        for (String id : policy.agents().keySet()) {
+            agent(id);
+        }
+    }
+
+    /** Installs the lookup of persisted trust and applies it to the agents already known. */
+    public synchronized void usePersistedTrust(Function<String, OptionalDouble> lookup) {
+        this.persistedTrust = lookup;
+        for (Principal p : byIndex) {
+            if (!p.isHost()) {
+                OptionalDouble persisted = lookup.apply(p.id());
+                if (persisted.isPresent()) {
+                    p.setTrust(persisted.getAsDouble());
+                    recompute(p);
+                }
+            }
+        }
+    }
+
+    /** Sets an agent's live trust (clamped to [0, 1]) and recomputes its effective ring at once. */
+    public void setTrust(Principal p, double trust) {
+        if (p.isHost()) {
+            throw new IllegalArgumentException("the host has no trust score");
+        }
+        p.setTrust(Math.max(0.0, Math.min(1.0, trust)));
+        recompute(p);
+    }
+
+    private void recompute(Principal p) {
+        p.setEffectiveRing(p.isHost() ? p.grantedRing() : Rings.effectiveRing(p.grantedRing(), p.trust(), floors));
+    }
+
+    /** The principal with this index (host is 0). */
+    public Principal byIndex(int index) {
+        return byIndex[index];
+    }
+
+    /** Every agent seen so far (not the host), by id. */
+    public List<Principal> agents() {
+        List<Principal> out = new ArrayList<>();
+        for (Principal p : byIndex) {
+            if (!p.isHost()) {
+                out.add(p);
+            }
+        }
+        out.sort(Comparator.comparing(Principal::id));
+        return out;
+    }
+
+    public TrustSpec floors() {
+        return floors;
+    }
+}

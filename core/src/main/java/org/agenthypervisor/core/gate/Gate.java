@@ -1,0 +1,95 @@
+package org.agenthypervisor.core.gate;
+
+import org.agenthypervisor.api.RingViolationException;
+import org.agenthypervisor.core.context.Context;
+import org.agenthypervisor.core.context.ContextCell;
+import org.agenthypervisor.core.context.Principal;
+
+/**
+ * The static entry points the inlined advice calls. One of three shapes per method:
+ *
+ * <ul>
+ *   <li>{@link #check(int)}: methods and constructors that only carry a ring requirement;</li>
+ *   <li>{@link #enter(int)} (then {@link #enterWithDetails} when it says so) and {@link #exit}:
+ *   methods of agents' classes, saga boundaries and compensable steps.</li>
+ * </ul>
+ *
+ * The allowed path of {@link #check} is one thread-local read, one volatile read and integer
+ * compares; it allocates nothing, takes no lock and logs nothing. Everything else (denials,
+ * hand-offs, saga steps) happens in {@link GateRuntime}, off the hot path.
+ *
+ * <p>A failure inside the gate fails closed: the call is denied with a
+ * {@link RingViolationException} that carries the internal error as its cause, unless the policy
+ * says {@code onInternalError: allow}.
+ */
+public final class Gate {
+    /** Returned by {@link #enter} when the advice must call {@link #enterWithDetails}. */
+    public static final Object DETAILS = new Object();
+
+    static volatile GateState state;
+    static volatile GateRuntime runtime;
+
+    private Gate() {
+    }
+
+    /** The ring check of a method or constructor that only carries a requirement. */
+    public static void check(int site) {
+        try {
+            ContextCell cell = ContextCell.peek();
+            GateState st = state;
+            Principal caller = cell == null ? st.host : cell.get().ringSource();
+            if (caller.effectiveRing() > st.required[site]) {
+                runtime.denied(st, site, cell == null ? st.hostContext : cell.get());
+            }
+        } catch (SecurityException decided) {
+            throw decided;
+        } catch (Throwable internal) {
+            runtime.internalError(site, internal);
+        }
+    }
+
+    /**
+     * Entry of a governed method: the ring check, then either nothing more to do (same agent, the
+     * common case: returns null), a context switch, or {@link #DETAILS}.
+     */
+    public static Object enter(int site) {
+        try {
+            ContextCell cell = ContextCell.peek();
+            GateState st = state;
+            Context context = cell == null ? st.hostContext : cell.get();
+            if (context.ringSource().effectiveRing() > st.required[site]) {
+                runtime.denied(st, site, context);
+            }
+            if (st.details[site]) {
+                return DETAILS;
+            }
+            Principal owner = st.owner[site];
+            if (owner == null || owner == context.principal()) {
+                return null;
+            }
+            return runtime.switchInto(st, site, cell, context);
+        } catch (SecurityException decided) {
+            throw decided;
+        } catch (Throwable internal) {
+            runtime.internalError(site, internal);
+            return null;
+        }
+    }
+
+    /** Entry of a governed method that needs its instance and arguments; returns the exit token. */
+    public static Object enterWithDetails(int site, Object self, Object[] arguments) {
+        try {
+            return runtime.enterWithDetails(state, site, self, arguments);
+        } catch (SecurityException decided) {
+            throw decided;
+        } catch (Throwable internal) {
+            runtime.internalError(site, internal);
+            return null;
+        }
+    }
+
+    /** Exit of a governed method (normal or exceptional) whose entry returned a token. */
+    public static void exit(Object token, Object returned, Throwable thrown) {
+        runtime.exit(token, returned, thrown);
+    }
+}

@@ -1,0 +1,15 @@
+package org.agenthypervisor.core.gate;
+
+import org.agenthypervisor.core.rings.RingDenial;
+
+/**
+ * What the gate reports, off the hot path: the runtime turns these into audit records, log lines,
+ * Flight Recorder events, counters and (for enforced denials) slashes.
+ */
+public interface GateListener {
+    /** A ring check failed; {@code enforced} is false in audit mode (the call runs). */
+    void ringViolation(RingDenial denial, boolean enforced, SiteBinding binding);
+
+    /** The gate itself failed; {@code denied} says whether the call was refused (fail closed). */
+    void internalError(SiteBinding binding, Throwable error, boolean denied);
+}

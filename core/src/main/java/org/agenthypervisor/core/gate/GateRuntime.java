@@ -1,0 +1,333 @@
+package org.agenthypervisor.core.gate;
+
+import org.agenthypervisor.api.RingViolationException;
+import org.agenthypervisor.core.context.Context;
+import org.agenthypervisor.core.context.ContextCell;
+import org.agenthypervisor.core.context.Principal;
+import org.agenthypervisor.core.context.Principals;
+import org.agenthypervisor.core.governance.ClassInfo;
+import org.agenthypervisor.core.governance.ClassPlan;
+import org.agenthypervisor.core.governance.GovernancePlanner;
+import org.agenthypervisor.core.governance.MethodPlan;
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.rings.RingDenial;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The gate's slow paths and its bookkeeping: registering instrumented sites, recomputing their
+ * bindings for each policy version, denials, context switches and the exit of governed calls.
+ * One instance per JVM, installed into {@link Gate}.
+ */
+public class GateRuntime {
+    private final Principals principals;
+    private final Context hostContext;
+    private final GateListener listener;
+
+    private final List<Site> sites = new ArrayList<>();
+    private final Map<SiteKey, Site> siteByKey = new HashMap<>();
+    /** Registered classes by (name, loader), with the plan their bytes were instrumented for. */
+    private final Map<ClassKey, Instrumented> instrumented = new HashMap<>();
+    /** The current binding of every site, by site id. */
+    private SiteBinding[] bindings = new SiteBinding[0];
+    /** Owners of classes seen so far by name, for anonymous classes of agents. */
+    private final Map<String, String> ownerByClass = new ConcurrentHashMap<>();
+    private Policy policy;
+    private volatile CallParticipant[] participants = new CallParticipant[0];
+    private final java.util.concurrent.atomic.AtomicLong selfCheckDenials = new java.util.concurrent.atomic.AtomicLong();
+
+    public GateRuntime(Policy policy, Principals principals, GateListener listener) {
+        this.policy = policy;
+        this.principals = principals;
+        this.hostContext = Context.of(principals.host());
+        this.listener = listener;
+        publish();
+    }
+
+    /** Adds a participant to every call that needs details; participants run in the order added. */
+    public synchronized void addParticipant(CallParticipant participant) {
+        CallParticipant[] grown = Arrays.copyOf(participants, participants.length + 1);
+        grown[grown.length - 1] = participant;
+        participants = grown;
+    }
+
+    /** Makes this the runtime the static {@link Gate} uses. */
+    public void activate() {
+        Gate.runtime = this;
+        publish();
+    }
+
+    public Context hostContext() {
+        return hostContext;
+    }
+
+    public synchronized Policy policy() {
+        return policy;
+    }
+
+    /** The current binding of a site (for diagnostics and tests). */
+    public SiteBinding binding(int site) {
+        return Gate.state.bindings[site];
+    }
+
+    /** The agent bound to an already-seen class, for the planner's enclosing-class rule. */
+    public Function<String, String> enclosingOwners() {
+        return ownerByClass::get;
+    }
+
+    /** Plans a class under the current policy (what the transformer calls first). */
+    public synchronized ClassPlan plan(ClassInfo info) {
+        ClassPlan plan = GovernancePlanner.plan(info, policy, ownerByClass::get);
+        if (plan.owner() != null) {
+            ownerByClass.put(info.name(), plan.owner());
+        }
+        return plan;
+    }
+
+    /**
+     * Registers the governed methods of a class that is being instrumented as {@code plan} says,
+     * and publishes their bindings before the class can run.
+     *
+     * @return the site id of each method of the plan, in the plan's order
+     */
+    public synchronized int[] register(ClassInfo info, ClassPlan plan, int loaderId) {
+        int[] ids = new int[plan.methods().size()];
+        Principal owner = plan.owner() == null ? null : principals.agent(plan.owner());
+        SiteBinding[] grown = bindings;
+        for (int i = 0; i < ids.length; i++) {
+            MethodPlan m = plan.methods().get(i);
+            SiteKey key = new SiteKey(info.name(), loaderId, m.name(), m.descriptor(), m.kind());
+            Site site = siteByKey.get(key);
+            if (site == null) {
+                site = new Site(sites.size(), info, m.method(), m.kind(), m.display(), loaderId);
+                sites.add(site);
+                siteByKey.put(key, site);
+                grown = Arrays.copyOf(grown, sites.size());
+            }
+            grown[site.id()] = SiteBinding.of(site, m, owner);
+            ids[i] = site.id();
+        }
+        instrumented.put(new ClassKey(info.name(), loaderId), new Instrumented(info, plan));
+        bindings = grown;
+        Gate.state = new GateState(policy, principals.host(), hostContext, bindings);
+        return ids;
+    }
+
+    /** Forgets what a class was instrumented for (its retransformation left it unchanged). */
+    public synchronized void unregister(String className, int loaderId) {
+        if (instrumented.remove(new ClassKey(className, loaderId)) != null) {
+            publish();
+        }
+    }
+
+    /**
+     * Switches to a new policy version atomically: principals first, then every site's binding, in
+     * one volatile write.
+     *
+     * @return the names of instrumented classes whose instrumentation no longer fits the policy and
+     *         must be retransformed (classes not instrumented before are the caller's business)
+     */
+    public synchronized Set<String> apply(Policy next) {
+        this.policy = next;
+        principals.apply(next);
+        Set<String> changed = new LinkedHashSet<>();
+        for (Map.Entry<ClassKey, Instrumented> entry : instrumented.entrySet()) {
+            ClassPlan before = entry.getValue().plan();
+            ClassInfo info = entry.getValue().info();
+            ClassPlan after = GovernancePlanner.plan(info, next, ownerByClass::get);
+            if (!sameShape(before, after)) {
+                changed.add(entry.getKey().name());
+            }
+        }
+        publish();
+        return changed;
+    }
+
+    private static boolean sameShape(ClassPlan a, ClassPlan b) {
+        if (a.methods().size() != b.methods().size()) {
+            return false;
+        }
+        for (MethodPlan m : a.methods()) {
+            MethodPlan other = b.method(m.name(), m.descriptor());
+            if (other == null || other.kind() != m.kind()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Rebuilds every site's binding from the current policy and publishes it. */
+    private void publish() {
+        Map<ClassKey, ClassPlan> current = new HashMap<>();
+        SiteBinding[] rebuilt = new SiteBinding[sites.size()];
+        for (Site site : sites) {
+            ClassKey key = new ClassKey(site.classInfo().name(), site.loaderId());
+            ClassPlan plan = current.computeIfAbsent(key,
+                    k -> GovernancePlanner.plan(site.classInfo(), policy, ownerByClass::get));
+            MethodPlan m = plan.method(site.method().name(), site.method().descriptor());
+            if (m == null || m.kind() != site.kind()) {
+                rebuilt[site.id()] = SiteBinding.stale(site);
+            } else {
+                Principal owner = plan.owner() == null ? null : principals.agent(plan.owner());
+                rebuilt[site.id()] = SiteBinding.of(site, m, owner);
+            }
+        }
+        bindings = rebuilt;
+        Gate.state = new GateState(policy, principals.host(), hostContext, bindings);
+    }
+
+    // ---------------------------------------------------------------- slow paths
+
+    /** A ring check failed: report it, then throw unless the policy only audits. */
+    void denied(GateState st, int site, Context context) {
+        if (st.mode == Policy.Mode.OFF) {
+            return;
+        }
+        SiteBinding binding = st.bindings[site];
+        Principal ring = context.ringSource();
+        Principal who = context.principal();
+        if (who == principals.selfCheck()) {
+            // The post-install self-check proving the advice landed: not a real denial.
+            selfCheckDenials.incrementAndGet();
+            if (st.mode == Policy.Mode.ENFORCE) {
+                throw new RingViolationException("self-check", who.id(), 3, 3, binding.requiredRing(), binding.method(), "self-check");
+            }
+            return;
+        }
+        RingDenial denial = new RingDenial(who.id(), ring.effectiveRing(), ring.grantedRing(), who.trust(),
+                binding.requiredRing(), binding.method(), binding.requirementSource(), ring != who, st.policy.trust());
+        boolean enforced = st.mode == Policy.Mode.ENFORCE;
+        listener.ringViolation(denial, enforced, binding);
+        if (enforced) {
+            throw denial.toException();
+        }
+    }
+
+    /** The gate failed: deny (fail closed) unless the policy allows. */
+    void internalError(int site, Throwable error) {
+        GateState st = Gate.state;
+        SiteBinding binding = st != null && site >= 0 && site < st.bindings.length ? st.bindings[site] : null;
+        boolean deny = st == null || !st.failOpen;
+        try {
+            listener.internalError(binding, error, deny);
+        } catch (Throwable ignored) {
+            // Reporting must not turn a decision into a different failure.
+        }
+        if (deny) {
+            String method = binding == null ? "site " + site : binding.method();
+            throw new RingViolationException("internal error in the hypervisor's check of " + method
+                    + "; the call is denied (fail closed; the policy can say onInternalError: allow)",
+                    "unknown", -1, -1, binding == null ? -1 : binding.requiredRing(), method, "internal error", error);
+        }
+    }
+
+    /** Switches into the site's agent for a call that needs nothing else (not a hand-off). */
+    Object switchInto(GateState st, int site, ContextCell cell, Context caller) {
+        SiteBinding binding = st.bindings[site];
+        Context entered = caller.as(binding.owner(), caller.isHost() ? null : caller.chain());
+        ContextCell target = cell != null ? cell : ContextCell.obtain(hostContext);
+        target.set(entered);
+        return new Frame(target, caller, binding);
+    }
+
+    /** Entry of a site that needs its instance and arguments: hand-offs, sagas, steps. */
+    Object enterWithDetails(GateState st, int site, Object self, Object[] arguments) {
+        ContextCell cell = ContextCell.peek();
+        Context caller = cell == null ? st.hostContext : cell.get();
+        SiteBinding binding = st.bindings[site];
+        Principal owner = binding.owner();
+        boolean switches = owner != null && owner != caller.principal();
+        Context entered = switches ? caller.as(owner, caller.isHost() ? null : caller.chain()) : caller;
+        CallParticipant[] ps = participants;
+        Call call = new Call(binding, caller, entered, self, arguments == null ? new Object[0] : arguments,
+                cell != null ? cell : ContextCell.obtain(hostContext), ps.length);
+        int entered_ = 0;
+        try {
+            for (; entered_ < ps.length; entered_++) {
+                call.states[entered_] = ps[entered_].enter(call);
+            }
+        } catch (RuntimeException | Error refused) {
+            for (int i = entered_ - 1; i >= 0; i--) {
+                try {
+                    ps[i].exit(call, call.states[i], null, refused);
+                } catch (Throwable ignored) {
+                    // The refusal is what the caller must see.
+                }
+            }
+            throw refused;
+        }
+        if (call.entered() == caller && ps.length == 0) {
+            return null;
+        }
+        call.cell.set(call.entered());
+        return call;
+    }
+
+    /** Exit of a call whose entry returned a token: participants in reverse, then the caller's context. */
+    void exit(Object token, Object returned, Throwable thrown) {
+        if (token instanceof Frame) {
+            Frame frame = (Frame) token;
+            frame.cell.set(frame.caller);
+            return;
+        }
+        if (token instanceof Call) {
+            Call call = (Call) token;
+            CallParticipant[] ps = participants;
+            for (int i = Math.min(ps.length, call.states.length) - 1; i >= 0; i--) {
+                try {
+                    ps[i].exit(call, call.states[i], returned, thrown);
+                } catch (Throwable failure) {
+                    listener.internalError(call.binding(), failure, false);
+                }
+            }
+            call.cell.set(call.resumed());
+        }
+    }
+
+
+    /** What the exit of a switched call needs. */
+    static final class Frame {
+        final ContextCell cell;
+        final Context caller;
+        final SiteBinding binding;
+
+        Frame(ContextCell cell, Context caller, SiteBinding binding) {
+            this.cell = cell;
+            this.caller = caller;
+            this.binding = binding;
+        }
+    }
+
+    private record SiteKey(String className, int loaderId, String name, String descriptor, MethodPlan.Kind kind) {
+    }
+
+    private record ClassKey(String name, int loaderId) {
+    }
+
+    private record Instrumented(ClassInfo info, ClassPlan plan) {
+    }
+
+    /** How many denials the self-check's principal got (it proves the gate is consulted). */
+    public long selfCheckDenials() {
+        return selfCheckDenials.get();
+    }
+
+    /** For tests: every registered site. */
+    public synchronized List<Site> sites() {
+        return List.copyOf(sites);
+    }
+
+    @Override
+    public String toString() {
+        return "GateRuntime[" + sites.size() + " sites, policy " + Objects.toString(policy.source()) + "]";
+    }
+}

@@ -1,0 +1,38 @@
+package org.agenthypervisor.core.gate;
+
+import org.agenthypervisor.core.context.Principal;
+import org.agenthypervisor.core.governance.MethodPlan;
+import org.agenthypervisor.core.governance.MethodPlan.Compensation;
+import org.agenthypervisor.core.governance.MethodPlan.SagaBoundary;
+import org.agenthypervisor.core.rings.Rings;
+
+/**
+ * What the gate decides for a site under one policy version.
+ *
+ * @param requiredRing      {@link Rings#UNCHECKED} when unchecked
+ * @param owner             the agent its code runs as, or null (runs as the caller)
+ * @param stale             the policy no longer governs the method this way; its class is being
+ *                          retransformed and until then the site only passes calls through
+ */
+public record SiteBinding(Site site, int requiredRing, String requirementSource, Principal owner, boolean handoff,
+                          boolean partial, SagaBoundary saga, Compensation compensation, boolean stale) {
+
+    static SiteBinding of(Site site, MethodPlan plan, Principal owner) {
+        int ring = plan.requiredRing() == null ? Rings.UNCHECKED : plan.requiredRing();
+        return new SiteBinding(site, ring, plan.requirementSource(), owner, plan.handoff(), plan.partial(),
+                plan.saga(), plan.compensation(), false);
+    }
+
+    static SiteBinding stale(Site site) {
+        return new SiteBinding(site, Rings.UNCHECKED, null, null, false, false, null, null, true);
+    }
+
+    /** Whether entering needs the instance and arguments (hand-off digest, saga step). */
+    boolean needsDetails() {
+        return handoff || saga != null || compensation != null;
+    }
+
+    public String method() {
+        return site.display();
+    }
+}

@@ -1,0 +1,282 @@
+package org.agenthypervisor.core.governance;
+
+import org.agenthypervisor.core.governance.MethodPlan.Compensation;
+import org.agenthypervisor.core.governance.MethodPlan.Kind;
+import org.agenthypervisor.core.governance.MethodPlan.SagaBoundary;
+import org.agenthypervisor.core.policy.Glob;
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.policy.Policy.AgentSpec;
+import org.agenthypervisor.core.policy.Policy.CompensationSpec;
+import org.agenthypervisor.core.policy.Policy.RuleSpec;
+import org.agenthypervisor.core.policy.Policy.SagaSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Decides what is governed in a class (SPEC §1, §2, §4, §7), from its annotations and the policy.
+ *
+ * <p>Required ring: {@code @Ring} on the method; else {@code @Ring} on its class (every method and
+ * constructor the class declares, except compiler-generated ones such as lambda bodies); else the
+ * first matching policy rule that sets a ring; else none.
+ *
+ * <p>Owner: a class is bound to an agent by the policy ({@code agents.<id>.classes}, first agent in
+ * file order wins and overrides {@code @Agent}), by {@code @Agent} on the class, or, for anonymous and
+ * local classes, by the agent of the enclosing class. Records, enums, interfaces and annotation types
+ * are data, not agents: only an {@code @Agent} on the type itself binds them.
+ *
+ * <p>In an agent's class every method switches the context into the agent (lambda bodies too), except
+ * {@code toString}, {@code hashCode}, {@code equals}, {@code finalize} and {@code clone}, which host
+ * code calls incidentally. Constructors are checked but do not switch context: the JVM forbids
+ * catching exceptions around a constructor's super call, so a switch could not be undone safely.
+ */
+public final class GovernancePlanner {
+    public static final String AGENT = "org.agenthypervisor.api.Agent";
+    public static final String RING = "org.agenthypervisor.api.Ring";
+    public static final String SAGA = "org.agenthypervisor.api.Saga";
+    public static final String COMPENSATE = "org.agenthypervisor.api.Compensate";
+
+    /** What a bad {@code @Agent} id is replaced by: an agent nobody grants anything (fail closed). */
+    public static final String INVALID_AGENT = "invalid-agent-id";
+
+    private static final Pattern AGENT_ID = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?");
+    private static final Set<String> INCIDENTAL = Set.of(
+            "toString()Ljava/lang/String;", "hashCode()I", "equals(Ljava/lang/Object;)Z", "finalize()V",
+            "clone()Ljava/lang/Object;");
+
+    private GovernancePlanner() {
+    }
+
+    /**
+     * @param enclosingOwner the agent bound to an already-seen class by name, or null; used for
+     *                       anonymous and local classes
+     */
+    public static ClassPlan plan(ClassInfo cls, Policy policy, Function<String, String> enclosingOwner) {
+        List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        String[] owner = owner(cls, policy, enclosingOwner, problems, warnings);
+        AnnotationInfo classRing = cls.annotation(RING);
+        Integer classRingValue = classRing == null ? null : ringValue(classRing, "class " + cls.name(), problems);
+
+        List<MethodPlan> methods = new ArrayList<>();
+        for (MethodInfo m : cls.methods()) {
+            if (m.isAbstract() || m.isNative() || m.isBridge() || m.isClassInitializer()) {
+                continue;
+            }
+            MethodPlan plan = planMethod(cls, m, owner[0], classRingValue, policy, problems);
+            if (plan != null) {
+                methods.add(plan);
+            }
+        }
+        return new ClassPlan(cls.name(), owner[0], owner[1], methods, problems, warnings);
+    }
+
+    private static String[] owner(ClassInfo cls, Policy policy, Function<String, String> enclosingOwner,
+                                  List<String> problems, List<String> warnings) {
+        String owner = null;
+        String source = null;
+        for (AgentSpec agent : policy.agents().values()) {
+            for (Glob glob : agent.classes()) {
+                if (glob.matches(cls.name())) {
+                    owner = agent.id();
+                    source = "policy agents." + agent.id() + ".classes (" + glob + ")";
+                    break;
+                }
+            }
+            if (owner != null) {
+                break;
+            }
+        }
+        AnnotationInfo annotation = cls.annotation(AGENT);
+        if (annotation != null) {
+            Object value = annotation.value("value");
+            String id = value instanceof String ? (String) value : "";
+            if (!AGENT_ID.matcher(id).matches() || id.equals("host")) {
+                problems.add("@Agent(\"" + id + "\") on " + cls.name() + " is not a valid agent id (lowercase letters,"
+                        + " digits and . _ -, 1 to 64 characters, not \"host\"); the class runs as '" + INVALID_AGENT
+                        + "', which has no grants");
+                id = INVALID_AGENT;
+            }
+            if (owner == null) {
+                owner = id;
+                source = "@Agent on " + cls.name();
+            } else if (!owner.equals(id)) {
+                warnings.add(cls.name() + " says @Agent(\"" + id + "\") but the " + source + " binds it to '" + owner
+                        + "'; the policy wins");
+            }
+            return new String[] {owner, source};
+        }
+        if (cls.isRecord() || cls.isEnum() || cls.isInterface() || cls.isAnnotationType()) {
+            return new String[] {null, null};
+        }
+        if (owner == null && cls.isAnonymousOrLocal() && enclosingOwner != null) {
+            String enclosing = cls.enclosingName();
+            String outer = enclosing == null ? null : enclosingOwner.apply(enclosing);
+            if (outer != null) {
+                owner = outer;
+                source = "enclosing class " + enclosing;
+            }
+        }
+        return new String[] {owner, source};
+    }
+
+    private static MethodPlan planMethod(ClassInfo cls, MethodInfo m, String owner, Integer classRing, Policy policy,
+                                         List<String> problems) {
+        String display = Descriptors.display(cls.name(), m.name(), m.descriptor());
+        List<String> governedBy = new ArrayList<>();
+        boolean generated = m.isSynthetic();
+
+        Integer ring = null;
+        String ringSource = null;
+        AnnotationInfo methodRing = m.annotation(RING);
+        if (methodRing != null) {
+            ring = ringValue(methodRing, display, problems);
+            ringSource = "@Ring(" + ring + ") on " + display;
+        } else if (classRing != null && !generated) {
+            ring = classRing;
+            ringSource = "@Ring(" + ring + ") on class " + cls.name();
+        }
+        if (ringSource != null) {
+            governedBy.add(ringSource);
+        }
+
+        boolean ruleHandoff = false;
+        boolean partial = false;
+        if (!generated) {
+            for (RuleSpec rule : policy.rules()) {
+                if (!ruleMatches(rule, cls, m)) {
+                    continue;
+                }
+                governedBy.add(rule.describe());
+                if (ring == null && rule.ring() != null) {
+                    ring = rule.ring();
+                    ringSource = rule.describe();
+                }
+                ruleHandoff |= rule.handoff();
+                partial |= rule.partial();
+            }
+        }
+
+        if (m.isConstructor()) {
+            if (ring == null) {
+                return null;
+            }
+            return new MethodPlan(m, display, Kind.CONSTRUCTOR_CHECK, ring, ringSource, false, partial, null, null,
+                    governedBy);
+        }
+
+        SagaBoundary saga = saga(cls, m, policy, display, governedBy);
+        Compensation compensation = compensation(cls, m, policy, display, governedBy, problems);
+
+        boolean switches = owner != null && !INCIDENTAL.contains(m.name() + m.descriptor());
+        if (switches) {
+            governedBy.add("runs as agent '" + owner + "'");
+        }
+        boolean handoff = switches && ((m.isPublic() && !generated) || ruleHandoff);
+        Kind kind;
+        if (switches || saga != null || compensation != null) {
+            kind = Kind.GOVERNED;
+        } else if (ring != null) {
+            kind = Kind.CHECK;
+        } else {
+            return null;
+        }
+        return new MethodPlan(m, display, kind, ring, ringSource, handoff, partial, saga, compensation, governedBy);
+    }
+
+    private static boolean ruleMatches(RuleSpec rule, ClassInfo cls, MethodInfo m) {
+        if (rule.methods() != null) {
+            return rule.methods().matches(cls.name(), m.name());
+        }
+        return !m.isConstructor() && (m.annotation(rule.annotatedWith()) != null || cls.annotation(rule.annotatedWith()) != null);
+    }
+
+    private static Integer ringValue(AnnotationInfo ring, String where, List<String> problems) {
+        Object value = ring.value("value");
+        if (value instanceof Integer && (Integer) value >= 0 && (Integer) value <= 3) {
+            return (Integer) value;
+        }
+        problems.add("@Ring(" + value + ") on " + where + " is not a ring (0 to 3); treating it as ring 0 (fail closed)");
+        return 0;
+    }
+
+    private static SagaBoundary saga(ClassInfo cls, MethodInfo m, Policy policy, String display, List<String> governedBy) {
+        AnnotationInfo annotation = m.annotation(SAGA);
+        if (annotation != null) {
+            Object value = annotation.value("value");
+            String name = value instanceof String && !((String) value).isEmpty() ? (String) value : cls.name() + "#" + m.name();
+            governedBy.add("@Saga on " + display);
+            return new SagaBoundary(name, "@Saga on " + display);
+        }
+        if (m.isSynthetic()) {
+            return null;
+        }
+        for (SagaSpec spec : policy.sagas()) {
+            if (spec.methods().matches(cls.name(), m.name())) {
+                String source = "policy sagas[" + spec.index() + "] (" + spec.methods() + ")";
+                governedBy.add(source);
+                return new SagaBoundary(spec.name() != null ? spec.name() : cls.name() + "#" + m.name(), source);
+            }
+        }
+        return null;
+    }
+
+    private static Compensation compensation(ClassInfo cls, MethodInfo m, Policy policy, String display,
+                                             List<String> governedBy, List<String> problems) {
+        String undo = null;
+        boolean inDoubt = false;
+        String source = null;
+        AnnotationInfo annotation = m.annotation(COMPENSATE);
+        if (annotation != null) {
+            Object value = annotation.value("value");
+            undo = value instanceof String ? (String) value : "";
+            inDoubt = Boolean.TRUE.equals(annotation.value("compensateInDoubt"));
+            source = "@Compensate(\"" + undo + "\") on " + display;
+        } else if (!m.isSynthetic()) {
+            for (CompensationSpec spec : policy.compensations()) {
+                if (spec.method().matches(cls.name(), m.name())) {
+                    undo = spec.compensate();
+                    inDoubt = spec.compensateInDoubt();
+                    source = "policy compensations[" + spec.index() + "] (" + spec.method() + " -> " + undo + ")";
+                    break;
+                }
+            }
+        }
+        if (undo == null) {
+            return null;
+        }
+        governedBy.add(source);
+        String params = m.descriptor().substring(0, m.descriptor().indexOf(')'));
+        String stepReturn = m.descriptor().substring(m.descriptor().indexOf(')') + 1);
+        MethodInfo exact = null;
+        MethodInfo withResult = null;
+        for (MethodInfo candidate : cls.methods()) {
+            if (!candidate.name().equals(undo) || candidate.isStatic() != m.isStatic() || candidate.isAbstract()) {
+                continue;
+            }
+            String candidateParams = candidate.descriptor().substring(0, candidate.descriptor().indexOf(')'));
+            if (candidateParams.equals(params)) {
+                exact = candidate;
+            } else if (!stepReturn.equals("V") && candidateParams.equals(params + stepReturn)) {
+                withResult = candidate;
+            }
+        }
+        MethodInfo chosen = exact != null ? exact : withResult;
+        if (chosen == null) {
+            List<String> expectedParams = m.parameterTypes();
+            String expected = m.name().equals(undo) ? undo : undo;
+            String signature = String.join(", ", expectedParams);
+            String withResultSignature = stepReturn.equals("V") ? null
+                    : (signature.isEmpty() ? "" : signature + ", ") + Descriptors.typeName(stepReturn);
+            String problem = source + ": no compensation method " + (m.isStatic() ? "static " : "") + expected + "("
+                    + signature + ")" + (withResultSignature != null ? " or " + expected + "(" + withResultSignature + ")" : "")
+                    + " in " + cls.name() + "; calls of " + display + " inside a saga are refused until it exists";
+            problems.add(problem);
+            return new Compensation(undo, null, false, inDoubt, source, problem);
+        }
+        return new Compensation(undo, chosen.descriptor(), chosen == withResult, inDoubt, source, null);
+    }
+}

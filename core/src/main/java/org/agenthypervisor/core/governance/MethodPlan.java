@@ -1,0 +1,64 @@
+package org.agenthypervisor.core.governance;
+
+import java.util.List;
+
+/**
+ * What the hypervisor does with one method.
+ *
+ * @param display           {@code com.acme.Db#execute(String)}
+ * @param kind              how it is instrumented
+ * @param requiredRing      the required ring, or null when unchecked
+ * @param requirementSource where the requirement comes from, for denial messages
+ * @param handoff           whether a call from another agent into it is a hand-off (vouched)
+ * @param partial           whether the policy marks it a partial action (risk weight)
+ * @param saga              the saga boundary it opens, or null
+ * @param compensation      its compensation if it is a compensable step, or null
+ * @param governedBy        every annotation and rule that contributes, for {@code policy check}
+ */
+public record MethodPlan(MethodInfo method, String display, Kind kind, Integer requiredRing, String requirementSource,
+                         boolean handoff, boolean partial, SagaBoundary saga, Compensation compensation,
+                         List<String> governedBy) {
+
+    public MethodPlan {
+        governedBy = List.copyOf(governedBy);
+    }
+
+    /** How a method is instrumented. */
+    public enum Kind {
+        /** A ring check on entry and nothing else: one static call, no exit advice. */
+        CHECK,
+        /** A ring check at the very start of a constructor (no context switch: see the docs). */
+        CONSTRUCTOR_CHECK,
+        /** Entry and exit advice: context switch into the owning agent, hand-offs, saga steps. */
+        GOVERNED
+    }
+
+    /** A saga boundary: entering opens a saga unless one is active. */
+    public record SagaBoundary(String name, String source) {
+    }
+
+    /**
+     * A compensable step.
+     *
+     * @param methodName        the compensation's name
+     * @param descriptor        the compensation's JVM descriptor
+     * @param passesResult      whether the compensation also takes the step's return value
+     * @param compensateInDoubt whether an in-doubt step may be compensated after a crash
+     * @param source            "@Compensate" or "policy compensations[0]"
+     * @param problem           why the pairing is broken, or null when it is fine
+     */
+    public record Compensation(String methodName, String descriptor, boolean passesResult, boolean compensateInDoubt,
+                               String source, String problem) {
+        public boolean isValid() {
+            return problem == null;
+        }
+    }
+
+    public String name() {
+        return method.name();
+    }
+
+    public String descriptor() {
+        return method.descriptor();
+    }
+}

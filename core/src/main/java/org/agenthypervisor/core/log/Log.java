@@ -1,0 +1,201 @@
+package org.agenthypervisor.core.log;
+
+import java.io.PrintStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.time.Instant;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A named logger that forwards to the application's SLF4J when the application has a real binding
+ * (not SLF4J's no-op fallback), else writes one line to standard error:
+ * {@code [agent-hypervisor] WARN org.agenthypervisor.rings - message}.
+ *
+ * <p>The agent runs on the bootstrap class path and cannot link against the application's SLF4J,
+ * so the binding is looked up reflectively per class loader (the context class loader of the
+ * logging thread first, then the system class loader) and called through method handles. A
+ * Spring Boot application's logging becomes visible once its launcher class loader is the context
+ * class loader; events before that go to standard error.
+ *
+ * <p>Logging is never on the allowed path of a ring check.
+ */
+public final class Log {
+    /** Levels, most severe first. */
+    public enum Level { ERROR, WARN, INFO, DEBUG }
+
+    private static final Map<String, Log> LOGGERS = new ConcurrentHashMap<>();
+    private static final Map<ClassLoader, Binding> BINDINGS = new WeakHashMap<>();
+    private static final Binding NONE = new Binding(null, null, null, null, null, null, null);
+    private static volatile Level threshold = Level.INFO;
+    private static volatile PrintStream fallback = System.err;
+    private static volatile boolean useSlf4j = true;
+    private static volatile Binding systemBinding;
+
+    private final String name;
+
+    private Log(String name) {
+        this.name = name;
+    }
+
+    /** The logger named {@code org.agenthypervisor.<concern>}. */
+    public static Log get(String concern) {
+        return LOGGERS.computeIfAbsent(concern.startsWith("org.agenthypervisor") ? concern : "org.agenthypervisor." + concern,
+                Log::new);
+    }
+
+    /** Lowest level written to standard error (SLF4J backends apply their own configuration). */
+    public static void setThreshold(Level level) {
+        threshold = level;
+    }
+
+    /** For tests and the command line: never look for SLF4J. */
+    public static void disableSlf4j() {
+        useSlf4j = false;
+    }
+
+    public void error(String message) {
+        log(Level.ERROR, message, null);
+    }
+
+    public void error(String message, Throwable cause) {
+        log(Level.ERROR, message, cause);
+    }
+
+    public void warn(String message) {
+        log(Level.WARN, message, null);
+    }
+
+    public void warn(String message, Throwable cause) {
+        log(Level.WARN, message, cause);
+    }
+
+    public void info(String message) {
+        log(Level.INFO, message, null);
+    }
+
+    public void debug(String message) {
+        log(Level.DEBUG, message, null);
+    }
+
+    public boolean isDebugEnabled() {
+        return threshold.compareTo(Level.DEBUG) >= 0;
+    }
+
+    private void log(Level level, String message, Throwable cause) {
+        Binding binding = useSlf4j ? binding() : NONE;
+        if (binding != NONE) {
+            try {
+                binding.log(name, level, message, cause);
+                return;
+            } catch (Throwable broken) {
+                // The application's logging failed; fall through so the event is not lost.
+            }
+        }
+        if (level.compareTo(threshold) > 0) {
+            return;
+        }
+        PrintStream out = fallback;
+        synchronized (out) {
+            out.println("[agent-hypervisor] " + Instant.now() + " " + level + " " + name + " - " + message);
+            if (cause != null) {
+                cause.printStackTrace(out);
+            }
+        }
+    }
+
+    private static Binding binding() {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        ClassLoader system = ClassLoader.getSystemClassLoader();
+        if (context != null && context != system) {
+            Binding found;
+            synchronized (BINDINGS) {
+                found = BINDINGS.get(context);
+            }
+            if (found == null) {
+                found = Binding.lookUp(context);
+                synchronized (BINDINGS) {
+                    BINDINGS.put(context, found);
+                }
+            }
+            if (found != NONE) {
+                return found;
+            }
+        }
+        Binding sys = systemBinding;
+        if (sys == null) {
+            sys = Binding.lookUp(system);
+            systemBinding = sys;
+        }
+        return sys;
+    }
+
+    /** SLF4J as seen from one class loader, through method handles. */
+    private static final class Binding {
+        private final MethodHandle getLogger;
+        private final MethodHandle error;
+        private final MethodHandle warn;
+        private final MethodHandle info;
+        private final MethodHandle debug;
+        private final MethodHandle errorWithCause;
+        private final MethodHandle warnWithCause;
+        private final Map<String, Object> loggers = new ConcurrentHashMap<>();
+
+        private Binding(MethodHandle getLogger, MethodHandle error, MethodHandle warn, MethodHandle info,
+                        MethodHandle debug, MethodHandle errorWithCause, MethodHandle warnWithCause) {
+            this.getLogger = getLogger;
+            this.error = error;
+            this.warn = warn;
+            this.info = info;
+            this.debug = debug;
+            this.errorWithCause = errorWithCause;
+            this.warnWithCause = warnWithCause;
+        }
+
+        static Binding lookUp(ClassLoader loader) {
+            try {
+                Class<?> factory = Class.forName("org.slf4j.LoggerFactory", false, loader);
+                Class<?> logger = Class.forName("org.slf4j.Logger", false, loader);
+                MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+                MethodHandle getLoggerFactory = lookup.findStatic(factory, "getILoggerFactory",
+                        MethodType.methodType(Class.forName("org.slf4j.ILoggerFactory", false, loader)));
+                Object loggerFactory = getLoggerFactory.invoke();
+                // SLF4J without a provider falls back to a no-op factory: our events would vanish.
+                if (loggerFactory == null || loggerFactory.getClass().getName().startsWith("org.slf4j.helpers.NOP")) {
+                    return NONE;
+                }
+                MethodType oneString = MethodType.methodType(void.class, String.class);
+                return new Binding(
+                        lookup.findStatic(factory, "getLogger", MethodType.methodType(logger, String.class)),
+                        lookup.findVirtual(logger, "error", oneString),
+                        lookup.findVirtual(logger, "warn", oneString),
+                        lookup.findVirtual(logger, "info", oneString),
+                        lookup.findVirtual(logger, "debug", oneString),
+                        lookup.findVirtual(logger, "error", MethodType.methodType(void.class, String.class, Throwable.class)),
+                        lookup.findVirtual(logger, "warn", MethodType.methodType(void.class, String.class, Throwable.class)));
+            } catch (Throwable absent) {
+                return NONE;
+            }
+        }
+
+        void log(String name, Level level, String message, Throwable cause) throws Throwable {
+            Object logger = loggers.get(name);
+            if (logger == null) {
+                logger = getLogger.invoke(name);
+                loggers.put(name, logger);
+            }
+            if (cause != null) {
+                (level == Level.ERROR ? errorWithCause : warnWithCause).invoke(logger, message, cause);
+                return;
+            }
+            switch (level) {
+                case ERROR: error.invoke(logger, message); break;
+                case WARN: warn.invoke(logger, message); break;
+                case INFO: info.invoke(logger, message); break;
+                default: debug.invoke(logger, message); break;
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package org.agenthypervisor.core.observe;
+
+import java.util.Map;
+
+/** The JMX view of the hypervisor, registered as {@code org.agenthypervisor:type=Hypervisor}. */
+public interface HypervisorMXBean {
+    /** enforce, audit or off. */
+    String getMode();
+
+    /** Where the current policy came from. */
+    String getPolicySource();
+
+    /** SHA-256 of the current policy file. */
+    String getPolicySha256();
+
+    /** The current policy file's text (or a summary for the built-in default). */
+    String getPolicy();
+
+    /** Live trust score of every agent seen. */
+    Map<String, Double> getTrustScores();
+
+    /** Effective ring of every agent seen. */
+    Map<String, Integer> getEffectiveRings();
+
+    /** Counters of decisions since start. */
+    Map<String, Long> getCounters();
+
+    /** The data directory. */
+    String getDataDirectory();
+}

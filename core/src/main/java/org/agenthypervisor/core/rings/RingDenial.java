@@ -1,0 +1,60 @@
+package org.agenthypervisor.core.rings;
+
+import org.agenthypervisor.api.RingViolationException;
+import org.agenthypervisor.core.policy.Policy.TrustSpec;
+
+import java.util.Locale;
+
+/**
+ * One ring check that failed, with the wording users see. The message says who, what, why, and
+ * which policy line would change the outcome (in the manner of Elasticsearch's entitlement errors).
+ *
+ * @param agent             the calling agent's id ({@code host} for the application)
+ * @param effectiveRing     the caller's ring after its trust floor
+ * @param grantedRing       the ring the policy grants the caller
+ * @param trust             the caller's trust (1.0 for the host)
+ * @param requiredRing      the ring the method requires
+ * @param method            {@code com.acme.Db#execute(String)}
+ * @param requirementSource {@code @Ring(0) on ...} or {@code policy rule #2 (...)}
+ * @param pinned            whether the caller runs a compensation with pinned privileges
+ */
+public record RingDenial(String agent, int effectiveRing, int grantedRing, double trust, int requiredRing,
+                         String method, String requirementSource, boolean pinned, TrustSpec floors) {
+
+    /** The full explanation, one line. */
+    public String message() {
+        StringBuilder out = new StringBuilder();
+        out.append("agent '").append(agent).append("' (effective ring ").append(effectiveRing)
+                .append(", granted ring ").append(grantedRing);
+        if (!agent.equals("host")) {
+            out.append(", trust ").append(format(trust));
+        }
+        out.append(") may not call ").append(method).append(": it requires ").append(Rings.describe(requiredRing))
+                .append(" (").append(requirementSource).append(")");
+        if (agent.equals("host")) {
+            out.append("; the host runs at host.ring ").append(grantedRing).append(" in the policy");
+        } else if (pinned) {
+            out.append("; the compensation runs with the privileges its step had");
+        } else if (grantedRing <= requiredRing) {
+            // Floors do not increase with the ring number, so the required ring's floor is the lowest
+            // bar that would have let the call through.
+            int floorRing = requiredRing;
+            out.append("; it was demoted from its granted ring because its trust ").append(format(trust))
+                    .append(" is not above the ring-").append(floorRing).append(" floor ")
+                    .append(format(floors.floor(floorRing))).append(" (trust.thresholds.").append(floorRing).append(")");
+        } else {
+            out.append("; to allow it, grant agents.").append(agent).append(".ring: ").append(requiredRing)
+                    .append(" in the policy");
+        }
+        return out.toString();
+    }
+
+    public RingViolationException toException() {
+        return new RingViolationException(message(), agent, effectiveRing, grantedRing, requiredRing, method,
+                requirementSource);
+    }
+
+    static String format(double value) {
+        return String.format(Locale.ROOT, "%.2f", value);
+    }
+}

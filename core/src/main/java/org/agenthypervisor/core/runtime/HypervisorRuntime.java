@@ -1,0 +1,212 @@
+package org.agenthypervisor.core.runtime;
+
+import org.agenthypervisor.api.Session;
+import org.agenthypervisor.api.spi.HypervisorBackend;
+import org.agenthypervisor.core.audit.AuditTrail;
+import org.agenthypervisor.core.context.Context;
+import org.agenthypervisor.core.context.Principal;
+import org.agenthypervisor.core.context.Principals;
+import org.agenthypervisor.core.context.Propagation;
+import org.agenthypervisor.core.gate.GateRuntime;
+import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.observe.Counters;
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.policy.PolicyException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The hypervisor of one JVM: policy, principals, gate, audit trail, facade backend, reloads and
+ * shutdown. The agent creates it in {@code premain}; everything else reaches it through the gate
+ * and the facade.
+ */
+public final class HypervisorRuntime {
+    private static final Log LOG = Log.get("runtime");
+    private static final Log POLICY = Log.get("policy");
+
+    private final RuntimeOptions options;
+    private final Path dataDir;
+    private final Principals principals;
+    private final GateRuntime gate;
+    private final AuditTrail audit;
+    private final Counters counters = new Counters();
+    private final RuntimeEvents events;
+    private final FacadeBackend backend;
+    private volatile Policy policy;
+    private volatile Consumer<Set<String>> afterReload = changed -> { };
+    private PolicyWatcher watcher;
+
+    private HypervisorRuntime(RuntimeOptions options, Policy policy, java.util.function.BiFunction<Path, Policy, AuditTrail> auditFactory) throws IOException {
+        this.options = options;
+        this.policy = policy;
+        this.dataDir = options.workingDir().resolve(policy.dataDir()).normalize();
+        Files.createDirectories(dataDir);
+        this.audit = auditFactory.apply(dataDir, policy);
+        this.principals = new Principals(policy);
+        this.events = new RuntimeEvents(audit, counters);
+        this.gate = new GateRuntime(policy, principals, events);
+        this.backend = new FacadeBackend(this);
+    }
+
+    /**
+     * Starts the runtime for a validated policy: creates the data directory, opens the audit trail,
+     * records the policy load and activates the gate.
+     */
+    public static HypervisorRuntime start(RuntimeOptions options, Policy policy, java.util.function.BiFunction<Path, Policy, AuditTrail> auditFactory)
+            throws IOException {
+        HypervisorRuntime runtime = new HypervisorRuntime(options, policy, auditFactory);
+        Propagation.install(runtime.gate.hostContext());
+        runtime.gate.activate();
+        runtime.audit.record("policy.loaded", runtime.policyFields(policy, false));
+        return runtime;
+    }
+
+    public Policy policy() {
+        return policy;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Principals principals() {
+        return principals;
+    }
+
+    public GateRuntime gate() {
+        return gate;
+    }
+
+    public AuditTrail audit() {
+        return audit;
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    public RuntimeOptions options() {
+        return options;
+    }
+
+    public HypervisorBackend backend() {
+        return backend;
+    }
+
+    /** Called with the classes to retransform after each accepted reload. */
+    public void onReload(Consumer<Set<String>> retransform) {
+        this.afterReload = retransform;
+    }
+
+    /** Starts watching the policy file, if there is one and the options ask for it. */
+    public synchronized void startWatching() {
+        if (options.policyFile() != null && options.watch() && watcher == null) {
+            watcher = new PolicyWatcher(options.policyFile(), this::reloadFromFile);
+            watcher.start();
+        }
+    }
+
+    /** Reads the policy file again; a valid new version replaces the current one atomically. */
+    public synchronized boolean reloadFromFile() {
+        Policy next;
+        try {
+            next = PolicyLoader.load(options);
+        } catch (PolicyException invalid) {
+            counters.policyRejections.increment();
+            POLICY.error("policy reload REJECTED, the previous policy stays in force: " + invalid.getMessage());
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("source", String.valueOf(options.policyFile()));
+            fields.put("problems", invalid.problems().stream().map(Object::toString).toList());
+            audit.record("policy.rejected", fields);
+            return false;
+        } catch (IOException unreadable) {
+            counters.policyRejections.increment();
+            POLICY.error("policy reload REJECTED (cannot read " + options.policyFile() + "), the previous policy stays in force: "
+                    + unreadable);
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("source", String.valueOf(options.policyFile()));
+            fields.put("problems", List.of(String.valueOf(unreadable)));
+            audit.record("policy.rejected", fields);
+            return false;
+        }
+        if (next.sha256().equals(policy.sha256())) {
+            return false;
+        }
+        apply(next);
+        return true;
+    }
+
+    /** Switches to a validated policy version. */
+    public synchronized void apply(Policy next) {
+        if (!next.dataDir().equals(policy.dataDir())) {
+            POLICY.warn("dataDir changed from '" + policy.dataDir() + "' to '" + next.dataDir()
+                    + "'; the data directory only changes at restart");
+        }
+        Set<String> changed = gate.apply(next);
+        this.policy = next;
+        counters.policyReloads.increment();
+        audit.record("policy.reloaded", policyFields(next, true));
+        POLICY.info("policy reloaded from " + next.source() + " (sha256 " + next.sha256().substring(0, 12) + "): mode "
+                + next.mode().name().toLowerCase() + ", " + next.agents().size() + " agent(s), " + next.rules().size() + " rule(s)");
+        afterReload.accept(changed);
+    }
+
+    private Map<String, Object> policyFields(Policy p, boolean reload) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("source", p.source());
+        fields.put("sha256", p.sha256());
+        fields.put("mode", p.mode().name().toLowerCase());
+        fields.put("agents", List.copyOf(p.agents().keySet()));
+        fields.put("rules", p.rules().size());
+        fields.put("reload", reload);
+        return fields;
+    }
+
+    // ------------------------------------------------------- hooks filled in by later packages
+
+    void reportAnomaly(Context context, String reason, double severity) {
+        LOG.warn("anomaly reported by '" + context.principal().id() + "': " + reason + " (severity " + severity + ")");
+    }
+
+    String currentStep(Context context) {
+        return null;
+    }
+
+    Session openSession(Context context, String name) {
+        throw new UnsupportedOperationException("shared sessions are not available yet");
+    }
+
+    Session currentSession(Context context) {
+        return null;
+    }
+
+    /** Live trust and effective ring of every agent seen, for JMX and the command line. */
+    public Map<String, Double> trustScores() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Principal p : principals.agents()) {
+            out.put(p.id(), p.trust());
+        }
+        return out;
+    }
+
+    /** Flushes and closes what needs it; registered as a shutdown hook by the agent. */
+    public void shutdown() {
+        try {
+            if (watcher != null) {
+                watcher.stop();
+            }
+            audit.flush();
+            audit.close();
+        } catch (Throwable failure) {
+            LOG.error("error during shutdown: " + failure, failure);
+        }
+    }
+}

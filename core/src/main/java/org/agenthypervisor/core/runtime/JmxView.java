@@ -1,0 +1,92 @@
+package org.agenthypervisor.core.runtime;
+
+import org.agenthypervisor.core.context.Principal;
+import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.observe.HypervisorMXBean;
+
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The MXBean {@code org.agenthypervisor:type=Hypervisor}. Registered from a background thread so
+ * that starting the platform MBean server never delays the application's start.
+ */
+public final class JmxView implements HypervisorMXBean {
+    public static final String NAME = "org.agenthypervisor:type=Hypervisor";
+    private static final Log LOG = Log.get("runtime");
+
+    private final HypervisorRuntime runtime;
+
+    private JmxView(HypervisorRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    public static void registerLater(HypervisorRuntime runtime) {
+        Thread thread = new Thread(() -> {
+            try {
+                ManagementFactory.getPlatformMBeanServer().registerMBean(new JmxView(runtime), new ObjectName(NAME));
+            } catch (Throwable failure) {
+                LOG.warn("cannot register the JMX MXBean " + NAME + ": " + failure);
+            }
+        }, "agent-hypervisor-jmx");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public String getMode() {
+        return runtime.policy().mode().name().toLowerCase();
+    }
+
+    @Override
+    public String getPolicySource() {
+        return runtime.policy().source();
+    }
+
+    @Override
+    public String getPolicySha256() {
+        return runtime.policy().sha256();
+    }
+
+    @Override
+    public String getPolicy() {
+        Path file = runtime.options().policyFile();
+        if (file == null) {
+            return "# built-in default policy\nversion: 1\n";
+        }
+        try {
+            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        } catch (Exception unreadable) {
+            return "# cannot read " + file + ": " + unreadable;
+        }
+    }
+
+    @Override
+    public Map<String, Double> getTrustScores() {
+        return runtime.trustScores();
+    }
+
+    @Override
+    public Map<String, Integer> getEffectiveRings() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (Principal p : runtime.principals().agents()) {
+            out.put(p.id(), p.effectiveRing());
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Long> getCounters() {
+        return runtime.counters().snapshot();
+    }
+
+    @Override
+    public String getDataDirectory() {
+        return runtime.dataDir().toString();
+    }
+}

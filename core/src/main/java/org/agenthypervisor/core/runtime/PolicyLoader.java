@@ -1,0 +1,43 @@
+package org.agenthypervisor.core.runtime;
+
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.policy.PolicyException;
+import org.agenthypervisor.core.policy.PolicyParser;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+
+/** Loads the policy the options name, applying the options' overrides. */
+public final class PolicyLoader {
+    private PolicyLoader() {
+    }
+
+    /**
+     * @throws PolicyException when the file is invalid (the message names file, line, column, key)
+     * @throws IOException     when it cannot be read (the message names the file and its origin)
+     */
+    public static Policy load(RuntimeOptions options) throws PolicyException, IOException {
+        Policy policy;
+        if (options.policyFile() == null) {
+            policy = PolicyParser.defaults();
+        } else {
+            if (!Files.isRegularFile(options.policyFile())) {
+                throw new NoSuchFileException(options.policyFile().toString(), null,
+                        "policy file not found (named by the " + options.policyOrigin() + ")");
+            }
+            policy = PolicyParser.parse(options.policyFile());
+        }
+        return withOverrides(policy, options);
+    }
+
+    static Policy withOverrides(Policy p, RuntimeOptions options) {
+        Policy.Mode mode = options.mode() != null ? options.mode() : p.mode();
+        String dataDir = options.dataDir() != null ? options.dataDir() : p.dataDir();
+        if (mode == p.mode() && dataDir.equals(p.dataDir())) {
+            return p;
+        }
+        return new Policy(p.source(), p.sha256(), mode, p.onInternalError(), dataDir, p.host(), p.agents(), p.rules(),
+                p.compensations(), p.sagas(), p.trust(), p.liability(), p.saga(), p.sessions(), p.audit());
+    }
+}

@@ -1,0 +1,85 @@
+package org.agenthypervisor.core.runtime;
+
+import org.agenthypervisor.core.audit.AuditTrail;
+import org.agenthypervisor.core.gate.GateListener;
+import org.agenthypervisor.core.gate.SiteBinding;
+import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.observe.Counters;
+import org.agenthypervisor.core.observe.FlightEvents;
+import org.agenthypervisor.core.rings.RingDenial;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns what the gate reports into the four things operators see: an audit record, one log line,
+ * a Flight Recorder event and a counter.
+ */
+final class RuntimeEvents implements GateListener {
+    private static final Log RINGS = Log.get("rings");
+    private static final Log GATE = Log.get("gate");
+
+    private final AuditTrail audit;
+    private final Counters counters;
+    private volatile AnomalySink anomalies = (denial, binding) -> { };
+
+    RuntimeEvents(AuditTrail audit, Counters counters) {
+        this.audit = audit;
+        this.counters = counters;
+    }
+
+    /** Where enforced ring violations go to be counted as anomalies (liability). */
+    interface AnomalySink {
+        void ringViolation(RingDenial denial, SiteBinding binding);
+    }
+
+    void setAnomalySink(AnomalySink sink) {
+        this.anomalies = sink;
+    }
+
+    @Override
+    public void ringViolation(RingDenial denial, boolean enforced, SiteBinding binding) {
+        (enforced ? counters.denials : counters.wouldDeny).increment();
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("agent", denial.agent());
+        fields.put("method", denial.method());
+        fields.put("effectiveRing", denial.effectiveRing());
+        fields.put("grantedRing", denial.grantedRing());
+        fields.put("requiredRing", denial.requiredRing());
+        fields.put("trust", denial.trust());
+        fields.put("source", denial.requirementSource());
+        fields.put("pinned", denial.pinned());
+        audit.record(enforced ? "ring.denied" : "ring.would-deny", fields);
+        if (enforced) {
+            RINGS.warn("DENIED " + denial.message());
+        } else {
+            RINGS.warn("WOULD DENY (audit mode; the call runs) " + denial.message());
+        }
+        FlightEvents.RingDenied event = new FlightEvents.RingDenied();
+        if (event.isEnabled()) {
+            event.agent = denial.agent();
+            event.method = denial.method();
+            event.effectiveRing = denial.effectiveRing();
+            event.grantedRing = denial.grantedRing();
+            event.requiredRing = denial.requiredRing();
+            event.source = denial.requirementSource();
+            event.enforced = enforced;
+            event.commit();
+        }
+        if (enforced) {
+            anomalies.ringViolation(denial, binding);
+        }
+    }
+
+    @Override
+    public void internalError(SiteBinding binding, Throwable error, boolean denied) {
+        counters.internalErrors.increment();
+        String method = binding == null ? "an unknown method" : binding.method();
+        GATE.error("internal error in the check of " + method + "; the call was " + (denied ? "DENIED (fail closed)" : "ALLOWED (onInternalError: allow)"), error);
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("method", method);
+        fields.put("error", String.valueOf(error));
+        fields.put("denied", denied);
+        audit.record("gate.internal-error", fields);
+    }
+}
