@@ -15,11 +15,11 @@ public final class GovernedAdvice {
     }
 
     @Advice.OnMethodEnter
-    static Object enter(@SiteId int site, @Advice.This(optional = true) Object self,
+    static Object enter(@SiteId int site, @Advice.Origin Class<?> type, @Advice.This(optional = true) Object self,
                         @Advice.AllArguments Object[] arguments) {
         Object token = Gate.enter(site);
         if (token == Gate.DETAILS) {
-            token = Gate.enterWithDetails(site, self, arguments);
+            token = Gate.enterWithDetails(site, type, self, arguments);
         }
         return token;
     }

@@ -12,6 +12,7 @@ import org.agenthypervisor.core.context.Principal;
 public final class Call {
     private final SiteBinding binding;
     private final Context caller;
+    private final Class<?> type;
     private final Object self;
     private final Object[] arguments;
     final ContextCell cell;
@@ -19,9 +20,10 @@ public final class Call {
     private Context entered;
     private Context resumed;
 
-    Call(SiteBinding binding, Context caller, Context entered, Object self, Object[] arguments, ContextCell cell,
-         int participants) {
+    Call(SiteBinding binding, Context caller, Context entered, Class<?> type, Object self, Object[] arguments,
+         ContextCell cell, int participants) {
         this.binding = binding;
+        this.type = type;
         this.caller = caller;
         this.entered = entered;
         this.resumed = caller;
@@ -54,6 +56,11 @@ public final class Call {
     /** A hand-off: an agent (not the host) calls another agent's public (or rule-named) method. */
     public boolean isHandoff() {
         return binding.handoff() && crossesAgents() && !caller.isHost();
+    }
+
+    /** The class that declares the method. */
+    public Class<?> type() {
+        return type;
     }
 
     /** The instance the method runs on, or null for static methods. */

@@ -77,9 +77,9 @@ public final class Gate {
     }
 
     /** Entry of a governed method that needs its instance and arguments; returns the exit token. */
-    public static Object enterWithDetails(int site, Object self, Object[] arguments) {
+    public static Object enterWithDetails(int site, Class<?> type, Object self, Object[] arguments) {
         try {
-            return runtime.enterWithDetails(state, site, self, arguments);
+            return runtime.enterWithDetails(state, site, type, self, arguments);
         } catch (SecurityException decided) {
             throw decided;
         } catch (Throwable internal) {

@@ -240,7 +240,7 @@ public class GateRuntime {
     }
 
     /** Entry of a site that needs its instance and arguments: hand-offs, sagas, steps. */
-    Object enterWithDetails(GateState st, int site, Object self, Object[] arguments) {
+    Object enterWithDetails(GateState st, int site, Class<?> type, Object self, Object[] arguments) {
         ContextCell cell = ContextCell.peek();
         Context caller = cell == null ? st.hostContext : cell.get();
         SiteBinding binding = st.bindings[site];
@@ -248,7 +248,7 @@ public class GateRuntime {
         boolean switches = owner != null && owner != caller.principal();
         Context entered = switches ? caller.as(owner, caller.isHost() ? null : caller.chain()) : caller;
         CallParticipant[] ps = participants;
-        Call call = new Call(binding, caller, entered, self, arguments == null ? new Object[0] : arguments,
+        Call call = new Call(binding, caller, entered, type, self, arguments == null ? new Object[0] : arguments,
                 cell != null ? cell : ContextCell.obtain(hostContext), ps.length);
         int entered_ = 0;
         try {

@@ -6,9 +6,7 @@ import org.agenthypervisor.core.context.Context;
 import org.agenthypervisor.core.context.Principal;
 import org.agenthypervisor.core.context.Propagation;
 
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -17,7 +15,6 @@ class FacadeBackend implements HypervisorBackend {
     private static final Pattern AGENT_ID = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?");
 
     final HypervisorRuntime runtime;
-    final Map<Class<?>, Supplier<?>> factories = new ConcurrentHashMap<>();
 
     FacadeBackend(HypervisorRuntime runtime) {
         this.runtime = runtime;
@@ -59,27 +56,27 @@ class FacadeBackend implements HypervisorBackend {
 
     @Override
     public void reportAnomaly(String reason, double severity) {
-        runtime.reportAnomaly(current(), reason, severity);
+        runtime.liability().reportAnomaly(current(), reason, severity);
     }
 
     @Override
     public String currentStep() {
-        return runtime.currentStep(current());
+        return runtime.sagas().currentStep(current());
     }
 
     @Override
     public Session openSession(String name) {
-        return runtime.openSession(current(), name);
+        return runtime.sessions().open(current(), name);
     }
 
     @Override
     public Session currentSession() {
-        return runtime.currentSession(current());
+        return runtime.sessions().current(current());
     }
 
     @Override
     public <T> void registerFactory(Class<T> type, Supplier<? extends T> factory) {
-        factories.put(type, factory);
+        runtime.sagas().registerFactory(type, factory);
     }
 
     @Override

@@ -8,10 +8,13 @@ import org.agenthypervisor.core.context.Principal;
 import org.agenthypervisor.core.context.Principals;
 import org.agenthypervisor.core.context.Propagation;
 import org.agenthypervisor.core.gate.GateRuntime;
+import org.agenthypervisor.core.liability.LiabilityEngine;
 import org.agenthypervisor.core.log.Log;
 import org.agenthypervisor.core.observe.Counters;
 import org.agenthypervisor.core.policy.Policy;
 import org.agenthypervisor.core.policy.PolicyException;
+import org.agenthypervisor.core.saga.SagaEngine;
+import org.agenthypervisor.core.session.SessionManager;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,6 +43,9 @@ public final class HypervisorRuntime {
     private final Counters counters = new Counters();
     private final RuntimeEvents events;
     private final FacadeBackend backend;
+    private final LiabilityEngine liability;
+    private final SessionManager sessions;
+    private final SagaEngine sagas;
     private volatile Policy policy;
     private volatile Consumer<Set<String>> afterReload = changed -> { };
     private PolicyWatcher watcher;
@@ -53,7 +59,20 @@ public final class HypervisorRuntime {
         this.principals = new Principals(policy);
         this.events = new RuntimeEvents(audit, counters);
         this.gate = new GateRuntime(policy, principals, events);
+        this.liability = new LiabilityEngine(policy, principals, audit, counters, dataDir);
+        this.sessions = new SessionManager(policy, principals, audit, counters);
+        this.sagas = new SagaEngine(policy, principals, audit, counters, dataDir, liability, gate.hostContext());
+        // Order matters: refuse untrusted payloads first, then join sessions, then journal saga steps.
+        gate.addParticipant(liability);
+        gate.addParticipant(sessions);
+        gate.addParticipant(sagas);
+        events.setAnomalySink((denial, binding) -> liability.ringViolation(currentContext(), denial, binding));
         this.backend = new FacadeBackend(this);
+    }
+
+    /** The calling thread's context. */
+    public Context currentContext() {
+        return Propagation.current(gate.hostContext());
     }
 
     /**
@@ -66,6 +85,9 @@ public final class HypervisorRuntime {
         Propagation.install(runtime.gate.hostContext());
         runtime.gate.activate();
         runtime.audit.record("policy.loaded", runtime.policyFields(policy, false));
+        if (policy.saga().recoverOnStart()) {
+            runtime.sagas.recoverOnStart();
+        }
         return runtime;
     }
 
@@ -99,6 +121,18 @@ public final class HypervisorRuntime {
 
     public HypervisorBackend backend() {
         return backend;
+    }
+
+    public LiabilityEngine liability() {
+        return liability;
+    }
+
+    public SessionManager sessions() {
+        return sessions;
+    }
+
+    public SagaEngine sagas() {
+        return sagas;
     }
 
     /** Called with the classes to retransform after each accepted reload. */
@@ -151,6 +185,9 @@ public final class HypervisorRuntime {
                     + "'; the data directory only changes at restart");
         }
         Set<String> changed = gate.apply(next);
+        liability.applyPolicy(next);
+        sessions.applyPolicy(next);
+        sagas.applyPolicy(next);
         this.policy = next;
         counters.policyReloads.increment();
         audit.record("policy.reloaded", policyFields(next, true));
@@ -170,24 +207,6 @@ public final class HypervisorRuntime {
         return fields;
     }
 
-    // ------------------------------------------------------- hooks filled in by later packages
-
-    void reportAnomaly(Context context, String reason, double severity) {
-        LOG.warn("anomaly reported by '" + context.principal().id() + "': " + reason + " (severity " + severity + ")");
-    }
-
-    String currentStep(Context context) {
-        return null;
-    }
-
-    Session openSession(Context context, String name) {
-        throw new UnsupportedOperationException("shared sessions are not available yet");
-    }
-
-    Session currentSession(Context context) {
-        return null;
-    }
-
     /** Live trust and effective ring of every agent seen, for JMX and the command line. */
     public Map<String, Double> trustScores() {
         Map<String, Double> out = new LinkedHashMap<>();
@@ -203,6 +222,9 @@ public final class HypervisorRuntime {
             if (watcher != null) {
                 watcher.stop();
             }
+            sagas.close();
+            sessions.close();
+            liability.close();
             audit.flush();
             audit.close();
         } catch (Throwable failure) {
