@@ -2,26 +2,26 @@ package org.agenthypervisor.core.crypto;
 
 import java.util.Objects;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
-import org.bouncycastle.math.ec.rfc8032.Ed25519.Algorithm;
 
 /**
  * An Ed25519 private key. Immutable and safe to share between threads: {@link #sign} keeps no state.
  *
- * <p>It signs through {@link Ed25519PrivateKeyParameters#sign} with the public key precomputed, which
- * is what {@code Ed25519Signer} does underneath, without that class's per-call message buffer (which
- * would also make it unusable from several threads at once). Signatures are deterministic: the same key
- * and message always give the same 64 bytes.
+ * <p>It signs with Bouncy Castle's stateless RFC 8032 function
+ * ({@code org.bouncycastle.math.ec.rfc8032.Ed25519.sign}) and the public key encoded once. That is what
+ * {@code Ed25519Signer} ends up calling, minus its per-call message buffer (which also makes a signer
+ * unusable from two threads at once) and minus {@code Ed25519PrivateKeyParameters.sign}'s lock and
+ * public key re-encoding on every call. Signatures are deterministic: the same key and message always
+ * give the same 64 bytes.
  */
 public final class SigningKey {
-    private final Ed25519PrivateKeyParameters privateKey;
-    private final Ed25519PublicKeyParameters publicParameters;
+    private final byte[] seed;
+    private final byte[] publicEncoded;
     private final PublicKey publicKey;
 
     SigningKey(Ed25519PrivateKeyParameters privateKey) {
-        this.privateKey = privateKey;
-        this.publicParameters = privateKey.generatePublicKey();
-        this.publicKey = new PublicKey(publicParameters.getEncoded());
+        this.seed = privateKey.getEncoded();
+        this.publicEncoded = privateKey.generatePublicKey().getEncoded();
+        this.publicKey = new PublicKey(publicEncoded);
     }
 
     /** The 64-byte signature of {@code message}. */
@@ -33,7 +33,7 @@ public final class SigningKey {
     public byte[] sign(byte[] message, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, message.length);
         byte[] signature = new byte[Ed25519.SIGNATURE_SIZE];
-        privateKey.sign(Algorithm.Ed25519, publicParameters, null, message, offset, length, signature, 0);
+        org.bouncycastle.math.ec.rfc8032.Ed25519.sign(seed, 0, publicEncoded, 0, message, offset, length, signature, 0);
         return signature;
     }
 
@@ -49,7 +49,7 @@ public final class SigningKey {
 
     /** The 32-byte seed; only the key directory needs it, to write the key file. */
     byte[] seed() {
-        return privateKey.getEncoded();
+        return seed.clone();
     }
 
     /** Names the key by its public key id; never prints secret material. */
