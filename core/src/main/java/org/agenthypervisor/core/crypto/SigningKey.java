@@ -21,7 +21,7 @@ public final class SigningKey {
     SigningKey(Ed25519PrivateKeyParameters privateKey) {
         this.seed = privateKey.getEncoded();
         this.publicEncoded = privateKey.generatePublicKey().getEncoded();
-        this.publicKey = new PublicKey(publicEncoded);
+        this.publicKey = new PublicKey(publicEncoded, false);
     }
 
     /** The 64-byte signature of {@code message}. */

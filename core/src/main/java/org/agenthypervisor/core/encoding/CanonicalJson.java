@@ -33,7 +33,9 @@ import java.util.Map;
  *   <li>{@code Double} and {@code Float} (taken as its exact double value): the shortest decimal that
  *   reads back as the same double, in ECMAScript/RFC 8785 layout ({@code 0.5}, {@code 1e+21},
  *   {@code 1e-7}); an integral double is written like an integer ({@code 1.0} → {@code 1}). The same
- *   text on every JDK (see {@link JsonWriter#formatDouble}). NaN and the infinities are rejected.</li>
+ *   text on every JDK: the digits come from exact {@code BigDecimal} arithmetic, never from
+ *   {@code Double.toString}, which is not always shortest on JDK 17 and follows a different tie rule
+ *   than ECMAScript on JDK 19+. NaN and the infinities are rejected.</li>
  *   <li>{@code byte[]} as a string in standard base64 with padding (RFC 4648 §4).</li>
  *   <li>{@code Boolean}, {@code null}; {@code Map<String, ?>} as an object; {@code List} and
  *   {@code Object[]} as arrays, in order. Anything else (including {@code BigDecimal}, sets, enums) is

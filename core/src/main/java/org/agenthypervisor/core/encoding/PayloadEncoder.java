@@ -42,9 +42,9 @@ import java.util.Map;
  * </ul>
  *
  * <h2>What cannot be encoded</h2>
- * Encoding never throws because of the value. Whatever is not data (see {@link Plan}: threads,
+ * Encoding never throws because of the value. Whatever is not data (threads,
  * connections, streams, lambdas, proxies, other JDK internals, classes without properties), a getter
- * that throws, a reference cycle, nesting deeper than {@value Walker#MAX_DEPTH}, a map key without a
+ * that throws, a reference cycle, nesting deeper than 100 levels, a map key without a
  * faithful string form, or a collection that fails while iterated, is written as
  * <code>{"$unencodable":"&lt;class name&gt;"}</code> (a stable class name: a lambda's run-specific
  * suffix is cut off), and {@link Encoded#complete()} is false with the JSON path of each marker in
