@@ -70,6 +70,7 @@ public final class DeskApp {
                 case "support-db-query" -> result(scenario, Outcome.of(() -> support.dbQuery("select 1")));
                 case "db-executed" -> result(scenario, Db.executed);
                 case "wait-for-reload" -> waitForReload(support, ledger);
+                case "jmx" -> jmx();
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         }
@@ -90,6 +91,23 @@ public final class DeskApp {
             Thread.sleep(50);
         }
         result("after", "timed out");
+    }
+
+    /** Reads the hypervisor's MXBean from this JVM's platform MBean server (registered in the background). */
+    private static void jmx() throws Exception {
+        var server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        var name = new javax.management.ObjectName("org.agenthypervisor:type=Hypervisor");
+        for (int i = 0; i < 100 && !server.isRegistered(name); i++) {
+            Thread.sleep(50);
+        }
+        result("jmx-mode", server.getAttribute(name, "Mode"));
+        var counters = (javax.management.openmbean.TabularData) server.getAttribute(name, "Counters");
+        result("jmx-denials", counters.get(new Object[] {"denials"}).get("value"));
+        var rings = (javax.management.openmbean.TabularData) server.getAttribute(name, "EffectiveRings");
+        result("jmx-billing-ring", rings.get(new Object[] {"billing"}).get("value"));
+        var trust = (javax.management.openmbean.TabularData) server.getAttribute(name, "TrustScores");
+        result("jmx-billing-trust", trust.get(new Object[] {"billing"}).get("value"));
+        result("jmx-policy-has-agents", server.getAttribute(name, "Policy").toString().contains("agents:"));
     }
 
     static void result(String name, Object value) {

@@ -31,6 +31,7 @@ public final class ChildJvm {
     private boolean agent = true;
     private Path workDir;
     private long timeoutSeconds = 90;
+    private Path jarFile;
 
     private ChildJvm() {
         classpath.add(testClasses());
@@ -99,6 +100,12 @@ public final class ChildJvm {
         return dir;
     }
 
+    /** Runs {@code java -jar jar args} instead of a main class on the test class path. */
+    public ChildJvm jar(Path jar) {
+        this.jarFile = jar;
+        return this;
+    }
+
     public ChildJvm in(Path dir) {
         this.workDir = dir;
         return this;
@@ -143,13 +150,22 @@ public final class ChildJvm {
         if (agent) {
             command.add("-javaagent:" + agentJar() + (agentOptions == null || agentOptions.isEmpty() ? "" : "=" + agentOptions));
         }
-        command.add("-Xshare:auto");
         command.addAll(jvmArgs);
-        command.add("-cp");
-        command.add(String.join(File.pathSeparator, classpath));
-        command.add(mainClass);
+        if (jarFile != null) {
+            command.add("-jar");
+            command.add(jarFile.toString());
+        } else {
+            command.add("-cp");
+            command.add(String.join(File.pathSeparator, classpath));
+            command.add(mainClass);
+        }
         command.addAll(List.of(args));
         return command;
+    }
+
+    /** Runs the jar given to {@link #jar(Path)} to completion. */
+    public Result runJar(String... args) {
+        return run(null, args);
     }
 
     /** Runs to completion. */

@@ -67,7 +67,7 @@ public final class Descriptors {
     }
 
     /** {@code java.lang.String} reads as {@code String}; other packages stay qualified. */
-    private static String shorten(String type) {
+    public static String shorten(String type) {
         return type.startsWith("java.lang.") && type.indexOf('.', 10) < 0 ? type.substring(10) : type;
     }
 }

@@ -266,13 +266,11 @@ public final class GovernancePlanner {
         }
         MethodInfo chosen = exact != null ? exact : withResult;
         if (chosen == null) {
-            List<String> expectedParams = m.parameterTypes();
-            String expected = m.name().equals(undo) ? undo : undo;
-            String signature = String.join(", ", expectedParams);
+            String signature = String.join(", ", m.parameterTypes().stream().map(Descriptors::shorten).toList());
             String withResultSignature = stepReturn.equals("V") ? null
-                    : (signature.isEmpty() ? "" : signature + ", ") + Descriptors.typeName(stepReturn);
-            String problem = source + ": no compensation method " + (m.isStatic() ? "static " : "") + expected + "("
-                    + signature + ")" + (withResultSignature != null ? " or " + expected + "(" + withResultSignature + ")" : "")
+                    : (signature.isEmpty() ? "" : signature + ", ") + Descriptors.shorten(Descriptors.typeName(stepReturn));
+            String problem = source + ": no compensation method " + (m.isStatic() ? "static " : "") + undo + "("
+                    + signature + ")" + (withResultSignature != null ? " or " + undo + "(" + withResultSignature + ")" : "")
                     + " in " + cls.name() + "; calls of " + display + " inside a saga are refused until it exists";
             problems.add(problem);
             return new Compensation(undo, null, false, inDoubt, source, problem);
