@@ -34,7 +34,9 @@ public final class ChildJvm {
     private Path jarFile;
 
     private ChildJvm() {
-        classpath.add(testClasses());
+        if (System.getProperty("it.testClasses") != null) {
+            classpath.add(testClasses());
+        }
     }
 
     /** A child JVM with the real shaded agent attached. */
