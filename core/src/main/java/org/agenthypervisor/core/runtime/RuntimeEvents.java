@@ -21,6 +21,8 @@ final class RuntimeEvents implements GateListener {
 
     private final AuditTrail audit;
     private final Counters counters;
+    /** At most this many denial lines a second reach the log; the audit log gets every denial. */
+    private final org.agenthypervisor.core.log.RateLimiter denialLines = new org.agenthypervisor.core.log.RateLimiter(50);
     private volatile AnomalySink anomalies = (denial, binding) -> { };
 
     RuntimeEvents(AuditTrail audit, Counters counters) {
@@ -50,10 +52,10 @@ final class RuntimeEvents implements GateListener {
         fields.put("source", denial.requirementSource());
         fields.put("pinned", denial.pinned());
         audit.record(enforced ? "ring.denied" : "ring.would-deny", fields);
-        if (enforced) {
-            RINGS.warn("DENIED " + denial.message());
-        } else {
-            RINGS.warn("WOULD DENY (audit mode; the call runs) " + denial.message());
+        long suppressed = denialLines.tryAcquire();
+        if (suppressed >= 0) {
+            String more = suppressed > 0 ? " (" + suppressed + " more denial line(s) suppressed; every denial is in the audit log)" : "";
+            RINGS.warn((enforced ? "DENIED " : "WOULD DENY (audit mode; the call runs) ") + denial.message() + more);
         }
         FlightEvents.RingDenied event = new FlightEvents.RingDenied();
         if (event.isEnabled()) {
