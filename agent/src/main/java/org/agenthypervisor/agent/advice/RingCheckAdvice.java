@@ -5,7 +5,8 @@ import org.agenthypervisor.core.gate.Gate;
 
 /**
  * For methods and constructors that only carry a ring requirement: one static call at entry, no
- * exit advice. In a constructor it runs before the super constructor call, so a denied caller
+ * exit advice. The required ring is a constant in the bytecode when an annotation fixes it. In a
+ * constructor it runs before the super constructor call, so a denied caller
  * never gets a partly built object.
  */
 public final class RingCheckAdvice {
@@ -13,7 +14,7 @@ public final class RingCheckAdvice {
     }
 
     @Advice.OnMethodEnter
-    static void enter(@SiteId int site) {
-        Gate.check(site);
+    static void enter(@SiteId int site, @RequiredRing int ring) {
+        Gate.check(site, ring);
     }
 }

@@ -93,12 +93,17 @@ final class GovernedClassTransformer implements ClassFileTransformer {
             int[] ids = gate.register(info, plan, loaderId);
             Map<String, MethodPlan.Kind> kinds = new HashMap<>();
             Map<String, Integer> sites = new HashMap<>();
+            Map<String, Integer> rings = new HashMap<>();
             for (int i = 0; i < ids.length; i++) {
                 MethodPlan m = plan.methods().get(i);
                 kinds.put(m.name() + m.descriptor(), m.kind());
                 sites.put(m.name() + m.descriptor(), ids[i]);
+                // Annotations are in the bytes and cannot change; policy rules can, on a reload.
+                if (m.requiredRing() != null && m.requirementSource() != null && m.requirementSource().startsWith("@Ring")) {
+                    rings.put(m.name() + m.descriptor(), m.requiredRing());
+                }
             }
-            byte[] out = weaver.weave(info.name(), bytes, loader, kinds, sites);
+            byte[] out = weaver.weave(info.name(), bytes, loader, kinds, sites, rings);
             readGateFrom(module);
             woven.add(info.name());
             if (LOG.isDebugEnabled()) {

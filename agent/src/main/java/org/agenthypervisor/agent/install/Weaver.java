@@ -14,6 +14,7 @@ import net.bytebuddy.implementation.bytecode.constant.IntegerConstant;
 import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.pool.TypePool;
 import org.agenthypervisor.agent.advice.GovernedAdvice;
+import org.agenthypervisor.agent.advice.RequiredRing;
 import org.agenthypervisor.agent.advice.RingCheckAdvice;
 import org.agenthypervisor.agent.advice.SiteId;
 import org.agenthypervisor.core.governance.MethodPlan;
@@ -28,6 +29,8 @@ import java.util.Map;
 final class Weaver {
     /** The site ids of the class being woven, by {@code name + descriptor}; set for one weave. */
     private static final ThreadLocal<Map<String, Integer>> SITES = new ThreadLocal<>();
+    /** Constant required rings of the class being woven ({@code Gate.LOOK_UP} when a rule sets them). */
+    private static final ThreadLocal<Map<String, Integer>> RINGS = new ThreadLocal<>();
 
     private final ClassFileLocator adviceLocator;
     private final Advice check;
@@ -38,7 +41,9 @@ final class Weaver {
 
     Weaver(ClassFileLocator adviceLocator) {
         this.adviceLocator = adviceLocator;
-        Advice.WithCustomMapping mapping = Advice.withCustomMapping().bind(new SiteIdBinding());
+        Advice.WithCustomMapping mapping = Advice.withCustomMapping()
+                .bind(new ConstantBinding<>(SiteId.class, SITES, null))
+                .bind(new ConstantBinding<>(RequiredRing.class, RINGS, org.agenthypervisor.core.gate.Gate.LOOK_UP));
         this.check = mapping.to(TypeDescription.ForLoadedType.of(RingCheckAdvice.class), adviceLocator);
         this.governed = mapping.to(TypeDescription.ForLoadedType.of(GovernedAdvice.class), adviceLocator);
     }
@@ -50,9 +55,10 @@ final class Weaver {
     /**
      * @param kinds what each governed method gets, by {@code name + descriptor}
      * @param sites each governed method's site id, by {@code name + descriptor}
+     * @param rings the required ring of methods whose ring an annotation fixes, by {@code name + descriptor}
      */
     byte[] weave(String binaryName, byte[] bytes, ClassLoader loader, Map<String, MethodPlan.Kind> kinds,
-                 Map<String, Integer> sites) {
+                 Map<String, Integer> sites, Map<String, Integer> rings) {
         ClassFileLocator locator = new ClassFileLocator.Compound(
                 ClassFileLocator.Simple.of(binaryName, bytes),
                 loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
@@ -64,10 +70,12 @@ final class Weaver {
                 .invokable(kind(kinds, MethodPlan.Kind.CONSTRUCTOR_CHECK), check)
                 .invokable(kind(kinds, MethodPlan.Kind.GOVERNED), governed);
         SITES.set(sites);
+        RINGS.set(rings);
         try {
             return byteBuddy.decorate(type, locator).visit(methods).make().getBytes();
         } finally {
             SITES.remove();
+            RINGS.remove();
         }
     }
 
@@ -75,23 +83,39 @@ final class Weaver {
         return method -> kinds.get(method.getInternalName() + method.getDescriptor()) == kind;
     }
 
-    /** Resolves {@link SiteId} parameters to the woven method's site id. */
-    private static final class SiteIdBinding implements Advice.OffsetMapping.Factory<SiteId> {
+    /**
+     * Resolves an advice parameter to an int constant of the woven method, looked up by
+     * {@code name + descriptor} in a per-weave map.
+     */
+    private static final class ConstantBinding<A extends java.lang.annotation.Annotation> implements Advice.OffsetMapping.Factory<A> {
+        private final Class<A> annotation;
+        private final ThreadLocal<Map<String, Integer>> values;
+        private final Integer fallback;
+
+        ConstantBinding(Class<A> annotation, ThreadLocal<Map<String, Integer>> values, Integer fallback) {
+            this.annotation = annotation;
+            this.values = values;
+            this.fallback = fallback;
+        }
+
         @Override
-        public Class<SiteId> getAnnotationType() {
-            return SiteId.class;
+        public Class<A> getAnnotationType() {
+            return annotation;
         }
 
         @Override
         public Advice.OffsetMapping make(ParameterDescription.InDefinedShape target,
-                                         AnnotationDescription.Loadable<SiteId> annotation, AdviceType adviceType) {
+                                         AnnotationDescription.Loadable<A> loadable, AdviceType adviceType) {
             return (instrumentedType, instrumentedMethod, assigner, argumentHandler, sort) -> {
-                Map<String, Integer> sites = SITES.get();
-                Integer id = sites == null ? null : sites.get(instrumentedMethod.getInternalName() + instrumentedMethod.getDescriptor());
-                if (id == null) {
-                    throw new IllegalStateException("no site id for " + instrumentedMethod);
+                Map<String, Integer> map = values.get();
+                Integer value = map == null ? null : map.get(instrumentedMethod.getInternalName() + instrumentedMethod.getDescriptor());
+                if (value == null) {
+                    value = fallback;
                 }
-                return new Advice.OffsetMapping.Target.ForStackManipulation(IntegerConstant.forValue(id));
+                if (value == null) {
+                    throw new IllegalStateException("no @" + annotation.getSimpleName() + " value for " + instrumentedMethod);
+                }
+                return new Advice.OffsetMapping.Target.ForStackManipulation(IntegerConstant.forValue(value));
             };
         }
     }

@@ -23,9 +23,11 @@ public final class ContextCell {
 
     /** Never null once the cell exists. */
     Context context;
+    /** {@code context.ringSource()}, kept beside it so the ring check saves a dependent load. */
+    Principal ringSource;
 
     ContextCell(Context context) {
-        this.context = context;
+        set(context);
     }
 
     /** The calling thread's cell, or null if it never left the host context. One thread-local read. */
@@ -49,5 +51,11 @@ public final class ContextCell {
 
     public void set(Context context) {
         this.context = context;
+        this.ringSource = context == null ? null : context.ringSource();
+    }
+
+    /** Whose effective ring the ring check reads for this thread. */
+    public Principal ringSource() {
+        return ringSource;
     }
 }

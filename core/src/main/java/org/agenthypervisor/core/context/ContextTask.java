@@ -30,11 +30,11 @@ public class ContextTask implements Runnable {
     public void run() {
         ContextCell cell = ContextCell.obtain(captured);
         Context previous = cell.context;
-        cell.context = captured;
+        cell.set(captured);
         try {
             delegate.run();
         } finally {
-            cell.context = previous;
+            cell.set(previous);
         }
     }
 
@@ -136,11 +136,11 @@ public class ContextTask implements Runnable {
         public V call() throws Exception {
             ContextCell cell = ContextCell.obtain(captured);
             Context previous = cell.context;
-            cell.context = captured;
+            cell.set(captured);
             try {
                 return delegate.call();
             } finally {
-                cell.context = previous;
+                cell.set(previous);
             }
         }
 

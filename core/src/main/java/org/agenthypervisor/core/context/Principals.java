@@ -26,7 +26,13 @@ public final class Principals {
     public static final double DEFAULT_TRUST = 1.0;
     public static final double DEFAULT_MIN_TRUST = 0.5;
 
-    private final Principal host;
+    /**
+     * The host: one per JVM, a constant the ring check can read without loading it from anywhere.
+     * Each {@link Principals} configures it from its policy.
+     */
+    public static final Principal HOST = new Principal("host", 0, true, 0, 1.0, 0.0);
+
+    private final Principal host = HOST;
     /** A principal outside the directory, used only by the agent's post-install self-check. */
     private final Principal selfCheck = new Principal("hypervisor.selfcheck", -1, false, 3, 1.0, 0.5);
     private final Map<String, Principal> byId = new ConcurrentHashMap<>();
@@ -37,7 +43,6 @@ public final class Principals {
     private volatile Function<String, OptionalDouble> persistedTrust = id -> OptionalDouble.empty();
 
     public Principals(Policy policy) {
-        this.host = new Principal("host", 0, true, policy.host().ring(), 1.0, 0.0);
         this.byIndex = new Principal[] {host};
         apply(policy);
     }

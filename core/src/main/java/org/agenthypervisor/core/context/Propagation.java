@@ -128,7 +128,7 @@ public final class Propagation {
         if (previous == captured) {
             return UNCHANGED;
         }
-        cell.context = captured;
+        cell.set(captured);
         return previous;
     }
 
@@ -137,7 +137,7 @@ public final class Propagation {
         if (token != UNCHANGED) {
             ContextCell cell = ContextCell.CELLS.get();
             if (cell != null) {
-                cell.context = (Context) token;
+                cell.set((Context) token);
             }
         }
     }

@@ -4,18 +4,19 @@ import org.agenthypervisor.api.RingViolationException;
 import org.agenthypervisor.core.context.Context;
 import org.agenthypervisor.core.context.ContextCell;
 import org.agenthypervisor.core.context.Principal;
+import org.agenthypervisor.core.context.Principals;
 
 /**
  * The static entry points the inlined advice calls. One of three shapes per method:
  *
  * <ul>
- *   <li>{@link #check(int)}: methods and constructors that only carry a ring requirement;</li>
+ *   <li>{@link #check(int, int)}: methods and constructors that only carry a ring requirement;</li>
  *   <li>{@link #enter(int)} (then {@link #enterWithDetails} when it says so) and {@link #exit}:
  *   methods of agents' classes, saga boundaries and compensable steps.</li>
  * </ul>
  *
- * The allowed path of {@link #check} is one thread-local read, one volatile read and integer
- * compares; it allocates nothing, takes no lock and logs nothing. Everything else (denials,
+ * The allowed path of {@link #check} is one thread-local read, two field reads (one volatile)
+ * and an integer compare; it allocates nothing, takes no lock and logs nothing. Everything else (denials,
  * hand-offs, saga steps) happens in {@link GateRuntime}, off the hot path.
  *
  * <p>A failure inside the gate fails closed: the call is denied with a
@@ -32,13 +33,21 @@ public final class Gate {
     private Gate() {
     }
 
-    /** The ring check of a method or constructor that only carries a requirement. */
-    public static void check(int site) {
+    /** Passed as the required ring when the advice must look it up (it comes from a reloadable rule). */
+    public static final int LOOK_UP = -1;
+
+    /**
+     * The ring check of a method or constructor that only carries a requirement.
+     *
+     * @param requiredRing the ring when an annotation fixes it (a bytecode constant), or
+     *                     {@link #LOOK_UP} when a policy rule sets it and a reload may change it
+     */
+    public static void check(int site, int requiredRing) {
         try {
             ContextCell cell = ContextCell.peek();
-            GateState st = state;
-            Principal caller = cell == null ? st.host : cell.get().ringSource();
-            if (caller.effectiveRing() > st.required[site]) {
+            Principal caller = cell == null ? Principals.HOST : cell.ringSource();
+            if (caller.effectiveRing() > (requiredRing >= 0 ? requiredRing : state.required[site])) {
+                GateState st = state;
                 runtime.denied(st, site, cell == null ? st.hostContext : cell.get());
             }
         } catch (SecurityException decided) {
@@ -56,10 +65,11 @@ public final class Gate {
         try {
             ContextCell cell = ContextCell.peek();
             GateState st = state;
-            Context context = cell == null ? st.hostContext : cell.get();
-            if (context.ringSource().effectiveRing() > st.required[site]) {
-                runtime.denied(st, site, context);
+            Principal caller = cell == null ? Principals.HOST : cell.ringSource();
+            if (caller.effectiveRing() > st.required[site]) {
+                runtime.denied(st, site, cell == null ? st.hostContext : cell.get());
             }
+            Context context = cell == null ? st.hostContext : cell.get();
             if (st.details[site]) {
                 return DETAILS;
             }

@@ -76,11 +76,11 @@ class GateRuntimeTest {
         gate.activate();
         int site = register(gate, vault());
 
-        Gate.check(site);
+        Gate.check(site, Gate.LOOK_UP);
         ContextCell.obtain(gate.hostContext()).set(Context.of(principals.agent("admin")));
-        Gate.check(site);
+        Gate.check(site, Gate.LOOK_UP);
         ContextCell.obtain(gate.hostContext()).set(Context.of(principals.agent("bot")));
-        RingViolationException denied = assertThrows(RingViolationException.class, () -> Gate.check(site));
+        RingViolationException denied = assertThrows(RingViolationException.class, () -> Gate.check(site, Gate.LOOK_UP));
         assertEquals("bot", denied.agent());
         assertEquals(List.of("denied bot com.acme.Vault#open()"), events);
     }
@@ -93,7 +93,7 @@ class GateRuntimeTest {
         gate.activate();
         int site = register(gate, vault());
         ContextCell.obtain(gate.hostContext()).set(Context.of(principals.agent("bot")));
-        Gate.check(site);
+        Gate.check(site, Gate.LOOK_UP);
         assertEquals(List.of("would deny bot com.acme.Vault#open()"), events);
     }
 
@@ -170,11 +170,11 @@ class GateRuntimeTest {
         gate.activate();
         int site = register(gate, vault());
         ContextCell.obtain(gate.hostContext()).set(Context.of(principals.agent("bot")));
-        assertThrows(RingViolationException.class, () -> Gate.check(site));
+        assertThrows(RingViolationException.class, () -> Gate.check(site, Gate.LOOK_UP));
 
         Set<String> changed = gate.apply(policy("agents:\n  bot:\n    ring: 1\n"));
         assertEquals(Set.of(), changed, "same shape: only the data changed");
-        Gate.check(site);
+        Gate.check(site, Gate.LOOK_UP);
 
         changed = gate.apply(policy("agents:\n  vaultkeeper:\n    classes: com.acme.Vault\n"));
         assertEquals(Set.of("com.acme.Vault"), changed, "it became an agent's class: the bytes must change");
@@ -185,11 +185,11 @@ class GateRuntimeTest {
         Policy p = policy("");
         GateRuntime gate = new GateRuntime(p, new Principals(p), listener);
         gate.activate();
-        assertThrows(RingViolationException.class, () -> Gate.check(987_654), "an unknown site is an internal error");
+        assertThrows(RingViolationException.class, () -> Gate.check(987_654, Gate.LOOK_UP), "an unknown site is an internal error");
         Policy open = policy("onInternalError: allow\n");
         GateRuntime lenient = new GateRuntime(open, new Principals(open), listener);
         lenient.activate();
-        Gate.check(987_654);
+        Gate.check(987_654, Gate.LOOK_UP);
         assertEquals(2, events.stream().filter(e -> e.startsWith("internal")).count());
     }
 }
