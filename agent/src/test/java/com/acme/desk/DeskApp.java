@@ -71,6 +71,15 @@ public final class DeskApp {
                 case "db-executed" -> result(scenario, Db.executed);
                 case "wait-for-reload" -> waitForReload(support, ledger);
                 case "jmx" -> jmx();
+                case "attach-wait" -> {
+                    // Classes already loaded and used before the agent arrives.
+                    result("before-attach", Outcome.of(() -> support.askLedger(ledger)));
+                    System.out.println("READY " + ProcessHandle.current().pid());
+                    System.out.flush();
+                    new BufferedReader(new InputStreamReader(System.in)).readLine();
+                    result("after-attach", Outcome.of(() -> support.askLedger(ledger)));
+                    result("after-attach-executor", Outcome.of(() -> support.viaExecutor(ledger)));
+                }
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         }
