@@ -52,13 +52,17 @@ public final class Propagation {
         return cell == null || cell.context == null ? hostContext : cell.context;
     }
 
-    /** Wraps a task submitted to an executor so it runs in the submitter's context. */
+    /**
+     * Wraps a task submitted to an executor so it runs in the submitter's context. A virtual
+     * thread's continuation is left alone: virtual threads keep their own thread locals, and carrying
+     * context onto the carrier thread would only cost an allocation per unpark.
+     */
     public static Runnable wrap(Runnable task) {
         if (task == null || task instanceof ContextTask) {
             return task;
         }
         Context context = carried();
-        if (context == null || isVirtualThreadContinuation(task)) {
+        if (context == null || ContextTask.isVirtualThreadContinuation(task)) {
             return task;
         }
         return ContextTask.of(context, task);
@@ -145,12 +149,6 @@ public final class Propagation {
     /** A pool worker starts: forget the context inherited from whoever caused its creation. */
     public static void resetWorker() {
         ContextCell.CELLS.remove();
-    }
-
-    private static boolean isVirtualThreadContinuation(Runnable task) {
-        // Virtual threads keep their own thread locals; carrying context onto the carrier thread
-        // would only cost an allocation per unpark.
-        return task.getClass().getName().startsWith("java.lang.VirtualThread");
     }
 
     /** A small synchronized weak-keyed identity map; fork/join submissions from agents are rare. */
