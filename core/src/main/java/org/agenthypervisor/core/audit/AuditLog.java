@@ -1,15 +1,21 @@
 package org.agenthypervisor.core.audit;
 
+import org.agenthypervisor.core.crypto.KeyDirectory;
+import org.agenthypervisor.core.crypto.SigningKey;
 import org.agenthypervisor.core.encoding.CanonicalJson;
 import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.merkle.MerkleFrontier;
+import org.agenthypervisor.core.merkle.MerkleHash;
 import org.agenthypervisor.core.policy.Policy;
 import org.agenthypervisor.core.store.Durability;
+import org.agenthypervisor.core.store.LogCursor;
 import org.agenthypervisor.core.store.OpenReport;
 import org.agenthypervisor.core.store.RecordLog;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,29 +23,63 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The audit log under {@code <dataDir>/audit}: one append-only {@link RecordLog} of canonical JSON
- * records {@code {"seq":N,"time":"...","type":"...",...fields}}, where {@code seq} is the record's
- * index in the log.
+ * The audit log under {@code <dataDir>/audit} (SPEC §6): an append-only {@link RecordLog} named
+ * {@code audit} of canonical JSON records {@code {"seq":N,"time":"...","type":"...",...fields}}, where
+ * {@code seq} is the record's index in the log; an RFC 9162 Merkle tree over them (leaf
+ * {@code SHA-256(0x00 ‖ record bytes)}); and signed tree heads in a second log named {@code heads}
+ * (see {@link TreeHead}).
  *
- * <p>Callers only queue a record; one writer thread appends, and forces the file according to
- * {@code audit.durability}: {@code fsync} forces every record and makes {@link #record} wait for
- * it, {@code batch} forces whatever arrived within {@code audit.flushInterval} (a bounded loss
- * window of about that much on power failure), {@code none} leaves it to the operating system.
+ * <h2>Writing</h2>
+ * Callers only queue a record; one writer thread appends it, hashes it into the tree and forces the
+ * file according to {@code audit.durability}: {@code fsync} forces every record and makes
+ * {@link #record} wait for it, {@code batch} forces whatever arrived while the writer was busy (group
+ * commit: the writer wakes as soon as a record arrives, so the delay is bounded by one force plus
+ * {@code audit.flushInterval} at most), {@code none} leaves it to the operating system. The writer keeps
+ * only the right edge of the tree ({@link MerkleFrontier}, {@code O(log n)} memory): it needs roots,
+ * not proofs.
  *
- * <p>Opening reports a torn tail (the crash case: cut and recorded as {@code audit.tail-cut}) and
- * refuses a corrupted log: it is never rewritten.
+ * <h2>Tree heads</h2>
+ * The writer signs a tree head with the hypervisor's Ed25519 key (id {@code hypervisor} in the key
+ * directory, created on first use) after a batch that brings {@code audit.treeHeadEvery} or more
+ * records since the last head, once {@code audit.treeHeadInterval} has passed since the last head
+ * while records arrived, on demand ({@link #signTreeHead}, used when a session closes) and at
+ * {@link #close()}. A head is appended only after the records it covers were forced (unless the
+ * durability is {@code none}), so a crash can lose records only past the last head, never under it.
+ *
+ * <h2>Opening</h2>
+ * Opening reports a torn tail of either log (the crash case: cut and recorded as
+ * {@code audit.tail-cut}) and refuses a corrupted one: it is never rewritten. Then it rebuilds the
+ * tree's right edge by reading and hashing every record: one sequential read and one SHA-256 per
+ * record (about a second per million records here), no memory beyond the read buffer. If the last
+ * signed head does not match the records, that is logged as an error and recorded
+ * ({@code audit.head-mismatch} or {@code audit.records-missing}); the log continues, and
+ * {@code audit verify} will keep reporting it.
  */
 public final class AuditLog implements AuditTrail {
     private static final Log LOG = Log.get("audit");
     private static final int QUEUE_CAPACITY = 65_536;
+    private static final int MAX_BATCH = 4_096;
+    /** The key directory id of the hypervisor's own key. */
+    public static final String KEY_ID = "hypervisor";
+    /** The name of the audit record log in {@code <dataDir>/audit}. */
+    public static final String RECORDS = "audit";
+    /** The name of the tree head log in {@code <dataDir>/audit}. */
+    public static final String HEADS = "heads";
 
     private final RecordLog log;
+    private final RecordLog heads;
+    private final Path keysDir;
     private final Durability durability;
     private final long flushMillis;
-    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final int headEvery;
+    private final long headNanos;
+    private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Thread writer;
     private final Object progress = new Object();
     private long enqueued;
@@ -47,50 +87,189 @@ public final class AuditLog implements AuditTrail {
     private volatile boolean closing;
     private volatile IOException failure;
 
-    private record Pending(long ticket, String type, Map<String, Object> fields, long timeMillis) {
+    // Writer thread only.
+    private final MerkleFrontier tree;
+    private SigningKey key;
+    private boolean keyFailureLogged;
+    private long unsynced;
+    private volatile TreeHead lastHead;
+    private long lastHeadNanos = System.nanoTime();
+
+    private sealed interface Item permits Rec, HeadRequest, Stop {
     }
 
-    private AuditLog(RecordLog log, Durability durability, long flushMillis) {
+    private record Rec(long ticket, String type, Map<String, Object> fields, long timeMillis) implements Item {
+    }
+
+    private record HeadRequest(long ticket, String reason, Map<String, Object> subject,
+                               CompletableFuture<TreeHead> result) implements Item {
+    }
+
+    private record Stop(long ticket) implements Item {
+    }
+
+    private AuditLog(RecordLog log, RecordLog heads, Path keysDir, Policy.AuditSettings settings, MerkleFrontier tree,
+                     TreeHead lastHead) {
         this.log = log;
-        this.durability = durability;
-        this.flushMillis = Math.max(1, flushMillis);
+        this.heads = heads;
+        this.keysDir = keysDir;
+        this.durability = Durability.valueOf(settings.durability().name());
+        this.flushMillis = Math.max(1, settings.flushMillis());
+        this.headEvery = Math.max(1, settings.treeHeadEvery());
+        this.headNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, settings.treeHeadMillis()));
+        this.tree = tree;
+        this.lastHead = lastHead;
         this.writer = new Thread(this::writeLoop, "agent-hypervisor-audit-writer");
         this.writer.setDaemon(true);
         this.writer.start();
     }
 
-    /** Opens (or creates) the audit log of a data directory with the policy's settings. */
+    /** Opens (or creates) the audit log of a data directory, with the key directory {@code <dataDir>/keys}. */
     public static AuditLog open(Path dataDir, Policy.AuditSettings settings) throws IOException {
+        return open(dataDir, settings, dataDir.resolve("keys"));
+    }
+
+    /**
+     * Opens (or creates) the audit log of a data directory; tree heads are signed with the key
+     * {@value #KEY_ID} of {@code keysDir}, created there when the first head is signed.
+     */
+    public static AuditLog open(Path dataDir, Policy.AuditSettings settings, Path keysDir) throws IOException {
         Durability durability = Durability.valueOf(settings.durability().name());
-        RecordLog log = RecordLog.open(dataDir.resolve("audit"), "audit",
-                RecordLog.Options.defaults().withDurability(durability));
-        AuditLog audit = new AuditLog(log, durability, settings.flushMillis());
-        OpenReport report = log.openReport();
+        Path dir = dataDir.resolve("audit");
+        RecordLog log = RecordLog.open(dir, RECORDS, RecordLog.Options.defaults().withDurability(durability));
+        RecordLog heads;
+        try {
+            heads = RecordLog.open(dir, HEADS, RecordLog.Options.defaults().withDurability(durability));
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            throw e;
+        }
+        List<Map<String, Object>> problems = new ArrayList<>();
+        MerkleFrontier tree;
+        TreeHead last;
+        try {
+            last = lastHead(heads, problems);
+            tree = rebuild(log, last, problems);
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            heads.close();
+            throw e;
+        }
+        AuditLog audit = new AuditLog(log, heads, keysDir, settings, tree, last);
+        reportTail(audit, log.openReport(), RECORDS);
+        reportTail(audit, heads.openReport(), HEADS);
+        for (Map<String, Object> problem : problems) {
+            String type = (String) problem.remove("type");
+            audit.record(type, problem);
+        }
+        return audit;
+    }
+
+    private static void reportTail(AuditLog audit, OpenReport report, String name) {
         if (report.tornTail()) {
             LOG.warn("audit log: " + report);
             Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("log", name);
             fields.put("bytesCut", report.bytesCut());
             fields.put("file", String.valueOf(report.cutFile()));
             fields.put("offset", report.cutOffset());
             fields.put("recordsKept", report.recordsRecovered());
             audit.record("audit.tail-cut", fields);
         }
-        return audit;
     }
 
-    /** For {@code HypervisorRuntime.start}: the audit log of the data directory, policy defaults. */
+    private static TreeHead lastHead(RecordLog heads, List<Map<String, Object>> problems) throws IOException {
+        long n = heads.size();
+        if (n == 0) {
+            return null;
+        }
+        try {
+            return TreeHead.fromJson(heads.get(n - 1));
+        } catch (IllegalArgumentException malformed) {
+            LOG.error("audit log: the last signed tree head (record " + (n - 1) + " of the heads log) is malformed: "
+                    + malformed.getMessage() + "; run 'audit verify'");
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("type", "audit.head-mismatch");
+            p.put("headIndex", n - 1);
+            p.put("problem", "malformed: " + malformed.getMessage());
+            problems.add(p);
+            return null;
+        }
+    }
+
+    /** Hashes every record into a fresh frontier, checking the last head's root on the way. */
+    private static MerkleFrontier rebuild(RecordLog log, TreeHead last, List<Map<String, Object>> problems)
+            throws IOException {
+        MerkleFrontier tree = new MerkleFrontier();
+        long n = log.size();
+        boolean checked = last == null;
+        if (last != null && last.size() == 0) {
+            checked = true;
+        }
+        try (LogCursor cursor = log.read(0)) {
+            while (cursor.hasNext()) {
+                tree.appendRecord(cursor.next().payload());
+                if (!checked && tree.size() == last.size()) {
+                    checked = true;
+                    checkHead(tree, last, problems);
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (!checked) {
+            LOG.error("audit log: the last signed tree head covers " + last.size() + " records but the log holds only " + n
+                    + "; records " + n + ".." + (last.size() - 1) + " were cut or lost; run 'audit verify'");
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("type", "audit.records-missing");
+            p.put("signedSize", last.size());
+            p.put("records", n);
+            problems.add(p);
+        }
+        return tree;
+    }
+
+    private static void checkHead(MerkleFrontier tree, TreeHead last, List<Map<String, Object>> problems) {
+        if (!MessageDigest.isEqual(tree.root(), last.root())) {
+            LOG.error("audit log: the records do not match the last signed tree head (size " + last.size() + ", root "
+                    + last.rootHex() + "): the log was changed; run 'audit verify' to find the record");
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("type", "audit.head-mismatch");
+            p.put("signedSize", last.size());
+            p.put("signedRoot", last.rootHex());
+            problems.add(p);
+        }
+    }
+
+    /** For {@code HypervisorRuntime.start}: the audit log of the data directory, with the policy's settings. */
     public static AuditTrail openFor(Path dataDir, Policy policy) {
         try {
-            return open(dataDir, policy.audit());
+            return open(dataDir, policy.audit(), keysDir(dataDir, policy));
         } catch (IOException failure) {
             throw new UncheckedIOException("cannot open the audit log in " + dataDir.resolve("audit") + ": "
                     + failure.getMessage(), failure);
         }
     }
 
-    /** The underlying log (for tools that read it). */
+    /** {@code liability.keysDir} (relative to the working directory), or {@code <dataDir>/keys}. */
+    public static Path keysDir(Path dataDir, Policy policy) {
+        String configured = policy.liability() == null ? null : policy.liability().keysDir();
+        return configured == null ? dataDir.resolve("keys") : Path.of(configured).toAbsolutePath().normalize();
+    }
+
+    /** The underlying record log (for tools that read it). */
     public RecordLog recordLog() {
         return log;
+    }
+
+    /** The tree head log. */
+    public RecordLog headLog() {
+        return heads;
+    }
+
+    /** The last signed tree head, or null if none was ever signed. */
+    public TreeHead lastTreeHead() {
+        return lastHead;
     }
 
     @Override
@@ -103,18 +282,21 @@ public final class AuditLog implements AuditTrail {
         synchronized (progress) {
             ticket = ++enqueued;
         }
-        Pending pending = new Pending(ticket, type, fields, System.currentTimeMillis());
+        enqueue(new Rec(ticket, type, fields, System.currentTimeMillis()));
+        if (durability == Durability.FSYNC) {
+            awaitDurable(ticket);
+        }
+    }
+
+    private void enqueue(Item item) {
         try {
-            queue.put(pending);
+            queue.put(item);
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             // Never lose a record because the caller was interrupted: queue it without blocking.
-            if (!queue.offer(pending)) {
-                LOG.error("audit queue full and caller interrupted; dropped a '" + type + "' record: " + fields);
+            if (!queue.offer(item)) {
+                LOG.error("audit queue full and caller interrupted; dropped " + item);
             }
-        }
-        if (durability == Durability.FSYNC) {
-            awaitDurable(ticket);
         }
     }
 
@@ -125,6 +307,44 @@ public final class AuditLog implements AuditTrail {
             target = enqueued;
         }
         awaitDurable(target);
+    }
+
+    @Override
+    public TreeHead signTreeHead(String reason, Map<String, Object> subject) {
+        if (closing) {
+            return null;
+        }
+        return requestHead(reason, subject);
+    }
+
+    private TreeHead requestHead(String reason, Map<String, Object> subject) {
+        CompletableFuture<TreeHead> result = new CompletableFuture<>();
+        long ticket;
+        synchronized (progress) {
+            ticket = ++enqueued;
+        }
+        enqueue(new HeadRequest(ticket, reason, subject, result));
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return result.get(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    if (!writer.isAlive()) {
+                        return null;
+                    }
+                } catch (ExecutionException e) {
+                    LOG.error("signing a tree head (" + reason + ") failed: " + e.getCause(), e.getCause());
+                    return null;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void awaitDurable(long ticket) {
@@ -140,77 +360,206 @@ public final class AuditLog implements AuditTrail {
         }
     }
 
+    /**
+     * Writes what is queued, signs a {@code shutdown} tree head over everything (unless the last head
+     * already covers it), stops the writer and closes both logs. Idempotent.
+     */
     @Override
     public void close() {
-        if (closing) {
-            return;
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            requestHead("shutdown", null);
+            closing = true;
         }
-        flush();
-        closing = true;
-        writer.interrupt();
+        long ticket;
+        synchronized (progress) {
+            ticket = ++enqueued;
+        }
+        enqueue(new Stop(ticket));
         try {
-            writer.join(5_000);
-            log.close();
+            writer.join(10_000);
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            log.close();
         } catch (IOException failed) {
             LOG.error("closing the audit log failed: " + failed, failed);
         }
+        try {
+            heads.close();
+        } catch (IOException failed) {
+            LOG.error("closing the audit tree head log failed: " + failed, failed);
+        }
     }
 
+    // ---------------------------------------------------------------- writer thread
+
     private void writeLoop() {
-        List<Pending> batch = new ArrayList<>();
+        List<Item> batch = new ArrayList<>();
         while (true) {
+            Item first;
             try {
-                Pending first = closing ? queue.poll() : queue.poll(flushMillis, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    if (closing) {
-                        return;
-                    }
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch);
-                write(batch);
-                batch.clear();
+                first = queue.poll(pollMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException interrupted) {
-                if (!closing) {
-                    continue;
-                }
-                queue.drainTo(batch);
-                if (!batch.isEmpty()) {
-                    write(batch);
-                }
+                continue; // only close() stops the writer, by a Stop item
+            }
+            boolean stop = false;
+            if (first != null) {
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH);
+                stop = write(batch);
+                batch.clear();
+            }
+            periodicHead();
+            if (stop) {
                 return;
             }
         }
     }
 
-    private void write(List<Pending> batch) {
+    /** How long to wait for records: the flush interval, or less when an interval head is due. */
+    private long pollMillis() {
+        if (tree.size() == headSize()) {
+            return Math.max(flushMillis, 1_000);
+        }
+        long due = lastHeadNanos + headNanos - System.nanoTime();
+        return Math.max(1, Math.min(flushMillis, TimeUnit.NANOSECONDS.toMillis(due) + 1));
+    }
+
+    private long headSize() {
+        TreeHead h = lastHead;
+        return h == null ? 0 : h.size();
+    }
+
+    /** Writes a batch in order; returns true if it held the stop request. */
+    private boolean write(List<Item> batch) {
         long last = 0;
-        try {
-            for (Pending p : batch) {
-                long seq = log.size();
-                Map<String, Object> record = new LinkedHashMap<>(p.fields());
-                record.put("seq", seq);
-                record.put("time", Instant.ofEpochMilli(p.timeMillis()).toString());
-                record.put("type", p.type());
-                log.append(CanonicalJson.write(record));
-                if (durability == Durability.FSYNC) {
-                    log.sync();
+        boolean stop = false;
+        for (Item item : batch) {
+            try {
+                if (item instanceof Rec r) {
+                    writeRecord(r);
+                    last = r.ticket();
+                } else if (item instanceof HeadRequest h) {
+                    syncRecords();
+                    if (failure == null) {
+                        h.result().complete(h.reason().equals("shutdown") && tree.size() == headSize() && lastHead != null
+                                ? lastHead : signHead(h.reason(), h.subject()));
+                    } else {
+                        h.result().completeExceptionally(failure);
+                    }
+                    last = h.ticket();
+                } else if (item instanceof Stop s) {
+                    last = s.ticket();
+                    stop = true;
                 }
-                last = p.ticket();
+            } catch (IOException | RuntimeException failed) {
+                if (failure == null) {
+                    failure = failed instanceof IOException ? (IOException) failed : new IOException(failed);
+                    LOG.error("AUDIT LOG WRITE FAILED; records are being lost: " + failed, failed);
+                }
+                if (item instanceof HeadRequest h) {
+                    h.result().completeExceptionally(failed);
+                }
+                if (item instanceof Stop) {
+                    stop = true;
+                }
             }
-            if (durability == Durability.BATCH) {
-                log.sync();
+        }
+        try {
+            syncRecords();
+        } catch (IOException failed) {
+            if (failure == null) {
+                failure = failed;
+                LOG.error("AUDIT LOG FORCE FAILED; records may be lost: " + failed, failed);
             }
-        } catch (IOException | RuntimeException failed) {
-            failure = failed instanceof IOException ? (IOException) failed : new IOException(failed);
-            LOG.error("AUDIT LOG WRITE FAILED; records are being lost: " + failed, failed);
         }
         synchronized (progress) {
             durable = Math.max(durable, last);
             progress.notifyAll();
         }
+        return stop;
+    }
+
+    private void writeRecord(Rec r) throws IOException {
+        if (failure != null) {
+            return; // a failed RecordLog refuses appends; the first error was reported
+        }
+        long seq = log.size();
+        Map<String, Object> record = new LinkedHashMap<>(r.fields());
+        record.put("seq", seq);
+        record.put("time", Instant.ofEpochMilli(r.timeMillis()).toString());
+        record.put("type", r.type());
+        byte[] bytes = CanonicalJson.write(record);
+        log.append(bytes);
+        tree.append(MerkleHash.leaf(bytes));
+        unsynced++;
+        if (durability == Durability.FSYNC) {
+            syncRecords();
+        }
+    }
+
+    private void syncRecords() throws IOException {
+        if (unsynced > 0 && durability != Durability.NONE && failure == null) {
+            log.sync();
+        }
+        unsynced = 0;
+    }
+
+    private void periodicHead() {
+        long covered = headSize();
+        long size = tree.size();
+        if (size == covered || failure != null) {
+            return;
+        }
+        String reason = null;
+        if (size - covered >= headEvery) {
+            reason = "every";
+        } else if (System.nanoTime() - lastHeadNanos >= headNanos) {
+            reason = "interval";
+        }
+        if (reason != null) {
+            try {
+                syncRecords();
+                signHead(reason, null);
+            } catch (IOException | RuntimeException failed) {
+                if (key != null) { // a missing key was reported once by signingKey()
+                    LOG.error("signing a tree head failed: " + failed, failed);
+                }
+                lastHeadNanos = System.nanoTime(); // do not retry in a tight loop
+            }
+        }
+    }
+
+    /** Signs a head over the whole tree and appends it; the records it covers are already forced. */
+    private TreeHead signHead(String reason, Map<String, Object> subject) throws IOException {
+        SigningKey k = signingKey();
+        TreeHead head = TreeHead.sign(tree.size(), tree.root(), Instant.now(), reason, subject, k);
+        heads.append(head.toJson());
+        if (durability != Durability.NONE) {
+            heads.sync();
+        }
+        lastHead = head;
+        lastHeadNanos = System.nanoTime();
+        return head;
+    }
+
+    private SigningKey signingKey() {
+        if (key == null) {
+            try {
+                key = KeyDirectory.open(keysDir).getOrCreate(KEY_ID);
+            } catch (RuntimeException e) {
+                if (!keyFailureLogged) {
+                    keyFailureLogged = true;
+                    LOG.error("cannot load or create the hypervisor's signing key '" + KEY_ID + "' in " + keysDir
+                            + "; no tree heads will be signed: " + e.getMessage(), e);
+                }
+                throw e;
+            }
+        }
+        return key;
     }
 }
