@@ -204,8 +204,9 @@ public final class AuditVerifier {
                         + " record cannot be checked");
             }
             if (nextHead < heads.size()) {
-                TreeHead h = heads.get(nextHead);
-                throw new Stop(records, "records " + records + ".." + (h.size() - 1) + " are missing: tree head #" + nextHead
+                int last = heads.size() - 1;
+                TreeHead h = heads.get(last);
+                throw new Stop(records, "records " + records + ".." + (h.size() - 1) + " are missing: tree head #" + last
                         + " (signed " + h.time() + ", reason " + h.reason() + ") covers " + h.size()
                         + " records but the log holds only " + records + "; records were cut from under a signed tree head");
             }
