@@ -46,8 +46,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <h2>Tree heads</h2>
  * The writer signs a tree head with the hypervisor's Ed25519 key (id {@code hypervisor} in the key
- * directory, created on first use) after a batch that brings {@code audit.treeHeadEvery} or more
- * records since the last head, once {@code audit.treeHeadInterval} has passed since the last head
+ * directory, created on first use) every {@code audit.treeHeadEvery} records after the last head (at
+ * exactly that size: the root is taken there and signed once the batch holding it is forced), once {@code audit.treeHeadInterval} has passed since the last head
  * while records arrived, on demand ({@link #signTreeHead}, used when a session closes) and at
  * {@link #close()}. A head is appended only after the records it covers were forced (unless the
  * durability is {@code none}), so a crash can lose records only past the last head, never under it.
@@ -94,6 +94,10 @@ public final class AuditLog implements AuditTrail {
     private long unsynced;
     private volatile TreeHead lastHead;
     private long lastHeadNanos = System.nanoTime();
+    /** Size of the last head signed or planned: a head falls due every {@code headEvery} records after it. */
+    private long plannedSize;
+    /** Roots taken where an {@code every} head fell due inside the current batch, signed after the batch is forced. */
+    private final List<Object[]> dueRoots = new ArrayList<>();
 
     private sealed interface Item permits Rec, HeadRequest, Stop {
     }
@@ -119,6 +123,7 @@ public final class AuditLog implements AuditTrail {
         this.headNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, settings.treeHeadMillis()));
         this.tree = tree;
         this.lastHead = lastHead;
+        this.plannedSize = lastHead == null ? 0 : lastHead.size();
         this.writer = new Thread(this::writeLoop, "agent-hypervisor-audit-writer");
         this.writer.setDaemon(true);
         this.writer.start();
@@ -445,6 +450,7 @@ public final class AuditLog implements AuditTrail {
                     last = r.ticket();
                 } else if (item instanceof HeadRequest h) {
                     syncRecords();
+                    signDueRoots();
                     if (failure == null) {
                         h.result().complete(h.reason().equals("shutdown") && tree.size() == headSize() && lastHead != null
                                 ? lastHead : signHead(h.reason(), h.subject()));
@@ -497,6 +503,11 @@ public final class AuditLog implements AuditTrail {
         log.append(bytes);
         tree.append(MerkleHash.leaf(bytes));
         unsynced++;
+        if (tree.size() - plannedSize >= headEvery) {
+            // Exactly every N records: remember the root here, sign it once the batch is forced.
+            dueRoots.add(new Object[] {tree.size(), tree.root()});
+            plannedSize = tree.size();
+        }
         if (durability == Durability.FSYNC) {
             syncRecords();
         }
@@ -509,22 +520,38 @@ public final class AuditLog implements AuditTrail {
         unsynced = 0;
     }
 
+    /** Signs the {@code every} heads that fell due in the batch just written; its records are forced. */
+    private void signDueRoots() {
+        try {
+            for (Object[] due : dueRoots) {
+                if (failure == null) {
+                    signHead((Long) due[0], (byte[]) due[1], "every", null);
+                }
+            }
+        } catch (IOException | RuntimeException failed) {
+            if (key != null) { // a missing key was reported once by signingKey()
+                LOG.error("signing a tree head failed: " + failed, failed);
+            }
+        } finally {
+            dueRoots.clear();
+        }
+    }
+
     private void periodicHead() {
+        try {
+            syncRecords();
+        } catch (IOException failed) {
+            return; // reported by the batch that failed
+        }
+        signDueRoots();
         long covered = headSize();
         long size = tree.size();
         if (size == covered || failure != null) {
             return;
         }
-        String reason = null;
-        if (size - covered >= headEvery) {
-            reason = "every";
-        } else if (System.nanoTime() - lastHeadNanos >= headNanos) {
-            reason = "interval";
-        }
-        if (reason != null) {
+        if (System.nanoTime() - lastHeadNanos >= headNanos) {
             try {
-                syncRecords();
-                signHead(reason, null);
+                signHead("interval", null);
             } catch (IOException | RuntimeException failed) {
                 if (key != null) { // a missing key was reported once by signingKey()
                     LOG.error("signing a tree head failed: " + failed, failed);
@@ -536,13 +563,18 @@ public final class AuditLog implements AuditTrail {
 
     /** Signs a head over the whole tree and appends it; the records it covers are already forced. */
     private TreeHead signHead(String reason, Map<String, Object> subject) throws IOException {
+        return signHead(tree.size(), tree.root(), reason, subject);
+    }
+
+    private TreeHead signHead(long size, byte[] root, String reason, Map<String, Object> subject) throws IOException {
         SigningKey k = signingKey();
-        TreeHead head = TreeHead.sign(tree.size(), tree.root(), Instant.now(), reason, subject, k);
+        TreeHead head = TreeHead.sign(size, root, Instant.now(), reason, subject, k);
         heads.append(head.toJson());
         if (durability != Durability.NONE) {
             heads.sync();
         }
         lastHead = head;
+        plannedSize = Math.max(plannedSize, size);
         lastHeadNanos = System.nanoTime();
         return head;
     }
