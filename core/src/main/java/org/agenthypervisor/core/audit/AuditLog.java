@@ -36,11 +36,13 @@ import java.util.concurrent.TimeoutException;
  * (see {@link TreeHead}).
  *
  * <h2>Writing</h2>
- * Callers only queue a record; one writer thread appends it, hashes it into the tree and forces the
- * file according to {@code audit.durability}: {@code fsync} forces every record and makes
- * {@link #record} wait for it, {@code batch} forces whatever arrived while the writer was busy (group
- * commit: the writer wakes as soon as a record arrives, so the delay is bounded by one force plus
- * {@code audit.flushInterval} at most), {@code none} leaves it to the operating system. The writer keeps
+ * Callers only queue a record; one writer thread encodes it, hashes it into the tree, appends what
+ * arrived together with as few write calls as possible, and forces the file according to
+ * {@code audit.durability}: {@code fsync} makes {@link #record} wait until its record is forced
+ * (records that arrive together share the force), {@code batch} forces whatever arrived while the
+ * writer was busy without making the caller wait (group commit: the writer wakes as soon as a record
+ * arrives, so the loss window is about one force, bounded by {@code audit.flushInterval} plus the
+ * force), {@code none} leaves it to the operating system. The writer keeps
  * only the right edge of the tree ({@link MerkleFrontier}, {@code O(log n)} memory): it needs roots,
  * not proofs.
  *
@@ -98,6 +100,10 @@ public final class AuditLog implements AuditTrail {
     private long plannedSize;
     /** Roots taken where an {@code every} head fell due inside the current batch, signed after the batch is forced. */
     private final List<Object[]> dueRoots = new ArrayList<>();
+    /** Records encoded and hashed but not yet handed to the log. */
+    private final List<byte[]> pending = new ArrayList<>();
+    private long timeMillis;
+    private String timeText;
 
     private sealed interface Item permits Rec, HeadRequest, Stop {
     }
@@ -446,9 +452,12 @@ public final class AuditLog implements AuditTrail {
         for (Item item : batch) {
             try {
                 if (item instanceof Rec r) {
-                    writeRecord(r);
+                    encodeRecord(r);
                     last = r.ticket();
-                } else if (item instanceof HeadRequest h) {
+                    continue;
+                }
+                appendPending();
+                if (item instanceof HeadRequest h) {
                     syncRecords();
                     signDueRoots();
                     if (failure == null) {
@@ -463,10 +472,7 @@ public final class AuditLog implements AuditTrail {
                     stop = true;
                 }
             } catch (IOException | RuntimeException failed) {
-                if (failure == null) {
-                    failure = failed instanceof IOException ? (IOException) failed : new IOException(failed);
-                    LOG.error("AUDIT LOG WRITE FAILED; records are being lost: " + failed, failed);
-                }
+                failed(failed);
                 if (item instanceof HeadRequest h) {
                     h.result().completeExceptionally(failed);
                 }
@@ -476,12 +482,10 @@ public final class AuditLog implements AuditTrail {
             }
         }
         try {
+            appendPending();
             syncRecords();
-        } catch (IOException failed) {
-            if (failure == null) {
-                failure = failed;
-                LOG.error("AUDIT LOG FORCE FAILED; records may be lost: " + failed, failed);
-            }
+        } catch (IOException | RuntimeException failed) {
+            failed(failed);
         }
         synchronized (progress) {
             durable = Math.max(durable, last);
@@ -490,30 +494,70 @@ public final class AuditLog implements AuditTrail {
         return stop;
     }
 
-    private void writeRecord(Rec r) throws IOException {
+    private void failed(Exception failed) {
+        if (failure == null) {
+            failure = failed instanceof IOException ? (IOException) failed : new IOException(failed);
+            LOG.error("AUDIT LOG WRITE FAILED; records are being lost: " + failed, failed);
+        }
+    }
+
+    /**
+     * Encodes a record with its {@code seq} (its index: the log's size plus the records encoded but not
+     * yet appended) and hashes it into the tree; {@link #appendPending} writes it.
+     */
+    private void encodeRecord(Rec r) {
         if (failure != null) {
             return; // a failed RecordLog refuses appends; the first error was reported
         }
-        long seq = log.size();
-        Map<String, Object> record = new LinkedHashMap<>(r.fields());
-        record.put("seq", seq);
-        record.put("time", Instant.ofEpochMilli(r.timeMillis()).toString());
-        record.put("type", r.type());
-        byte[] bytes = CanonicalJson.write(record);
-        log.append(bytes);
+        long seq = tree.size();
+        CanonicalJson.ObjectBuilder b = CanonicalJson.object();
+        for (Map.Entry<String, Object> e : r.fields().entrySet()) {
+            String k = e.getKey();
+            if (!k.equals("seq") && !k.equals("time") && !k.equals("type")) {
+                b.put(k, e.getValue());
+            }
+        }
+        b.put("seq", seq).put("time", time(r.timeMillis())).put("type", r.type());
+        byte[] bytes = b.toBytes();
+        pending.add(bytes);
         tree.append(MerkleHash.leaf(bytes));
-        unsynced++;
         if (tree.size() - plannedSize >= headEvery) {
             // Exactly every N records: remember the root here, sign it once the batch is forced.
             dueRoots.add(new Object[] {tree.size(), tree.root()});
             plannedSize = tree.size();
         }
-        if (durability == Durability.FSYNC) {
-            syncRecords();
+    }
+
+    /** The ISO-8601 text of a time, cached per millisecond (records arrive in bursts). */
+    private String time(long millis) {
+        if (millis != timeMillis || timeText == null) {
+            timeMillis = millis;
+            timeText = Instant.ofEpochMilli(millis).toString();
+        }
+        return timeText;
+    }
+
+    /** Writes the encoded records with as few write calls as possible. */
+    private void appendPending() throws IOException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        try {
+            if (failure == null) {
+                long first = log.appendAll(pending);
+                if (first + pending.size() != tree.size()) {
+                    throw new IllegalStateException("audit log and Merkle tree disagree: the log holds "
+                            + (first + pending.size()) + " records, the tree " + tree.size());
+                }
+                unsynced += pending.size();
+            }
+        } finally {
+            pending.clear();
         }
     }
 
     private void syncRecords() throws IOException {
+        appendPending();
         if (unsynced > 0 && durability != Durability.NONE && failure == null) {
             log.sync();
         }

@@ -101,6 +101,23 @@ public class SessionManager implements CallParticipant, AutoCloseable {
         return session;
     }
 
+    /**
+     * Admits {@code agent} into {@code session} as its first governed call inside the session would
+     * (for engines, tools and benchmarks; the gate does this by itself).
+     *
+     * @throws org.agenthypervisor.api.SessionRefusedException if its trust is below the session's
+     *     minimum or the session is full
+     * @throws IllegalArgumentException if the session is not one of this manager's
+     */
+    public void admit(Session session, Principal agent) {
+        if (!(session instanceof ManagedSession)) {
+            throw new IllegalArgumentException("not a session of the hypervisor: " + session);
+        }
+        if (!agent.isHost()) {
+            ((ManagedSession) session).admit(agent);
+        }
+    }
+
     /** The join limits for a session of this name under the current policy. */
     ManagedSession.Limits limits(String name) {
         Policy.SessionSettings s = policy.sessions();
