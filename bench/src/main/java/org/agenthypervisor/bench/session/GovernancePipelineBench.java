@@ -7,6 +7,8 @@ import org.agenthypervisor.core.audit.TreeHead;
 import org.agenthypervisor.core.context.Context;
 import org.agenthypervisor.core.context.Principal;
 import org.agenthypervisor.core.context.Principals;
+import org.agenthypervisor.core.crypto.Ed25519;
+import org.agenthypervisor.core.crypto.SigningKey;
 import org.agenthypervisor.core.encoding.CanonicalJson;
 import org.agenthypervisor.core.encoding.PayloadEncoder;
 import org.agenthypervisor.core.observe.Counters;
@@ -75,6 +77,8 @@ public class GovernancePipelineBench {
     Principal billing;
     RecordLog journal;
     long n;
+    final SigningKey key = Ed25519.generate();
+    final byte[] message = new byte[180];
 
     /** Passes records to the real log, but does not sign a head when a session closes. */
     static final class NoSignature implements AuditTrail {
@@ -152,5 +156,11 @@ public class GovernancePipelineBench {
     @Benchmark
     public Session pipelineSigned() throws Exception {
         return pipeline(signed);
+    }
+
+    /** The yardstick of the signed target: one Ed25519 signature of a tree head's size, on this JVM. */
+    @Benchmark
+    public byte[] oneEd25519Signature() {
+        return key.sign(message);
     }
 }

@@ -21,8 +21,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -81,9 +82,17 @@ public final class AuditLog implements AuditTrail {
     private final long flushMillis;
     private final int headEvery;
     private final long headNanos;
-    private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    /**
+     * Lock-free hand-off to the writer: a producer wakes the writer only when it is parked, so a burst
+     * of records costs one wake-up, not one per record. {@link #queued} bounds it.
+     */
+    private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private volatile boolean writerParked;
     private final Thread writer;
     private final Object progress = new Object();
+    /** Tickets are taken and items queued under this lock, so the writer sees them in ticket order. */
+    private final Object enqueueLock = new Object();
     private long enqueued;
     private long durable;
     private volatile boolean closing;
@@ -289,32 +298,41 @@ public final class AuditLog implements AuditTrail {
             LOG.warn("audit log closed; dropped a '" + type + "' record: " + fields);
             return;
         }
-        long ticket;
-        synchronized (progress) {
-            ticket = ++enqueued;
-        }
-        enqueue(new Rec(ticket, type, fields, System.currentTimeMillis()));
+        long ticket = enqueue(t -> new Rec(t, type, fields, System.currentTimeMillis()));
         if (durability == Durability.FSYNC) {
             awaitDurable(ticket);
         }
     }
 
-    private void enqueue(Item item) {
-        try {
-            queue.put(item);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            // Never lose a record because the caller was interrupted: queue it without blocking.
-            if (!queue.offer(item)) {
-                LOG.error("audit queue full and caller interrupted; dropped " + item);
-            }
+    /** Queues the item made for the next ticket and wakes the writer if it sleeps; returns the ticket. */
+    private long enqueue(java.util.function.LongFunction<Item> make) {
+        if (queued.get() >= QUEUE_CAPACITY) {
+            awaitRoom();
+        }
+        long ticket;
+        synchronized (enqueueLock) {
+            ticket = ++enqueued;
+            queue.offer(make.apply(ticket));
+        }
+        queued.incrementAndGet();
+        if (writerParked) {
+            LockSupport.unpark(writer);
+        }
+        return ticket;
+    }
+
+    /** Back-pressure: the writer is {@value #QUEUE_CAPACITY} records behind; wait for it (never drop). */
+    private void awaitRoom() {
+        while (queued.get() >= QUEUE_CAPACITY && writer.isAlive()) {
+            LockSupport.unpark(writer);
+            LockSupport.parkNanos(100_000);
         }
     }
 
     @Override
     public void flush() {
         long target;
-        synchronized (progress) {
+        synchronized (enqueueLock) {
             target = enqueued;
         }
         awaitDurable(target);
@@ -330,11 +348,7 @@ public final class AuditLog implements AuditTrail {
 
     private TreeHead requestHead(String reason, Map<String, Object> subject) {
         CompletableFuture<TreeHead> result = new CompletableFuture<>();
-        long ticket;
-        synchronized (progress) {
-            ticket = ++enqueued;
-        }
-        enqueue(new HeadRequest(ticket, reason, subject, result));
+        enqueue(t -> new HeadRequest(t, reason, subject, result));
         boolean interrupted = false;
         try {
             while (true) {
@@ -384,11 +398,7 @@ public final class AuditLog implements AuditTrail {
             requestHead("shutdown", null);
             closing = true;
         }
-        long ticket;
-        synchronized (progress) {
-            ticket = ++enqueued;
-        }
-        enqueue(new Stop(ticket));
+        enqueue(Stop::new);
         try {
             writer.join(10_000);
         } catch (InterruptedException interrupted) {
@@ -411,16 +421,13 @@ public final class AuditLog implements AuditTrail {
     private void writeLoop() {
         List<Item> batch = new ArrayList<>();
         while (true) {
-            Item first;
-            try {
-                first = queue.poll(pollMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException interrupted) {
-                continue; // only close() stops the writer, by a Stop item
+            Item item;
+            while (batch.size() < MAX_BATCH && (item = queue.poll()) != null) {
+                batch.add(item);
             }
             boolean stop = false;
-            if (first != null) {
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH);
+            if (!batch.isEmpty()) {
+                queued.addAndGet(-batch.size());
                 stop = write(batch);
                 batch.clear();
             }
@@ -428,7 +435,26 @@ public final class AuditLog implements AuditTrail {
             if (stop) {
                 return;
             }
+            if (queue.isEmpty()) {
+                awaitItems();
+            }
         }
+    }
+
+    /**
+     * Parks until a producer wakes it or a head falls due. No spinning: on a machine with few cores the
+     * spinning writer would take the CPU from the very threads that produce its records.
+     */
+    private void awaitItems() {
+        writerParked = true;
+        try {
+            if (queue.isEmpty()) { // re-check after publishing the flag: a producer either sees it or we see its item
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(pollMillis()));
+            }
+        } finally {
+            writerParked = false;
+        }
+        Thread.interrupted(); // only close() stops the writer, by a Stop item
     }
 
     /** How long to wait for records: the flush interval, or less when an interval head is due. */
