@@ -28,6 +28,19 @@ public final class SessionApp {
                         result("planner-session", planner.open("refund 42 EUR for order 7"));
                         result("reviewer-read", reviewer.readCase());
                         result("reviewer-executor", Outcome.of(reviewer::inExecutor));
+                        result("host-executor", Outcome.of(() -> {
+                            var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+                            try {
+                                return pool.submit(() -> Session.current().id() + "|" + reviewer.readCase()).get();
+                            } finally {
+                                pool.shutdown();
+                            }
+                        }));
+                        String[] inThread = new String[1];
+                        Thread t = new Thread(() -> inThread[0] = String.valueOf(Session.current() == null ? null : Session.current().id()));
+                        t.start();
+                        t.join();
+                        result("host-thread", inThread[0]);
                         long seen = reviewer.caseVersion();
                         result("seen-version", seen);
                         result("amended-version", planner.amend("refund 40 EUR for order 7"));

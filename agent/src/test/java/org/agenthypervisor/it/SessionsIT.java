@@ -50,6 +50,9 @@ class SessionsIT {
         assertEquals("refund 42 EUR for order 7", run.result("reviewer-read"), "the reviewer read what the planner wrote");
         assertEquals("allowed:" + id + "|refund 42 EUR for order 7", run.result("reviewer-executor"),
                 "the session follows the task into a pool thread");
+        assertEquals("allowed:" + id + "|refund 42 EUR for order 7", run.result("host-executor"),
+                "a session the host opened follows its tasks into executors too");
+        assertEquals(id, run.result("host-thread"), "and into threads it starts");
         assertEquals("approved: refund 40 EUR", run.result("final-case"));
     }
 
