@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -37,13 +38,14 @@ import java.util.concurrent.TimeoutException;
  * (see {@link TreeHead}).
  *
  * <h2>Writing</h2>
- * Callers only queue a record; one writer thread encodes it, hashes it into the tree, appends what
- * arrived together with as few write calls as possible, and forces the file according to
- * {@code audit.durability}: {@code fsync} makes {@link #record} wait until its record is forced
- * (records that arrive together share the force), {@code batch} forces whatever arrived while the
- * writer was busy without making the caller wait (group commit: the writer wakes as soon as a record
- * arrives, so the loss window is about one force, bounded by {@code audit.flushInterval} plus the
- * force), {@code none} leaves it to the operating system. The writer keeps
+ * Callers only queue a record (lock-free; no system call unless the writer sleeps with nothing
+ * queued); one writer thread collects what arrives for up to {@code audit.flushInterval} (less when
+ * someone waits, or when a full batch is queued), encodes and hashes it into the tree, appends it with
+ * as few write calls as possible, and forces the file according to {@code audit.durability}:
+ * {@code fsync} makes {@link #record} wait until its record is forced (records that arrive together
+ * share the force), {@code batch} forces each batch without making the caller wait (group commit: a
+ * record reaches the disk within about {@code audit.flushInterval} plus one force), {@code none}
+ * leaves it to the operating system. {@link #flush()} makes the writer write at once. The writer keeps
  * only the right edge of the tree ({@link MerkleFrontier}, {@code O(log n)} memory): it needs roots,
  * not proofs.
  *
@@ -88,7 +90,14 @@ public final class AuditLog implements AuditTrail {
      */
     private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
-    private volatile boolean writerParked;
+    /** The writer sleeps with nothing queued: the next item wakes it. */
+    private volatile boolean writerIdle;
+    /** The writer waits up to the flush interval for more records: only urgency or a full batch wakes it. */
+    private volatile boolean writerGathering;
+    /** The highest ticket someone waits for (an fsync record, a flush, a tree head, close). */
+    private final AtomicLong wanted = new AtomicLong();
+    /** The last ticket the writer has written (and forced, per the durability). */
+    private volatile long done;
     private final Thread writer;
     private final Object progress = new Object();
     /** Tickets are taken and items queued under this lock, so the writer sees them in ticket order. */
@@ -115,6 +124,7 @@ public final class AuditLog implements AuditTrail {
     private String timeText;
 
     private sealed interface Item permits Rec, HeadRequest, Stop {
+        long ticket();
     }
 
     private record Rec(long ticket, String type, Map<String, Object> fields, long timeMillis) implements Item {
@@ -298,14 +308,19 @@ public final class AuditLog implements AuditTrail {
             LOG.warn("audit log closed; dropped a '" + type + "' record: " + fields);
             return;
         }
-        long ticket = enqueue(t -> new Rec(t, type, fields, System.currentTimeMillis()));
+        long ticket = enqueue(t -> new Rec(t, type, fields, System.currentTimeMillis()), durability == Durability.FSYNC);
         if (durability == Durability.FSYNC) {
             awaitDurable(ticket);
         }
     }
 
-    /** Queues the item made for the next ticket and wakes the writer if it sleeps; returns the ticket. */
-    private long enqueue(java.util.function.LongFunction<Item> make) {
+    /**
+     * Queues the item made for the next ticket and returns the ticket. The writer is woken when it sleeps
+     * with nothing queued, when someone waits for this item ({@code urgent}), or when a full batch is
+     * queued; otherwise it collects records for up to the flush interval, so a burst of records costs
+     * the producers no system call at all.
+     */
+    private long enqueue(java.util.function.LongFunction<Item> make, boolean urgent) {
         if (queued.get() >= QUEUE_CAPACITY) {
             awaitRoom();
         }
@@ -314,8 +329,11 @@ public final class AuditLog implements AuditTrail {
             ticket = ++enqueued;
             queue.offer(make.apply(ticket));
         }
-        queued.incrementAndGet();
-        if (writerParked) {
+        int n = queued.incrementAndGet();
+        if (urgent) {
+            wanted.accumulateAndGet(ticket, Math::max);
+            LockSupport.unpark(writer);
+        } else if (writerIdle || (n >= MAX_BATCH && writerGathering)) {
             LockSupport.unpark(writer);
         }
         return ticket;
@@ -335,6 +353,10 @@ public final class AuditLog implements AuditTrail {
         synchronized (enqueueLock) {
             target = enqueued;
         }
+        if (target > done) {
+            wanted.accumulateAndGet(target, Math::max);
+            LockSupport.unpark(writer);
+        }
         awaitDurable(target);
     }
 
@@ -348,7 +370,7 @@ public final class AuditLog implements AuditTrail {
 
     private TreeHead requestHead(String reason, Map<String, Object> subject) {
         CompletableFuture<TreeHead> result = new CompletableFuture<>();
-        enqueue(t -> new HeadRequest(t, reason, subject, result));
+        enqueue(t -> new HeadRequest(t, reason, subject, result), true);
         boolean interrupted = false;
         try {
             while (true) {
@@ -398,7 +420,7 @@ public final class AuditLog implements AuditTrail {
             requestHead("shutdown", null);
             closing = true;
         }
-        enqueue(Stop::new);
+        enqueue(Stop::new, true);
         try {
             writer.join(10_000);
         } catch (InterruptedException interrupted) {
@@ -421,6 +443,12 @@ public final class AuditLog implements AuditTrail {
     private void writeLoop() {
         List<Item> batch = new ArrayList<>();
         while (true) {
+            if (queue.isEmpty()) {
+                idle();
+            }
+            if (!queue.isEmpty()) {
+                gather();
+            }
             Item item;
             while (batch.size() < MAX_BATCH && (item = queue.poll()) != null) {
                 batch.add(item);
@@ -435,35 +463,61 @@ public final class AuditLog implements AuditTrail {
             if (stop) {
                 return;
             }
-            if (queue.isEmpty()) {
-                awaitItems();
-            }
         }
     }
 
+    private boolean awaited() {
+        return wanted.get() > done;
+    }
+
     /**
-     * Parks until a producer wakes it or a head falls due. No spinning: on a machine with few cores the
-     * spinning writer would take the CPU from the very threads that produce its records.
+     * Sleeps with nothing queued until an item arrives or an interval head falls due. No spinning here
+     * or below: on a machine with few cores a spinning writer takes the CPU from the very threads that
+     * produce its records.
      */
-    private void awaitItems() {
-        writerParked = true;
+    private void idle() {
+        writerIdle = true;
         try {
-            if (queue.isEmpty()) { // re-check after publishing the flag: a producer either sees it or we see its item
+            // Re-check after publishing the flag: a producer either sees the flag or we see its item.
+            if (queue.isEmpty() && !awaited()) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(pollMillis()));
             }
         } finally {
-            writerParked = false;
+            writerIdle = false;
         }
         Thread.interrupted(); // only close() stops the writer, by a Stop item
     }
 
-    /** How long to wait for records: the flush interval, or less when an interval head is due. */
+    /**
+     * Records are queued: wait for more, up to the flush interval (the bounded delay of
+     * {@code audit.flushInterval}), unless someone waits for them or a full batch is there.
+     */
+    private void gather() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(flushMillis);
+        while (!awaited() && queued.get() < MAX_BATCH) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            writerGathering = true;
+            try {
+                if (!awaited() && queued.get() < MAX_BATCH) {
+                    LockSupport.parkNanos(left);
+                }
+            } finally {
+                writerGathering = false;
+            }
+            Thread.interrupted();
+        }
+    }
+
+    /** How long to sleep with nothing queued: until an interval head is due, else a second. */
     private long pollMillis() {
         if (tree.size() == headSize()) {
-            return Math.max(flushMillis, 1_000);
+            return 1_000;
         }
         long due = lastHeadNanos + headNanos - System.nanoTime();
-        return Math.max(1, Math.min(flushMillis, TimeUnit.NANOSECONDS.toMillis(due) + 1));
+        return Math.max(1, Math.min(1_000, TimeUnit.NANOSECONDS.toMillis(due) + 1));
     }
 
     private long headSize() {
@@ -476,10 +530,11 @@ public final class AuditLog implements AuditTrail {
         long last = 0;
         boolean stop = false;
         for (Item item : batch) {
+            // Every item counts as done once handled, failed or not: waiters then see the failure.
+            last = Math.max(last, item.ticket());
             try {
                 if (item instanceof Rec r) {
                     encodeRecord(r);
-                    last = r.ticket();
                     continue;
                 }
                 appendPending();
@@ -492,13 +547,15 @@ public final class AuditLog implements AuditTrail {
                     } else {
                         h.result().completeExceptionally(failure);
                     }
-                    last = h.ticket();
-                } else if (item instanceof Stop s) {
-                    last = s.ticket();
+                } else if (item instanceof Stop) {
                     stop = true;
                 }
             } catch (IOException | RuntimeException failed) {
-                failed(failed);
+                if (failed instanceof IOException) {
+                    failed(failed); // the log itself failed: it refuses appends until reopened
+                } else {
+                    LOG.error("audit writer: " + failed, failed); // e.g. no signing key: the log goes on
+                }
                 if (item instanceof HeadRequest h) {
                     h.result().completeExceptionally(failed);
                 }
@@ -515,6 +572,7 @@ public final class AuditLog implements AuditTrail {
         }
         synchronized (progress) {
             durable = Math.max(durable, last);
+            done = durable;
             progress.notifyAll();
         }
         return stop;
@@ -544,7 +602,15 @@ public final class AuditLog implements AuditTrail {
             }
         }
         b.put("seq", seq).put("time", time(r.timeMillis())).put("type", r.type());
-        byte[] bytes = b.toBytes();
+        byte[] bytes;
+        try {
+            bytes = b.toBytes();
+        } catch (IllegalArgumentException unencodable) {
+            bytes = substitute(seq, r, "its fields cannot be written as JSON: " + unencodable.getMessage());
+        }
+        if (bytes.length > log.options().maxRecordSize()) {
+            bytes = substitute(seq, r, "it is " + bytes.length + " bytes, over the limit of " + log.options().maxRecordSize());
+        }
         pending.add(bytes);
         tree.append(MerkleHash.leaf(bytes));
         if (tree.size() - plannedSize >= headEvery) {
@@ -552,6 +618,14 @@ public final class AuditLog implements AuditTrail {
             dueRoots.add(new Object[] {tree.size(), tree.root()});
             plannedSize = tree.size();
         }
+    }
+
+    /** A record that stands in for one that cannot be written, so the log and its seq go on. */
+    private byte[] substitute(long seq, Rec r, String problem) {
+        LOG.error("audit record '" + r.type() + "' (seq " + seq + ") replaced by audit.unwritable: " + problem);
+        String text = problem.length() > 1000 ? problem.substring(0, 1000) + "…" : problem;
+        return CanonicalJson.object().put("seq", seq).put("time", time(r.timeMillis())).put("type", "audit.unwritable")
+                .put("originalType", r.type()).put("problem", text).toBytes();
     }
 
     /** The ISO-8601 text of a time, cached per millisecond (records arrive in bursts). */

@@ -128,6 +128,50 @@ class AuditLogTest {
     }
 
     @Test
+    void aRecordThatCannotBeWrittenIsReplacedAndTheLogGoesOn() throws IOException {
+        try (AuditLog log = AuditLog.open(data, EVERY_5)) {
+            log.record("test.event", Map.of("bad", java.util.Set.of("sets are not JSON")));
+            log.record("test.event", Map.of("n", 2));
+            log.flush();
+        }
+        AuditVerifier.Report r = verify();
+        assertTrue(r.ok(), () -> String.valueOf(r.failure()));
+        assertEquals(2, r.records());
+        List<byte[]> records = Frames.payloads(Files.readAllBytes(Frames.segment(auditDir(), "audit")));
+        assertTrue(new String(records.get(0), StandardCharsets.UTF_8).contains("\"type\":\"audit.unwritable\""));
+        assertTrue(new String(records.get(1), StandardCharsets.UTF_8).contains("\"n\":2"));
+    }
+
+    @Test
+    void manyRecordsWithoutWaitingAreAllWrittenAndCovered() throws IOException {
+        Policy.AuditSettings settings = new Policy.AuditSettings(Policy.Durability.BATCH, 10, 1000, 3_600_000);
+        try (AuditLog log = AuditLog.open(data, settings)) {
+            Thread[] threads = new Thread[4];
+            for (int t = 0; t < threads.length; t++) {
+                int id = t;
+                threads[t] = new Thread(() -> {
+                    for (int i = 0; i < 5_000; i++) {
+                        log.record("test.event", Map.of("thread", id, "n", i));
+                    }
+                });
+                threads[t].start();
+            }
+            for (Thread t : threads) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+        AuditVerifier.Report r = verify();
+        assertTrue(r.ok(), () -> String.valueOf(r.failure()));
+        assertEquals(20_000, r.records());
+        assertEquals(0, r.uncovered());
+        assertTrue(r.heads() >= 20, "a head every 1000 records: " + r.heads());
+    }
+
+    @Test
     void anIntervalHeadIsSignedWhenRecordsArrived() throws Exception {
         Policy.AuditSettings fast = new Policy.AuditSettings(Policy.Durability.NONE, 5, 1_000_000, 50);
         try (AuditLog log = AuditLog.open(data, fast)) {
