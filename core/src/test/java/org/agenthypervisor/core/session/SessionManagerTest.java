@@ -127,6 +127,20 @@ class SessionManagerTest {
     }
 
     @Test
+    void aSessionLeftOpenAtShutdownIsRecordedNotCommitted() throws Exception {
+        start();
+        Session s = sessions.open(host, "forgotten");
+        s.state().put("k", "v");
+        sessions.close();
+        audit.close();
+        List<Map<String, Object>> left = records().stream().filter(r -> "session.left-open".equals(r.get("type"))).toList();
+        assertEquals(1, left.size());
+        assertEquals(s.id(), left.get(0).get("session"));
+        assertEquals(1L, left.get(0).get("deltas"));
+        assertTrue(records().stream().noneMatch(r -> "session.closed".equals(r.get("type"))));
+    }
+
+    @Test
     void ringProtectedKeysAreRefusedToARing3Agent() throws Exception {
         start();
         Session s = sessions.open(host, "case-2");
