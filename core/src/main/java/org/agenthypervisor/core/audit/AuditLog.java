@@ -1,96 +1,305 @@
 package org.agenthypervisor.core.audit;
 
+import org.agenthypervisor.core.crypto.KeyDirectory;
+import org.agenthypervisor.core.crypto.SigningKey;
 import org.agenthypervisor.core.encoding.CanonicalJson;
 import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.merkle.MerkleFrontier;
+import org.agenthypervisor.core.merkle.MerkleHash;
 import org.agenthypervisor.core.policy.Policy;
 import org.agenthypervisor.core.store.Durability;
+import org.agenthypervisor.core.store.LogCursor;
 import org.agenthypervisor.core.store.OpenReport;
 import org.agenthypervisor.core.store.RecordLog;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The audit log under {@code <dataDir>/audit}: one append-only {@link RecordLog} of canonical JSON
- * records {@code {"seq":N,"time":"...","type":"...",...fields}}, where {@code seq} is the record's
- * index in the log.
+ * The audit log under {@code <dataDir>/audit} (SPEC §6): an append-only {@link RecordLog} named
+ * {@code audit} of canonical JSON records {@code {"seq":N,"time":"...","type":"...",...fields}}, where
+ * {@code seq} is the record's index in the log; an RFC 9162 Merkle tree over them (leaf
+ * {@code SHA-256(0x00 ‖ record bytes)}); and signed tree heads in a second log named {@code heads}
+ * (see {@link TreeHead}).
  *
- * <p>Callers only queue a record; one writer thread appends, and forces the file according to
- * {@code audit.durability}: {@code fsync} forces every record and makes {@link #record} wait for
- * it, {@code batch} forces whatever arrived within {@code audit.flushInterval} (a bounded loss
- * window of about that much on power failure), {@code none} leaves it to the operating system.
+ * <h2>Writing</h2>
+ * Callers only queue a record (lock-free; no system call unless the writer sleeps with nothing
+ * queued); one writer thread collects what arrives for up to {@code audit.flushInterval} (less when
+ * someone waits, or when a full batch is queued), encodes and hashes it into the tree, appends it with
+ * as few write calls as possible, and forces the file according to {@code audit.durability}:
+ * {@code fsync} makes {@link #record} wait until its record is forced (records that arrive together
+ * share the force), {@code batch} forces each batch without making the caller wait (group commit: a
+ * record reaches the disk within about {@code audit.flushInterval} plus one force), {@code none}
+ * leaves it to the operating system. {@link #flush()} makes the writer write at once. The writer keeps
+ * only the right edge of the tree ({@link MerkleFrontier}, {@code O(log n)} memory): it needs roots,
+ * not proofs.
  *
- * <p>Opening reports a torn tail (the crash case: cut and recorded as {@code audit.tail-cut}) and
- * refuses a corrupted log: it is never rewritten.
+ * <h2>Tree heads</h2>
+ * The writer signs a tree head with the hypervisor's Ed25519 key (id {@code hypervisor} in the key
+ * directory, created on first use) every {@code audit.treeHeadEvery} records after the last head (at
+ * exactly that size: the root is taken there and signed once the batch holding it is forced), once {@code audit.treeHeadInterval} has passed since the last head
+ * while records arrived, on demand ({@link #signTreeHead}, used when a session closes) and at
+ * {@link #close()}. A head is appended only after the records it covers were forced (unless the
+ * durability is {@code none}), so a crash can lose records only past the last head, never under it.
+ *
+ * <h2>Opening</h2>
+ * Opening reports a torn tail of either log (the crash case: cut and recorded as
+ * {@code audit.tail-cut}) and refuses a corrupted one: it is never rewritten. Then it rebuilds the
+ * tree's right edge by reading and hashing every record: one sequential read and one SHA-256 per
+ * record (about a second per million records here), no memory beyond the read buffer. If the last
+ * signed head does not match the records, that is logged as an error and recorded
+ * ({@code audit.head-mismatch} or {@code audit.records-missing}); the log continues, and
+ * {@code audit verify} will keep reporting it.
  */
 public final class AuditLog implements AuditTrail {
     private static final Log LOG = Log.get("audit");
     private static final int QUEUE_CAPACITY = 65_536;
+    private static final int MAX_BATCH = 4_096;
+    /** The key directory id of the hypervisor's own key. */
+    public static final String KEY_ID = "hypervisor";
+    /** The name of the audit record log in {@code <dataDir>/audit}. */
+    public static final String RECORDS = "audit";
+    /** The name of the tree head log in {@code <dataDir>/audit}. */
+    public static final String HEADS = "heads";
 
     private final RecordLog log;
+    private final RecordLog heads;
+    private final Path keysDir;
     private final Durability durability;
     private final long flushMillis;
-    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final int headEvery;
+    private final long headNanos;
+    /**
+     * Lock-free hand-off to the writer: a producer wakes the writer only when it is parked, so a burst
+     * of records costs one wake-up, not one per record. {@link #queued} bounds it.
+     */
+    private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    /** The writer sleeps with nothing queued: the next item wakes it. */
+    private volatile boolean writerIdle;
+    /** The writer waits up to the flush interval for more records: only urgency or a full batch wakes it. */
+    private volatile boolean writerGathering;
+    /** The highest ticket someone waits for (an fsync record, a flush, a tree head, close). */
+    private final AtomicLong wanted = new AtomicLong();
+    /** The last ticket the writer has written (and forced, per the durability). */
+    private volatile long done;
     private final Thread writer;
     private final Object progress = new Object();
+    /** Tickets are taken and items queued under this lock, so the writer sees them in ticket order. */
+    private final Object enqueueLock = new Object();
     private long enqueued;
     private long durable;
     private volatile boolean closing;
     private volatile IOException failure;
 
-    private record Pending(long ticket, String type, Map<String, Object> fields, long timeMillis) {
+    // Writer thread only.
+    private final MerkleFrontier tree;
+    private SigningKey key;
+    private boolean keyFailureLogged;
+    private long unsynced;
+    private volatile TreeHead lastHead;
+    private long lastHeadNanos = System.nanoTime();
+    /** Size of the last head signed or planned: a head falls due every {@code headEvery} records after it. */
+    private long plannedSize;
+    /** Roots taken where an {@code every} head fell due inside the current batch, signed after the batch is forced. */
+    private final List<Object[]> dueRoots = new ArrayList<>();
+    /** Records encoded and hashed but not yet handed to the log. */
+    private final List<byte[]> pending = new ArrayList<>();
+    private long timeMillis;
+    private String timeText;
+
+    private sealed interface Item permits Rec, HeadRequest, Stop {
+        long ticket();
     }
 
-    private AuditLog(RecordLog log, Durability durability, long flushMillis) {
+    private record Rec(long ticket, String type, Map<String, Object> fields, long timeMillis) implements Item {
+    }
+
+    private record HeadRequest(long ticket, String reason, Map<String, Object> subject,
+                               CompletableFuture<TreeHead> result) implements Item {
+    }
+
+    private record Stop(long ticket) implements Item {
+    }
+
+    private AuditLog(RecordLog log, RecordLog heads, Path keysDir, Policy.AuditSettings settings, MerkleFrontier tree,
+                     TreeHead lastHead) {
         this.log = log;
-        this.durability = durability;
-        this.flushMillis = Math.max(1, flushMillis);
+        this.heads = heads;
+        this.keysDir = keysDir;
+        this.durability = Durability.valueOf(settings.durability().name());
+        this.flushMillis = Math.max(1, settings.flushMillis());
+        this.headEvery = Math.max(1, settings.treeHeadEvery());
+        this.headNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, settings.treeHeadMillis()));
+        this.tree = tree;
+        this.lastHead = lastHead;
+        this.plannedSize = lastHead == null ? 0 : lastHead.size();
         this.writer = new Thread(this::writeLoop, "agent-hypervisor-audit-writer");
         this.writer.setDaemon(true);
         this.writer.start();
     }
 
-    /** Opens (or creates) the audit log of a data directory with the policy's settings. */
+    /** Opens (or creates) the audit log of a data directory, with the key directory {@code <dataDir>/keys}. */
     public static AuditLog open(Path dataDir, Policy.AuditSettings settings) throws IOException {
+        return open(dataDir, settings, dataDir.resolve("keys"));
+    }
+
+    /**
+     * Opens (or creates) the audit log of a data directory; tree heads are signed with the key
+     * {@value #KEY_ID} of {@code keysDir}, created there when the first head is signed.
+     */
+    public static AuditLog open(Path dataDir, Policy.AuditSettings settings, Path keysDir) throws IOException {
         Durability durability = Durability.valueOf(settings.durability().name());
-        RecordLog log = RecordLog.open(dataDir.resolve("audit"), "audit",
-                RecordLog.Options.defaults().withDurability(durability));
-        AuditLog audit = new AuditLog(log, durability, settings.flushMillis());
-        OpenReport report = log.openReport();
+        Path dir = dataDir.resolve("audit");
+        RecordLog log = RecordLog.open(dir, RECORDS, RecordLog.Options.defaults().withDurability(durability));
+        RecordLog heads;
+        try {
+            heads = RecordLog.open(dir, HEADS, RecordLog.Options.defaults().withDurability(durability));
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            throw e;
+        }
+        List<Map<String, Object>> problems = new ArrayList<>();
+        MerkleFrontier tree;
+        TreeHead last;
+        try {
+            last = lastHead(heads, problems);
+            tree = rebuild(log, last, problems);
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            heads.close();
+            throw e;
+        }
+        AuditLog audit = new AuditLog(log, heads, keysDir, settings, tree, last);
+        reportTail(audit, log.openReport(), RECORDS);
+        reportTail(audit, heads.openReport(), HEADS);
+        for (Map<String, Object> problem : problems) {
+            String type = (String) problem.remove("type");
+            audit.record(type, problem);
+        }
+        return audit;
+    }
+
+    private static void reportTail(AuditLog audit, OpenReport report, String name) {
         if (report.tornTail()) {
             LOG.warn("audit log: " + report);
             Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("log", name);
             fields.put("bytesCut", report.bytesCut());
             fields.put("file", String.valueOf(report.cutFile()));
             fields.put("offset", report.cutOffset());
             fields.put("recordsKept", report.recordsRecovered());
             audit.record("audit.tail-cut", fields);
         }
-        return audit;
     }
 
-    /** For {@code HypervisorRuntime.start}: the audit log of the data directory, policy defaults. */
+    private static TreeHead lastHead(RecordLog heads, List<Map<String, Object>> problems) throws IOException {
+        long n = heads.size();
+        if (n == 0) {
+            return null;
+        }
+        try {
+            return TreeHead.fromJson(heads.get(n - 1));
+        } catch (IllegalArgumentException malformed) {
+            LOG.error("audit log: the last signed tree head (record " + (n - 1) + " of the heads log) is malformed: "
+                    + malformed.getMessage() + "; run 'audit verify'");
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("type", "audit.head-mismatch");
+            p.put("headIndex", n - 1);
+            p.put("problem", "malformed: " + malformed.getMessage());
+            problems.add(p);
+            return null;
+        }
+    }
+
+    /** Hashes every record into a fresh frontier, checking the last head's root on the way. */
+    private static MerkleFrontier rebuild(RecordLog log, TreeHead last, List<Map<String, Object>> problems)
+            throws IOException {
+        MerkleFrontier tree = new MerkleFrontier();
+        long n = log.size();
+        boolean checked = last == null;
+        if (last != null && last.size() == 0) {
+            checked = true;
+        }
+        try (LogCursor cursor = log.read(0)) {
+            while (cursor.hasNext()) {
+                tree.appendRecord(cursor.next().payload());
+                if (!checked && tree.size() == last.size()) {
+                    checked = true;
+                    checkHead(tree, last, problems);
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (!checked) {
+            LOG.error("audit log: the last signed tree head covers " + last.size() + " records but the log holds only " + n
+                    + "; records " + n + ".." + (last.size() - 1) + " were cut or lost; run 'audit verify'");
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("type", "audit.records-missing");
+            p.put("signedSize", last.size());
+            p.put("records", n);
+            problems.add(p);
+        }
+        return tree;
+    }
+
+    private static void checkHead(MerkleFrontier tree, TreeHead last, List<Map<String, Object>> problems) {
+        if (!MessageDigest.isEqual(tree.root(), last.root())) {
+            LOG.error("audit log: the records do not match the last signed tree head (size " + last.size() + ", root "
+                    + last.rootHex() + "): the log was changed; run 'audit verify' to find the record");
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("type", "audit.head-mismatch");
+            p.put("signedSize", last.size());
+            p.put("signedRoot", last.rootHex());
+            problems.add(p);
+        }
+    }
+
+    /** For {@code HypervisorRuntime.start}: the audit log of the data directory, with the policy's settings. */
     public static AuditTrail openFor(Path dataDir, Policy policy) {
         try {
-            return open(dataDir, policy.audit());
+            return open(dataDir, policy.audit(), keysDir(dataDir, policy));
         } catch (IOException failure) {
             throw new UncheckedIOException("cannot open the audit log in " + dataDir.resolve("audit") + ": "
                     + failure.getMessage(), failure);
         }
     }
 
-    /** The underlying log (for tools that read it). */
+    /** {@code liability.keysDir} (relative to the working directory), or {@code <dataDir>/keys}. */
+    public static Path keysDir(Path dataDir, Policy policy) {
+        String configured = policy.liability() == null ? null : policy.liability().keysDir();
+        return configured == null ? dataDir.resolve("keys") : Path.of(configured).toAbsolutePath().normalize();
+    }
+
+    /** The underlying record log (for tools that read it). */
     public RecordLog recordLog() {
         return log;
+    }
+
+    /** The tree head log. */
+    public RecordLog headLog() {
+        return heads;
+    }
+
+    /** The last signed tree head, or null if none was ever signed. */
+    public TreeHead lastTreeHead() {
+        return lastHead;
     }
 
     @Override
@@ -99,32 +308,90 @@ public final class AuditLog implements AuditTrail {
             LOG.warn("audit log closed; dropped a '" + type + "' record: " + fields);
             return;
         }
-        long ticket;
-        synchronized (progress) {
-            ticket = ++enqueued;
-        }
-        Pending pending = new Pending(ticket, type, fields, System.currentTimeMillis());
-        try {
-            queue.put(pending);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            // Never lose a record because the caller was interrupted: queue it without blocking.
-            if (!queue.offer(pending)) {
-                LOG.error("audit queue full and caller interrupted; dropped a '" + type + "' record: " + fields);
-            }
-        }
+        long ticket = enqueue(t -> new Rec(t, type, fields, System.currentTimeMillis()), durability == Durability.FSYNC);
         if (durability == Durability.FSYNC) {
             awaitDurable(ticket);
+        }
+    }
+
+    /**
+     * Queues the item made for the next ticket and returns the ticket. The writer is woken when it sleeps
+     * with nothing queued, when someone waits for this item ({@code urgent}), or when a full batch is
+     * queued; otherwise it collects records for up to the flush interval, so a burst of records costs
+     * the producers no system call at all.
+     */
+    private long enqueue(java.util.function.LongFunction<Item> make, boolean urgent) {
+        if (queued.get() >= QUEUE_CAPACITY) {
+            awaitRoom();
+        }
+        long ticket;
+        synchronized (enqueueLock) {
+            ticket = ++enqueued;
+            queue.offer(make.apply(ticket));
+        }
+        int n = queued.incrementAndGet();
+        if (urgent) {
+            wanted.accumulateAndGet(ticket, Math::max);
+            LockSupport.unpark(writer);
+        } else if (writerIdle || (n >= MAX_BATCH && writerGathering)) {
+            LockSupport.unpark(writer);
+        }
+        return ticket;
+    }
+
+    /** Back-pressure: the writer is {@value #QUEUE_CAPACITY} records behind; wait for it (never drop). */
+    private void awaitRoom() {
+        while (queued.get() >= QUEUE_CAPACITY && writer.isAlive()) {
+            LockSupport.unpark(writer);
+            LockSupport.parkNanos(100_000);
         }
     }
 
     @Override
     public void flush() {
         long target;
-        synchronized (progress) {
+        synchronized (enqueueLock) {
             target = enqueued;
         }
+        if (target > done) {
+            wanted.accumulateAndGet(target, Math::max);
+            LockSupport.unpark(writer);
+        }
         awaitDurable(target);
+    }
+
+    @Override
+    public TreeHead signTreeHead(String reason, Map<String, Object> subject) {
+        if (closing) {
+            return null;
+        }
+        return requestHead(reason, subject);
+    }
+
+    private TreeHead requestHead(String reason, Map<String, Object> subject) {
+        CompletableFuture<TreeHead> result = new CompletableFuture<>();
+        enqueue(t -> new HeadRequest(t, reason, subject, result), true);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return result.get(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    if (!writer.isAlive()) {
+                        return null;
+                    }
+                } catch (ExecutionException e) {
+                    LOG.error("signing a tree head (" + reason + ") failed: " + e.getCause(), e.getCause());
+                    return null;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void awaitDurable(long ticket) {
@@ -140,77 +407,335 @@ public final class AuditLog implements AuditTrail {
         }
     }
 
+    /**
+     * Writes what is queued, signs a {@code shutdown} tree head over everything (unless the last head
+     * already covers it), stops the writer and closes both logs. Idempotent.
+     */
     @Override
     public void close() {
-        if (closing) {
-            return;
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            requestHead("shutdown", null);
+            closing = true;
         }
-        flush();
-        closing = true;
-        writer.interrupt();
+        enqueue(Stop::new, true);
         try {
-            writer.join(5_000);
-            log.close();
+            writer.join(10_000);
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            log.close();
         } catch (IOException failed) {
             LOG.error("closing the audit log failed: " + failed, failed);
         }
+        try {
+            heads.close();
+        } catch (IOException failed) {
+            LOG.error("closing the audit tree head log failed: " + failed, failed);
+        }
     }
 
+    // ---------------------------------------------------------------- writer thread
+
     private void writeLoop() {
-        List<Pending> batch = new ArrayList<>();
+        List<Item> batch = new ArrayList<>();
         while (true) {
-            try {
-                Pending first = closing ? queue.poll() : queue.poll(flushMillis, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    if (closing) {
-                        return;
-                    }
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch);
-                write(batch);
+            if (queue.isEmpty()) {
+                idle();
+            }
+            if (!queue.isEmpty()) {
+                gather();
+            }
+            Item item;
+            while (batch.size() < MAX_BATCH && (item = queue.poll()) != null) {
+                batch.add(item);
+            }
+            boolean stop = false;
+            if (!batch.isEmpty()) {
+                queued.addAndGet(-batch.size());
+                stop = write(batch);
                 batch.clear();
-            } catch (InterruptedException interrupted) {
-                if (!closing) {
-                    continue;
-                }
-                queue.drainTo(batch);
-                if (!batch.isEmpty()) {
-                    write(batch);
-                }
+            }
+            periodicHead();
+            if (stop) {
                 return;
             }
         }
     }
 
-    private void write(List<Pending> batch) {
-        long last = 0;
+    private boolean awaited() {
+        return wanted.get() > done;
+    }
+
+    /**
+     * Sleeps with nothing queued until an item arrives or an interval head falls due. No spinning here
+     * or below: on a machine with few cores a spinning writer takes the CPU from the very threads that
+     * produce its records.
+     */
+    private void idle() {
+        writerIdle = true;
         try {
-            for (Pending p : batch) {
-                long seq = log.size();
-                Map<String, Object> record = new LinkedHashMap<>(p.fields());
-                record.put("seq", seq);
-                record.put("time", Instant.ofEpochMilli(p.timeMillis()).toString());
-                record.put("type", p.type());
-                log.append(CanonicalJson.write(record));
-                if (durability == Durability.FSYNC) {
-                    log.sync();
+            // Re-check after publishing the flag: a producer either sees the flag or we see its item.
+            if (queue.isEmpty() && !awaited()) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(pollMillis()));
+            }
+        } finally {
+            writerIdle = false;
+        }
+        Thread.interrupted(); // only close() stops the writer, by a Stop item
+    }
+
+    /**
+     * Records are queued: wait for more, up to the flush interval (the bounded delay of
+     * {@code audit.flushInterval}), unless someone waits for them or a full batch is there.
+     */
+    private void gather() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(flushMillis);
+        while (!awaited() && queued.get() < MAX_BATCH) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            writerGathering = true;
+            try {
+                if (!awaited() && queued.get() < MAX_BATCH) {
+                    LockSupport.parkNanos(left);
                 }
-                last = p.ticket();
+            } finally {
+                writerGathering = false;
             }
-            if (durability == Durability.BATCH) {
-                log.sync();
+            Thread.interrupted();
+        }
+    }
+
+    /** How long to sleep with nothing queued: until an interval head is due, else a second. */
+    private long pollMillis() {
+        if (tree.size() == headSize()) {
+            return 1_000;
+        }
+        long due = lastHeadNanos + headNanos - System.nanoTime();
+        return Math.max(1, Math.min(1_000, TimeUnit.NANOSECONDS.toMillis(due) + 1));
+    }
+
+    private long headSize() {
+        TreeHead h = lastHead;
+        return h == null ? 0 : h.size();
+    }
+
+    /** Writes a batch in order; returns true if it held the stop request. */
+    private boolean write(List<Item> batch) {
+        long last = 0;
+        boolean stop = false;
+        for (Item item : batch) {
+            // Every item counts as done once handled, failed or not: waiters then see the failure.
+            last = Math.max(last, item.ticket());
+            try {
+                if (item instanceof Rec r) {
+                    encodeRecord(r);
+                    continue;
+                }
+                appendPending();
+                if (item instanceof HeadRequest h) {
+                    syncRecords();
+                    signDueRoots();
+                    if (failure == null) {
+                        h.result().complete(h.reason().equals("shutdown") && tree.size() == headSize() && lastHead != null
+                                ? lastHead : signHead(h.reason(), h.subject()));
+                    } else {
+                        h.result().completeExceptionally(failure);
+                    }
+                } else if (item instanceof Stop) {
+                    stop = true;
+                }
+            } catch (IOException | RuntimeException failed) {
+                if (failed instanceof IOException) {
+                    failed(failed); // the log itself failed: it refuses appends until reopened
+                } else {
+                    LOG.error("audit writer: " + failed, failed); // e.g. no signing key: the log goes on
+                }
+                if (item instanceof HeadRequest h) {
+                    h.result().completeExceptionally(failed);
+                }
+                if (item instanceof Stop) {
+                    stop = true;
+                }
             }
+        }
+        try {
+            appendPending();
+            syncRecords();
         } catch (IOException | RuntimeException failed) {
-            failure = failed instanceof IOException ? (IOException) failed : new IOException(failed);
-            LOG.error("AUDIT LOG WRITE FAILED; records are being lost: " + failed, failed);
+            failed(failed);
         }
         synchronized (progress) {
             durable = Math.max(durable, last);
+            done = durable;
             progress.notifyAll();
         }
+        return stop;
+    }
+
+    private void failed(Exception failed) {
+        if (failure == null) {
+            failure = failed instanceof IOException ? (IOException) failed : new IOException(failed);
+            LOG.error("AUDIT LOG WRITE FAILED; records are being lost: " + failed, failed);
+        }
+    }
+
+    /**
+     * Encodes a record with its {@code seq} (its index: the log's size plus the records encoded but not
+     * yet appended) and hashes it into the tree; {@link #appendPending} writes it.
+     */
+    private void encodeRecord(Rec r) {
+        if (failure != null) {
+            return; // a failed RecordLog refuses appends; the first error was reported
+        }
+        long seq = tree.size();
+        CanonicalJson.ObjectBuilder b = CanonicalJson.object();
+        for (Map.Entry<String, Object> e : r.fields().entrySet()) {
+            String k = e.getKey();
+            if (!k.equals("seq") && !k.equals("time") && !k.equals("type")) {
+                b.put(k, e.getValue());
+            }
+        }
+        b.put("seq", seq).put("time", time(r.timeMillis())).put("type", r.type());
+        byte[] bytes;
+        try {
+            bytes = b.toBytes();
+        } catch (IllegalArgumentException unencodable) {
+            bytes = substitute(seq, r, "its fields cannot be written as JSON: " + unencodable.getMessage());
+        }
+        if (bytes.length > log.options().maxRecordSize()) {
+            bytes = substitute(seq, r, "it is " + bytes.length + " bytes, over the limit of " + log.options().maxRecordSize());
+        }
+        pending.add(bytes);
+        tree.append(MerkleHash.leaf(bytes));
+        if (tree.size() - plannedSize >= headEvery) {
+            // Exactly every N records: remember the root here, sign it once the batch is forced.
+            dueRoots.add(new Object[] {tree.size(), tree.root()});
+            plannedSize = tree.size();
+        }
+    }
+
+    /** A record that stands in for one that cannot be written, so the log and its seq go on. */
+    private byte[] substitute(long seq, Rec r, String problem) {
+        LOG.error("audit record '" + r.type() + "' (seq " + seq + ") replaced by audit.unwritable: " + problem);
+        String text = problem.length() > 1000 ? problem.substring(0, 1000) + "…" : problem;
+        return CanonicalJson.object().put("seq", seq).put("time", time(r.timeMillis())).put("type", "audit.unwritable")
+                .put("originalType", r.type()).put("problem", text).toBytes();
+    }
+
+    /** The ISO-8601 text of a time, cached per millisecond (records arrive in bursts). */
+    private String time(long millis) {
+        if (millis != timeMillis || timeText == null) {
+            timeMillis = millis;
+            timeText = Instant.ofEpochMilli(millis).toString();
+        }
+        return timeText;
+    }
+
+    /** Writes the encoded records with as few write calls as possible. */
+    private void appendPending() throws IOException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        try {
+            if (failure == null) {
+                long first = log.appendAll(pending);
+                if (first + pending.size() != tree.size()) {
+                    throw new IllegalStateException("audit log and Merkle tree disagree: the log holds "
+                            + (first + pending.size()) + " records, the tree " + tree.size());
+                }
+                unsynced += pending.size();
+            }
+        } finally {
+            pending.clear();
+        }
+    }
+
+    private void syncRecords() throws IOException {
+        appendPending();
+        if (unsynced > 0 && durability != Durability.NONE && failure == null) {
+            log.sync();
+        }
+        unsynced = 0;
+    }
+
+    /** Signs the {@code every} heads that fell due in the batch just written; its records are forced. */
+    private void signDueRoots() {
+        try {
+            for (Object[] due : dueRoots) {
+                if (failure == null) {
+                    signHead((Long) due[0], (byte[]) due[1], "every", null);
+                }
+            }
+        } catch (IOException | RuntimeException failed) {
+            if (key != null) { // a missing key was reported once by signingKey()
+                LOG.error("signing a tree head failed: " + failed, failed);
+            }
+        } finally {
+            dueRoots.clear();
+        }
+    }
+
+    private void periodicHead() {
+        try {
+            syncRecords();
+        } catch (IOException failed) {
+            return; // reported by the batch that failed
+        }
+        signDueRoots();
+        long covered = headSize();
+        long size = tree.size();
+        if (size == covered || failure != null) {
+            return;
+        }
+        if (System.nanoTime() - lastHeadNanos >= headNanos) {
+            try {
+                signHead("interval", null);
+            } catch (IOException | RuntimeException failed) {
+                if (key != null) { // a missing key was reported once by signingKey()
+                    LOG.error("signing a tree head failed: " + failed, failed);
+                }
+                lastHeadNanos = System.nanoTime(); // do not retry in a tight loop
+            }
+        }
+    }
+
+    /** Signs a head over the whole tree and appends it; the records it covers are already forced. */
+    private TreeHead signHead(String reason, Map<String, Object> subject) throws IOException {
+        return signHead(tree.size(), tree.root(), reason, subject);
+    }
+
+    private TreeHead signHead(long size, byte[] root, String reason, Map<String, Object> subject) throws IOException {
+        SigningKey k = signingKey();
+        TreeHead head = TreeHead.sign(size, root, Instant.now(), reason, subject, k);
+        heads.append(head.toJson());
+        if (durability != Durability.NONE) {
+            heads.sync();
+        }
+        lastHead = head;
+        plannedSize = Math.max(plannedSize, size);
+        lastHeadNanos = System.nanoTime();
+        return head;
+    }
+
+    private SigningKey signingKey() {
+        if (key == null) {
+            try {
+                key = KeyDirectory.open(keysDir).getOrCreate(KEY_ID);
+            } catch (RuntimeException e) {
+                if (!keyFailureLogged) {
+                    keyFailureLogged = true;
+                    LOG.error("cannot load or create the hypervisor's signing key '" + KEY_ID + "' in " + keysDir
+                            + "; no tree heads will be signed: " + e.getMessage(), e);
+                }
+                throw e;
+            }
+        }
+        return key;
     }
 }

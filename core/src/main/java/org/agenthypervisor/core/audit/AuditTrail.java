@@ -19,6 +19,19 @@ public interface AuditTrail extends AutoCloseable {
     /** Waits until every record queued so far is written and durable per the policy. */
     void flush();
 
+    /**
+     * Signs a tree head now, covering every record queued before this call (after making them
+     * durable per the policy), and waits for it. Used when a session closes.
+     *
+     * @param reason  why, recorded and signed with the head (e.g. {@code session.closed})
+     * @param subject what the head is for (signed with it), or null
+     * @return the head, or null if this trail does not sign (a trail of tools and tests) or is closed
+     */
+    default TreeHead signTreeHead(String reason, Map<String, Object> subject) {
+        flush();
+        return null;
+    }
+
     @Override
     void close();
 

@@ -43,7 +43,9 @@ public final class Propagation {
     private static Context carried() {
         ContextCell cell = ContextCell.CELLS.get();
         Context context = cell == null ? null : cell.context;
-        return context == null || context.isHost() ? null : context;
+        // The host's context is carried only when it holds a session: the work it submits is part of
+        // the session's task (Session.current() must work there), and carrying costs nothing otherwise.
+        return context == null || (context.isHost() && context.session() == null) ? null : context;
     }
 
     /** The current context (the host's when the thread has none). */

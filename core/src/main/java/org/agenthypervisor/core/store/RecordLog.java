@@ -177,6 +177,8 @@ public final class RecordLog implements Closeable {
     private static final int SCRATCH_SIZE = 8192;
     private static final int CURSOR_BUFFER = 1 << 16;
     private static final int GET_BUFFER = 8192;
+    /** Frames {@link #appendAll} gathers into one write call. */
+    private static final int BATCH_BUFFER = 1 << 20;
 
     private final Path dir;
     private final String name;
@@ -203,6 +205,8 @@ public final class RecordLog implements Closeable {
     private long currentSize;
     private long currentCount;
     private final byte[] scratch = new byte[SCRATCH_SIZE];
+    /** Allocated by the first {@link #appendAll}; guarded by writeLock. */
+    private byte[] batchBuffer;
     private final CRC32C crc = new CRC32C();
 
     /** Every segment, oldest first; replaced (never mutated) on roll. */
@@ -425,6 +429,83 @@ public final class RecordLog implements Closeable {
         try {
             ensureWritable();
             return writeFrame(record, len);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Writes several records to the OS (not forced), in order, with as few write calls as possible
+     * (one per segment and per {@value #BATCH_BUFFER} bytes), and returns the index of the first. For
+     * writers that queue records and write them in batches (the audit log): a write call per record
+     * costs more than framing and hashing it. Readers see the records of each write call at once.
+     *
+     * @throws IllegalArgumentException if a record is larger than {@link Options#maxRecordSize()}
+     *                                  (then nothing was written)
+     * @throws IllegalStateException    if the log was opened read-only
+     * @throws IOException              if the log is closed or failed, or a write fails (which fails the log;
+     *                                  the records before the failed write call were written)
+     */
+    public long appendAll(java.util.List<byte[]> records) throws IOException {
+        for (byte[] r : records) {
+            checkRecord(r);
+        }
+        writeLock.lock();
+        try {
+            ensureWritable();
+            long first = written;
+            int i = 0;
+            int n = records.size();
+            while (i < n) {
+                byte[] r = records.get(i);
+                int frame = SegmentFormat.FRAME_HEADER_SIZE + r.length;
+                if (r.length > current.maxRecordSize || (currentCount > 0 && currentSize + frame > options.segmentSize())) {
+                    roll();
+                }
+                if (frame > BATCH_BUFFER) {
+                    writeFrame(r, r.length);
+                    i++;
+                    continue;
+                }
+                // Gather the frames that fit in this segment and the buffer, then write them at once.
+                byte[] buf = batchBuffer;
+                if (buf == null) {
+                    buf = batchBuffer = new byte[BATCH_BUFFER];
+                }
+                int len = 0;
+                long size = currentSize;
+                long count = currentCount;
+                int end = i;
+                while (end < n) {
+                    byte[] q = records.get(end);
+                    int f = SegmentFormat.FRAME_HEADER_SIZE + q.length;
+                    if (len + f > buf.length || q.length > current.maxRecordSize
+                            || (count > 0 && size + f > options.segmentSize())) {
+                        break;
+                    }
+                    SegmentFormat.fillFrameHeader(crc, scratch, q, q.length);
+                    System.arraycopy(scratch, 0, buf, len, SegmentFormat.FRAME_HEADER_SIZE);
+                    System.arraycopy(q, 0, buf, len + SegmentFormat.FRAME_HEADER_SIZE, q.length);
+                    len += f;
+                    size += f;
+                    count++;
+                    end++;
+                }
+                try {
+                    faultHook.at("write");
+                    file.write(buf, 0, len);
+                } catch (IOException e) {
+                    throw fail(e); // see writeFrame: nothing may be appended after a partial frame
+                }
+                int start = i;
+                for (; i < end; i++) {
+                    current.noteOffset(currentCount, currentSize);
+                    currentCount++;
+                    currentSize += SegmentFormat.FRAME_HEADER_SIZE + records.get(i).length;
+                }
+                written = written + (end - start); // publish: readers may now read these records
+            }
+            return first;
         } finally {
             writeLock.unlock();
         }

@@ -1,0 +1,253 @@
+package org.agenthypervisor.agent.cli;
+
+import org.agenthypervisor.core.audit.AuditLog;
+import org.agenthypervisor.core.audit.AuditProofs;
+import org.agenthypervisor.core.audit.AuditVerifier;
+import org.agenthypervisor.core.audit.TreeHead;
+import org.agenthypervisor.core.crypto.KeyDirectory;
+import org.agenthypervisor.core.crypto.KeyDirectoryException;
+import org.agenthypervisor.core.crypto.PublicKey;
+import org.agenthypervisor.core.encoding.CanonicalJson;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code audit verify|proof|verify-proof}: check the forensic audit log (SPEC §6). */
+@Command(name = "audit", mixinStandardHelpOptions = true,
+        description = {"Verify the audit log and produce or check Merkle proofs of it.",
+                "Exit code 0: verified; 1: verification failed; 2: usage or configuration error."},
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Proof.class, AuditCommand.VerifyProof.class})
+final class AuditCommand implements Runnable {
+    static final String DEFAULT_DATA_DIR = ".agent-hypervisor";
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (verify, proof, verify-proof)");
+    }
+
+    /** Options every subcommand that reads a data directory shares. */
+    static class DataDirOptions {
+        @Option(names = {"-d", "--data-dir"}, paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
+                description = "The data directory (default: ${DEFAULT-VALUE} in the working directory); the log is its audit/.")
+        Path dataDir;
+
+        @Option(names = "--keys-dir", paramLabel = "DIR",
+                description = "Where the hypervisor's key (" + AuditLog.KEY_ID + ".pub) is, when not <data-dir>/keys"
+                        + " (policy liability.keysDir).")
+        Path keysDir;
+
+        Path auditDir() {
+            Path dir = dataDir.resolve("audit");
+            if (!Files.isDirectory(dir)) {
+                throw new HypervisorCommand.UsageError("no audit log in " + dir + " (give the data directory with --data-dir)");
+            }
+            return dir;
+        }
+
+        /** The hypervisor's public key from the key directory, or null if there is none. */
+        PublicKey keyFromDirectory() {
+            Path dir = keysDir != null ? keysDir : dataDir.resolve("keys");
+            if (!Files.exists(dir.resolve(AuditLog.KEY_ID + ".pub")) && !Files.exists(dir.resolve(AuditLog.KEY_ID + ".key"))) {
+                return null;
+            }
+            try {
+                return KeyDirectory.openReadOnly(dir).publicKey(AuditLog.KEY_ID).orElse(null);
+            } catch (KeyDirectoryException bad) {
+                throw new HypervisorCommand.UsageError(bad.getMessage());
+            }
+        }
+    }
+
+    static PublicKey readKey(Path file) {
+        try {
+            return PublicKey.fromPem(Files.readString(file, StandardCharsets.US_ASCII));
+        } catch (IOException unreadable) {
+            throw new HypervisorCommand.UsageError("cannot read the public key file " + file + ": " + unreadable);
+        } catch (IllegalArgumentException bad) {
+            throw new HypervisorCommand.UsageError("the public key file " + file + " is not an Ed25519 PEM public key: "
+                    + bad.getMessage());
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Recompute every record's hash and the Merkle tree, and check every signed tree head's signature",
+                    "and root; report the first bad record. Strictly read-only: nothing in the data directory is written,",
+                    "locked or cut (a torn tail is reported as a failure).",
+                    "Exit code 0: everything verified; 1: the log or a tree head is bad; 2: usage or configuration error."})
+    static final class Verify implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        DataDirOptions data = new DataDirOptions();
+
+        @Option(names = "--public-key", paramLabel = "FILE",
+                description = "Pin the hypervisor's public key (PEM, e.g. a copy of keys/" + AuditLog.KEY_ID + ".pub kept"
+                        + " elsewhere): heads signed by any other key fail. Default: the key in the key directory.")
+        Path publicKey;
+
+        @Option(names = "--strict", description = "Also fail if some records are not yet covered by a signed tree head.")
+        boolean strict;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            Path auditDir = data.auditDir();
+            PublicKey key = publicKey != null ? readKey(publicKey) : data.keyFromDirectory();
+            AuditVerifier.Report r;
+            try {
+                r = AuditVerifier.verify(auditDir, key);
+            } catch (NoSuchFileException missing) {
+                throw new HypervisorCommand.UsageError("no audit log in " + auditDir + ": " + missing.getMessage());
+            }
+            if (!r.ok()) {
+                out.println("audit log " + auditDir + ": FAILED");
+                if (r.failure().record() >= 0) {
+                    out.println("  first bad record: " + r.failure().record());
+                }
+                out.println("  " + r.failure().message());
+                out.println("  verified before that: " + r.records() + " record(s), " + r.heads() + " signed tree head(s)");
+                return HypervisorCommand.FAILED;
+            }
+            out.println("audit log " + auditDir + ": OK");
+            out.println("  records:           " + r.records() + " (frames, seq fields and leaf hashes checked, tree recomputed)");
+            if (r.heads() == 0) {
+                out.println("  signed tree heads: none");
+            } else {
+                out.println("  signed tree heads: " + r.heads() + ", every signature valid (key " + r.keyId()
+                        + (publicKey != null ? ", pinned" : ", from the key directory") + ") and every root matches");
+                TreeHead last = r.lastHead();
+                out.println("  last signed size:  " + last.size() + " (root " + last.rootHex() + ", signed " + last.time()
+                        + ", reason " + last.reason() + ")");
+            }
+            out.println("  not yet covered:   " + r.uncovered() + " record(s) after the last signed tree head");
+            out.println("  sessions:          " + r.sessions() + " closed session(s), delta roots recomputed and matched");
+            if (r.uncovered() > 0) {
+                out.println("  note: records not covered by a signed tree head are protected only by their CRC and seq;"
+                        + " a head is signed every audit.treeHeadEvery records, every audit.treeHeadInterval and at shutdown");
+                if (strict) {
+                    out.println("FAILED (--strict): " + r.uncovered() + " record(s) are not covered by a signed tree head");
+                    return HypervisorCommand.FAILED;
+                }
+            }
+            return HypervisorCommand.OK;
+        }
+    }
+
+    @Command(name = "proof", mixinStandardHelpOptions = true,
+            description = {"Print a Merkle proof (JSON) together with the signed tree head it refers to:",
+                    "  --index N [--size S]  inclusion of record N in the tree of signed size S (default: the last head);",
+                    "  --from M [--to N]     consistency of the tree of M records with the signed tree of size N.",
+                    "Check it anywhere with 'audit verify-proof'. Read-only.",
+                    "Exit code 0: printed; 1: the log does not match its signed head; 2: usage error."})
+    static final class Proof implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        DataDirOptions data = new DataDirOptions();
+
+        @Option(names = "--index", paramLabel = "N", description = "Inclusion proof of record N.")
+        Long index;
+
+        @Option(names = "--size", paramLabel = "S", description = "Size of the signed tree head to prove against.")
+        Long size;
+
+        @Option(names = "--from", paramLabel = "M", description = "Consistency proof from the tree of M records.")
+        Long from;
+
+        @Option(names = "--to", paramLabel = "N", description = "Size of the signed tree head to prove consistency with.")
+        Long to;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the proof to FILE instead of standard output.")
+        Path output;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            if ((index == null) == (from == null)) {
+                throw new HypervisorCommand.UsageError("give exactly one of --index N (inclusion) or --from M (consistency)");
+            }
+            if (index != null && to != null || from != null && size != null) {
+                throw new HypervisorCommand.UsageError("--size goes with --index, --to with --from");
+            }
+            Path auditDir = data.auditDir();
+            PublicKey key = data.keyFromDirectory();
+            Map<String, Object> proof;
+            try {
+                proof = index != null ? AuditProofs.inclusion(auditDir, index, size, key)
+                        : AuditProofs.consistency(auditDir, from, to, key);
+            } catch (AuditProofs.ProofException e) {
+                if (e.usage()) {
+                    throw new HypervisorCommand.UsageError(e.getMessage());
+                }
+                spec.commandLine().getErr().println("error: " + e.getMessage());
+                return HypervisorCommand.FAILED;
+            }
+            String json = CanonicalJson.writeString(proof);
+            if (output != null) {
+                Files.writeString(output, json + "\n");
+            } else {
+                spec.commandLine().getOut().println(json);
+            }
+            return HypervisorCommand.OK;
+        }
+    }
+
+    @Command(name = "verify-proof", mixinStandardHelpOptions = true,
+            description = {"Check a proof printed by 'audit proof' from the proof file alone (no access to the log):",
+                    "the tree head's signature, then the inclusion or consistency proof against the signed root.",
+                    "Exit code 0: the proof holds; 1: it does not; 2: usage error."})
+    static final class VerifyProof implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE", description = "The proof file ('-' for standard input).")
+        String file;
+
+        @Option(names = "--public-key", paramLabel = "FILE",
+                description = "The hypervisor's public key (PEM) to check the signature with. Without it, the key carried"
+                        + " in the proof file is used, and the output says so.")
+        Path publicKey;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            byte[] json;
+            try {
+                json = file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
+            } catch (NoSuchFileException missing) {
+                throw new HypervisorCommand.UsageError("proof file not found: " + file);
+            }
+            String text = new String(json, StandardCharsets.UTF_8).strip();
+            PublicKey key = publicKey == null ? null : readKey(publicKey);
+            List<String> notes = new ArrayList<>();
+            PrintWriter out = spec.commandLine().getOut();
+            try {
+                String result = AuditProofs.verify(text.getBytes(StandardCharsets.UTF_8), key, notes);
+                out.println(result);
+                notes.forEach(n -> out.println("  note: " + n));
+                return HypervisorCommand.OK;
+            } catch (AuditProofs.ProofException e) {
+                if (e.usage()) {
+                    throw new HypervisorCommand.UsageError(e.getMessage());
+                }
+                out.println("proof FAILED: " + e.getMessage());
+                notes.forEach(n -> out.println("  note: " + n));
+                return HypervisorCommand.FAILED;
+            }
+        }
+    }
+}

@@ -1,0 +1,332 @@
+package org.agenthypervisor.core.audit;
+
+import org.agenthypervisor.core.crypto.PublicKey;
+import org.agenthypervisor.core.encoding.CanonicalJson;
+import org.agenthypervisor.core.merkle.MerkleFrontier;
+import org.agenthypervisor.core.merkle.MerkleHash;
+import org.agenthypervisor.core.store.CorruptLogException;
+import org.agenthypervisor.core.store.LogCursor;
+import org.agenthypervisor.core.store.LogRecord;
+import org.agenthypervisor.core.store.OpenReport;
+import org.agenthypervisor.core.store.RecordLog;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * {@code audit verify}: checks an audit directory strictly read-only (both logs are opened read-only:
+ * nothing is locked, cut, created or written), and stops at the first problem.
+ *
+ * <p>It reads every record (each frame's CRC32C is checked by the store), checks that each is a JSON
+ * object whose {@code seq} is its index, recomputes every leaf and the tree, and at each signed tree
+ * head's size checks the head's Ed25519 signature and that its root equals the recomputed root. It
+ * recomputes the Merkle root of every closed session's deltas and compares it with the
+ * {@code session.closed} record and with the tree head signed for that session. A torn tail, which a
+ * read-write open would cut after a crash, is a failure here: the record there cannot be checked.
+ *
+ * <p>What each kind of tampering looks like:
+ * <ul>
+ *   <li>a changed byte: the frame's CRC fails (the store names the record); if the CRC was fixed too,
+ *   the first signed head above the record has the wrong root;</li>
+ *   <li>records swapped, removed or inserted: {@code seq} no longer equals the index;</li>
+ *   <li>records cut from the end: a signed head covers more records than the log holds;</li>
+ *   <li>a forged or re-signed head: its signature fails with the (pinned) public key.</li>
+ * </ul>
+ * An edit of records not yet covered by any head, with the CRC fixed and {@code seq} kept, cannot be
+ * detected by anything in the directory; the report says how many records that concerns.
+ */
+public final class AuditVerifier {
+
+    /** The first problem found. {@code record} is the index of the bad record, or -1 if it is not one record. */
+    public record Failure(long record, String message) {
+    }
+
+    /**
+     * What was verified.
+     *
+     * @param records        records read and checked
+     * @param heads          signed tree heads checked
+     * @param keyId          the key the heads were checked with, or null when there were none
+     * @param lastHead       the last tree head, or null
+     * @param uncovered      records after the last head's size (not yet covered by a signature)
+     * @param sessions       closed sessions whose delta roots were recomputed and matched
+     * @param failure        the first problem, or null if everything checked out
+     */
+    public record Report(long records, int heads, String keyId, TreeHead lastHead, long uncovered, int sessions,
+                         Failure failure) {
+        public boolean ok() {
+            return failure == null;
+        }
+    }
+
+    /** A problem that stops verification. */
+    static final class Stop extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient Failure failure;
+
+        Stop(long record, String message) {
+            super(message, null, false, false);
+            this.failure = new Failure(record, message);
+        }
+    }
+
+    private final Path auditDir;
+    private final PublicKey key;
+    private final List<TreeHead> heads = new ArrayList<>();
+    private final MerkleFrontier tree = new MerkleFrontier();
+    private final Map<String, SessionRoot> openSessions = new HashMap<>();
+    private final Map<String, String> closedRoots = new HashMap<>();
+    private int nextHead;
+    private int headsChecked;
+    private int sessions;
+    private long records;
+
+    private AuditVerifier(Path auditDir, PublicKey key) {
+        this.auditDir = auditDir;
+        this.key = key;
+    }
+
+    /**
+     * Verifies {@code <dataDir>/audit}.
+     *
+     * @param key the hypervisor's public key to check tree heads with; may be null only if there are
+     *            no tree heads (otherwise that is a failure)
+     * @throws NoSuchFileException if there is no audit directory
+     */
+    public static Report verify(Path auditDir, PublicKey key) throws IOException {
+        if (!Files.isDirectory(auditDir)) {
+            throw new NoSuchFileException(auditDir.toString(), null, "no audit log directory");
+        }
+        return new AuditVerifier(auditDir, key).run();
+    }
+
+    /** Reads the tree heads of an audit directory read-only, without checking them. */
+    public static List<TreeHead> readHeads(Path auditDir) throws IOException {
+        AuditVerifier v = new AuditVerifier(auditDir, null);
+        try {
+            v.loadHeads();
+        } catch (Stop stop) {
+            throw new IOException(stop.getMessage());
+        }
+        return v.heads;
+    }
+
+    private Report run() throws IOException {
+        Failure failure = null;
+        try {
+            loadHeads();
+            scanRecords();
+        } catch (Stop stop) {
+            failure = stop.failure;
+        }
+        TreeHead last = heads.isEmpty() ? null : heads.get(heads.size() - 1);
+        long uncovered = last == null ? records : Math.max(0, records - last.size());
+        return new Report(records, headsChecked, key == null ? null : key.keyId(), last, uncovered, sessions, failure);
+    }
+
+    private static RecordLog openReadOnly(Path dir, String name) throws IOException {
+        return RecordLog.open(dir, name, RecordLog.Options.defaults().withReadOnly(true));
+    }
+
+    private void loadHeads() throws IOException, Stop {
+        RecordLog log;
+        try {
+            log = openReadOnly(auditDir, AuditLog.HEADS);
+        } catch (CorruptLogException corrupt) {
+            throw new Stop(-1, "the tree head log is damaged: " + corrupt.getMessage());
+        }
+        try (log) {
+            OpenReport report = log.openReport();
+            try (LogCursor cursor = log.read(0)) {
+                while (cursor.hasNext()) {
+                    LogRecord r = cursor.next();
+                    TreeHead head;
+                    try {
+                        head = TreeHead.fromJson(r.payload());
+                    } catch (IllegalArgumentException malformed) {
+                        throw new Stop(-1, "tree head #" + r.index() + " is malformed: " + malformed.getMessage());
+                    }
+                    if (!heads.isEmpty() && head.size() < heads.get(heads.size() - 1).size()) {
+                        throw new Stop(-1, "tree head #" + r.index() + " (size " + head.size() + ") is smaller than the head"
+                                + " before it (size " + heads.get(heads.size() - 1).size()
+                                + "): tree heads were reordered, replaced or inserted");
+                    }
+                    heads.add(head);
+                }
+            } catch (UncheckedIOException e) {
+                throw new Stop(-1, "the tree head log is damaged: " + e.getCause().getMessage());
+            }
+            if (report.tornTail()) {
+                throw new Stop(-1, "tree head #" + report.recordsRecovered() + " is torn or damaged at byte offset "
+                        + report.cutOffset() + " of " + report.cutFile() + " (" + report + "); a crash while signing can"
+                        + " leave this, but it cannot be checked");
+            }
+        }
+    }
+
+    private void scanRecords() throws IOException, Stop {
+        RecordLog log;
+        try {
+            log = openReadOnly(auditDir, AuditLog.RECORDS);
+        } catch (CorruptLogException corrupt) {
+            throw new Stop(corrupt.recordIndex(), describe(corrupt));
+        }
+        try (log) {
+            try (LogCursor cursor = log.read(0)) {
+                while (cursor.hasNext()) {
+                    LogRecord r = cursor.next();
+                    headsAt(r.index());
+                    check(r);
+                    records = r.index() + 1;
+                }
+            } catch (UncheckedIOException e) {
+                if (e.getCause() instanceof CorruptLogException corrupt) {
+                    throw new Stop(corrupt.recordIndex(), describe(corrupt));
+                }
+                throw e.getCause();
+            }
+            headsAt(records);
+            OpenReport report = log.openReport();
+            if (report.tornTail()) {
+                throw new Stop(records, "record " + records + " (byte offset " + report.cutOffset() + " of "
+                        + report.cutFile() + ") is damaged or incomplete: " + tear(report) + ". A crash while writing can"
+                        + " leave this and a read-write open would cut it, but for verification it is a failure: the"
+                        + " record cannot be checked");
+            }
+            if (nextHead < heads.size()) {
+                int last = heads.size() - 1;
+                TreeHead h = heads.get(last);
+                throw new Stop(records, "records " + records + ".." + (h.size() - 1) + " are missing: tree head #" + last
+                        + " (signed " + h.time() + ", reason " + h.reason() + ") covers " + h.size()
+                        + " records but the log holds only " + records + "; records were cut from under a signed tree head");
+            }
+        }
+    }
+
+    private static String tear(OpenReport report) {
+        String m = report.message();
+        int open = m.lastIndexOf(" (");
+        int close = m.indexOf(')', open);
+        return open >= 0 && close > open ? m.substring(open + 2, close) : m;
+    }
+
+    private static String describe(CorruptLogException corrupt) {
+        String m = corrupt.getMessage();
+        String reason = m.substring(m.lastIndexOf(": ") + 2);
+        String where = "byte offset " + corrupt.offset() + " of " + corrupt.file();
+        if (corrupt.recordIndex() < 0) {
+            return "the audit log is damaged at " + where + ": " + reason;
+        }
+        return "record " + corrupt.recordIndex() + " (" + where + ") is damaged: " + reason
+                + "; the record was changed after it was written";
+    }
+
+    /** Checks every head whose size is {@code size}, against the tree of the first {@code size} records. */
+    private void headsAt(long size) throws Stop {
+        while (nextHead < heads.size() && heads.get(nextHead).size() == size) {
+            TreeHead h = heads.get(nextHead);
+            String which = "tree head #" + nextHead + " (size " + h.size() + ", signed " + h.time() + ", reason "
+                    + h.reason() + ")";
+            if (key == null) {
+                throw new Stop(-1, which + " cannot be checked: no public key (give the hypervisor's public key, or the"
+                        + " key directory that holds " + AuditLog.KEY_ID + ".pub)");
+            }
+            if (!h.keyId().equals(key.keyId())) {
+                throw new Stop(-1, which + " names key " + h.keyId() + ", not the hypervisor's key " + key.keyId()
+                        + ": it was signed by another key (forged or re-signed)");
+            }
+            if (!h.verify(key)) {
+                throw new Stop(-1, which + ": the signature does not verify with key " + key.keyId()
+                        + ": the head was forged or altered");
+            }
+            byte[] root = tree.root();
+            if (!MessageDigest.isEqual(root, h.root())) {
+                long from = nextHead == 0 ? 0 : heads.get(nextHead - 1).size();
+                long to = h.size() - 1;
+                String range = from == to ? "record " + to : "one of records " + from + ".." + to;
+                throw new Stop(from == to ? to : from, which + " does not match the records: signed root " + h.rootHex()
+                        + ", recomputed " + HexFormat.of().formatHex(root) + "; " + range
+                        + " was changed (with its CRC recomputed), replaced or reordered after it was signed");
+            }
+            String session = h.sessionId();
+            if (session != null) {
+                String signed = h.subject().get("root") instanceof String s ? s : null;
+                String recomputed = closedRoots.get(session);
+                if (recomputed == null || !recomputed.equals(signed)) {
+                    throw new Stop(-1, which + " commits session " + session + " with delta root " + signed
+                            + ", but the log's deltas of that session give " + recomputed);
+                }
+            }
+            headsChecked++;
+            nextHead++;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void check(LogRecord r) throws Stop {
+        long i = r.index();
+        Object parsed;
+        try {
+            parsed = CanonicalJson.parse(r.payload());
+        } catch (IllegalArgumentException malformed) {
+            throw new Stop(i, "record " + i + " is not valid JSON (" + malformed.getMessage() + ")");
+        }
+        if (!(parsed instanceof Map)) {
+            throw new Stop(i, "record " + i + " is not a JSON object");
+        }
+        Map<String, Object> record = (Map<String, Object>) parsed;
+        Object seq = record.get("seq");
+        if (!(seq instanceof Long) || (Long) seq != i) {
+            throw new Stop(i, "record " + i + " has seq " + seq + ": records were reordered, removed or inserted"
+                    + " (each record's seq is its index in the log)");
+        }
+        if (!(record.get("type") instanceof String type)) {
+            throw new Stop(i, "record " + i + " has no type");
+        }
+        tree.append(MerkleHash.leaf(r.payload()));
+        if (type.equals("session.delta")) {
+            delta(i, record);
+        } else if (type.equals("session.closed")) {
+            closed(i, record);
+        }
+    }
+
+    private void delta(long i, Map<String, Object> record) throws Stop {
+        String session = String.valueOf(record.get("session"));
+        SessionRoot s = openSessions.computeIfAbsent(session, k -> new SessionRoot());
+        Object sequence = record.get("sequence");
+        if (!(sequence instanceof Long) || (Long) sequence != s.deltas.size() + 1) {
+            throw new Stop(i, "record " + i + " is delta " + sequence + " of session " + session + ", expected delta "
+                    + (s.deltas.size() + 1) + ": deltas were removed, reordered or inserted");
+        }
+        s.deltas.appendRecord(SessionDeltas.deltaBytes(record));
+    }
+
+    private void closed(long i, Map<String, Object> record) throws Stop {
+        String session = String.valueOf(record.get("session"));
+        SessionRoot s = openSessions.remove(session);
+        MerkleFrontier deltas = s == null ? new MerkleFrontier() : s.deltas;
+        String recomputed = HexFormat.of().formatHex(deltas.root());
+        if (!Objects.equals(record.get("root"), recomputed)
+                || !(record.get("deltas") instanceof Long n) || n != deltas.size()) {
+            throw new Stop(i, "record " + i + " closes session " + session + " with " + record.get("deltas") + " deltas and root "
+                    + record.get("root") + ", but the log holds " + deltas.size() + " deltas of it with root " + recomputed);
+        }
+        closedRoots.put(session, recomputed);
+        sessions++;
+    }
+
+    private static final class SessionRoot {
+        final MerkleFrontier deltas = new MerkleFrontier();
+    }
+}
