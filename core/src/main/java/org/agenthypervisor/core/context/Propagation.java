@@ -43,7 +43,8 @@ public final class Propagation {
     private static Context carried() {
         ContextCell cell = ContextCell.CELLS.get();
         Context context = cell == null ? null : cell.context;
-        return context == null || context.isHost() ? null : context;
+        // A host context that carries a saga or a session is carried too (its steps belong to the saga).
+        return context == null || context.carriesNothing() ? null : context;
     }
 
     /** The current context (the host's when the thread has none). */
