@@ -4,7 +4,7 @@ import org.agenthypervisor.core.governance.Descriptors;
 
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
-import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 
 /**
@@ -16,7 +16,7 @@ final class CompensationMethods {
     private static final ClassValue<Map<String, Object>> TABLES = new ClassValue<>() {
         @Override
         protected Map<String, Object> computeValue(Class<?> type) {
-            return new HashMap<>(); // name + descriptor -> the accessible Method, or why there is none
+            return new ConcurrentHashMap<>(); // name + descriptor -> the accessible Method, or why there is none
         }
     };
 
@@ -41,10 +41,7 @@ final class CompensationMethods {
     static Method find(Class<?> type, String name, String descriptor) {
         Map<String, Object> table = TABLES.get(type);
         String key = name + descriptor;
-        Object found;
-        synchronized (table) {
-            found = table.get(key);
-        }
+        Object found = table.get(key);
         if (found instanceof Method) {
             return (Method) found;
         }
@@ -64,9 +61,7 @@ final class CompensationMethods {
         } else {
             try {
                 method.setAccessible(true);
-                synchronized (table) {
-                    table.put(key, method);
-                }
+                table.put(key, method);
                 return method;
             } catch (RuntimeException inaccessible) {
                 problem = new IllegalStateException("the compensation " + display(type.getName(), name, descriptor)
@@ -75,9 +70,7 @@ final class CompensationMethods {
                         + "=ALL-UNNAMED)", inaccessible);
             }
         }
-        synchronized (table) {
-            table.put(key, problem);
-        }
+        table.put(key, problem);
         throw problem;
     }
 

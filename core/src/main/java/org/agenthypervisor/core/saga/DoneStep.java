@@ -15,7 +15,8 @@ final class DoneStep {
     final String stepId;
     final String method;
     final Method compensation;
-    final String compensationDisplay;
+    /** The compensation's JVM descriptor (its display is only built if it runs). */
+    final String descriptor;
     final boolean passesResult;
     final Object instance;
     final Object[] arguments;
@@ -24,19 +25,24 @@ final class DoneStep {
     final int ring;
     private final AtomicBoolean claimed = new AtomicBoolean();
 
-    DoneStep(String sagaId, String stepId, String method, Method compensation, String compensationDisplay,
+    DoneStep(String sagaId, String stepId, String method, Method compensation, String descriptor,
              boolean passesResult, Object instance, Object[] arguments, Object result, Context context, int ring) {
         this.sagaId = sagaId;
         this.stepId = stepId;
         this.method = method;
         this.compensation = compensation;
-        this.compensationDisplay = compensationDisplay;
+        this.descriptor = descriptor;
         this.passesResult = passesResult;
         this.instance = instance;
         this.arguments = arguments;
         this.result = result;
         this.context = context;
         this.ring = ring;
+    }
+
+    /** {@code com.acme.Bank#credit(String, long)}. */
+    String compensationDisplay() {
+        return CompensationMethods.display(compensation.getDeclaringClass().getName(), compensation.getName(), descriptor);
     }
 
     /** Claims the step for compensation; true exactly once, so a step is never compensated twice. */

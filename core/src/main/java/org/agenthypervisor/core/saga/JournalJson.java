@@ -17,7 +17,7 @@ final class JournalJson {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private String[] keys = new String[16];
-    /** String, Long, Boolean, or {@link Raw}. */
+    /** String, {@link #LONG} (the number is in {@link #longs}), Boolean, {@link Raw} or {@link Repeated}. */
     private Object[] values = new Object[16];
     private long[] longs = new long[16];
     private int size;
@@ -28,8 +28,12 @@ final class JournalJson {
 
     private static final Object LONG = new Object();
 
+    /**
+     * A record with the members every record has. Builders add the other members in key order where
+     * they can: a member added in order costs one comparison.
+     */
     static JournalJson record(String type, String saga, long time) {
-        return new JournalJson().put("type", type).put("saga", saga).put("time", time);
+        return new JournalJson().put("saga", saga).put("time", time).putRepeated("type", type);
     }
 
     JournalJson put(String key, String value) {
@@ -42,6 +46,14 @@ final class JournalJson {
 
     JournalJson put(String key, boolean value) {
         return add(key, value ? Boolean.TRUE : Boolean.FALSE, 0);
+    }
+
+    /**
+     * Like {@link #put(String, String)} for a value that recurs as the same instance on every call
+     * (names taken from the site binding): its encoding is cached by identity.
+     */
+    JournalJson putRepeated(String key, String value) {
+        return add(key, value == null ? null : new Repeated(value), 0);
     }
 
     /** Adds {@code json}, which must be one canonical JSON value (or null for JSON null). */
@@ -74,21 +86,28 @@ final class JournalJson {
     }
 
     byte[] toBytes() {
-        Buffer out = new Buffer(64 + size * 24);
+        int estimate = 2;
+        for (int i = 0; i < size; i++) {
+            Object v = values[i];
+            estimate += keys[i].length() + 4 + (v instanceof String ? ((String) v).length() + 2
+                    : v instanceof Raw ? ((Raw) v).json.length : v instanceof Repeated ? ((Repeated) v).s.length() + 2 : 20);
+        }
+        Buffer out = new Buffer(estimate);
         out.add((byte) '{');
         for (int i = 0; i < size; i++) {
             if (i > 0) {
                 out.add((byte) ',');
             }
-            string(out, keys[i]);
-            out.add((byte) ':');
+            out.bytes(cached(keys[i], KEY_CACHE, true));
             Object v = values[i];
             if (v == null) {
                 out.ascii("null");
             } else if (v == LONG) {
-                out.ascii(Long.toString(longs[i]));
+                out.number(longs[i]);
             } else if (v instanceof String) {
                 string(out, (String) v);
+            } else if (v instanceof Repeated) {
+                out.bytes(cached(((Repeated) v).s, VALUE_CACHE, false));
             } else if (v instanceof Boolean) {
                 out.ascii(((Boolean) v) ? "true" : "false");
             } else {
@@ -99,8 +118,60 @@ final class JournalJson {
         return out.toArray();
     }
 
+    /** A string value that recurs from call to call as the same instance (a method's name, an agent id). */
+    private record Repeated(String s) {
+    }
+
+    /** One entry of a direct-mapped identity cache of encodings; immutable, so the racy cache is safe. */
+    private record Cached(String s, byte[] json) {
+    }
+
+    private static final int CACHE_MASK = 1023;
+    /** {@code "key":} of member names (constants). */
+    private static final Cached[] KEY_CACHE = new Cached[CACHE_MASK + 1];
+    /** {@code "value"} of {@link #putRepeated} values. */
+    private static final Cached[] VALUE_CACHE = new Cached[CACHE_MASK + 1];
+
+    /**
+     * The encoding of a string that is usually the same instance as last time: looked up by identity,
+     * so a hit costs an identity hash and a compare; a miss (or a collision) encodes it and takes the slot.
+     */
+    private static byte[] cached(String s, Cached[] cache, boolean key) {
+        int slot = System.identityHashCode(s) & CACHE_MASK;
+        Cached c = cache[slot];
+        if (c != null && c.s == s) {
+            return c.json;
+        }
+        Buffer b = new Buffer(s.length() + 3);
+        string(b, s);
+        if (key) {
+            b.add((byte) ':');
+        }
+        byte[] json = b.toArray();
+        cache[slot] = new Cached(s, json);
+        return json;
+    }
+
     /** A JSON string with CanonicalJson's escapes (RFC 8785's form; an unpaired surrogate as an escape). */
+    @SuppressWarnings("deprecation")
     static void string(Buffer out, String s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                escaped(out, s);
+                return;
+            }
+        }
+        // Printable ASCII with nothing to escape, the usual case: one bulk copy of the (low) bytes.
+        out.ensure(n + 2);
+        out.b[out.n++] = '"';
+        s.getBytes(0, n, out.b, out.n);
+        out.n += n;
+        out.b[out.n++] = '"';
+    }
+
+    private static void escaped(Buffer out, String s) {
         out.add((byte) '"');
         int n = s.length();
         for (int i = 0; i < n; i++) {
@@ -149,8 +220,8 @@ final class JournalJson {
 
     /** A growable byte array. */
     static final class Buffer {
-        private byte[] b;
-        private int n;
+        byte[] b;
+        int n;
 
         Buffer(int capacity) {
             b = new byte[capacity];
@@ -177,7 +248,29 @@ final class JournalJson {
             n += x.length;
         }
 
-        private void ensure(int more) {
+        /** A long in plain decimal, without building a string. */
+        void number(long v) {
+            if (v < 0) {
+                if (v == Long.MIN_VALUE) {
+                    ascii(Long.toString(v));
+                    return;
+                }
+                add((byte) '-');
+                v = -v;
+            }
+            int digits = 1;
+            for (long p = 10; digits < 19 && v >= p; p *= 10) {
+                digits++;
+            }
+            ensure(digits);
+            for (int i = n + digits - 1; i >= n; i--) {
+                b[i] = (byte) ('0' + (v % 10));
+                v /= 10;
+            }
+            n += digits;
+        }
+
+        void ensure(int more) {
             if (n + more > b.length) {
                 b = Arrays.copyOf(b, Math.max(b.length * 2, n + more));
             }

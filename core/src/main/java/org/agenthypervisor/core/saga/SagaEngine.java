@@ -297,9 +297,7 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
             Transitions.LOG.warn("the results of " + step.method() + " are not encodable as data at " + result.unencodablePaths()
                     + ", and its compensation takes the result: its steps cannot be recovered after a crash");
         }
-        DoneStep done = new DoneStep(run.id, step.stepId(), step.method(), step.target(),
-                CompensationMethods.display(step.target().getDeclaringClass().getName(), step.target().getName(),
-                        step.compensation().descriptor()),
+        DoneStep done = new DoneStep(run.id, step.stepId(), step.method(), step.target(), step.compensation().descriptor(),
                 step.compensation().passesResult(), step.self(), step.arguments(), returned, step.context(), step.ring());
         byte[] record = JournalRecords.stepDone(run.id, step.stepId(), System.currentTimeMillis(), result.json(),
                 result.complete());
@@ -358,7 +356,7 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
                 // The compensator reports compensation failures itself; this is a bug of ours. Keep going.
                 Transitions.LOG.error("saga " + run.id + ": internal error while compensating step " + step.stepId, unexpected);
                 failed = new CompensationFailedException("internal error while compensating step " + step.stepId + ": "
-                        + unexpected, run.id, step.stepId, step.compensationDisplay, 0, unexpected);
+                        + unexpected, run.id, step.stepId, step.compensationDisplay(), 0, unexpected);
             }
             if (failed == null) {
                 compensated++;
@@ -389,7 +387,7 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
         Context context = step.context.withSaga(null).withStep(step.stepId)
                 .pinnedTo(principals.pinned(step.context.ringSource(), step.ring));
         Object instance = step.instance;
-        return new Compensator.Job(step.sagaId, step.stepId, step.method, step.compensationDisplay, step.compensation,
+        return new Compensator.Job(step.sagaId, step.stepId, step.method, step.compensationDisplay(), step.compensation,
                 instance == null ? null : () -> instance, step.compensationArguments(), context, step.context.principal(),
                 step.context.chain(), false, false);
     }

@@ -263,20 +263,24 @@ public final class SagaJournal implements AutoCloseable {
 
     private void writeLoop() {
         int idle = 0;
+        java.util.List<byte[]> batch = new java.util.ArrayList<>();
         while (true) {
-            byte[] record = queue.poll();
-            if (record != null) {
+            for (byte[] record; batch.size() < 1024 && (record = queue.poll()) != null; ) {
+                batch.add(record);
+            }
+            if (!batch.isEmpty()) {
                 idle = 0;
-                queued.decrementAndGet();
+                queued.addAndGet(-batch.size());
                 if (failure.get() == null) {
                     try {
-                        log.append(record);
+                        log.appendAll(batch); // one write call for many records
                     } catch (IOException | RuntimeException e) {
                         if (failure.compareAndSet(null, e)) {
                             LOG.error("SAGA JOURNAL WRITE FAILED: new saga steps are refused until the JVM restarts: " + e, e);
                         }
                     }
                 }
+                batch.clear();
                 continue;
             }
             if (closed) {
