@@ -25,6 +25,12 @@ public final class SagaApp {
                 case "handled" -> Events.result(scenario, outcome(() -> Events.note("returned " + trips.handled())));
                 case "parallel" -> Events.result(scenario, outcome(trips::parallel));
                 case "crash" -> trips.crash();
+                case "crash-safe" -> trips.crashWithSafe();
+                case "register-safe" -> {
+                    Events.result("before-factory", "registered");
+                    Hypervisor.registerFactory(Safe.class, () -> new Safe("factory"));
+                    Events.result("after-factory", "registered");
+                }
                 case "broken" -> {
                     Events.result(scenario, outcome(trips::broken));
                     new Broken().something("outside");

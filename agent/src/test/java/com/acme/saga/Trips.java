@@ -78,6 +78,14 @@ public class Trips {
         Runtime.getRuntime().halt(3);
     }
 
+    /** A step on an instance recovery can only get from a factory, then the JVM dies. */
+    @Saga("vault")
+    public void crashWithSafe() {
+        airline.reserveSeat("KL2", 1);
+        new Safe("ops").lock("box-7");
+        Runtime.getRuntime().halt(3);
+    }
+
     @Saga("broken")
     public void broken() {
         new Broken().something("inside");

@@ -202,6 +202,25 @@ class SagaIT {
     }
 
     @Test
+    void aSagaWhoseInstanceNeedsAFactoryIsRecoveredWhenMainRegistersIt() throws IOException {
+        Path dir = ChildJvm.freshWorkDir("saga-factory");
+        Result crashed = runIn(dir, POLICY, "crash-safe");
+        assertEquals(3, crashed.exitCode(), crashed::toString);
+        Result restarted = runIn(dir, POLICY, "register-safe");
+        assertEquals(0, restarted.exitCode(), restarted::toString);
+        assertTrue(restarted.output().contains("cannot be recovered yet"), restarted::toString);
+        assertTrue(restarted.output().contains("Hypervisor.registerFactory(Safe.class, ...)"), restarted::toString);
+        String out = restarted.stdout();
+        assertTrue(out.indexOf("RESULT before-factory") < out.indexOf("EVENT factory unlock box-7 step=s1.2")
+                && out.indexOf("EVENT factory unlock box-7") < out.indexOf("EVENT cancelSeat KL2 1 PNR-KL2 step=s1.1")
+                && out.indexOf("EVENT cancelSeat KL2") < out.indexOf("RESULT after-factory"),
+                "nothing compensated before the factory arrived, then both in reverse:\n" + restarted);
+        assertEquals(SagaHistory.State.COMPENSATED, journal(restarted.dataDir()).saga("s1").state());
+        assertEquals("factory", AuditRecords.ofType(restarted.dataDir(), "saga.recovery").get(0).get("trigger"));
+        assertEquals(1, AuditRecords.ofType(restarted.dataDir(), "saga.recovery.deferred").size());
+    }
+
+    @Test
     void aJournalWithATornLastRecordIsReportedAndRecoveredWithNothingLostBeforeIt() throws IOException {
         Path dir = ChildJvm.freshWorkDir("saga-torn");
         Result crashed = runIn(dir, POLICY, "crash");

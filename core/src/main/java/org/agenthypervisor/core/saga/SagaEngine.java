@@ -523,7 +523,11 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
             }
         }
         ClassLoader found = loader;
-        recoveryThread.execute(() -> recoverPending(saga -> true, "class", found));
+        recoveryThread.execute(() -> {
+            // Its thread may have inherited the context (and saga) of the call that noticed the class.
+            org.agenthypervisor.core.context.ContextCell.obtain(hostContext).set(hostContext);
+            recoverPending(saga -> true, "class", found);
+        });
     }
 
     public void applyPolicy(Policy next) {
