@@ -258,7 +258,18 @@ final class SagaCommand implements Runnable {
                         + " is in use by a running JVM (it holds " + lockFile + "); that JVM recovers its own sagas:"
                         + " stop it first to recover offline");
             }
-            URLClassLoader loader = new URLClassLoader(urls(classPath), SagaCommand.class.getClassLoader());
+            URL[] urls = urls(classPath);
+            Journal before = Journal.read(dataDir, false);
+            List<String> wanted = ids.stream().map(SagaIds::normalize).toList();
+            boolean anything = before != null && before.history.unfinished().stream()
+                    .anyMatch(s -> wanted.isEmpty() || wanted.contains(s.id()));
+            if (!anything) {
+                // Nothing to do: do not even open the data directory read-write.
+                out.println(ids.isEmpty() ? "no unfinished saga in " + dataDir
+                        : "none of " + ids + " is an unfinished saga in " + dataDir + " (saga list --state unfinished)");
+                return ids.isEmpty() ? HypervisorCommand.OK : HypervisorCommand.FAILED;
+            }
+            URLClassLoader loader = new URLClassLoader(urls, SagaCommand.class.getClassLoader());
             Path workingDir = Path.of("").toAbsolutePath();
             RuntimeOptions options = new RuntimeOptions(policyFile == null ? null : policyFile.toAbsolutePath(),
                     policyFile == null ? "built-in default" : "saga recover --policy", dataDir.toAbsolutePath().toString(),

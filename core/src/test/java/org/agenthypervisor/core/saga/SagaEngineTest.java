@@ -280,6 +280,46 @@ class SagaEngineTest {
     }
 
     @Test
+    void aStepThatReturnsAfterItsSagaFailedIsCompensatedAtOnceAndNewStepsAreRefused() throws Exception {
+        Object saga = h.enter(Workflow.class, workflow, "transfer", new Object[0]);
+        var sagaContext = h.current();
+        Object step = h.enter(Bank.class, bank, "debit", new Object[] {"late", 9L}); // "on another thread"
+        org.agenthypervisor.core.context.ContextCell.peek().set(sagaContext);
+        org.agenthypervisor.core.gate.Gate.exit(saga, null, new IllegalStateException("boom"));
+        assertEquals(List.of(), Bank.LOG, "nothing was done when the saga failed");
+        org.agenthypervisor.core.context.ContextCell.peek().set(sagaContext.withStep("s1.1"));
+        Bank.LOG.add(bank.debit("late", 9L).isEmpty() ? "" : "body returned");
+        org.agenthypervisor.core.gate.Gate.exit(step, "tx-late", null);
+        assertEquals(List.of("debit late 9", "body returned", "credit late 9 @s1.1"), Bank.LOG);
+        org.agenthypervisor.core.context.ContextCell.peek().set(sagaContext);
+        CallRefusedException refused = assertThrows(CallRefusedException.class, () -> debit("after", 1));
+        assertTrue(refused.getMessage().contains("failed and is being or was rolled back"), refused.getMessage());
+        h.resetContext();
+        assertEquals(SagaHistory.CompensationStatus.COMPENSATED, history().saga("s1").step("s1.1").compensation());
+    }
+
+    @Test
+    void transitionsAreFlightRecorderEvents() throws Exception {
+        Path file = dir.resolve("saga.jfr");
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            recording.enable("org.agenthypervisor.SagaTransition");
+            recording.start();
+            assertThrows(IllegalStateException.class, () -> transfer(() -> {
+                debit("a", 1);
+                throw new IllegalStateException("boom");
+            }));
+            recording.stop();
+            recording.dump(file);
+        }
+        List<String> states = jdk.jfr.consumer.RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals("org.agenthypervisor.SagaTransition"))
+                .map(e -> e.getString("state") + (e.getString("step") == null ? "" : " " + e.getString("step")))
+                .toList();
+        assertEquals(List.of("begin", "step done s1.1", "rollback", "compensating s1.1", "compensated s1.1", "compensated"),
+                states);
+    }
+
+    @Test
     void everyRecordIsCanonicalJson() throws Exception {
         Bank.FLAKY_FAILURES.set(1);
         assertThrows(IllegalStateException.class, () -> transfer(() -> {
