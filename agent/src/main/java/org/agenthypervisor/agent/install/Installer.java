@@ -91,6 +91,8 @@ public final class Installer {
             }
         }
         Backends.install(rt.backend());
+        // After weaving and the facade: recovered compensations are woven and may call Hypervisor.currentStep().
+        rt.recoverSagasOnStart();
         rt.onReload(changed -> {
             CandidateFilter filter = CandidateFilter.of(rt.policy());
             transformer.setFilter(filter);

@@ -46,6 +46,16 @@ public final class Context {
         return principal.isHost();
     }
 
+    /**
+     * Whether this is the plain host context: the host, unpinned, carrying no chain, saga, step or
+     * session. Only such a context may be dropped when work moves to another thread (the thread then
+     * runs as the host anyway); a host context that carries a saga or a session must follow the task.
+     */
+    public boolean carriesNothing() {
+        return principal.isHost() && ringSource == principal && chain == null && saga == null && step == null
+                && session == null;
+    }
+
     /** The chain of hand-offs that brought the current payload here (liability), or null. */
     public Object chain() {
         return chain;

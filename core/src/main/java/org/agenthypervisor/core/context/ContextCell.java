@@ -17,8 +17,8 @@ public final class ContextCell {
         @Override
         protected ContextCell childValue(ContextCell parent) {
             // A copy, never the parent's cell: the cell is mutated on every context switch.
-            return parent == null || parent.context == null || (parent.context.isHost() && parent.context.session() == null)
-                    ? null : new ContextCell(parent.context);
+            return parent == null || parent.context == null || parent.context.carriesNothing() ? null
+                    : new ContextCell(parent.context);
         }
     };
 

@@ -141,6 +141,17 @@ public final class Principals {
         recompute(p);
     }
 
+    /**
+     * A frozen copy of {@code p}'s privileges for {@link Context#pinnedTo}: same id and index, its
+     * effective ring fixed at {@code effectiveRing}. The copy is not in the directory, so trust changes
+     * and reloads never touch it (a compensation keeps the privileges its step had, SPEC §4).
+     */
+    public Principal pinned(Principal p, int effectiveRing) {
+        Principal copy = new Principal(p.id(), p.index(), p.isHost(), p.grantedRing(), p.trust(), p.minTrust());
+        copy.setEffectiveRing(effectiveRing);
+        return copy;
+    }
+
     private void recompute(Principal p) {
         p.setEffectiveRing(p.isHost() ? p.grantedRing() : Rings.effectiveRing(p.grantedRing(), p.trust(), floors));
     }

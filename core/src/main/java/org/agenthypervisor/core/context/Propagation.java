@@ -43,9 +43,8 @@ public final class Propagation {
     private static Context carried() {
         ContextCell cell = ContextCell.CELLS.get();
         Context context = cell == null ? null : cell.context;
-        // The host's context is carried only when it holds a session: the work it submits is part of
-        // the session's task (Session.current() must work there), and carrying costs nothing otherwise.
-        return context == null || (context.isHost() && context.session() == null) ? null : context;
+        // A host context that carries a saga or a session is carried too (its steps belong to the saga).
+        return context == null || context.carriesNothing() ? null : context;
     }
 
     /** The current context (the host's when the thread has none). */

@@ -90,7 +90,7 @@ public final class Gate {
     public static Object enterWithDetails(int site, Class<?> type, Object self, Object[] arguments) {
         try {
             return runtime.enterWithDetails(state, site, type, self, arguments);
-        } catch (SecurityException decided) {
+        } catch (SecurityException | CallRefusedException decided) {
             throw decided;
         } catch (Throwable internal) {
             runtime.internalError(site, internal);

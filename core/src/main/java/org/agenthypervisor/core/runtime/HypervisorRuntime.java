@@ -85,10 +85,18 @@ public final class HypervisorRuntime {
         Propagation.install(runtime.gate.hostContext());
         runtime.gate.activate();
         runtime.audit.record("policy.loaded", runtime.policyFields(policy, false));
-        if (policy.saga().recoverOnStart()) {
-            runtime.sagas.recoverOnStart();
-        }
         return runtime;
+    }
+
+    /**
+     * Recovers the sagas the journal shows unfinished, if {@code saga.recoverOnStart} says so. The
+     * agent calls it once, before {@code main}, after weaving and the facade are installed: the
+     * compensations it runs are woven (their ring checks apply) and may call the facade.
+     */
+    public void recoverSagasOnStart() {
+        if (policy.saga().recoverOnStart()) {
+            sagas.recoverOnStart();
+        }
     }
 
     public Policy policy() {

@@ -1,0 +1,402 @@
+package org.agenthypervisor.agent.cli;
+
+import org.agenthypervisor.api.spi.Backends;
+import org.agenthypervisor.core.audit.AuditLog;
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.policy.PolicyException;
+import org.agenthypervisor.core.runtime.HypervisorRuntime;
+import org.agenthypervisor.core.runtime.PolicyLoader;
+import org.agenthypervisor.core.runtime.RuntimeOptions;
+import org.agenthypervisor.core.saga.SagaEngine;
+import org.agenthypervisor.core.saga.SagaHistory;
+import org.agenthypervisor.core.saga.SagaHistory.SagaView;
+import org.agenthypervisor.core.saga.SagaHistory.StepView;
+import org.agenthypervisor.core.saga.SagaIds;
+import org.agenthypervisor.core.saga.SagaJournal;
+import org.agenthypervisor.core.store.CorruptLogException;
+import org.agenthypervisor.core.store.OpenReport;
+import org.agenthypervisor.core.store.RecordLog;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code saga list|show|recover}: the saga journal under {@code <dataDir>/saga}. */
+@Command(name = "saga", mixinStandardHelpOptions = true,
+        description = {"Inspect the saga journal and recover unfinished sagas offline.",
+                "list and show only read the journal (also while a JVM runs on the data directory)."},
+        subcommands = {SagaCommand.ListSagas.class, SagaCommand.Show.class, SagaCommand.Recover.class})
+final class SagaCommand implements Runnable {
+    static final String DEFAULT_DATA_DIR = ".agent-hypervisor";
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (list, show or recover)");
+    }
+
+    /** States {@code --state} accepts. */
+    static final List<String> STATES = List.of("running", "compensating", "completed", "compensated", "escalated", "unfinished");
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = {"List the sagas in the journal, oldest first, with their state.",
+                    "States: running (begun, no end yet), compensating (rollback or recovery began, no end yet),",
+                    "completed, compensated, escalated; unfinished = running or compensating.",
+                    "Exit code 0; 2 if the data directory does not exist or the journal is unreadable."})
+    static final class ListSagas implements Callable<Integer> {
+        @Option(names = {"-d", "--data-dir"}, paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
+                description = "The data directory (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Option(names = "--state", paramLabel = "STATE",
+                description = "Only sagas in this state: running, compensating, completed, compensated, escalated, unfinished.")
+        String state;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            if (state != null && !STATES.contains(state.toLowerCase(Locale.ROOT))) {
+                throw new HypervisorCommand.UsageError("unknown --state '" + state + "'; use one of " + String.join(", ", STATES));
+            }
+            Journal journal = Journal.read(dataDir, false);
+            if (journal == null) {
+                out.println("no saga journal in " + dataDir + " (no saga ran there yet)");
+                return HypervisorCommand.OK;
+            }
+            journal.reportTail(out);
+            List<SagaView> shown = new ArrayList<>();
+            for (SagaView saga : journal.history.sagas()) {
+                if (matches(saga.state(), state)) {
+                    shown.add(saga);
+                }
+            }
+            if (!shown.isEmpty()) {
+                out.printf(Locale.ROOT, "%-10s %-13s %5s  %-24s  %-24s  %s%n", "ID", "STATE", "STEPS", "BEGAN", "ENDED", "NAME");
+            }
+            long unfinished = 0;
+            for (SagaView saga : shown) {
+                unfinished += saga.state().unfinished() ? 1 : 0;
+                out.printf(Locale.ROOT, "%-10s %-13s %5d  %-24s  %-24s  %s%n", saga.id(), saga.state().label(),
+                        saga.steps().size(), time(saga.began()), saga.ended() < 0 ? "-" : time(saga.ended()), saga.name());
+            }
+            out.println(shown.size() + " saga(s)" + (state == null ? "" : " in state " + state.toLowerCase(Locale.ROOT))
+                    + (unfinished > 0 ? ", " + unfinished + " unfinished" : ""));
+            if (unfinished > 0) {
+                out.println(journal.locked
+                        ? "a running JVM holds this journal: its unfinished sagas may still be running"
+                        : "no JVM holds this journal: unfinished sagas are recovered at the next start, or now with"
+                        + " `saga recover --data-dir " + dataDir + " --classpath <the application's class path>`");
+            }
+            return HypervisorCommand.OK;
+        }
+
+        private static boolean matches(SagaHistory.State s, String filter) {
+            if (filter == null) {
+                return true;
+            }
+            String f = filter.toLowerCase(Locale.ROOT);
+            return f.equals("unfinished") ? s.unfinished() : s.label().equals(f);
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = {"Show one saga: its steps (arguments, results, compensations) and every journal record.",
+                    "Exit code 0; 1 if there is no such saga; 2 if the journal cannot be read."})
+    static final class Show implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "The saga id (s17, or 17).")
+        String id;
+
+        @Option(names = {"-d", "--data-dir"}, paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
+                description = "The data directory (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            Journal journal = Journal.read(dataDir, true);
+            String sagaId = SagaIds.normalize(id);
+            SagaView saga = journal == null ? null : journal.history.saga(sagaId);
+            if (saga == null) {
+                err.println("no saga " + sagaId + " in the journal of " + dataDir + " (saga list shows the ids)");
+                return HypervisorCommand.FAILED;
+            }
+            journal.reportTail(out);
+            out.println("saga " + saga.id() + "  " + saga.name());
+            out.println("  state    " + saga.state().label());
+            out.println("  boundary " + saga.method() + " (agent " + saga.agent() + ")");
+            out.println("  began    " + time(saga.began()) + (saga.ended() < 0 ? "" : ", ended " + time(saga.ended())));
+            if (saga.error() != null) {
+                out.println("  failed   " + saga.error());
+            }
+            out.println();
+            out.println("steps (" + saga.steps().size() + ")");
+            for (StepView step : saga.steps()) {
+                String status = switch (step.status()) {
+                    case DONE -> "done";
+                    case FAILED -> "failed";
+                    case STARTED -> saga.state().unfinished() ? "started, no outcome yet (in doubt after a crash)" : "started, no outcome";
+                };
+                String compensation = switch (step.compensation()) {
+                    case NONE -> "";
+                    case COMPENSATING -> ", compensating";
+                    case COMPENSATED -> ", compensated (" + step.attempts() + " attempt(s))";
+                    case ESCALATED -> ", ESCALATED";
+                };
+                out.println("  " + step.id() + "  " + step.method() + "  agent " + step.agent() + " (ring " + step.ring() + ")");
+                out.println("      " + status + compensation);
+                out.println("      arguments    " + json(step.args()) + (step.recoverable() ? "" : "  (not recoverable: "
+                        + step.unrecoverable() + ")"));
+                if (step.status() == SagaHistory.StepStatus.DONE) {
+                    out.println("      result       " + json(step.result()));
+                }
+                if (step.error() != null) {
+                    out.println("      error        " + step.error());
+                }
+                out.println("      compensation " + step.compensationName() + (step.passesResult() ? " (takes the result)" : "")
+                        + (step.compensateInDoubt() ? ", safe when in doubt" : ""));
+                if (step.lastError() != null) {
+                    out.println("      " + (step.compensation() == SagaHistory.CompensationStatus.ESCALATED ? "escalated    "
+                            : "last failure ") + step.lastError());
+                }
+            }
+            out.println();
+            out.println("journal records (" + saga.records().size() + ")");
+            for (Map<String, Object> record : saga.records()) {
+                StringBuilder line = new StringBuilder();
+                line.append(String.format(Locale.ROOT, "  #%-6s %s  %-19s", record.get("index"),
+                        record.get("time") instanceof Number ? time(((Number) record.get("time")).longValue()) : "?",
+                        record.get("type")));
+                for (Map.Entry<String, Object> e : record.entrySet()) {
+                    String k = e.getKey();
+                    if (!k.equals("index") && !k.equals("time") && !k.equals("type") && !k.equals("saga")) {
+                        line.append(' ').append(k).append('=').append(value(e.getValue()));
+                    }
+                }
+                out.println(line);
+            }
+            return HypervisorCommand.OK;
+        }
+
+        private static String json(byte[] json) {
+            return json == null ? "(none)" : new String(json, StandardCharsets.UTF_8);
+        }
+
+        private static String value(Object v) {
+            if (v instanceof String) {
+                return (String) v;
+            }
+            return org.agenthypervisor.core.encoding.CanonicalJson.writeString(v);
+        }
+    }
+
+    @Command(name = "recover", mixinStandardHelpOptions = true,
+            description = {"Recover unfinished sagas now, in this command's JVM: done steps are compensated in reverse",
+                    "order, steps in doubt compensated where their @Compensate says it is safe, else escalated.",
+                    "The application's classes come from --classpath; instances from their no-argument constructors.",
+                    "Compensations run unwoven here (no agent is attached), with the operator's authority; audit",
+                    "records go to the data directory's audit log. Refused while a JVM holds the data directory.",
+                    "Exit code 0: every saga recovered and compensated; 1: some escalated or could not be recovered;",
+                    "2: usage error, the data directory is in use, or the journal is unreadable."})
+    static final class Recover implements Callable<Integer> {
+        @Option(names = {"-d", "--data-dir"}, paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
+                description = "The data directory (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Option(names = {"-cp", "--classpath"}, required = true, paramLabel = "CLASSPATH",
+                description = "The application's class path (directories and jars, separated by the platform's separator).")
+        String classPath;
+
+        @Option(names = {"-p", "--policy"}, paramLabel = "FILE",
+                description = "The application's policy (retries and backoff of compensations, agents' grants);"
+                        + " default: the built-in default policy.")
+        Path policyFile;
+
+        @Parameters(paramLabel = "ID", arity = "0..*", description = "Only these sagas (default: every unfinished saga).")
+        List<String> ids = new ArrayList<>();
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            if (!Files.isDirectory(dataDir)) {
+                throw new HypervisorCommand.UsageError("data directory not found: " + dataDir);
+            }
+            Path lockFile = SagaJournal.directory(dataDir).resolve(SagaJournal.NAME + ".lock");
+            if (Files.exists(lockFile) && Journal.lockedByAnother(lockFile, false)) {
+                throw new HypervisorCommand.UsageError("the saga journal in " + SagaJournal.directory(dataDir)
+                        + " is in use by a running JVM (it holds " + lockFile + "); that JVM recovers its own sagas:"
+                        + " stop it first to recover offline");
+            }
+            URL[] urls = urls(classPath);
+            Journal before = Journal.read(dataDir, false);
+            List<String> wanted = ids.stream().map(SagaIds::normalize).toList();
+            boolean anything = before != null && before.history.unfinished().stream()
+                    .anyMatch(s -> wanted.isEmpty() || wanted.contains(s.id()));
+            if (!anything) {
+                // Nothing to do: do not even open the data directory read-write.
+                out.println(ids.isEmpty() ? "no unfinished saga in " + dataDir
+                        : "none of " + ids + " is an unfinished saga in " + dataDir + " (saga list --state unfinished)");
+                return ids.isEmpty() ? HypervisorCommand.OK : HypervisorCommand.FAILED;
+            }
+            URLClassLoader loader = new URLClassLoader(urls, SagaCommand.class.getClassLoader());
+            Path workingDir = Path.of("").toAbsolutePath();
+            RuntimeOptions options = new RuntimeOptions(policyFile == null ? null : policyFile.toAbsolutePath(),
+                    policyFile == null ? "built-in default" : "saga recover --policy", dataDir.toAbsolutePath().toString(),
+                    Policy.Mode.ENFORCE, false, workingDir);
+            Policy policy;
+            try {
+                policy = PolicyLoader.load(options);
+            } catch (PolicyException invalid) {
+                err.println(invalid.getMessage());
+                return HypervisorCommand.USAGE;
+            }
+            HypervisorRuntime runtime;
+            try {
+                runtime = HypervisorRuntime.start(options, policy, AuditLog::openFor);
+            } catch (RuntimeException failure) {
+                throw new HypervisorCommand.UsageError("cannot open " + dataDir + ": " + failure.getMessage());
+            }
+            Thread self = Thread.currentThread();
+            ClassLoader previous = self.getContextClassLoader();
+            List<SagaEngine.Recovered> results;
+            try {
+                try {
+                    Backends.install(runtime.backend()); // so compensations can call Hypervisor.currentStep()
+                } catch (IllegalStateException alreadyInstalled) {
+                    // a second command in the same JVM (tests): the first backend stays
+                }
+                self.setContextClassLoader(loader);
+                results = runtime.sagas().recover(loader, ids, "cli");
+            } finally {
+                self.setContextClassLoader(previous);
+                runtime.shutdown();
+                loader.close();
+            }
+            if (results.isEmpty()) {
+                out.println(ids.isEmpty() ? "no unfinished saga in " + dataDir
+                        : "none of " + ids + " is an unfinished saga in " + dataDir + " (saga list --state unfinished)");
+                return ids.isEmpty() ? HypervisorCommand.OK : HypervisorCommand.FAILED;
+            }
+            boolean allCompensated = true;
+            for (SagaEngine.Recovered r : results) {
+                out.println(r.sagaId() + "  " + r.outcome() + "  " + r.detail());
+                allCompensated &= r.outcome().equals("compensated");
+            }
+            return allCompensated ? HypervisorCommand.OK : HypervisorCommand.FAILED;
+        }
+
+        private static URL[] urls(String classPath) {
+            List<URL> urls = new ArrayList<>();
+            for (String entry : classPath.split(File.pathSeparator)) {
+                if (entry.isBlank()) {
+                    continue;
+                }
+                Path path = Path.of(entry);
+                if (!Files.exists(path)) {
+                    throw new HypervisorCommand.UsageError("class path entry not found: " + entry);
+                }
+                try {
+                    urls.add(path.toAbsolutePath().toUri().toURL());
+                } catch (MalformedURLException e) {
+                    throw new HypervisorCommand.UsageError("bad class path entry " + entry + ": " + e.getMessage());
+                }
+            }
+            return urls.toArray(new URL[0]);
+        }
+    }
+
+    /** The journal read without modifying anything. */
+    static final class Journal {
+        final SagaHistory history;
+        final OpenReport report;
+        final boolean locked;
+
+        private Journal(SagaHistory history, OpenReport report, boolean locked) {
+            this.history = history;
+            this.report = report;
+            this.locked = locked;
+        }
+
+        /** Null if the data directory holds no journal; a usage error if the directory is missing or unreadable. */
+        static Journal read(Path dataDir, boolean keepRecords) {
+            if (!Files.isDirectory(dataDir)) {
+                throw new HypervisorCommand.UsageError("data directory not found: " + dataDir);
+            }
+            Path dir = SagaJournal.directory(dataDir);
+            if (!Files.isDirectory(dir)) {
+                return null;
+            }
+            Path lockFile = dir.resolve(SagaJournal.NAME + ".lock");
+            boolean locked = Files.exists(lockFile) && lockedByAnother(lockFile, true);
+            try (RecordLog log = SagaJournal.openReadOnly(dataDir)) {
+                return new Journal(SagaHistory.replay(log, true, keepRecords), log.openReport(), locked);
+            } catch (CorruptLogException corrupt) {
+                throw new HypervisorCommand.UsageError("the saga journal is corrupt: " + corrupt.getMessage());
+            } catch (IOException unreadable) {
+                throw new HypervisorCommand.UsageError("cannot read the saga journal in " + dir + ": " + unreadable.getMessage());
+            }
+        }
+
+        void reportTail(PrintWriter out) {
+            if (report.tornTail()) {
+                out.println("note: " + report.message() + " (a write interrupted by a crash; the next start of the"
+                        + " application cuts it; nothing was changed now)");
+            }
+        }
+
+        /**
+         * Whether another process (or this JVM) holds the journal's lock. Probing takes a shared lock on
+         * a read-only descriptor (nothing is written) for the read-only commands, an exclusive one for
+         * recover; either is released at once.
+         */
+        static boolean lockedByAnother(Path lockFile, boolean shared) {
+            try (FileChannel ch = FileChannel.open(lockFile, shared ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
+                FileLock lock = ch.tryLock(0, Long.MAX_VALUE, shared);
+                if (lock == null) {
+                    return true;
+                }
+                lock.release();
+                return false;
+            } catch (OverlappingFileLockException inThisJvm) {
+                return true;
+            } catch (IOException unknown) {
+                return false;
+            }
+        }
+    }
+
+    static String time(long epochMillis) {
+        return Instant.ofEpochMilli(epochMillis).toString();
+    }
+}

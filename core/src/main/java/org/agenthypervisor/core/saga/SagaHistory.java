@@ -1,0 +1,439 @@
+package org.agenthypervisor.core.saga;
+
+import org.agenthypervisor.core.encoding.CanonicalJson;
+import org.agenthypervisor.core.store.LogRecord;
+import org.agenthypervisor.core.store.RecordLog;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the journal says about each saga, rebuilt by reading it from the start: the basis of
+ * recovery and of {@code saga list} / {@code saga show}. A record that is not a JSON object with a
+ * type and a saga id is damage the record log's checks cannot see, and fails the replay (the journal
+ * is never rewritten); a record of an unknown type (a newer version's) is skipped.
+ */
+public final class SagaHistory {
+
+    /** Where a saga stands in the journal. */
+    public enum State {
+        /** Begun, no rollback, no end: still running, or the JVM stopped while it ran. */
+        RUNNING,
+        /** A rollback or recovery began but no end is recorded. */
+        COMPENSATING,
+        COMPLETED,
+        COMPENSATED,
+        ESCALATED;
+
+        public boolean unfinished() {
+            return this == RUNNING || this == COMPENSATING;
+        }
+
+        public String label() {
+            return name().toLowerCase();
+        }
+    }
+
+    /** Where a step stands. */
+    public enum StepStatus { STARTED, DONE, FAILED }
+
+    /** Where a step's compensation stands. */
+    public enum CompensationStatus { NONE, COMPENSATING, COMPENSATED, ESCALATED }
+
+    /** One saga as the journal shows it. Mutable while the replay runs, read-only for callers. */
+    public static final class SagaView {
+        private final String id;
+        private final String name;
+        private final String method;
+        private final String agent;
+        private final long began;
+        private long ended = -1;
+        private State state = State.RUNNING;
+        private String error;
+        private final Map<String, StepView> steps = new LinkedHashMap<>();
+        private final List<Map<String, Object>> records;
+
+        SagaView(String id, String name, String method, String agent, long began, boolean keepRecords) {
+            this.id = id;
+            this.name = name;
+            this.method = method;
+            this.agent = agent;
+            this.began = began;
+            this.records = keepRecords ? new ArrayList<>() : null;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public String method() {
+            return method;
+        }
+
+        public String agent() {
+            return agent;
+        }
+
+        /** Epoch milliseconds of the begin record. */
+        public long began() {
+            return began;
+        }
+
+        /** Epoch milliseconds of the end record, or -1. */
+        public long ended() {
+            return ended;
+        }
+
+        public State state() {
+            return state;
+        }
+
+        /** What made the saga fail (from its rollback record), or null. */
+        public String error() {
+            return error;
+        }
+
+        /** Its steps in the order they started. */
+        public List<StepView> steps() {
+            return List.copyOf(steps.values());
+        }
+
+        public StepView step(String stepId) {
+            return steps.get(stepId);
+        }
+
+        /** Every record of the saga in journal order (only when the replay kept them). */
+        public List<Map<String, Object>> records() {
+            return records == null ? List.of() : Collections.unmodifiableList(records);
+        }
+    }
+
+    /** One step as the journal shows it. */
+    public static final class StepView {
+        private final String id;
+        private final Map<String, Object> started;
+        private final long startedAt;
+        private StepStatus status = StepStatus.STARTED;
+        /** Journal index of the record that last settled the step's forward outcome (started, or done). */
+        private long order;
+        private byte[] result;
+        private boolean resultComplete;
+        private String error;
+        private CompensationStatus compensation = CompensationStatus.NONE;
+        private int attempts;
+        private String lastError;
+
+        StepView(String id, Map<String, Object> started, long index) {
+            this.id = id;
+            this.started = started;
+            this.startedAt = index;
+            this.order = index;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public String method() {
+            return string("method");
+        }
+
+        public String declaringClass() {
+            return string("declaringClass");
+        }
+
+        /** The class of the instance the step ran on, or null for a static step. */
+        public String instanceClass() {
+            return string("instanceClass");
+        }
+
+        public String compensationName() {
+            return string("compensation");
+        }
+
+        public String descriptor() {
+            return string("descriptor");
+        }
+
+        public boolean passesResult() {
+            return Boolean.TRUE.equals(started.get("passesResult"));
+        }
+
+        public boolean compensateInDoubt() {
+            return Boolean.TRUE.equals(started.get("compensateInDoubt"));
+        }
+
+        /** The canonical JSON of the arguments, or null when none were recorded. */
+        public byte[] args() {
+            Object args = started.get("args");
+            return args == null ? null : CanonicalJson.write(args);
+        }
+
+        public boolean recoverable() {
+            return Boolean.TRUE.equals(started.get("recoverable"));
+        }
+
+        /** Why the step cannot be recovered after a crash, or null. */
+        public String unrecoverable() {
+            return string("unrecoverable");
+        }
+
+        public String agent() {
+            return string("agent");
+        }
+
+        public int ring() {
+            Object ring = started.get("ring");
+            return ring instanceof Number ? ((Number) ring).intValue() : 3;
+        }
+
+        public StepStatus status() {
+            return status;
+        }
+
+        /** Whether the step started but the journal has no outcome for it. */
+        public boolean inDoubt() {
+            return status == StepStatus.STARTED;
+        }
+
+        /** The journal index of its done record (or of its started record while it has none). */
+        public long order() {
+            return order;
+        }
+
+        /** The journal index of its started record. */
+        public long startedAt() {
+            return startedAt;
+        }
+
+        /** The canonical JSON of its result, or null. */
+        public byte[] result() {
+            return result;
+        }
+
+        public boolean resultComplete() {
+            return resultComplete;
+        }
+
+        /** Why the step itself failed, or null. */
+        public String error() {
+            return error;
+        }
+
+        public CompensationStatus compensation() {
+            return compensation;
+        }
+
+        public int attempts() {
+            return attempts;
+        }
+
+        /** The last error of its compensation, or the escalation reason. */
+        public String lastError() {
+            return lastError;
+        }
+
+        private String string(String key) {
+            Object v = started.get(key);
+            return v instanceof String ? (String) v : null;
+        }
+    }
+
+    private final Map<String, SagaView> sagas = new LinkedHashMap<>();
+    private long highestNumber;
+    private long records;
+    private int skipped;
+
+    private SagaHistory() {
+    }
+
+    /**
+     * Reads the whole journal.
+     *
+     * @param keepFinished keep ended sagas (the command line) or forget them as they end (recovery)
+     * @param keepRecords  keep every record of each saga (for {@code saga show})
+     * @throws IOException if the journal cannot be read or a record is not a journal record
+     */
+    public static SagaHistory replay(RecordLog log, boolean keepFinished, boolean keepRecords) throws IOException {
+        SagaHistory history = new SagaHistory();
+        try {
+            log.forEach(0, (LogRecord r) -> history.apply(r.index(), r.payload(), keepFinished, keepRecords));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } catch (IllegalArgumentException e) {
+            throw new IOException("saga journal " + log.dir() + ": " + e.getMessage()
+                    + "; the journal is never rewritten: move the saga directory aside after inspecting it", e);
+        }
+        return history;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void apply(long index, byte[] payload, boolean keepFinished, boolean keepRecords) {
+        records++;
+        Object parsed;
+        try {
+            parsed = CanonicalJson.parse(payload);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("record " + index + " is not JSON (" + e.getMessage() + ")", e);
+        }
+        if (!(parsed instanceof Map) || !(((Map<?, ?>) parsed).get("type") instanceof String)
+                || !(((Map<?, ?>) parsed).get("saga") instanceof String)) {
+            throw new IllegalArgumentException("record " + index + " is not a journal record (a JSON object with"
+                    + " a type and a saga id)");
+        }
+        Map<String, Object> r = (Map<String, Object>) parsed;
+        String type = (String) r.get("type");
+        String sagaId = (String) r.get("saga");
+        long time = r.get("time") instanceof Number ? ((Number) r.get("time")).longValue() : 0;
+        noteNumber(sagaId);
+        if (type.equals(JournalRecords.BEGIN)) {
+            SagaView saga = new SagaView(sagaId, str(r, "name"), str(r, "method"), str(r, "agent"), time, keepRecords);
+            sagas.put(sagaId, saga);
+            if (saga.records != null) {
+                saga.records.add(withIndex(r, index));
+            }
+            return;
+        }
+        SagaView saga = sagas.get(sagaId);
+        if (saga == null) {
+            // Ended and forgotten (recovery keeps only unfinished sagas), or the begin was cut with a torn tail.
+            return;
+        }
+        if (saga.records != null) {
+            saga.records.add(withIndex(r, index));
+        }
+        String stepId = str(r, "step");
+        StepView step = stepId == null ? null : saga.steps.get(stepId);
+        switch (type) {
+            case JournalRecords.STEP_STARTED -> saga.steps.put(stepId, new StepView(stepId, r, index));
+            case JournalRecords.STEP_DONE -> {
+                if (step != null) {
+                    step.status = StepStatus.DONE;
+                    step.order = index;
+                    Object result = r.get("result");
+                    step.result = CanonicalJson.write(result);
+                    step.resultComplete = Boolean.TRUE.equals(r.get("resultComplete"));
+                }
+            }
+            case JournalRecords.STEP_FAILED -> {
+                if (step != null) {
+                    step.status = StepStatus.FAILED;
+                    step.error = str(r, "error");
+                }
+            }
+            case JournalRecords.ROLLBACK -> {
+                if (!saga.state.unfinished()) {
+                    break;
+                }
+                saga.state = State.COMPENSATING;
+                saga.error = str(r, "error");
+            }
+            case JournalRecords.RECOVERY -> {
+                if (saga.state.unfinished()) {
+                    saga.state = State.COMPENSATING;
+                }
+            }
+            case JournalRecords.COMPENSATING -> {
+                if (step != null && step.compensation == CompensationStatus.NONE) {
+                    step.compensation = CompensationStatus.COMPENSATING;
+                }
+            }
+            case JournalRecords.COMPENSATION_FAILED -> {
+                if (step != null) {
+                    step.attempts = Math.max(step.attempts, intValue(r.get("attempt")));
+                    step.lastError = str(r, "error");
+                }
+            }
+            case JournalRecords.COMPENSATED -> {
+                if (step != null) {
+                    step.compensation = CompensationStatus.COMPENSATED;
+                    step.attempts = Math.max(step.attempts, intValue(r.get("attempts")));
+                }
+            }
+            case JournalRecords.ESCALATED -> {
+                if (step != null) {
+                    step.compensation = CompensationStatus.ESCALATED;
+                    step.attempts = Math.max(step.attempts, intValue(r.get("attempts")));
+                    step.lastError = str(r, "reason");
+                }
+            }
+            case JournalRecords.END -> {
+                String outcome = str(r, "outcome");
+                saga.state = JournalRecords.COMPLETED.equals(outcome) ? State.COMPLETED
+                        : JournalRecords.OUTCOME_ESCALATED.equals(outcome) ? State.ESCALATED : State.COMPENSATED;
+                saga.ended = time;
+                if (!keepFinished) {
+                    sagas.remove(sagaId);
+                }
+            }
+            default -> skipped++;
+        }
+    }
+
+    private static Map<String, Object> withIndex(Map<String, Object> r, long index) {
+        Map<String, Object> copy = new LinkedHashMap<>();
+        copy.put("index", index);
+        copy.putAll(r);
+        return copy;
+    }
+
+    private void noteNumber(String sagaId) {
+        long n = SagaIds.number(sagaId);
+        if (n > highestNumber) {
+            highestNumber = n;
+        }
+    }
+
+    private static String str(Map<String, Object> r, String key) {
+        Object v = r.get(key);
+        return v instanceof String ? (String) v : null;
+    }
+
+    private static int intValue(Object v) {
+        return v instanceof Number ? ((Number) v).intValue() : 0;
+    }
+
+    /** Every saga kept, in the order they began. */
+    public List<SagaView> sagas() {
+        return List.copyOf(sagas.values());
+    }
+
+    /** The sagas with no end record, in the order they began. */
+    public List<SagaView> unfinished() {
+        List<SagaView> out = new ArrayList<>();
+        for (SagaView s : sagas.values()) {
+            if (s.state.unfinished()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    public SagaView saga(String id) {
+        return sagas.get(id);
+    }
+
+    /** The highest saga number in the journal (0 if none): new sagas number from the next one. */
+    public long highestNumber() {
+        return highestNumber;
+    }
+
+    /** How many records were read. */
+    public long records() {
+        return records;
+    }
+
+    /** How many records of unknown types were skipped. */
+    public int skipped() {
+        return skipped;
+    }
+}

@@ -1,0 +1,327 @@
+package org.agenthypervisor.core.saga;
+
+import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.store.OpenReport;
+import org.agenthypervisor.core.store.RecordLog;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The saga journal: one append-only {@link RecordLog} named {@value #NAME} in {@code <dataDir>/saga},
+ * holding one canonical JSON object per record (see {@link JournalRecords} for the record types).
+ * Thread-safe.
+ *
+ * <h2>Durability ({@code saga.durability})</h2>
+ * <ul>
+ *   <li>{@code fsync}: {@link #write} returns once the record has been forced to the device by a
+ *   force of its own ({@code fsync}); so a step's "started" record is on the device before the step's
+ *   body runs, and its "done" record before the step returns to its caller.</li>
+ *   <li>{@code batch}: {@link #write} returns once the record is written to the operating system
+ *   (it survives a crash of the JVM at once); a background thread forces the journal at most
+ *   {@link #batchWindowMillis} after the first unforced record, so a record survives a power loss or
+ *   an OS crash once at most that window plus the time of two forces has passed (a record that arrives
+ *   while a force runs waits for the next one). Waiting for a force per step would cap the step rate at
+ *   about one force per thread (≈ 4,500 steps/s here); this keeps the caller off the device.</li>
+ *   <li>{@code none}: {@link #write} hands the record to a background writer and returns; nothing
+ *   is ever forced except at {@link #close}. A JVM crash may lose the records still queued (normally
+ *   a few microseconds' worth), a power loss whatever the OS had not written back.</li>
+ * </ul>
+ * The order of records is the order of the {@code write}/{@link #append} calls in every mode.
+ * The mode is read when the journal opens; a reload that changes it takes effect at the next start.
+ *
+ * <h2>Failure</h2>
+ * A failed write or force fails the underlying log (it never retries a force, see {@link RecordLog});
+ * every later {@link #write} throws, so the engine refuses new steps instead of running them
+ * unjournaled.
+ */
+public final class SagaJournal implements AutoCloseable {
+    private static final Log LOG = Log.get("saga");
+
+    /** The journal's directory under the data directory. */
+    public static final String DIR = "saga";
+    /** The journal's record log name. */
+    public static final String NAME = "journal";
+    /** Default bound of the batch window; override with {@code -Dagenthypervisor.saga.batchWindowMillis}. */
+    public static final long DEFAULT_BATCH_WINDOW_MILLIS = 5;
+    /** Records the none-mode writer may have queued before appenders wait for it. */
+    private static final int QUEUE_LIMIT = 1 << 16;
+
+    private final RecordLog log;
+    private final Policy.Durability durability;
+    private final long batchWindowMillis;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile boolean closed;
+
+    // batch: the flusher
+    private final Thread flusher;
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+
+    // none: the writer
+    private final Thread writer;
+    private final ConcurrentLinkedQueue<byte[]> queue;
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean writerSleeping = new AtomicBoolean();
+
+    private SagaJournal(RecordLog log, Policy.Durability durability, long batchWindowMillis) {
+        this.log = log;
+        this.durability = durability;
+        this.batchWindowMillis = batchWindowMillis;
+        if (durability == Policy.Durability.BATCH && !log.options().readOnly()) {
+            flusher = new Thread(this::flushLoop, "agent-hypervisor-saga-flusher");
+            flusher.setDaemon(true);
+            flusher.start();
+        } else {
+            flusher = null;
+        }
+        if (durability == Policy.Durability.NONE && !log.options().readOnly()) {
+            queue = new ConcurrentLinkedQueue<>();
+            writer = new Thread(this::writeLoop, "agent-hypervisor-saga-writer");
+            writer.setDaemon(true);
+            writer.start();
+        } else {
+            queue = null;
+            writer = null;
+        }
+    }
+
+    /** The journal's directory for a data directory. */
+    public static Path directory(Path dataDir) {
+        return dataDir.resolve(DIR);
+    }
+
+    /**
+     * Opens (creating if missing) the journal of a data directory read-write, cutting a torn tail
+     * (see {@link #openReport()}).
+     *
+     * @throws org.agenthypervisor.core.store.CorruptLogException if the journal holds damage a crash
+     *         cannot explain; nothing was modified
+     * @throws IOException if another JVM holds it, or it cannot be read or written
+     */
+    public static SagaJournal open(Path dataDir, Policy.Durability durability) throws IOException {
+        return open(dataDir, durability, batchWindowFromProperty());
+    }
+
+    public static SagaJournal open(Path dataDir, Policy.Durability durability, long batchWindowMillis) throws IOException {
+        RecordLog log = RecordLog.open(directory(dataDir), NAME, RecordLog.Options.defaults()
+                .withDurability(durability == Policy.Durability.FSYNC ? org.agenthypervisor.core.store.Durability.FSYNC
+                        : org.agenthypervisor.core.store.Durability.NONE));
+        return new SagaJournal(log, durability, Math.max(1, batchWindowMillis));
+    }
+
+    /** Opens the journal read-only: no lock, nothing modified, a torn tail only reported. */
+    public static RecordLog openReadOnly(Path dataDir) throws IOException {
+        return RecordLog.open(directory(dataDir), NAME, RecordLog.Options.defaults().withReadOnly(true));
+    }
+
+    private static long batchWindowFromProperty() {
+        String value = System.getProperty("agenthypervisor.saga.batchWindowMillis");
+        if (value == null || value.isBlank()) {
+            return DEFAULT_BATCH_WINDOW_MILLIS;
+        }
+        try {
+            long millis = Long.parseLong(value.trim());
+            if (millis >= 1 && millis <= 10_000) {
+                return millis;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        LOG.warn("-Dagenthypervisor.saga.batchWindowMillis=" + value + " is not a number of milliseconds in [1, 10000];"
+                + " using " + DEFAULT_BATCH_WINDOW_MILLIS);
+        return DEFAULT_BATCH_WINDOW_MILLIS;
+    }
+
+    /** What opening found (a torn tail that was cut, records kept). */
+    public OpenReport openReport() {
+        return log.openReport();
+    }
+
+    /** The underlying log (for reading it back). */
+    public RecordLog recordLog() {
+        return log;
+    }
+
+    public Policy.Durability durability() {
+        return durability;
+    }
+
+    public long batchWindowMillis() {
+        return batchWindowMillis;
+    }
+
+    /** Appends a record and waits as the durability mode says (see the class comment). */
+    public void write(byte[] record) throws IOException {
+        append(record);
+        awaitDurable();
+    }
+
+    /**
+     * Appends a record without waiting for it to be durable; {@link #awaitDurable} then waits. Split
+     * so that callers can append under their own lock (to keep journal order and memory order the
+     * same) and wait outside it.
+     */
+    public void append(byte[] record) throws IOException {
+        checkUsable();
+        if (queue != null) {
+            if (queued.incrementAndGet() > QUEUE_LIMIT) {
+                waitForRoom();
+            }
+            queue.offer(record);
+            if (writerSleeping.get() && writerSleeping.compareAndSet(true, false)) {
+                LockSupport.unpark(writer);
+            }
+            return;
+        }
+        try {
+            log.append(record);
+        } catch (IOException | RuntimeException e) {
+            failure.compareAndSet(null, e);
+            throw e;
+        }
+    }
+
+    /** Waits until what this thread appended is as durable as the mode promises. */
+    public void awaitDurable() throws IOException {
+        switch (durability) {
+            case FSYNC -> {
+                try {
+                    log.sync();
+                } catch (IOException e) {
+                    failure.compareAndSet(null, e);
+                    throw e;
+                }
+            }
+            case BATCH -> {
+                if (!flushScheduled.get() && flushScheduled.compareAndSet(false, true)) {
+                    LockSupport.unpark(flusher);
+                }
+            }
+            case NONE -> { }
+        }
+    }
+
+    private void checkUsable() throws IOException {
+        if (closed) {
+            throw new IOException("the saga journal " + directory() + " is closed (the JVM is shutting down)");
+        }
+        Throwable f = failure.get();
+        if (f != null) {
+            throw new IOException("the saga journal " + directory() + " failed and accepts no more records until the"
+                    + " JVM restarts: " + f, f);
+        }
+    }
+
+    private Path directory() {
+        return log.dir();
+    }
+
+    private void waitForRoom() {
+        LockSupport.unpark(writer);
+        while (queued.get() > QUEUE_LIMIT && !closed && failure.get() == null) {
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
+        }
+    }
+
+    // ---------------------------------------------------------------- batch: bounded-delay flusher
+
+    private void flushLoop() {
+        while (!closed) {
+            if (!flushScheduled.get()) {
+                LockSupport.park(this);
+                continue;
+            }
+            // Gather: everything appended during the window shares one force.
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(batchWindowMillis);
+            for (long left; (left = deadline - System.nanoTime()) > 0 && !closed; ) {
+                LockSupport.parkNanos(this, left);
+            }
+            // Cleared before the force: a record appended from now on schedules the next one.
+            flushScheduled.set(false);
+            if (closed) {
+                return;
+            }
+            try {
+                log.sync();
+            } catch (IOException e) {
+                if (failure.compareAndSet(null, e)) {
+                    LOG.error("SAGA JOURNAL FORCE FAILED: new saga steps are refused until the JVM restarts: " + e, e);
+                }
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- none: background writer
+
+    private void writeLoop() {
+        int idle = 0;
+        java.util.List<byte[]> batch = new java.util.ArrayList<>();
+        while (true) {
+            for (byte[] record; batch.size() < 1024 && (record = queue.poll()) != null; ) {
+                batch.add(record);
+            }
+            if (!batch.isEmpty()) {
+                idle = 0;
+                queued.addAndGet(-batch.size());
+                if (failure.get() == null) {
+                    try {
+                        log.appendAll(batch); // one write call for many records
+                    } catch (IOException | RuntimeException e) {
+                        if (failure.compareAndSet(null, e)) {
+                            LOG.error("SAGA JOURNAL WRITE FAILED: new saga steps are refused until the JVM restarts: " + e, e);
+                        }
+                    }
+                }
+                batch.clear();
+                continue;
+            }
+            if (closed) {
+                return;
+            }
+            // Poll for a while (appenders then never pay for a wake-up), then sleep until one comes.
+            if (++idle < 200) {
+                LockSupport.parkNanos(this, 50_000);
+            } else {
+                writerSleeping.set(true);
+                if (queue.isEmpty() && !closed) {
+                    LockSupport.park(this);
+                }
+                writerSleeping.set(false);
+                idle = 0;
+            }
+        }
+    }
+
+    /** Writes what is queued, forces everything, and closes the log (releasing its lock). Idempotent. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Thread t : new Thread[] {flusher, writer}) {
+            if (t != null) {
+                LockSupport.unpark(t);
+                try {
+                    t.join(10_000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        log.close();
+    }
+
+    @Override
+    public String toString() {
+        return "SagaJournal[" + log + ", " + durability.name().toLowerCase() + "]";
+    }
+}
