@@ -166,10 +166,10 @@ class PolicyParserTest {
                 new Recovery(0.05, 3_600_000), 0.3, 0.1, 0.4), p.liability());
         assertEquals(new SagaSettings(Durability.NONE, 0, 1_500, 60_000, false), p.saga());
         assertEquals(new SessionSettings(0.6, 8,
-                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 77, 7)),
-                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 80, 7))),
-                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 70, 7)),
-                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 72, 7)))),
+                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 78, 7)),
+                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 81, 7))),
+                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 71, 7)),
+                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 73, 7)))),
                 p.sessions());
         assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000), p.audit());
     }
