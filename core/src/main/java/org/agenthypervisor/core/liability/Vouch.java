@@ -83,7 +83,7 @@ public record Vouch(String id, String sender, String receiver, String method, St
     }
 
     /** The audit record's fields: every member, the signing mode and the signature, if any. */
-    Map<String, Object> auditFields(String signing, Envelope.Signature signature) {
+    public Map<String, Object> auditFields(String signing, Envelope.Signature signature) {
         Map<String, Object> f = new LinkedHashMap<>(24);
         f.put("id", id);
         f.put("sender", sender);
