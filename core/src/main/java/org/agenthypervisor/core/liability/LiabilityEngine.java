@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -634,12 +633,19 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
         return out;
     }
 
+    /** A score with 2 to 4 decimals (0.05, 0.525, 0.7625, 1.00); no Formatter: anomalies build a line per agent. */
     static String format(double score) {
-        String s = String.format(Locale.ROOT, "%.4f", score);
-        // 0.5250 -> 0.525, 1.0000 -> 1.00: short but never ambiguous.
-        while (s.endsWith("0") && s.indexOf('.') >= 0 && s.length() - s.indexOf('.') > 3) {
-            s = s.substring(0, s.length() - 1);
+        if (!(score >= 0.0 && score <= 1.0)) {
+            return String.valueOf(score);
         }
-        return s;
+        long units = Math.round(score * 10_000);
+        int frac = (int) (units % 10_000);
+        char[] digits = {(char) ('0' + frac / 1000), (char) ('0' + frac / 100 % 10), (char) ('0' + frac / 10 % 10),
+                (char) ('0' + frac % 10)};
+        int len = 4;
+        while (len > 2 && digits[len - 1] == '0') {
+            len--;
+        }
+        return (units / 10_000) + "." + new String(digits, 0, len);
     }
 }
