@@ -43,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Threads(1)
 public class SlashBench {
+    private static final List<String> NAMES = java.util.stream.IntStream.range(0, 16).mapToObj(i -> "agent" + i).toList();
 
     @State(Scope.Thread)
     public static class Anomalies {
@@ -59,8 +60,6 @@ public class SlashBench {
         Context reporter;
         Chain chain;
         Principals principals;
-        Slashing.Params params;
-        double[] trust = new double[16];
 
         @Setup(Level.Trial)
         public void setUp() throws Exception {
@@ -78,15 +77,29 @@ public class SlashBench {
             chain = c;
             Principal holder = principals.agent("agent0");
             reporter = Context.of(holder).withChain(chain);
-            params = Slashing.Params.of(fixture.runtime.policy().liability(), 0.5);
-            for (int i = 0; i < trust.length; i++) {
-                trust[i] = 0.9;
-            }
         }
 
         @TearDown(Level.Trial)
         public void tearDown() throws Exception {
             fixture.close();
+        }
+    }
+
+    /** The arithmetic alone: a chain of ten at distances 1..10, scores 0.9. */
+    @State(Scope.Thread)
+    public static class Plans {
+        Chain chain;
+        Slashing.Params params = new Slashing.Params(0.5, 0.05, 0.5, 0);
+        double[] trust = new double[16];
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            Chain c = Chain.EMPTY;
+            for (int i = 10; i >= 1; i--) {
+                c = c.handedBy(i, "v" + i);
+            }
+            chain = c;
+            java.util.Arrays.fill(trust, 0.9);
         }
     }
 
@@ -96,7 +109,7 @@ public class SlashBench {
     }
 
     @Benchmark
-    public List<Slashing.Slash> planChainOf10(Anomalies a) {
-        return Slashing.plan(-1, 0, a.chain, -1, 0, a.params, i -> a.trust[i], i -> "agent" + i);
+    public List<Slashing.Slash> planChainOf10(Plans p) {
+        return Slashing.plan(-1, 0, p.chain, -1, 0, p.params, i -> p.trust[i], NAMES::get);
     }
 }
