@@ -87,7 +87,10 @@ class PolicyIT {
         // First an invalid version: rejected, the old one stays.
         ChildJvm.write(dir, "policy.yaml", RingsIT.DESK_POLICY.replace("ring: 3", "ring: seven"));
         Thread.sleep(1500);
-        ChildJvm.write(dir, "policy.yaml", RingsIT.DESK_POLICY.replace("support:\n    ring: 3", "support:\n    ring: 0"));
+        // The denials before the reload were ring violations, which slashed support's trust to 0 (SPEC §3): a
+        // new grant alone would leave it demoted by its trust floor, so this version also turns on recovery.
+        ChildJvm.write(dir, "policy.yaml", RingsIT.DESK_POLICY.replace("support:\n    ring: 3", "support:\n    ring: 0")
+                + "liability:\n  recovery: {rate: 1.0, every: 100ms}\n");
         for (String line; (line = out.readLine()) != null; ) {
             seen.append(line).append('\n');
         }

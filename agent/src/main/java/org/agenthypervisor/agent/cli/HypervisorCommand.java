@@ -9,7 +9,8 @@ import java.io.PrintWriter;
 /** {@code java -jar agent-hypervisor.jar <command>}. */
 @Command(name = "agent-hypervisor", mixinStandardHelpOptions = true, versionProvider = HypervisorCommand.Version.class,
         description = "Agent Hypervisor for the JVM: check policies, verify the audit log, inspect sagas, trust and keys.",
-        subcommands = {PolicyCommand.class, AuditCommand.class, SagaCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PolicyCommand.class, AuditCommand.class, SagaCommand.class, TrustCommand.class, KeysCommand.class,
+                VouchCommand.class, CommandLine.HelpCommand.class})
 public final class HypervisorCommand implements Runnable {
     /** Exit code: everything is fine. */
     public static final int OK = 0;

@@ -184,7 +184,8 @@ final class JsonWriter {
      * <p>The digits are found with exact {@link BigDecimal} arithmetic and correctly rounded parsing,
      * never with {@link Double#toString}, whose output differs between JDK 17 (not always shortest)
      * and JDK 19+ (shortest, but a different tie rule than ECMAScript): the result is the same on every
-     * JDK. Integral values below 2^53 take a fast path; other values cost about a microsecond.
+     * JDK. Integral values below 2^53 and values with at most 15 significant digits take fast paths
+     * ({@link #fewDigits}); others cost several microseconds of exact arithmetic.
      *
      * @throws IllegalArgumentException for NaN and the infinities, which JSON cannot represent
      */
@@ -198,12 +199,64 @@ final class JsonWriter {
         if (d == Math.rint(d) && Math.abs(d) < TWO_POW_53) {
             return Long.toString((long) d);
         }
+        String fast = fewDigits(d);
+        return fast != null ? fast : formatDoubleExact(d);
+    }
+
+    /**
+     * The fast path for most non-integral doubles (scores, weights, prices): when {@link Double#toString}
+     * gives at most 15 significant digits for a normal double, those digits are the answer on every JDK.
+     * They read back as d (Double.toString's contract), and no other decimal of at most 15 significant
+     * digits can: two such decimals differ by at least 10^-15 of their magnitude, more than the width
+     * of the interval that reads back as one normal double (one ulp, at most 2^-52 of it). So they are
+     * the unique, hence shortest and closest, answer the exact search would find. Subnormals (whose ulp
+     * is large relative to them) and longer outputs take the exact path.
+     *
+     * @return the canonical text, or null when the fast path does not apply
+     */
+    static String fewDigits(double d) {
+        double a = Math.abs(d);
+        if (a < Double.MIN_NORMAL) {
+            return null;
+        }
+        String s = Double.toString(a); // "0.525", "123.45", "1.0E-5", "1.2345678E7"
+        int e = s.indexOf('E');
+        int mantissaEnd = e < 0 ? s.length() : e;
+        int dot = s.indexOf('.');
+        if (dot < 0 || dot > mantissaEnd) {
+            return null;
+        }
+        int exponent = e < 0 ? 0 : Integer.parseInt(s, e + 1, s.length(), 10);
+        StringBuilder all = new StringBuilder(mantissaEnd);
+        all.append(s, 0, dot).append(s, dot + 1, mantissaEnd);
+        int lead = 0;
+        while (lead < all.length() - 1 && all.charAt(lead) == '0') {
+            lead++;
+        }
+        int end = all.length();
+        while (end > lead + 1 && all.charAt(end - 1) == '0') {
+            end--;
+        }
+        if (end - lead > 15) {
+            return null;
+        }
+        String digits = all.substring(lead, end);
+        int n = dot + exponent - lead; // a = 0.digits × 10^n
+        return layout(d < 0, digits, n);
+    }
+
+    /** {@link #formatDouble} by exact search only (the reference the fast path is tested against). */
+    static String formatDoubleExact(double d) {
         BigDecimal shortest = shortestDecimal(d).stripTrailingZeros();
         String digits = shortest.unscaledValue().abs().toString();
+        return layout(d < 0, digits, digits.length() - shortest.scale());
+    }
+
+    /** ECMAScript's layout of d = ±0.digits × 10^n (digits without leading or trailing zeros). */
+    private static String layout(boolean negative, String digits, int n) {
         int k = digits.length();
-        int n = k - shortest.scale(); // d = 0.digits × 10^n
         StringBuilder out = new StringBuilder(k + 8);
-        if (d < 0) {
+        if (negative) {
             out.append('-');
         }
         if (k <= n && n <= 21) {

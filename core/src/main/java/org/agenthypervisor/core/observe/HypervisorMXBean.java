@@ -27,4 +27,15 @@ public interface HypervisorMXBean {
 
     /** The data directory. */
     String getDataDirectory();
+
+    /**
+     * Sets an agent's trust score (an operator's decision): written durably to the trust ledger,
+     * then applied (the effective ring follows at once), audited as {@code trust.set}.
+     *
+     * @param agent  the agent id
+     * @param value  the new score in [0, 1]
+     * @param reason why, for the audit log (required)
+     * @return what changed, e.g. {@code agent 'billing': 0.05 -> 0.9}
+     */
+    String setTrust(String agent, double value, String reason);
 }

@@ -150,11 +150,14 @@ public record Policy(
      *                                for the sender's chain (default 0: off)
      * @param stepFailureSeverity     when &gt; 0, a saga step that throws is an anomaly of that
      *                                severity for the step's chain (default 0: off)
+     * @param compensationFailureSeverity severity for the step's agent (the actor) when a saga
+     *                                step's compensation finally fails (default 1.0; 0: off)
      */
     public record LiabilitySpec(Signing signing, String keysDir, double ringViolationSeverity,
                                 double riskCompensable, double riskPartial, double riskDefault,
                                 double floor, double decay, int maxDepth, Recovery recovery,
-                                double refusedHandoffSeverity, double stepFailureSeverity) {
+                                double refusedHandoffSeverity, double stepFailureSeverity,
+                                double compensationFailureSeverity) {
     }
 
     /**

@@ -73,7 +73,7 @@ public final class PolicyParser {
                 "maxDepth", "recovery", "anomalies"));
         keys.put("liability.riskWeights", keys("compensable", "partial", "default"));
         keys.put("liability.recovery", keys("rate", "every"));
-        keys.put("liability.anomalies", keys("refusedHandoff", "stepFailure"));
+        keys.put("liability.anomalies", keys("refusedHandoff", "stepFailure", "compensationFailure"));
         keys.put("saga", keys("durability", "retries", "backoff", "maxBackoff", "recoverOnStart"));
         keys.put("sessions", keys("minTrust", "maxParticipants", "keys", "named"));
         keys.put("sessions.keys[]", keys("key", "readRing", "writeRing"));

@@ -411,10 +411,11 @@ final class PolicyReader {
         Fields anomalies = f.section("anomalies", "liability.anomalies");
         double refusedHandoff = number(anomalies, "refusedHandoff", UNIT, 0.0);
         double stepFailure = number(anomalies, "stepFailure", UNIT, 0.0);
+        double compensationFailure = number(anomalies, "compensationFailure", UNIT, 1.0);
         anomalies.done();
         f.done();
         return new LiabilitySpec(signing, keysDir, ringViolationSeverity, compensable, partial, dflt, floor, decay,
-                maxDepth, recovery, refusedHandoff, stepFailure);
+                maxDepth, recovery, refusedHandoff, stepFailure, compensationFailure);
     }
 
     private Recovery recovery(Fields liability) {

@@ -89,4 +89,10 @@ public final class JmxView implements HypervisorMXBean {
     public String getDataDirectory() {
         return runtime.dataDir().toString();
     }
+
+    @Override
+    public String setTrust(String agent, double value, String reason) {
+        double before = runtime.liability().setTrust(agent, value, reason, "jmx");
+        return "agent '" + agent + "': " + before + " -> " + runtime.principals().agent(agent).trust();
+    }
 }

@@ -101,6 +101,7 @@ class PolicyParserTest {
               anomalies:
                 refusedHandoff: 0.3
                 stepFailure: 0.1
+                compensationFailure: 0.4
             saga:
               durability: none
               retries: 0
@@ -162,13 +163,13 @@ class PolicyParserTest {
                 p.sagas());
         assertEquals(new TrustSpec(0.99, 0.9, 0.5), p.trust());
         assertEquals(new LiabilitySpec(Signing.EACH, "/etc/hypervisor/keys", 0.5, 0.1, 0.5, 0.9, 0.0, 1.0, 4,
-                new Recovery(0.05, 3_600_000), 0.3, 0.1), p.liability());
+                new Recovery(0.05, 3_600_000), 0.3, 0.1, 0.4), p.liability());
         assertEquals(new SagaSettings(Durability.NONE, 0, 1_500, 60_000, false), p.saga());
         assertEquals(new SessionSettings(0.6, 8,
-                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 77, 7)),
-                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 80, 7))),
-                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 70, 7)),
-                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 72, 7)))),
+                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 78, 7)),
+                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 81, 7))),
+                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 71, 7)),
+                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 73, 7)))),
                 p.sessions());
         assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000), p.audit());
     }
@@ -187,7 +188,7 @@ class PolicyParserTest {
         assertEquals(List.of(), p.compensations());
         assertEquals(List.of(), p.sagas());
         assertEquals(new TrustSpec(0.95, 0.95, 0.60), p.trust());
-        assertEquals(new LiabilitySpec(Signing.BATCHED, null, 1.0, 0.2, 0.65, 0.95, 0.05, 0.5, 0, null, 0.0, 0.0),
+        assertEquals(new LiabilitySpec(Signing.BATCHED, null, 1.0, 0.2, 0.65, 0.95, 0.05, 0.5, 0, null, 0.0, 0.0, 1.0),
                 p.liability());
         assertEquals(new SagaSettings(Durability.FSYNC, 3, 50, 2_000, true), p.saga());
         assertEquals(new SessionSettings(0.5, 16, List.of(), List.of()), p.sessions());

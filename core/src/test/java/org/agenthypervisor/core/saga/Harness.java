@@ -164,6 +164,8 @@ final class Harness implements AutoCloseable {
     @Override
     public void close() {
         sagas.close();
+        // The liability engine holds the trust ledger's lock: a "restart" in the same JVM needs it back.
+        liability.close();
     }
 
     // ---------------------------------------------------------------- reflection -> ClassInfo

@@ -1,0 +1,201 @@
+package org.agenthypervisor.agent.cli;
+
+import org.agenthypervisor.core.audit.AuditLog;
+import org.agenthypervisor.core.crypto.KeyDirectory;
+import org.agenthypervisor.core.liability.Slashing;
+import org.agenthypervisor.core.liability.TrustLedger;
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.policy.PolicyException;
+import org.agenthypervisor.core.policy.PolicyParser;
+import org.agenthypervisor.core.store.Durability;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/** {@code trust list} and {@code trust set}: the persistent trust ledger of a data directory. */
+@Command(name = "trust", mixinStandardHelpOptions = true,
+        description = "Show and change the agents' trust scores kept in a data directory's trust ledger.",
+        subcommands = {TrustCommand.ListScores.class, TrustCommand.Set.class})
+final class TrustCommand implements Runnable {
+    static final String DEFAULT_DATA_DIR = ".agent-hypervisor";
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (list or set)");
+    }
+
+    static Path existingDataDir(Path dataDir) {
+        if (!Files.isDirectory(dataDir)) {
+            throw new HypervisorCommand.UsageError("no data directory at " + dataDir.toAbsolutePath()
+                    + " (give the application's data directory with --data-dir; the policy's dataDir, default "
+                    + DEFAULT_DATA_DIR + " in the working directory)");
+        }
+        return dataDir;
+    }
+
+    static String format(double score) {
+        String s = String.format(Locale.ROOT, "%.4f", score);
+        while (s.endsWith("0") && s.length() - s.indexOf('.') > 3) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return s;
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = {"List every agent's trust score and its latest change, from the trust ledger.",
+                    "Works while the application runs (the ledger is read without locking).",
+                    "Agents the ledger never mentions have their initial trust from the policy: give --policy to list them too.",
+                    "Exit code 0: listed; 2: no data directory, or a damaged ledger or policy."})
+    static final class ListScores implements Callable<Integer> {
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
+                description = "The data directory (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Option(names = {"-p", "--policy"}, paramLabel = "FILE",
+                description = "Also list the agents the policy names, with their initial trust if unchanged.")
+        Path policyFile;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            existingDataDir(dataDir);
+            Map<String, TrustLedger.Entry> ledger;
+            try {
+                ledger = TrustLedger.read(dataDir);
+            } catch (IOException | RuntimeException damaged) {
+                throw new HypervisorCommand.UsageError("cannot read the trust ledger in "
+                        + TrustLedger.directory(dataDir) + ": " + damaged.getMessage());
+            }
+            Map<String, Double> initial = new TreeMap<>();
+            if (policyFile != null) {
+                try {
+                    Policy policy = PolicyParser.parse(policyFile);
+                    for (Policy.AgentSpec a : policy.agents().values()) {
+                        initial.put(a.id(), a.trust());
+                    }
+                } catch (PolicyException | IOException bad) {
+                    throw new HypervisorCommand.UsageError("cannot read the policy " + policyFile + ": " + bad.getMessage());
+                }
+            }
+            Map<String, Object> rows = new TreeMap<>();
+            rows.putAll(initial);
+            rows.putAll(ledger);
+            if (rows.isEmpty()) {
+                out.println("no trust changes recorded in " + TrustLedger.directory(dataDir)
+                        + ": every agent has its initial trust from the policy (default 1.0)");
+                return HypervisorCommand.OK;
+            }
+            out.printf(Locale.ROOT, "%-24s %-8s %s%n", "AGENT", "TRUST", "LATEST CHANGE");
+            for (Map.Entry<String, Object> row : rows.entrySet()) {
+                if (row.getValue() instanceof TrustLedger.Entry e) {
+                    out.printf(Locale.ROOT, "%-24s %-8s %s %s (ledger record %d): %s%n", e.agent(), format(e.trust()),
+                            e.kind(), e.time(), e.index(), e.cause());
+                } else {
+                    out.printf(Locale.ROOT, "%-24s %-8s %s%n", row.getKey(), format((Double) row.getValue()),
+                            "none (initial trust from the policy)");
+                }
+            }
+            return HypervisorCommand.OK;
+        }
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true,
+            description = {"Set an agent's trust score in the trust ledger of a data directory whose JVM is not running",
+                    "(for a running JVM, use the JMX operation setTrust(agent, value, reason) on",
+                    "org.agenthypervisor:type=Hypervisor). The change is durable, takes effect when the",
+                    "application next starts, and is audited as trust.set.",
+                    "Exit code 0: set; 2: usage error, no data directory, or the JVM is running."})
+    static final class Set implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "AGENT", description = "The agent id.")
+        String agent;
+
+        @Parameters(index = "1", paramLabel = "VALUE", description = "The new score, from 0 to 1.")
+        double value;
+
+        @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (recorded in the ledger and the audit log).")
+        String reason;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
+                description = "The data directory (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            if (!KeyDirectory.isValidId(agent) || agent.equals("host")) {
+                throw new HypervisorCommand.UsageError("'" + agent + "' is not an agent id: ids match"
+                        + " [a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])? (the host has no trust score)");
+            }
+            if (!(value >= 0.0 && value <= 1.0)) {
+                throw new HypervisorCommand.UsageError("VALUE must be from 0 to 1, was " + value);
+            }
+            if (reason.isBlank()) {
+                throw new HypervisorCommand.UsageError("--reason must not be empty: it goes into the ledger and the audit log");
+            }
+            existingDataDir(dataDir);
+            String running = "a JVM is using " + dataDir.toAbsolutePath() + " (its trust ledger is locked); change the trust"
+                    + " of the running application with the JMX operation setTrust(\"" + agent + "\", " + value
+                    + ", reason) on org.agenthypervisor:type=Hypervisor (e.g. with jconsole), or stop it first";
+            double after = Slashing.round(value);
+            double before;
+            try {
+                if (TrustLedger.inUse(dataDir)) {
+                    throw new HypervisorCommand.UsageError(running);
+                }
+                try (TrustLedger ledger = TrustLedger.open(dataDir, Durability.FSYNC)) {
+                    before = ledger.trust(agent).orElse(Double.NaN);
+                    ledger.append("set", reason, List.of(new TrustLedger.Change(agent, before, after, 0)),
+                            System.currentTimeMillis());
+                }
+            } catch (IOException failure) {
+                if (isLocked(failure)) {
+                    throw new HypervisorCommand.UsageError(running);
+                }
+                throw new HypervisorCommand.UsageError("cannot write the trust ledger in " + TrustLedger.directory(dataDir)
+                        + ": " + failure.getMessage());
+            }
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("agent", agent);
+            fields.put("before", Double.isNaN(before) ? null : (Object) before);
+            fields.put("after", after);
+            fields.put("reason", reason);
+            fields.put("by", "cli");
+            try (AuditLog audit = AuditLog.open(dataDir, PolicyParser.defaults().audit())) {
+                audit.record("trust.set", fields);
+                audit.flush();
+            } catch (IOException | RuntimeException failure) {
+                spec.commandLine().getErr().println("warning: the trust ledger has the change, but the audit log in "
+                        + dataDir.resolve("audit") + " could not record it: " + failure.getMessage());
+            }
+            out.println("trust of '" + agent + "' set to " + format(after)
+                    + (Double.isNaN(before) ? " (it had its initial trust from the policy)" : " (was " + format(before) + ")")
+                    + " in " + TrustLedger.directory(dataDir) + "; it takes effect when the application next starts");
+            return HypervisorCommand.OK;
+        }
+
+        private static boolean isLocked(IOException failure) {
+            String m = String.valueOf(failure.getMessage());
+            return m.contains("already open read-write");
+        }
+    }
+}

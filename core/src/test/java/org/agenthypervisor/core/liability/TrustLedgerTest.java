@@ -1,0 +1,78 @@
+package org.agenthypervisor.core.liability;
+
+import org.agenthypervisor.core.store.CorruptLogException;
+import org.agenthypervisor.core.store.Durability;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrustLedgerTest {
+    @TempDir
+    Path data;
+
+    @Test
+    void replayGivesTheLatestChangeOfEveryAgent() throws IOException {
+        try (TrustLedger ledger = TrustLedger.open(data, Durability.BATCH)) {
+            assertTrue(ledger.trust("a").isEmpty());
+            ledger.append("slash", "ring violation", List.of(new TrustLedger.Change("c", 1.0, 0.0, 0),
+                    new TrustLedger.Change("b", 1.0, 0.05, 1)), 1_000);
+            ledger.append("set", "cleared", List.of(new TrustLedger.Change("b", Double.NaN, 0.9, 0)), 2_000);
+            assertEquals(0.9, ledger.trust("b").getAsDouble());
+            assertTrue(TrustLedger.inUse(data), "the open ledger holds the lock");
+        }
+        assertFalse(TrustLedger.inUse(data));
+        Map<String, TrustLedger.Entry> read = TrustLedger.read(data);
+        assertEquals(List.of("b", "c"), List.copyOf(read.keySet()));
+        assertEquals(0.9, read.get("b").trust());
+        assertEquals("set", read.get("b").kind());
+        assertEquals("cleared", read.get("b").cause());
+        assertEquals(0.0, read.get("c").trust());
+        assertEquals(0L, read.get("c").index());
+        try (TrustLedger again = TrustLedger.open(data, Durability.BATCH)) {
+            assertEquals(0.0, again.trust("c").getAsDouble());
+            assertEquals(2, again.size());
+        }
+    }
+
+    @Test
+    void aMissingLedgerReadsAsEmpty() throws IOException {
+        assertEquals(Map.of(), TrustLedger.read(data.resolve("nothing")));
+        assertFalse(TrustLedger.inUse(data.resolve("nothing")));
+    }
+
+    @Test
+    void aDamagedLedgerFailsTheOpenAndIsNotRewritten() throws IOException {
+        try (TrustLedger ledger = TrustLedger.open(data, Durability.BATCH)) {
+            for (int i = 0; i < 3; i++) {
+                ledger.append("slash", "x", List.of(new TrustLedger.Change("a", 1.0, 0.5, 1)), 1_000);
+            }
+        }
+        Path segment;
+        try (Stream<Path> files = Files.list(TrustLedger.directory(data))) {
+            segment = files.filter(p -> p.toString().endsWith(".seg")).findFirst().orElseThrow();
+        }
+        byte[] before = Files.readAllBytes(segment);
+        try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
+            f.seek(40);
+            int b = f.read();
+            f.seek(40);
+            f.write(b ^ 0xff);
+        }
+        byte[] damaged = Files.readAllBytes(segment);
+        assertThrows(CorruptLogException.class, () -> TrustLedger.open(data, Durability.BATCH));
+        assertEquals(damaged.length, Files.readAllBytes(segment).length);
+        assertFalse(java.util.Arrays.equals(before, damaged));
+    }
+}
