@@ -111,13 +111,10 @@ class SagaIT {
         assertEquals("courier", liable.get(0).get("agent"));
         assertEquals("s1.2", liable.get(0).get("step"));
         assertTrue(r.output().contains("is ESCALATED"), r::toString);
-        // The slash itself belongs to the liability engine: once it slashes (and audits the slash), the
-        // courier's trust must have dropped.
-        boolean liabilitySlashes = AuditRecords.read(r.dataDir()).stream()
-                .anyMatch(rec -> String.valueOf(rec.get("type")).contains("slash"));
-        if (liabilitySlashes) {
-            assertTrue(Double.parseDouble(r.result("courier-trust")) < 1.0, r::toString);
-        }
+        // The step's agent is the actor: liability.anomalies.compensationFailure (default 1.0) slashes it to 0.
+        List<Map<String, Object>> slashes = AuditRecords.ofType(r.dataDir(), "trust.slashed");
+        assertTrue(slashes.stream().anyMatch(s -> "courier".equals(s.get("agent"))), slashes::toString);
+        assertEquals(0.0, Double.parseDouble(r.result("courier-trust")), r::toString);
     }
 
     @Test
