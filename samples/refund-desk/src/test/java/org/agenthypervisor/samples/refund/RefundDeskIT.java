@@ -3,6 +3,7 @@ package org.agenthypervisor.samples.refund;
 import org.agenthypervisor.it.AuditRecords;
 import org.agenthypervisor.it.ChildJvm;
 import org.agenthypervisor.it.ChildJvm.Result;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -12,28 +13,86 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The README's demo command, as a newcomer runs it: the demo jar under the agent and demo policy. */
+/**
+ * What {@code demo.sh} runs, as a newcomer would: the demo jar under the real agent jar and the demo
+ * policy, then the command line on the data directory it left.
+ */
 class RefundDeskIT {
-    static Result runDemo() {
-        Path dir = ChildJvm.freshWorkDir("demo");
-        Result r = ChildJvm.withAgent("policy=" + System.getProperty("it.policy")).in(dir)
+    private static Result demo;
+    private static Path dir;
+
+    @BeforeAll
+    static void runDemo() {
+        dir = ChildJvm.freshWorkDir("demo");
+        demo = ChildJvm.withAgent("policy=" + System.getProperty("it.policy")).in(dir)
                 .jar(Path.of(System.getProperty("it.demoJar"))).runJar();
-        assertEquals(0, r.exitCode(), r::toString);
-        return r;
+        assertEquals(0, demo.exitCode(), demo::toString);
+    }
+
+    private static Result cli(String... args) {
+        return ChildJvm.withoutAgent().in(dir).jar(Path.of(ChildJvm.agentJar())).runJar(args);
+    }
+
+    private static String act(int number) {
+        String out = demo.stdout();
+        int start = out.indexOf("== Act " + number);
+        int end = out.indexOf("\n== ", start + 1);
+        assertTrue(start >= 0, out);
+        return out.substring(start, end < 0 ? out.length() : end);
     }
 
     @Test
-    void theDemoShowsAnAllowedRefundADenialAndItsAuditRecord() {
-        Result r = runDemo();
-        String out = r.stdout();
-        assertTrue(out.contains("Effective rings: support-bot 3, billing 1, ledger 0."), out);
-        assertTrue(out.contains("support-bot -> billing -> ledger: booked R-1001"), out);
-        assertTrue(out.contains("DENIED before the method body ran:\n  agent 'support-bot' (effective ring 3, granted ring 3,"
-                + " trust 1.00) may not call org.agenthypervisor.samples.refund.ledger.LedgerDatabase#execute(String)"), out);
-        assertTrue(out.contains("ledger rows: [R-1001 ada 4200 cents BOOKED]\nThe denial"), "the DELETE never ran:\n" + out);
-        List<Map<String, Object>> denials = AuditRecords.ofType(r.dataDir(), "ring.denied");
-        assertEquals(1, denials.size());
-        assertEquals("support-bot", denials.get(0).get("agent"));
-        assertEquals("org.agenthypervisor.samples.refund.ledger.LedgerDatabase#execute(String)", denials.get(0).get("method"));
+    void actOneSharesTheCaseInASessionAndBooksItThroughTheProperChannels() {
+        String act = act(1);
+        assertTrue(act.contains("-> refunded 42.00 EUR for R-1001"), act);
+        assertTrue(act.contains("refund.decision = \"approved 42.00 EUR\"; participants [support-bot, billing, ledger]"), act);
+        assertTrue(act.contains("-> DENIED (RingViolationException): agent 'support-bot' (effective ring 3, granted ring 3,"
+                + " trust 1.00) may not write key 'refund.decision'"), act);
+        assertTrue(act.contains("ledger: [R-1001 ada@example.com 42.00 EUR BOOKED]"), act);
+        assertEquals(5, AuditRecords.ofType(demo.dataDir(), "session.closed").size());
+    }
+
+    @Test
+    void actTwoRollsTheSagasRowsBackWhenItsLastStepFails() {
+        String act = act(2);
+        assertTrue(act.contains("the ledger right now: [R-1001 ada@example.com 42.00 EUR BOOKED, R-1002 bob@bounces.example"
+                + " 19.99 EUR BOOKED]"), act);
+        assertTrue(act.contains("-> the saga failed: the confirmation to bob@bounces.example bounced"), act);
+        assertTrue(act.contains("ledger: [R-1001 ada@example.com 42.00 EUR BOOKED]\n"), "R-1002 rolled back:\n" + act);
+        Result sagas = cli("saga", "list");
+        assertEquals(0, sagas.exitCode(), sagas::toString);
+        assertTrue(sagas.stdout().contains("s2         compensated       2"), sagas::toString);
+    }
+
+    @Test
+    void actThreeSlashesTheChainDemotesBillingAndAPeerRefusesItsNextHandOff() {
+        String act = act(3);
+        assertTrue(act.contains("trust:  support-bot 0.825 (ring 3 of 3)  billing 0.650 (ring 2 of 1)"), act);
+        assertTrue(act.contains("-> DENIED (RingViolationException): agent 'billing' (effective ring 2, granted ring 1,"
+                + " trust 0.65) may not call org.agenthypervisor.samples.refund.ledger.Ledger#reserve"), act);
+        assertTrue(act.contains("-> REFUSED (UntrustedHandoffException): agent 'billing' refused a hand-off from 'support-bot'"), act);
+        List<Map<String, Object>> slashes = AuditRecords.ofType(demo.dataDir(), "trust.slashed");
+        assertTrue(slashes.size() >= 5, slashes::toString);
+        assertEquals(1, AuditRecords.ofType(demo.dataDir(), "handoff.refused").size());
+        assertTrue(AuditRecords.ofType(demo.dataDir(), "handoff").size() > 5);
+    }
+
+    @Test
+    void actFourDeniesThePromptInjectedDeleteBeforeItRuns() {
+        String act = act(4);
+        assertTrue(act.contains("-> DENIED (RingViolationException): agent 'support-bot' (effective ring 3, granted ring 3,"
+                + " trust 0.66) may not call org.agenthypervisor.samples.refund.ledger.LedgerDatabase#execute(String)"), act);
+        assertTrue(act.contains("ledger: [R-1001 ada@example.com 42.00 EUR BOOKED]"), "the DELETE never ran:\n" + act);
+        assertTrue(act.contains("support-bot 0.000"), act);
+    }
+
+    @Test
+    void theDemoEndsWithAnAuditLogThatVerifies() {
+        Result verify = cli("audit", "verify");
+        assertEquals(0, verify.exitCode(), verify::toString);
+        assertTrue(verify.stdout().contains(": OK"), verify::toString);
+        assertTrue(verify.stdout().contains("not yet covered:   0 record(s)"), verify::toString);
+        Result trust = cli("trust", "list");
+        assertTrue(trust.stdout().contains("support-bot") && trust.stdout().contains("0.00"), trust::toString);
     }
 }

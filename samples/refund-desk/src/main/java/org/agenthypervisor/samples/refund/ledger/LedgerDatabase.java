@@ -20,6 +20,20 @@ public final class LedgerDatabase {
         this.url = url;
         execute("CREATE TABLE IF NOT EXISTS refunds (case_id VARCHAR(32) PRIMARY KEY, customer VARCHAR(64),"
                 + " amount_cents BIGINT, status VARCHAR(16))");
+        execute("CREATE TABLE IF NOT EXISTS orders (order_id VARCHAR(32) PRIMARY KEY, amount_cents BIGINT)");
+    }
+
+    /** What the order was worth, or -1 when there is no such order. */
+    public long orderAmountCents(String orderId) {
+        try (Connection c = DriverManager.getConnection(url);
+             PreparedStatement s = c.prepareStatement("SELECT amount_cents FROM orders WHERE order_id = ?")) {
+            s.setString(1, orderId);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read order " + orderId, e);
+        }
     }
 
     /** Runs any SQL statement: the kind of tool a model must never be handed directly. */
@@ -49,7 +63,8 @@ public final class LedgerDatabase {
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT case_id, customer, amount_cents, status FROM refunds ORDER BY case_id")) {
             while (rs.next()) {
-                out.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getLong(3) + " cents " + rs.getString(4));
+                out.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getLong(3) / 100 + "." + String.format("%02d", rs.getLong(3) % 100)
+                        + " EUR " + rs.getString(4));
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read refunds", e);
