@@ -80,6 +80,105 @@ public final class CanonicalJson {
         return new ArrayBuilder();
     }
 
+    /**
+     * Encodes an object's members now, sorted by key, to be completed later with a few more members:
+     * {@code prepare(m).with(k1, v1, k2, v2, k3, v3)} writes exactly what {@code write} writes for
+     * {@code m} plus those three. It lets many producer threads do the encoding and leaves a single
+     * writer thread only what it alone knows (the audit log's {@code seq} and {@code time}).
+     *
+     * @throws IllegalArgumentException as {@link #write} does, naming the member that cannot be written
+     */
+    public static Prepared prepare(Map<String, ?> members) {
+        int n = members.size();
+        String[] keys = new String[n];
+        Object[] values = new Object[n];
+        int i = 0;
+        for (Map.Entry<String, ?> e : members.entrySet()) {
+            if (e.getKey() == null) {
+                throw new WriteException("object keys must not be null");
+            }
+            keys[i] = e.getKey();
+            values[i] = e.getValue();
+            i++;
+        }
+        sortByKey(keys, values, n);
+        JsonWriter out = new JsonWriter(32 + n * 32);
+        int[] offsets = new int[n + 1];
+        for (int m = 0; m < n; m++) {
+            offsets[m] = out.size();
+            if (out.string(keys[m])) {
+                throw new WriteException("object key \"" + keys[m] + "\" has an unpaired surrogate,"
+                        + " which JSON parsers reject in keys");
+            }
+            out.raw(':');
+            try {
+                writeValue(out, values[m], 1);
+            } catch (WriteException x) {
+                throw x.under(memberPath("", keys[m]));
+            }
+        }
+        offsets[n] = out.size();
+        return new Prepared(keys, out.toByteArray(), offsets);
+    }
+
+    /** An object's members, encoded and sorted by {@link #prepare}, waiting for their last members. */
+    public static final class Prepared {
+        private final String[] keys;
+        private final byte[] body;
+        private final int[] offsets;
+
+        private Prepared(String[] keys, byte[] body, int[] offsets) {
+            this.keys = keys;
+            this.body = body;
+            this.offsets = offsets;
+        }
+
+        /**
+         * The whole object: these members and three more, in canonical order.
+         *
+         * @throws IllegalArgumentException if a key is already a member, or a value cannot be written
+         */
+        public byte[] with(String key1, Object value1, String key2, Object value2, String key3, Object value3) {
+            String[] extraKeys = {key1, key2, key3};
+            Object[] extraValues = {value1, value2, value3};
+            sortByKey(extraKeys, extraValues, 3);
+            JsonWriter extra = new JsonWriter(96);
+            int[] extraOffsets = new int[4];
+            for (int i = 0; i < 3; i++) {
+                extraOffsets[i] = extra.size();
+                extra.string(extraKeys[i]);
+                extra.raw(':');
+                writeValue(extra, extraValues[i], 1);
+            }
+            extraOffsets[3] = extra.size();
+            byte[] extraBytes = extra.toByteArray();
+            JsonWriter out = new JsonWriter(body.length + extraBytes.length + keys.length + 8);
+            out.raw('{');
+            int i = 0;
+            int j = 0;
+            boolean first = true;
+            while (i < keys.length || j < 3) {
+                if (!first) {
+                    out.raw(',');
+                }
+                first = false;
+                int order = i == keys.length ? 1 : j == 3 ? -1 : keys[i].compareTo(extraKeys[j]);
+                if (order == 0) {
+                    throw new WriteException("duplicate key \"" + keys[i] + "\"");
+                }
+                if (order < 0) {
+                    out.raw(body, offsets[i], offsets[i + 1] - offsets[i]);
+                    i++;
+                } else {
+                    out.raw(extraBytes, extraOffsets[j], extraOffsets[j + 1] - extraOffsets[j]);
+                    j++;
+                }
+            }
+            out.raw('}');
+            return out.toByteArray();
+        }
+    }
+
     static void writeValue(JsonWriter out, Object v, int depth) {
         if (depth > MAX_DEPTH) {
             throw new WriteException("nesting deeper than " + MAX_DEPTH + " (a cycle?)");

@@ -61,6 +61,12 @@ final class JsonWriter {
         size += bytes.length;
     }
 
+    void raw(byte[] bytes, int offset, int length) {
+        ensure(length);
+        System.arraycopy(bytes, offset, buf, size, length);
+        size += length;
+    }
+
     void rawAscii(String ascii) {
         int n = ascii.length();
         ensure(n);
