@@ -408,9 +408,22 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
         synchronized (slashLock) {
             LiabilitySpec spec = policy.liability();
             Slashing.Params params = Slashing.Params.of(spec, omega);
-            List<Slashing.Slash> plan = Slashing.plan(actor == null ? -1 : actor.index(), actorSeverity, chain,
+            List<Slashing.Slash> planned = Slashing.plan(actor == null ? -1 : actor.index(), actorSeverity, chain,
                     exclude == null ? -1 : exclude.index(), principals.host().index(), params,
                     i -> principals.byIndex(i).trust(), this::idOf);
+            // A slash that changes nothing (an agent already at 0 violating again) is not a slash: no
+            // ledger write (an fsync), no trust.slashed record, no log line. The anomaly is still audited.
+            List<Slashing.Slash> plan = new ArrayList<>(planned.size());
+            for (Slashing.Slash s : planned) {
+                if (s.after() < s.before()) {
+                    plan.add(s);
+                }
+            }
+            if (plan.isEmpty() && !planned.isEmpty()) {
+                // Nothing changed (an agent already at 0 violating again): the violation itself is
+                // audited (ring.denied); an anomaly record and a log line would say nothing new.
+                return;
+            }
             String anomalyId = bootId + "-a" + anomalies.incrementAndGet();
             List<Map<String, Object>> chainFields = describe(chain);
 

@@ -3,7 +3,6 @@ package org.agenthypervisor.core.rings;
 import org.agenthypervisor.api.RingViolationException;
 import org.agenthypervisor.core.policy.Policy.TrustSpec;
 
-import java.util.Locale;
 
 /**
  * One ring check that failed, with the wording users see. The message says who, what, why, and
@@ -54,7 +53,11 @@ public record RingDenial(String agent, int effectiveRing, int grantedRing, doubl
                 requirementSource);
     }
 
+    /** Two decimals, as {@code %.2f} would write a value in [0, 1], without the cost of a Formatter. */
     static String format(double value) {
-        return String.format(Locale.ROOT, "%.2f", value);
+        long hundredths = Math.round(value * 100);
+        long units = hundredths / 100;
+        long rest = Math.abs(hundredths % 100);
+        return (value < 0 && units == 0 ? "-" : "") + units + (rest < 10 ? ".0" : ".") + rest;
     }
 }
