@@ -31,6 +31,7 @@ public final class DeskApp {
                 }
                 case "support->ledger" -> result(scenario, Outcome.of(() -> support.askLedger(ledger)));
                 case "ledger-own" -> result(scenario, Outcome.of(ledger::reconcile));
+                case "support-reconcile" -> result(scenario, Outcome.of(() -> support.askReconcile(ledger)));
                 case "host->ledger" -> result(scenario, Outcome.of(() -> ledger.rawSql("host query")));
                 case "executed" -> result(scenario, Ledger.EXECUTED.get());
                 case "executor" -> result(scenario, Outcome.of(() -> support.viaExecutor(ledger)));

@@ -32,6 +32,40 @@ class ObservabilityIT {
         assertTrue(denial.getBoolean("enforced"));
     }
 
+    private static List<RecordedEvent> recordedEvents(Path jfr, String type) throws Exception {
+        return RecordingFile.readAllEvents(jfr).stream().filter(e -> e.getEventType().getName().equals(type)).toList();
+    }
+
+    @Test
+    void refusalsSlashesAndSagaTransitionsAreFlightRecorderEventsToo() throws Exception {
+        Path dir = ChildJvm.freshWorkDir("jfr-all");
+        ChildJvm.write(dir, "policy.yaml", RingsIT.DESK_POLICY);
+        // A denial slashes support to 0; then the ledger refuses support's hand-off.
+        Result desk = ChildJvm.withAgent("policy=policy.yaml").in(dir)
+                .jvmArg("-XX:StartFlightRecording=filename=" + dir.resolve("desk.jfr") + ",settings=default")
+                .run("com.acme.desk.DeskApp", "support->ledger", "support-reconcile");
+        assertEquals(0, desk.exitCode(), desk::toString);
+        assertTrue(desk.result("support-reconcile").startsWith("denied:UntrustedHandoffException"), desk::toString);
+        List<RecordedEvent> slashes = recordedEvents(dir.resolve("desk.jfr"), "org.agenthypervisor.Slashed");
+        assertTrue(slashes.stream().anyMatch(e -> "support".equals(e.getString("agent")) && e.getDouble("after") == 0.0),
+                slashes::toString);
+        List<RecordedEvent> refusals = recordedEvents(dir.resolve("desk.jfr"), "org.agenthypervisor.HandoffRefused");
+        assertEquals(1, refusals.size(), refusals::toString);
+        assertEquals("support", refusals.get(0).getString("sender"));
+        assertEquals("ledger", refusals.get(0).getString("receiver"));
+
+        Path sagaDir = ChildJvm.freshWorkDir("jfr-saga");
+        ChildJvm.write(sagaDir, "policy.yaml", SagaIT.POLICY);
+        Result saga = ChildJvm.withAgent("policy=policy.yaml").in(sagaDir)
+                .jvmArg("-XX:StartFlightRecording=filename=" + sagaDir.resolve("saga.jfr") + ",settings=default")
+                .run("com.acme.saga.SagaApp", "trip");
+        assertEquals(0, saga.exitCode(), saga::toString);
+        List<String> states = recordedEvents(sagaDir.resolve("saga.jfr"), "org.agenthypervisor.SagaTransition").stream()
+                .map(e -> e.getString("state")).toList();
+        assertTrue(states.size() >= 4, states::toString);
+        assertTrue(states.stream().anyMatch(s -> s.contains("compensated")), states::toString);
+    }
+
     @Test
     void theMxBeanShowsModeCountersRingsTrustAndPolicy() {
         Result r = RingsIT.runDesk("jmx", RingsIT.DESK_POLICY, "support->ledger", "jmx");
