@@ -28,17 +28,7 @@ import java.util.concurrent.Callable;
         description = {"Verify the audit log and produce or check Merkle proofs of it.",
                 "Exit code 0: verified; 1: verification failed; 2: usage or configuration error."},
         subcommands = {AuditCommand.Verify.class, AuditCommand.Proof.class, AuditCommand.VerifyProof.class})
-final class AuditCommand implements Runnable {
-    static final String DEFAULT_DATA_DIR = ".agent-hypervisor";
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (verify, proof, verify-proof)");
-    }
-
+final class AuditCommand extends CommandGroup {
     /** Options every subcommand that reads a data directory shares. */
     static class DataDirOptions {
         @Option(names = {"-d", "--data-dir"}, paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,

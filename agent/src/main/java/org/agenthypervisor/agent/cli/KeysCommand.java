@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 "Exit code 0: listed; 1: a key file is damaged; 2: no such directory."},
         subcommands = {KeysCommand.Export.class})
 final class KeysCommand implements Callable<Integer> {
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = TrustCommand.DEFAULT_DATA_DIR,
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = CommandGroup.DEFAULT_DATA_DIR,
             description = "The data directory; its keys/ is listed (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
@@ -76,7 +76,7 @@ final class KeysCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "ID", description = "The agent id, or 'hypervisor'.")
         String id;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = TrustCommand.DEFAULT_DATA_DIR,
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = CommandGroup.DEFAULT_DATA_DIR,
                 description = "The data directory (default: ${DEFAULT-VALUE}).")
         Path dataDir;
 

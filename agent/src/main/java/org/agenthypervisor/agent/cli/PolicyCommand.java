@@ -25,15 +25,7 @@ import java.util.concurrent.Callable;
 /** {@code policy check}: validate a policy and show what it governs on a class path. */
 @Command(name = "policy", mixinStandardHelpOptions = true, description = "Work with policy files.",
         subcommands = {PolicyCommand.Check.class})
-final class PolicyCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (check)");
-    }
-
+final class PolicyCommand extends CommandGroup {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Validate a policy file and, given a class path, list the methods each annotation and rule governs.",
                     "Exit code 0: valid; 1: the policy is invalid or a governed class has a problem (such as a missing",

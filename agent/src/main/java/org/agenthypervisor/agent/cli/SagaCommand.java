@@ -45,17 +45,7 @@ import java.util.concurrent.Callable;
         description = {"Inspect the saga journal and recover unfinished sagas offline.",
                 "list and show only read the journal (also while a JVM runs on the data directory)."},
         subcommands = {SagaCommand.ListSagas.class, SagaCommand.Show.class, SagaCommand.Recover.class})
-final class SagaCommand implements Runnable {
-    static final String DEFAULT_DATA_DIR = ".agent-hypervisor";
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (list, show or recover)");
-    }
-
+final class SagaCommand extends CommandGroup {
     /** States {@code --state} accepts. */
     static final List<String> STATES = List.of("running", "compensating", "completed", "compensated", "escalated", "unfinished");
 

@@ -27,17 +27,7 @@ import java.util.concurrent.Callable;
 @Command(name = "trust", mixinStandardHelpOptions = true,
         description = "Show and change the agents' trust scores kept in a data directory's trust ledger.",
         subcommands = {TrustCommand.ListScores.class, TrustCommand.Set.class})
-final class TrustCommand implements Runnable {
-    static final String DEFAULT_DATA_DIR = ".agent-hypervisor";
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (list or set)");
-    }
-
+final class TrustCommand extends CommandGroup {
     static Path existingDataDir(Path dataDir) {
         if (!Files.isDirectory(dataDir)) {
             throw new HypervisorCommand.UsageError("no data directory at " + dataDir.toAbsolutePath()

@@ -27,15 +27,7 @@ import java.util.concurrent.Callable;
 @Command(name = "vouch", mixinStandardHelpOptions = true,
         description = "Export a recorded hand-off as a signed DSSE envelope, and verify one offline.",
         subcommands = {VouchCommand.Export.class, VouchCommand.Verify.class})
-final class VouchCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (export or verify)");
-    }
-
+final class VouchCommand extends CommandGroup {
     @Command(name = "export", mixinStandardHelpOptions = true,
             description = {"Write the hand-off recorded at audit record SEQ as a DSSE envelope (payload type",
                     Vouch.PAYLOAD_TYPE + ", payload = the canonical vouch bytes).",
