@@ -70,11 +70,14 @@ public final class Gate {
                 runtime.denied(st, site, cell == null ? st.hostContext : cell.get());
             }
             Context context = cell == null ? st.hostContext : cell.get();
-            if (st.details[site]) {
+            Principal owner = st.owner[site];
+            boolean crossing = owner != null && owner != context.principal();
+            // A hand-off point needs the arguments only when another principal calls it: an agent
+            // calling its own public methods pays a ring check and this test, nothing more.
+            if (st.details[site] || (crossing && st.handoff[site])) {
                 return DETAILS;
             }
-            Principal owner = st.owner[site];
-            if (owner == null || owner == context.principal()) {
+            if (!crossing) {
                 return null;
             }
             return runtime.switchInto(st, site, cell, context);

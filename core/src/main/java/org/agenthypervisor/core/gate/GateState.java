@@ -19,8 +19,10 @@ final class GateState {
     final int[] required;
     /** Per site: the owning agent, or null. */
     final Principal[] owner;
-    /** Per site: whether entering needs the instance and arguments. */
+    /** Per site: whether every entry needs the instance and arguments (sagas, steps). */
     final boolean[] details;
+    /** Per site: whether an entry from another principal needs them (a hand-off point). */
+    final boolean[] handoff;
     final SiteBinding[] bindings;
 
     GateState(Policy policy, Principal host, Context hostContext, SiteBinding[] bindings) {
@@ -33,11 +35,13 @@ final class GateState {
         this.required = new int[bindings.length];
         this.owner = new Principal[bindings.length];
         this.details = new boolean[bindings.length];
+        this.handoff = new boolean[bindings.length];
         for (int i = 0; i < bindings.length; i++) {
             SiteBinding b = bindings[i];
             required[i] = b.requiredRing();
             owner[i] = b.owner();
-            details[i] = b.needsDetails();
+            details[i] = b.alwaysNeedsDetails();
+            handoff[i] = b.handoff();
         }
     }
 }

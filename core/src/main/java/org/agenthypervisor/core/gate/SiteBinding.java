@@ -27,9 +27,9 @@ public record SiteBinding(Site site, int requiredRing, String requirementSource,
         return new SiteBinding(site, Rings.UNCHECKED, null, null, false, false, null, null, true);
     }
 
-    /** Whether entering needs the instance and arguments (hand-off digest, saga step). */
-    boolean needsDetails() {
-        return handoff || saga != null || compensation != null;
+    /** Whether every entry needs the instance and arguments (saga boundary or step). */
+    boolean alwaysNeedsDetails() {
+        return saga != null || compensation != null;
     }
 
     public String method() {

@@ -127,6 +127,32 @@ class GateRuntimeTest {
     }
 
     @Test
+    void anAgentCallingItsOwnPublicMethodPaysNoHandOff() throws Exception {
+        Policy p = policy("");
+        Principals principals = new Principals(p);
+        GateRuntime gate = new GateRuntime(p, principals, listener);
+        gate.activate();
+        int site = register(gate, bot());
+        List<String> entered = new ArrayList<>();
+        gate.addParticipant(new CallParticipant() {
+            @Override
+            public Object enter(Call call) {
+                entered.add(call.caller().principal().id());
+                return null;
+            }
+
+            @Override
+            public void exit(Call call, Object state, Object returned, Throwable thrown) {
+            }
+        });
+        ContextCell.obtain(gate.hostContext()).set(Context.of(principals.agent("bot")));
+        assertNull(Gate.enter(site), "same agent: no arguments array, no Call, no participants");
+        ContextCell.obtain(gate.hostContext()).set(Context.of(principals.agent("other")));
+        assertSame(Gate.DETAILS, Gate.enter(site), "another agent calling a public method is a hand-off");
+        assertEquals(List.of(), entered);
+    }
+
+    @Test
     void aRefusingParticipantUnwindsTheOnesBeforeIt() throws Exception {
         Policy p = policy("");
         Principals principals = new Principals(p);
