@@ -87,7 +87,9 @@ final class PolicyCommand extends CommandGroup {
                 byGovernor.put(rule.describe(), new ArrayList<>());
             }
             for (Policy.SagaSpec saga : policy.sagas()) {
-                byGovernor.put("policy sagas[" + saga.index() + "] (" + saga.methods() + ")", new ArrayList<>());
+                if (saga.methods() != null) {
+                    byGovernor.put("policy sagas[" + saga.index() + "] (" + saga.methods() + ")", new ArrayList<>());
+                }
             }
             Map<String, List<String>> agents = new LinkedHashMap<>();
             List<String> problems = new ArrayList<>();

@@ -35,17 +35,39 @@ final class CandidateFilter {
     static CandidateFilter of(Policy policy) {
         List<Glob> globs = new ArrayList<>();
         policy.agents().values().forEach(a -> globs.addAll(a.classes()));
-        List<byte[]> annotations = new ArrayList<>();
         for (Policy.RuleSpec rule : policy.rules()) {
             if (rule.methods() != null) {
                 globs.add(rule.methods().classGlob());
-            } else {
-                annotations.add(("L" + rule.annotatedWith().replace('.', '/') + ";").getBytes(StandardCharsets.UTF_8));
             }
         }
+        List<byte[]> annotations = new ArrayList<>();
+        for (String name : ruleAnnotationNames(policy)) {
+            annotations.add(("L" + name.replace('.', '/') + ";").getBytes(StandardCharsets.UTF_8));
+        }
         policy.compensations().forEach(c -> globs.add(c.method().classGlob()));
-        policy.sagas().forEach(s -> globs.add(s.methods().classGlob()));
+        policy.sagas().stream().filter(s -> s.methods() != null).forEach(s -> globs.add(s.methods().classGlob()));
         return new CandidateFilter(List.copyOf(globs), List.copyOf(annotations));
+    }
+
+    /**
+     * Annotations whose presence makes a class worth planning: those {@code annotatedWith} rules
+     * name; the frameworks' tool annotations when a {@code tools:} rule can name such methods; and
+     * LangChain4j's {@code @CompensateFor} when the policy declares saga boundaries (its tools are
+     * then journaled steps).
+     */
+    static Set<String> ruleAnnotationNames(Policy policy) {
+        Set<String> names = new java.util.LinkedHashSet<>();
+        for (Policy.RuleSpec rule : policy.rules()) {
+            if (rule.annotatedWith() != null) {
+                names.add(rule.annotatedWith());
+            } else if (rule.tools() != null) {
+                names.addAll(org.agenthypervisor.core.governance.GovernancePlanner.TOOL_ANNOTATIONS);
+            }
+        }
+        if (!policy.sagas().isEmpty()) {
+            names.add(org.agenthypervisor.core.governance.GovernancePlanner.LANGCHAIN4J_COMPENSATE_FOR);
+        }
+        return names;
     }
 
     static boolean isIgnored(String internalName) {

@@ -1,6 +1,8 @@
 package org.agenthypervisor.agent.install;
 
 import net.bytebuddy.dynamic.ClassFileLocator;
+import org.agenthypervisor.agent.integration.IntegrationTransformer;
+import org.agenthypervisor.agent.integration.Integrations;
 import org.agenthypervisor.api.spi.Backends;
 import org.agenthypervisor.core.audit.AuditLog;
 import org.agenthypervisor.core.log.Log;
@@ -73,15 +75,16 @@ public final class Installer {
             throw fatal("cannot start: " + failure.getMessage());
         }
         ClassFileLocator jar = adviceLocator(jarPath);
-        ExecutorInstrumentation executors = new ExecutorInstrumentation(jar);
-        executors.install(instrumentation);
+        IntegrationTransformer integrations = new IntegrationTransformer(Integrations.all(), policy, jar);
+        integrations.install(instrumentation);
+        rt.frameworks().useScanner(Installer::scanClass);
         GovernedClassTransformer transformer = new GovernedClassTransformer(rt.gate(), new Weaver(jar),
                 CandidateFilter.of(policy), instrumentation, problem -> rt.audit().record("instrumentation.problem",
                 Map.of("problem", problem)));
         instrumentation.addTransformer(transformer, true);
         retransform(instrumentation, transformer, loadedCandidates(instrumentation, transformer.filter(), policy, Set.of()));
 
-        List<String> failures = SelfCheck.run(rt, transformer, executors, jar);
+        List<String> failures = SelfCheck.run(rt, transformer, integrations, jar);
         if (!failures.isEmpty()) {
             String message = "the post-install self-check failed: " + String.join("; ", failures);
             if (policy.onInternalError() == Policy.OnInternalError.ALLOW) {
@@ -103,9 +106,46 @@ public final class Installer {
         JmxView.registerLater(rt);
         runtime = rt;
         long millis = (System.nanoTime() - started) / 1_000_000;
+        LOG.info(frameworksLine(policy, integrations));
         LOG.info("Agent Hypervisor active" + (attached ? " (attached)" : "") + ": mode " + policy.mode().name().toLowerCase()
                 + ", policy " + policy.source() + " (" + runtimeOptions.policyOrigin() + "), " + policy.agents().size()
                 + " agent(s), " + policy.rules().size() + " rule(s), data in " + rt.dataDir() + ", started in " + millis + " ms");
+    }
+
+    /** What the start-up log says about the framework integrations and the framework agents the policy binds. */
+    private static String frameworksLine(Policy policy, IntegrationTransformer integrations) {
+        int services = 0;
+        int agentic = 0;
+        for (Policy.AgentSpec a : policy.agents().values()) {
+            services += a.aiServices().size();
+            agentic += a.agenticNames().size();
+        }
+        List<String> on = new ArrayList<>();
+        for (org.agenthypervisor.agent.integration.Integration i : integrations.enabled()) {
+            on.add(i.name());
+        }
+        List<String> off = new ArrayList<>();
+        for (org.agenthypervisor.agent.integration.Integration i : integrations.disabled()) {
+            off.add(i.name() + " (" + i.policySwitch() + ": false)");
+        }
+        return "integrations: " + String.join(", ", on) + (off.isEmpty() ? "" : "; off: " + String.join(", ", off))
+                + "; the policy binds " + services + " AI-service glob(s) and " + agentic + " agentic name glob(s);"
+                + " framework tool calls outside every agent run as 'unidentified' in ring "
+                + policy.frameworks().unidentifiedRing() + "; denied tool calls " + (policy.frameworks().onDenial()
+                == Policy.OnDenial.ABORT ? "abort the call" : "are told to the model");
+    }
+
+    /** A class's annotations and methods from its bytes, for the framework gate (null when unreadable). */
+    static org.agenthypervisor.core.governance.ClassInfo scanClass(Class<?> type) {
+        String resource = type.getName().replace('.', '/') + ".class";
+        ClassLoader loader = type.getClassLoader();
+        try (java.io.InputStream in = loader == null ? ClassLoader.getSystemResourceAsStream(resource)
+                : loader.getResourceAsStream(resource)) {
+            return in == null ? null : ClassScanner.scan(in.readAllBytes());
+        } catch (IOException | RuntimeException unreadable) {
+            LOG.warn("cannot read the class file of " + type.getName() + ": " + unreadable);
+            return null;
+        }
     }
 
     private static IllegalStateException fatal(String message) {
@@ -134,12 +174,7 @@ public final class Installer {
      */
     private static List<Class<?>> loadedCandidates(Instrumentation instrumentation, CandidateFilter filter, Policy policy,
                                                    Set<String> changed) {
-        Set<String> ruleAnnotations = new java.util.HashSet<>();
-        for (Policy.RuleSpec rule : policy.rules()) {
-            if (rule.annotatedWith() != null) {
-                ruleAnnotations.add(rule.annotatedWith());
-            }
-        }
+        Set<String> ruleAnnotations = new java.util.HashSet<>(CandidateFilter.ruleAnnotationNames(policy));
         List<Class<?>> out = new ArrayList<>();
         for (Class<?> type : instrumentation.getAllLoadedClasses()) {
             if (type.getClassLoader() == null || type.isArray() || type.isPrimitive() || type.isHidden()

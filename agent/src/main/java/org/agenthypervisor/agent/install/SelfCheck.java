@@ -30,7 +30,7 @@ final class SelfCheck {
 
     /** @return what failed; empty when everything works */
     static List<String> run(HypervisorRuntime runtime, GovernedClassTransformer transformer,
-                            ExecutorInstrumentation executors, ClassFileLocator jar) {
+                            org.agenthypervisor.agent.integration.IntegrationTransformer executors, ClassFileLocator jar) {
         List<String> failures = new ArrayList<>();
         try {
             byte[] bytes = jar.locate(CANARY).resolve();

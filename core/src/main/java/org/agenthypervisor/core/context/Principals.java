@@ -35,6 +35,15 @@ public final class Principals {
     private final Principal host = HOST;
     /** A principal outside the directory, used only by the agent's post-install self-check. */
     private final Principal selfCheck = new Principal("hypervisor.selfcheck", -1, false, 3, 1.0, 0.5);
+    /**
+     * What a framework tool call made outside every agent runs as: never the host. Outside the
+     * directory (no trust score, never slashed, never in a chain); its ring is
+     * {@code frameworks.unidentifiedRing}.
+     */
+    private final Principal unidentified = new Principal(UNIDENTIFIED, -1, false, 3, 1.0, 0.0);
+
+    /** The id of {@link #unidentified()}, reserved in policies. */
+    public static final String UNIDENTIFIED = "unidentified";
     private final Map<String, Principal> byId = new ConcurrentHashMap<>();
     private volatile Principal[] byIndex;
     private volatile TrustSpec floors;
@@ -54,6 +63,11 @@ public final class Principals {
     /** The self-check's principal: ring 3, never listed, never audited. */
     public Principal selfCheck() {
         return selfCheck;
+    }
+
+    /** The principal of framework tool calls made outside every agent (see the field). */
+    public Principal unidentified() {
+        return unidentified;
     }
 
     /** The agent with this id, or null if it was never seen and the policy does not name it. */
@@ -101,6 +115,8 @@ public final class Principals {
         this.specs = Map.copyOf(policy.agents());
         host.configure(policy.host().ring(), 1.0, 0.0, true);
         recompute(host);
+        unidentified.configure(policy.frameworks().unidentifiedRing(), 1.0, 0.0, true);
+        unidentified.setEffectiveRing(policy.frameworks().unidentifiedRing());
         for (Principal p : byIndex) {
             if (p.isHost()) {
                 continue;

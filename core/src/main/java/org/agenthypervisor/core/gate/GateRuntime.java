@@ -122,6 +122,72 @@ public class GateRuntime {
         return ids;
     }
 
+    /**
+     * Registers the abstract methods of an interface that a framework implements with a proxy (a
+     * LangChain4j AI service) as {@link MethodPlan.Kind#PROXIED} sites, whether or not the policy
+     * binds it now: a reload that binds it later takes effect on the next call.
+     *
+     * @return the site id of each abstract method, by {@code name + descriptor}
+     */
+    public synchronized Map<String, Integer> registerProxied(ClassInfo iface, int loaderId) {
+        Map<String, Integer> ids = new HashMap<>();
+        SiteBinding[] grown = bindings;
+        for (org.agenthypervisor.core.governance.MethodInfo m : iface.methods()) {
+            if (!m.isAbstract() || m.isStatic()) {
+                continue;
+            }
+            String display = org.agenthypervisor.core.governance.Descriptors.display(iface.name(), m.name(), m.descriptor());
+            Site site = virtualSite(new SiteKey(iface.name(), loaderId, m.name(), m.descriptor(), MethodPlan.Kind.PROXIED),
+                    iface, m, display, loaderId);
+            grown = Arrays.copyOf(grown, sites.size());
+            ids.put(m.name() + m.descriptor(), site.id());
+        }
+        bindings = grown;
+        publish();
+        return ids;
+    }
+
+    /** The method every langchain4j-agentic site stands for (an agent invoked with its named arguments). */
+    public static final org.agenthypervisor.core.governance.MethodInfo AGENTIC_INVOKE =
+            new org.agenthypervisor.core.governance.MethodInfo("invoke", "(Ljava/util/Map;)Ljava/lang/Object;", 0x0001,
+                    List.of());
+
+    /** Registers (once) the site of the langchain4j-agentic agent with this name. */
+    public synchronized int registerAgentic(String agentName) {
+        SiteKey key = new SiteKey(agentName, 0, AGENTIC_INVOKE.name(), AGENTIC_INVOKE.descriptor(), MethodPlan.Kind.AGENTIC);
+        Site existing = siteByKey.get(key);
+        if (existing != null) {
+            return existing.id();
+        }
+        ClassInfo info = new ClassInfo(agentName, null, 0x0001, List.of(), List.of(AGENTIC_INVOKE));
+        Site site = virtualSite(key, info, AGENTIC_INVOKE, "agentic agent '" + agentName + "'", 0);
+        bindings = Arrays.copyOf(bindings, sites.size());
+        publish();
+        return site.id();
+    }
+
+    private Site virtualSite(SiteKey key, ClassInfo info, org.agenthypervisor.core.governance.MethodInfo m, String display,
+                             int loaderId) {
+        Site site = siteByKey.get(key);
+        if (site == null) {
+            site = new Site(sites.size(), info, m, key.kind(), display, loaderId);
+            sites.add(site);
+            siteByKey.put(key, site);
+        }
+        return site;
+    }
+
+    private static ClassPlan planFor(Site site, Policy policy, Function<String, String> owners) {
+        switch (site.kind()) {
+            case PROXIED:
+                return GovernancePlanner.planAiService(site.classInfo(), policy);
+            case AGENTIC:
+                return GovernancePlanner.planAgentic(site.classInfo(), policy);
+            default:
+                return GovernancePlanner.plan(site.classInfo(), policy, owners);
+        }
+    }
+
     /** Forgets what a class was instrumented for (its retransformation left it unchanged). */
     public synchronized void unregister(String className, int loaderId) {
         if (instrumented.remove(new ClassKey(className, loaderId)) != null) {
@@ -170,9 +236,9 @@ public class GateRuntime {
         Map<ClassKey, ClassPlan> current = new HashMap<>();
         SiteBinding[] rebuilt = new SiteBinding[sites.size()];
         for (Site site : sites) {
-            ClassKey key = new ClassKey(site.classInfo().name(), site.loaderId());
+            ClassKey key = new ClassKey(site.kind().name() + ":" + site.classInfo().name(), site.loaderId());
             ClassPlan plan = current.computeIfAbsent(key,
-                    k -> GovernancePlanner.plan(site.classInfo(), policy, ownerByClass::get));
+                    k -> planFor(site, policy, ownerByClass::get));
             MethodPlan m = plan.method(site.method().name(), site.method().descriptor());
             if (m == null || m.kind() != site.kind()) {
                 rebuilt[site.id()] = SiteBinding.stale(site);

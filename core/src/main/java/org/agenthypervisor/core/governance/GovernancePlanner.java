@@ -38,6 +38,13 @@ public final class GovernancePlanner {
     public static final String RING = "org.agenthypervisor.api.Ring";
     public static final String SAGA = "org.agenthypervisor.api.Saga";
     public static final String COMPENSATE = "org.agenthypervisor.api.Compensate";
+    /** LangChain4j's tool annotation and its own compensation pairing (matched by name, never loaded). */
+    public static final String LANGCHAIN4J_TOOL = "dev.langchain4j.agent.tool.Tool";
+    public static final String LANGCHAIN4J_COMPENSATE_FOR = "dev.langchain4j.agent.tool.CompensateFor";
+    /** Spring AI's tool annotation. */
+    public static final String SPRING_AI_TOOL = "org.springframework.ai.tool.annotation.Tool";
+    /** Tool annotations whose methods {@code tools:} rules can name. */
+    public static final List<String> TOOL_ANNOTATIONS = List.of(LANGCHAIN4J_TOOL, SPRING_AI_TOOL);
 
     /** What a bad {@code @Agent} id is replaced by: an agent nobody grants anything (fail closed). */
     public static final String INVALID_AGENT = "invalid-agent-id";
@@ -187,11 +194,178 @@ public final class GovernancePlanner {
         return new MethodPlan(m, display, kind, ring, ringSource, handoff, partial, saga, compensation, governedBy);
     }
 
+    /**
+     * Plans a langchain4j-agentic agent, named by {@code agent.name()}: one {@link Kind#AGENTIC}
+     * method that runs as the agent whose {@code agenticNames} glob matches the name (a hand-off
+     * point), and that may be a saga boundary ({@code sagas: - agentic:}).
+     */
+    public static ClassPlan planAgentic(ClassInfo agent, Policy policy) {
+        String name = agent.name();
+        String owner = null;
+        String source = null;
+        for (AgentSpec spec : policy.agents().values()) {
+            for (Glob glob : spec.agenticNames()) {
+                if (glob.matches(name)) {
+                    owner = spec.id();
+                    source = "policy agents." + spec.id() + ".agenticNames (" + glob + ")";
+                    break;
+                }
+            }
+            if (owner != null) {
+                break;
+            }
+        }
+        List<String> governedBy = new ArrayList<>();
+        SagaBoundary saga = null;
+        for (SagaSpec spec : policy.sagas()) {
+            if (spec.agentic() != null && spec.agentic().matches(name)) {
+                String sagaSource = "policy sagas[" + spec.index() + "] (" + spec.selector() + ")";
+                governedBy.add(sagaSource);
+                saga = new SagaBoundary(spec.name() != null ? spec.name() : "agentic:" + name, sagaSource);
+                break;
+            }
+        }
+        if (owner == null && saga == null) {
+            return new ClassPlan(name, null, null, List.of(), List.of(), List.of());
+        }
+        if (owner != null) {
+            governedBy.add("runs as agent '" + owner + "' (agentic)");
+        }
+        MethodInfo m = agent.methods().get(0);
+        return new ClassPlan(name, owner, source, List.of(new MethodPlan(m, "agentic agent '" + name + "'", Kind.AGENTIC,
+                null, null, owner != null, false, saga, null, governedBy)), List.of(), List.of());
+    }
+
     private static boolean ruleMatches(RuleSpec rule, ClassInfo cls, MethodInfo m) {
         if (rule.methods() != null) {
             return rule.methods().matches(cls.name(), m.name());
         }
+        if (rule.tools() != null) {
+            String tool = toolName(m);
+            return tool != null && rule.tools().matches(tool);
+        }
         return !m.isConstructor() && (m.annotation(rule.annotatedWith()) != null || cls.annotation(rule.annotatedWith()) != null);
+    }
+
+    /**
+     * The name the model sees for a method that carries a known tool annotation (its {@code name}
+     * element, or the method's name when that is empty), or null when it is not a tool.
+     */
+    public static String toolName(MethodInfo m) {
+        for (String type : TOOL_ANNOTATIONS) {
+            AnnotationInfo tool = m.annotation(type);
+            if (tool != null) {
+                Object name = tool.value("name");
+                return name instanceof String && !((String) name).isBlank() ? (String) name : m.name();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The requirement a tool call must meet, checked at a framework's dispatcher: {@code @Ring} on the
+     * method or its class, else the first policy rule that matches the method or the tool's name.
+     *
+     * @param cls  the tool method's class, or null for a tool without a Java method (MCP, programmatic)
+     * @param m    the tool method, or null
+     * @param tool the name the model sees
+     * @return {ring, source}, or null when nothing requires a ring
+     */
+    public static Object[] toolRequirement(ClassInfo cls, MethodInfo m, String tool, Policy policy) {
+        if (cls != null && m != null) {
+            String display = Descriptors.display(cls.name(), m.name(), m.descriptor());
+            AnnotationInfo methodRing = m.annotation(RING);
+            List<String> ignored = new ArrayList<>();
+            if (methodRing != null) {
+                int ring = ringValue(methodRing, display, ignored);
+                return new Object[] {ring, "@Ring(" + ring + ") on " + display};
+            }
+            AnnotationInfo classRing = cls.annotation(RING);
+            if (classRing != null) {
+                int ring = ringValue(classRing, "class " + cls.name(), ignored);
+                return new Object[] {ring, "@Ring(" + ring + ") on class " + cls.name()};
+            }
+        }
+        for (RuleSpec rule : policy.rules()) {
+            if (rule.ring() == null) {
+                continue;
+            }
+            boolean matches = rule.tools() != null ? rule.tools().matches(tool)
+                    : cls != null && m != null && ruleMatches(rule, cls, m);
+            if (matches) {
+                return new Object[] {rule.ring(), rule.describe()};
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Plans a LangChain4j AI-service interface: the proxy's handler enters each of its abstract
+     * methods as a {@link Kind#PROXIED} site that runs as the agent whose {@code aiServices} glob
+     * matches the interface (a hand-off point), and that may be a saga boundary.
+     */
+    public static ClassPlan planAiService(ClassInfo iface, Policy policy) {
+        String owner = null;
+        String source = null;
+        for (AgentSpec agent : policy.agents().values()) {
+            for (Glob glob : agent.aiServices()) {
+                if (glob.matches(iface.name())) {
+                    owner = agent.id();
+                    source = "policy agents." + agent.id() + ".aiServices (" + glob + ")";
+                    break;
+                }
+            }
+            if (owner != null) {
+                break;
+            }
+        }
+        List<MethodPlan> methods = new ArrayList<>();
+        for (MethodInfo m : iface.methods()) {
+            if (!m.isAbstract() || m.isStatic()) {
+                continue;
+            }
+            String display = Descriptors.display(iface.name(), m.name(), m.descriptor());
+            List<String> governedBy = new ArrayList<>();
+            SagaBoundary saga = null;
+            for (SagaSpec spec : policy.sagas()) {
+                if (spec.aiService() != null && spec.aiService().matches(iface.name(), m.name())) {
+                    String sagaSource = "policy sagas[" + spec.index() + "] (" + spec.selector() + ")";
+                    governedBy.add(sagaSource);
+                    saga = new SagaBoundary(spec.name() != null ? spec.name() : iface.name() + "#" + m.name(), sagaSource);
+                    break;
+                }
+            }
+            if (owner == null && saga == null) {
+                continue;
+            }
+            if (owner != null) {
+                governedBy.add("runs as agent '" + owner + "' (AI service)");
+            }
+            methods.add(new MethodPlan(m, display, Kind.PROXIED, null, null, owner != null, false, saga, null,
+                    governedBy));
+        }
+        return new ClassPlan(iface.name(), owner, source, methods, List.of(), List.of());
+    }
+
+    /**
+     * The method of the same class that LangChain4j's {@code @CompensateFor} names as the
+     * compensation of tool {@code m}, when it takes the same parameters (its other form, one
+     * {@code ToolExecution} parameter, is LangChain4j's alone: it cannot be journaled as data).
+     */
+    private static MethodInfo compensateFor(ClassInfo cls, MethodInfo m) {
+        if (m.annotation(LANGCHAIN4J_TOOL) == null) {
+            return null;
+        }
+        String tool = toolName(m);
+        String params = m.descriptor().substring(0, m.descriptor().indexOf(')'));
+        for (MethodInfo candidate : cls.methods()) {
+            AnnotationInfo pairing = candidate.annotation(LANGCHAIN4J_COMPENSATE_FOR);
+            if (pairing != null && tool.equals(pairing.value("value")) && !candidate.isStatic()
+                    && candidate.descriptor().startsWith(params + ")")) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     private static Integer ringValue(AnnotationInfo ring, String where, List<String> problems) {
@@ -215,7 +389,7 @@ public final class GovernancePlanner {
             return null;
         }
         for (SagaSpec spec : policy.sagas()) {
-            if (spec.methods().matches(cls.name(), m.name())) {
+            if (spec.methods() != null && spec.methods().matches(cls.name(), m.name())) {
                 String source = "policy sagas[" + spec.index() + "] (" + spec.methods() + ")";
                 governedBy.add(source);
                 return new SagaBoundary(spec.name() != null ? spec.name() : cls.name() + "#" + m.name(), source);
@@ -235,6 +409,11 @@ public final class GovernancePlanner {
             undo = value instanceof String ? (String) value : "";
             inDoubt = Boolean.TRUE.equals(annotation.value("compensateInDoubt"));
             source = "@Compensate(\"" + undo + "\") on " + display;
+        } else if (compensateFor(cls, m) != null) {
+            MethodInfo undoMethod = compensateFor(cls, m);
+            undo = undoMethod.name();
+            source = "@CompensateFor(\"" + toolName(m) + "\") on "
+                    + Descriptors.display(cls.name(), undoMethod.name(), undoMethod.descriptor());
         } else if (!m.isSynthetic()) {
             for (CompensationSpec spec : policy.compensations()) {
                 if (spec.method().matches(cls.name(), m.name())) {

@@ -30,7 +30,14 @@ public record MethodPlan(MethodInfo method, String display, Kind kind, Integer r
         /** A ring check at the very start of a constructor (no context switch: see the docs). */
         CONSTRUCTOR_CHECK,
         /** Entry and exit advice: context switch into the owning agent, hand-offs, saga steps. */
-        GOVERNED
+        GOVERNED,
+        /**
+         * A method of an interface that a framework implements with a proxy (a LangChain4j AI
+         * service): not woven; the framework's invocation handler enters the gate for it.
+         */
+        PROXIED,
+        /** A langchain4j-agentic agent, invoked by the framework: a virtual site per agent name. */
+        AGENTIC
     }
 
     /** A saga boundary: entering opens a saga unless one is active. */

@@ -23,6 +23,7 @@ import java.util.Map;
  * @param saga            saga journal and rollback settings
  * @param sessions        shared-session settings
  * @param audit           audit log settings
+ * @param frameworks      how LangChain4j, Spring AI and Reactor are governed
  */
 public record Policy(
         String source,
@@ -39,7 +40,17 @@ public record Policy(
         LiabilitySpec liability,
         SagaSettings saga,
         SessionSettings sessions,
-        AuditSettings audit) {
+        AuditSettings audit,
+        FrameworksSpec frameworks) {
+
+    /** A policy with the default {@code frameworks} section. */
+    public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
+                  HostSpec host, Map<String, AgentSpec> agents, List<RuleSpec> rules,
+                  List<CompensationSpec> compensations, List<SagaSpec> sagas, TrustSpec trust,
+                  LiabilitySpec liability, SagaSettings saga, SessionSettings sessions, AuditSettings audit) {
+        this(source, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas, trust,
+                liability, saga, sessions, audit, FrameworksSpec.DEFAULTS);
+    }
 
     /** The data directory when the policy names none. */
     public static final String DEFAULT_DATA_DIR = ".agent-hypervisor";
@@ -70,9 +81,39 @@ public record Policy(
      * @param ring     granted ring, default 3
      * @param trust    initial trust, default 1.0
      * @param minTrust minimum trust of a sender and its chain for hand-offs into this agent, default 0.5
+     * @param aiServices   LangChain4j AI-service interface globs bound to the agent (may be empty)
+     * @param agenticNames langchain4j-agentic agent name globs bound to the agent (may be empty)
+     * @param onDenial     what a denied framework tool call of this agent does, or null for
+     *                     {@code frameworks.onDenial}
      */
     public record AgentSpec(String id, List<Glob> classes, int ring, double trust, double minTrust,
-                            Location location) {
+                            Location location, List<Glob> aiServices, List<Glob> agenticNames, OnDenial onDenial) {
+        public AgentSpec(String id, List<Glob> classes, int ring, double trust, double minTrust, Location location) {
+            this(id, classes, ring, trust, minTrust, location, List.of(), List.of(), null);
+        }
+    }
+
+    /** {@code frameworks.onDenial}: what a denied framework tool call does. */
+    public enum OnDenial {
+        /** The model reads a short tool error and the run goes on. */
+        TELL_MODEL,
+        /** The AI-service or ChatClient call ends with the {@code RingViolationException}. */
+        ABORT
+    }
+
+    /**
+     * {@code frameworks}.
+     *
+     * @param onDenial         default {@code tell-model}
+     * @param unidentifiedRing ring of a framework tool call made outside every agent, default 3
+     * @param offerDeniedTools whether the model is offered tools its agent may not call, default true
+     * @param langchain4j      whether the LangChain4j integration is on, default true
+     * @param springAi         whether the Spring AI integration is on, default true
+     * @param reactor          whether Reactor assembly-time context capture is on, default true
+     */
+    public record FrameworksSpec(OnDenial onDenial, int unidentifiedRing, boolean offerDeniedTools, boolean langchain4j,
+                                 boolean springAi, boolean reactor) {
+        public static final FrameworksSpec DEFAULTS = new FrameworksSpec(OnDenial.TELL_MODEL, 3, true, true, true, true);
     }
 
     /**
@@ -85,13 +126,24 @@ public record Policy(
      * @param ring          the required ring, or null when the rule sets none
      * @param handoff       whether calls into the matched methods are hand-offs even when not public
      * @param partial       whether the matched methods are "partial" actions (risk weight 0.65)
+     * @param tools         a glob on tool names as the model sees them, or null
      */
     public record RuleSpec(int index, MethodPattern methods, String annotatedWith, Integer ring,
-                           boolean handoff, boolean partial, Location location) {
+                           boolean handoff, boolean partial, Location location, Glob tools) {
+        public RuleSpec(int index, MethodPattern methods, String annotatedWith, Integer ring, boolean handoff,
+                        boolean partial, Location location) {
+            this(index, methods, annotatedWith, ring, handoff, partial, location, null);
+        }
+
         /** How the rule reads in messages: "policy rule #3 (methods: com.acme.Db#execute*)". */
         public String describe() {
-            return "policy rule #" + (index + 1) + " ("
-                    + (methods != null ? "methods: " + methods.pattern() : "annotatedWith: " + annotatedWith) + ")";
+            return "policy rule #" + (index + 1) + " (" + selector() + ")";
+        }
+
+        /** What the rule selects: "methods: …", "annotatedWith: …" or "tools: …". */
+        public String selector() {
+            return methods != null ? "methods: " + methods.pattern()
+                    : annotatedWith != null ? "annotatedWith: " + annotatedWith : "tools: " + tools.pattern();
         }
     }
 
@@ -109,9 +161,22 @@ public record Policy(
     /**
      * One entry of {@code sagas}: makes methods saga boundaries without annotating them.
      *
-     * @param name optional saga name; null means {@code Class#method}
+     * @param methods   {@code ClassGlob#methodGlob} of class methods, or null
+     * @param name      optional saga name; null means {@code Class#method} (or the agentic agent's name)
+     * @param aiService {@code InterfaceGlob#methodGlob} of LangChain4j AI-service methods, or null
+     * @param agentic   a glob on langchain4j-agentic agent names, or null
      */
-    public record SagaSpec(int index, MethodPattern methods, String name, Location location) {
+    public record SagaSpec(int index, MethodPattern methods, String name, Location location, MethodPattern aiService,
+                           Glob agentic) {
+        public SagaSpec(int index, MethodPattern methods, String name, Location location) {
+            this(index, methods, name, location, null, null);
+        }
+
+        /** What the entry selects, for messages. */
+        public String selector() {
+            return methods != null ? "methods: " + methods.pattern()
+                    : aiService != null ? "aiService: " + aiService.pattern() : "agentic: " + agentic.pattern();
+        }
     }
 
     /**

@@ -61,12 +61,14 @@ public final class PolicyParser {
     private static Map<String, Set<String>> knownKeys() {
         Map<String, Set<String>> keys = new LinkedHashMap<>();
         keys.put("", keys("version", "mode", "onInternalError", "dataDir", "host", "agents", "rules",
-                "compensations", "sagas", "trust", "liability", "saga", "sessions", "audit"));
+                "compensations", "sagas", "trust", "liability", "saga", "sessions", "audit", "frameworks"));
         keys.put("host", keys("ring"));
-        keys.put("agents.*", keys("classes", "ring", "trust", "minTrust"));
-        keys.put("rules[]", keys("methods", "annotatedWith", "ring", "handoff", "partial"));
+        keys.put("agents.*", keys("classes", "ring", "trust", "minTrust", "aiServices", "agenticNames", "onDenial"));
+        keys.put("rules[]", keys("methods", "annotatedWith", "tools", "ring", "handoff", "partial"));
         keys.put("compensations[]", keys("method", "compensate", "compensateInDoubt"));
-        keys.put("sagas[]", keys("methods", "name"));
+        keys.put("sagas[]", keys("methods", "aiService", "agentic", "name"));
+        keys.put("frameworks", keys("onDenial", "unidentifiedRing", "offerDeniedTools", "langchain4j", "springAi",
+                "reactor"));
         keys.put("trust", keys("thresholds"));
         keys.put("trust.thresholds", keys("0", "1", "2"));
         keys.put("liability", keys("signing", "keysDir", "ringViolationSeverity", "riskWeights", "floor", "decay",

@@ -66,6 +66,9 @@ final class PolicyReader {
             "static", "strictfp", "super", "switch", "synchronized", "this", "throw", "throws", "transient", "try",
             "void", "volatile", "while", "true", "false", "null", "_");
 
+    /** The principal of framework tool calls made outside every agent. */
+    static final String RESERVED_UNIDENTIFIED = "unidentified";
+
     private static final String RINGS = "rings are 0 (kernel), 1 (privileged), 2 (standard) and 3 (user)";
 
     static final Range UNIT = new Range(0, false, 1, false);
@@ -76,6 +79,8 @@ final class PolicyReader {
     private static final Map<String, OnInternalError> ON_ERROR = choices(OnInternalError.values());
     private static final Map<String, Signing> SIGNING = choices(Signing.values());
     private static final Map<String, Durability> DURABILITY = choices(Durability.values());
+    private static final Map<String, Policy.OnDenial> ON_DENIAL = Map.of("tell-model", Policy.OnDenial.TELL_MODEL,
+            "abort", Policy.OnDenial.ABORT);
 
     private final String file;
     private final List<Problem> problems = new ArrayList<>();
@@ -132,16 +137,30 @@ final class PolicyReader {
         SagaSettings saga = saga(top);
         SessionSettings sessions = sessions(top);
         AuditSettings audit = audit(top);
+        Policy.FrameworksSpec frameworks = frameworks(top);
         top.done();
         if (!problems.isEmpty()) {
             return null;
         }
         return new Policy(file, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas,
-                trust, liability, saga, sessions, audit);
+                trust, liability, saga, sessions, audit, frameworks);
     }
 
     // ---------------------------------------------------------------------------------------------
     // Sections
+
+    private Policy.FrameworksSpec frameworks(Fields top) {
+        Fields f = top.section("frameworks", "frameworks");
+        Policy.FrameworksSpec d = Policy.FrameworksSpec.DEFAULTS;
+        Policy.OnDenial onDenial = choice(f, "onDenial", ON_DENIAL, d.onDenial());
+        int unidentifiedRing = ring(f, "unidentifiedRing", d.unidentifiedRing());
+        boolean offerDeniedTools = bool(f, "offerDeniedTools", d.offerDeniedTools());
+        boolean langchain4j = bool(f, "langchain4j", d.langchain4j());
+        boolean springAi = bool(f, "springAi", d.springAi());
+        boolean reactor = bool(f, "reactor", d.reactor());
+        f.done();
+        return new Policy.FrameworksSpec(onDenial, unidentifiedRing, offerDeniedTools, langchain4j, springAi, reactor);
+    }
 
     private HostSpec host(Fields top) {
         Fields host = top.section("host", "host");
@@ -161,6 +180,8 @@ final class PolicyReader {
         }
         Map<String, AgentSpec> agents = new LinkedHashMap<>();
         Map<String, String> boundTo = new HashMap<>();
+        Map<String, String> servicesBoundTo = new HashMap<>();
+        Map<String, String> namesBoundTo = new HashMap<>();
         Map<String, Node> seenIds = new HashMap<>();
         for (NodeTuple entry : ((MappingNode) node).getValue()) {
             Node keyNode = entry.getKeyNode();
@@ -183,18 +204,27 @@ final class PolicyReader {
             }
             Fields f = new Fields(value, path, "agents.*");
             List<Glob> classes = classGlobs(f, id, boundTo);
+            List<Glob> aiServices = globs(f, "aiServices", true, id, servicesBoundTo, "an AI-service interface glob");
+            List<Glob> agenticNames = globs(f, "agenticNames", false, id, namesBoundTo, "an agentic agent name glob");
             int ring = ring(f, "ring", 3);
             double trust = number(f, "trust", UNIT, 1.0);
             double minTrust = number(f, "minTrust", UNIT, 0.5);
+            Policy.OnDenial onDenial = choice(f, "onDenial", ON_DENIAL, null);
             f.done();
             if (validId) {
-                agents.put(id, new AgentSpec(id, classes, ring, trust, minTrust, location(keyNode)));
+                agents.put(id, new AgentSpec(id, classes, ring, trust, minTrust, location(keyNode), aiServices,
+                        agenticNames, onDenial));
             }
         }
         return Collections.unmodifiableMap(agents);
     }
 
     private boolean checkAgentId(Node keyNode, String path, String id) {
+        if (id.equals(RESERVED_UNIDENTIFIED)) {
+            report(keyNode, path, "the agent id '" + RESERVED_UNIDENTIFIED + "' is reserved for framework tool calls"
+                    + " made outside every agent; set their ring with frameworks.unidentifiedRing");
+            return false;
+        }
         if (id.equals("host")) {
             report(keyNode, path, "the agent id 'host' is reserved for the application itself; set its ring under"
                     + " the top-level key 'host'");
@@ -263,27 +293,104 @@ final class PolicyReader {
         return List.copyOf(globs);
     }
 
+    /**
+     * {@code aiServices} or {@code agenticNames}: one glob or a list of them; a glob may be bound to
+     * one agent only.
+     */
+    private List<Glob> globs(Fields f, String key, boolean classFlavour, String id, Map<String, String> boundTo,
+                             String what) {
+        Node node = f.value(key);
+        if (node == null || isNull(node)) {
+            return List.of();
+        }
+        List<Node> items;
+        List<String> paths = new ArrayList<>();
+        String path = f.path(key);
+        if (node instanceof SequenceNode) {
+            items = ((SequenceNode) node).getValue();
+            for (int i = 0; i < items.size(); i++) {
+                paths.add(path + "[" + i + "]");
+            }
+        } else if (node instanceof ScalarNode) {
+            items = List.of(node);
+            paths.add(path);
+        } else {
+            report(node, path, "expected " + what + " or a list of them, got " + describe(node));
+            return List.of();
+        }
+        List<Glob> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            Node item = items.get(i);
+            String text = text(item, paths.get(i), null, what);
+            if (text == null) {
+                continue;
+            }
+            Glob glob;
+            try {
+                glob = classFlavour ? Glob.classGlob(text) : Glob.simple(text);
+                if (classFlavour) {
+                    checkAiServiceGlob(text);
+                }
+            } catch (IllegalArgumentException e) {
+                report(item, paths.get(i), e.getMessage());
+                continue;
+            }
+            String owner = boundTo.putIfAbsent(glob.pattern(), id);
+            if (owner != null) {
+                report(item, paths.get(i), owner.equals(id)
+                        ? "'" + text + "' is listed twice for agent '" + id + "'"
+                        : "'" + text + "' is already bound to agent '" + owner + "'; it can belong to one agent only");
+                continue;
+            }
+            out.add(glob);
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * An AI-service glob names the application's interface, never the JDK's proxy classes or a JDK
+     * package: those can never be an AI service's interface, so such a glob binds nothing.
+     */
+    static void checkAiServiceGlob(String text) {
+        String t = text.trim();
+        for (String prefix : List.of("jdk.proxy", "com.sun.proxy", "java.", "javax.", "jdk.", "sun.", "com.sun.")) {
+            if (t.startsWith(prefix) || (prefix.endsWith(".") && t.equals(prefix.substring(0, prefix.length() - 1)))) {
+                throw new IllegalArgumentException("'" + text + "' can never bind an AI service: name the interface"
+                        + " given to AiServices.builder(...), not the JDK's proxy class or a JDK package");
+            }
+        }
+        if (t.equals("*") || t.equals("**")) {
+            throw new IllegalArgumentException("'" + text + "' would bind every interface; name the AI-service"
+                    + " interfaces (for example com.acme.assistants.*)");
+        }
+    }
+
     private List<RuleSpec> rules(Fields top) {
         List<RuleSpec> rules = new ArrayList<>();
         Map<String, String> seen = new HashMap<>();
         List<Node> items = list(top, "rules");
         for (int i = 0; i < items.size(); i++) {
             String path = "rules[" + i + "]";
-            Fields f = entry(items.get(i), path, "rules[]", "a rule (a map with methods or annotatedWith, and ring)");
+            Fields f = entry(items.get(i), path, "rules[]",
+                    "a rule (a map with methods, annotatedWith or tools, and ring)");
             if (f == null) {
                 continue;
             }
             int before = problems.size();
             Node methodsKey = f.keyNode("methods");
             Node annotationKey = f.keyNode("annotatedWith");
+            Node toolsKey = f.keyNode("tools");
             MethodPattern methods = f.has("methods") ? methodPattern(f, "methods") : null;
             String annotatedWith = f.has("annotatedWith") ? annotation(f, "annotatedWith") : null;
-            if (methodsKey != null && annotationKey != null) {
-                report(annotationKey, f.path("annotatedWith"), "a rule takes either 'methods' or 'annotatedWith',"
-                        + " not both; write two rules");
-            } else if (methodsKey == null && annotationKey == null) {
-                report(f.node, path, "a rule needs 'methods' (ClassGlob#methodGlob) or 'annotatedWith' (an"
-                        + " annotation's fully-qualified name)");
+            Glob tools = f.has("tools") ? simpleGlob(f, "tools", "a glob on tool names") : null;
+            int selectors = (methodsKey != null ? 1 : 0) + (annotationKey != null ? 1 : 0) + (toolsKey != null ? 1 : 0);
+            if (selectors > 1) {
+                Node second = toolsKey != null ? toolsKey : annotationKey;
+                report(second, f.path(toolsKey != null ? "tools" : "annotatedWith"), "a rule takes one of 'methods',"
+                        + " 'annotatedWith' and 'tools', not several; write one rule each");
+            } else if (selectors == 0) {
+                report(f.node, path, "a rule needs 'methods' (ClassGlob#methodGlob), 'annotatedWith' (an"
+                        + " annotation's fully-qualified name) or 'tools' (a glob on tool names as the model sees them)");
             }
             Integer ring = f.has("ring") ? optionalRing(f, "ring") : null;
             boolean handoff = bool(f, "handoff", false);
@@ -296,12 +403,13 @@ final class PolicyReader {
                 report(f.node, path, "this rule does nothing; give it a 'ring', 'handoff: true' or 'partial: true'");
                 continue;
             }
-            String pattern = methods != null ? "methods: " + methods.pattern() : "annotatedWith: " + annotatedWith;
-            Node at = methods != null ? f.valueNode("methods") : f.valueNode("annotatedWith");
+            RuleSpec rule = new RuleSpec(i, methods, annotatedWith, ring, handoff, partial, location(f.node), tools);
+            String pattern = rule.selector();
+            Node at = f.valueNode(methods != null ? "methods" : annotatedWith != null ? "annotatedWith" : "tools");
             if (shadowed(seen, pattern, path, at, "rules", "the first matching rule wins")) {
                 continue;
             }
-            rules.add(new RuleSpec(i, methods, annotatedWith, ring, handoff, partial, location(f.node)));
+            rules.add(rule);
         }
         return List.copyOf(rules);
     }
@@ -338,19 +446,35 @@ final class PolicyReader {
         List<Node> items = list(top, "sagas");
         for (int i = 0; i < items.size(); i++) {
             String path = "sagas[" + i + "]";
-            Fields f = entry(items.get(i), path, "sagas[]", "a saga boundary (a map with methods and an optional name)");
+            Fields f = entry(items.get(i), path, "sagas[]",
+                    "a saga boundary (a map with methods, aiService or agentic, and an optional name)");
             if (f == null) {
                 continue;
             }
             int before = problems.size();
-            MethodPattern methods = required(f, "methods", "ClassGlob#methodGlob") ? methodPattern(f, "methods") : null;
+            int selectors = (f.has("methods") ? 1 : 0) + (f.has("aiService") ? 1 : 0) + (f.has("agentic") ? 1 : 0);
+            if (selectors == 0) {
+                report(f.node, path, "a saga boundary needs 'methods' (ClassGlob#methodGlob), 'aiService'"
+                        + " (InterfaceGlob#methodGlob of a LangChain4j AI service) or 'agentic' (a glob on"
+                        + " langchain4j-agentic agent names)");
+            } else if (selectors > 1) {
+                report(f.node, path, "a saga boundary takes one of 'methods', 'aiService' and 'agentic'; write one"
+                        + " entry each");
+            }
+            MethodPattern methods = f.has("methods") ? methodPattern(f, "methods") : null;
+            MethodPattern aiService = f.has("aiService") ? methodPattern(f, "aiService") : null;
+            Glob agentic = f.has("agentic") ? simpleGlob(f, "agentic", "a glob on agentic agent names") : null;
             String name = f.has("name") ? nonBlankText(f, "name", null) : null;
             f.done();
-            if (problems.size() != before
-                    || shadowed(seen, methods.pattern(), path, f.valueNode("methods"), "sagas", "it is listed twice")) {
+            if (problems.size() != before) {
                 continue;
             }
-            out.add(new SagaSpec(i, methods, name, location(f.node)));
+            SagaSpec spec = new SagaSpec(i, methods, name, location(f.node), aiService, agentic);
+            String key = methods != null ? "methods" : aiService != null ? "aiService" : "agentic";
+            if (shadowed(seen, spec.selector(), path, f.valueNode(key), "sagas", "it is listed twice")) {
+                continue;
+            }
+            out.add(spec);
         }
         return List.copyOf(out);
     }
@@ -769,6 +893,21 @@ final class PolicyReader {
         }
         reportType(n, path, expected, dflt);
         return null;
+    }
+
+    private Glob simpleGlob(Fields f, String key, String what) {
+        Node n = f.value(key);
+        String path = f.path(key);
+        String text = text(n, path, null, what);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Glob.simple(text);
+        } catch (IllegalArgumentException e) {
+            report(n, path, e.getMessage());
+            return null;
+        }
     }
 
     private MethodPattern methodPattern(Fields f, String key) {

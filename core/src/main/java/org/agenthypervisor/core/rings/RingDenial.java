@@ -32,6 +32,9 @@ public record RingDenial(String agent, int effectiveRing, int grantedRing, doubl
                 .append(" (").append(requirementSource).append(")");
         if (agent.equals("host")) {
             out.append("; the host runs at host.ring ").append(grantedRing).append(" in the policy");
+        } else if (agent.equals("unidentified")) {
+            out.append("; the framework called it outside every agent: bind the AI service (agents.<id>.aiServices)")
+                    .append(" or the calling class (agents.<id>.classes) to an agent, or set frameworks.unidentifiedRing");
         } else if (pinned) {
             out.append("; the compensation runs with the privileges its step had");
         } else if (grantedRing <= requiredRing) {

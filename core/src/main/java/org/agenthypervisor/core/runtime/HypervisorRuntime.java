@@ -68,6 +68,15 @@ public final class HypervisorRuntime {
         gate.addParticipant(sagas);
         events.setAnomalySink((denial, binding) -> liability.ringViolation(currentContext(), denial, binding));
         this.backend = new FacadeBackend(this);
+        this.frameworks = new org.agenthypervisor.core.frameworks.FrameworkGate(gate, principals, events, audit, sessions,
+                policy);
+    }
+
+    private final org.agenthypervisor.core.frameworks.FrameworkGate frameworks;
+
+    /** The hypervisor's side of the framework integrations. */
+    public org.agenthypervisor.core.frameworks.FrameworkGate frameworks() {
+        return frameworks;
     }
 
     /** The calling thread's context. */
@@ -84,6 +93,7 @@ public final class HypervisorRuntime {
         HypervisorRuntime runtime = new HypervisorRuntime(options, policy, auditFactory);
         Propagation.install(runtime.gate.hostContext());
         runtime.gate.activate();
+        runtime.frameworks.activate();
         runtime.audit.record("policy.loaded", runtime.policyFields(policy, false));
         return runtime;
     }
@@ -196,6 +206,7 @@ public final class HypervisorRuntime {
         liability.applyPolicy(next);
         sessions.applyPolicy(next);
         sagas.applyPolicy(next);
+        frameworks.apply(next);
         this.policy = next;
         counters.policyReloads.increment();
         audit.record("policy.reloaded", policyFields(next, true));

@@ -38,6 +38,7 @@ public final class PolicyLoader {
             return p;
         }
         return new Policy(p.source(), p.sha256(), mode, p.onInternalError(), dataDir, p.host(), p.agents(), p.rules(),
-                p.compensations(), p.sagas(), p.trust(), p.liability(), p.saga(), p.sessions(), p.audit());
+                p.compensations(), p.sagas(), p.trust(), p.liability(), p.saga(), p.sessions(), p.audit(),
+                p.frameworks());
     }
 }

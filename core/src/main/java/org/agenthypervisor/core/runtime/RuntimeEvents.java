@@ -41,6 +41,15 @@ final class RuntimeEvents implements GateListener {
 
     @Override
     public void ringViolation(RingDenial denial, boolean enforced, SiteBinding binding) {
+        report(denial, enforced, binding, null, null);
+    }
+
+    @Override
+    public void toolDenied(RingDenial denial, boolean enforced, SiteBinding binding, String tool, String framework) {
+        report(denial, enforced, binding, tool, framework);
+    }
+
+    private void report(RingDenial denial, boolean enforced, SiteBinding binding, String tool, String framework) {
         (enforced ? counters.denials : counters.wouldDeny).increment();
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("agent", denial.agent());
@@ -51,6 +60,10 @@ final class RuntimeEvents implements GateListener {
         fields.put("trust", denial.trust());
         fields.put("source", denial.requirementSource());
         fields.put("pinned", denial.pinned());
+        if (tool != null) {
+            fields.put("tool", tool);
+            fields.put("framework", framework);
+        }
         audit.record(enforced ? "ring.denied" : "ring.would-deny", fields);
         long suppressed = denialLines.tryAcquire();
         if (suppressed >= 0) {

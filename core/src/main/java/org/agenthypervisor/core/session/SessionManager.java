@@ -133,6 +133,11 @@ public class SessionManager implements CallParticipant, AutoCloseable {
         return new ManagedSession.Limits(s.minTrust(), "sessions.minTrust", s.maxParticipants(), "sessions.maxParticipants");
     }
 
+    /** Whether a session of this manager was closed (it then refuses writes). */
+    public static boolean isClosed(Session session) {
+        return session instanceof ManagedSession && ((ManagedSession) session).isClosed();
+    }
+
     /** The open session of a context, or null. */
     public Session current(Context context) {
         Object slot = context.session();

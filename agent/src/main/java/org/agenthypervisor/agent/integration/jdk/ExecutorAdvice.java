@@ -1,4 +1,4 @@
-package org.agenthypervisor.agent.advice;
+package org.agenthypervisor.agent.integration.jdk;
 
 import net.bytebuddy.asm.Advice;
 import org.agenthypervisor.core.context.Propagation;

@@ -1,0 +1,34 @@
+package org.agenthypervisor.agent.integration;
+
+import org.agenthypervisor.core.policy.Policy;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One framework the hypervisor governs. Everything is named, never loaded: the agent jar holds no
+ * framework class, and an integration whose framework is absent costs one map lookup per loaded
+ * class.
+ */
+public interface Integration {
+    /** The framework's name in log lines ("LangChain4j"). */
+    String name();
+
+    /** The policy switch that turns it off ("frameworks.langchain4j"), or null when it is always on. */
+    String policySwitch();
+
+    /** Whether the policy turns it on. */
+    boolean enabled(Policy policy);
+
+    /**
+     * A class-path resource that holds the framework's version as {@code version=} (a Maven
+     * {@code pom.properties}), or null (the JDK: the runtime's version).
+     */
+    String versionResource();
+
+    /** Versions the integration was tested with; another version is reported, never refused. */
+    Set<String> testedVersions();
+
+    /** What to weave. */
+    List<Target> targets();
+}

@@ -1,0 +1,259 @@
+package org.agenthypervisor.agent.integration;
+
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.asm.AsmVisitorWrapper;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.implementation.Implementation;
+import net.bytebuddy.pool.TypePool;
+import org.agenthypervisor.core.context.Propagation;
+import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.policy.Policy;
+
+import java.io.InputStream;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Weaves every enabled {@link Integration}'s targets, in the JDK (bootstrap classes, retransformed
+ * at install) and in application class loaders (as they load, and retransformed when they loaded
+ * before the agent, on attach). The first time an integration weaves a class in a class loader, it
+ * reports itself with its framework's version and the features found so far; a version it was not
+ * tested with is reported, never refused, and a target it cannot weave is logged with what it costs.
+ */
+public final class IntegrationTransformer implements ClassFileTransformer {
+    private static final Log LOG = Log.get("integrations");
+
+    private record Bound(Integration integration, Target target) {
+    }
+
+    private final List<Integration> enabled = new ArrayList<>();
+    private final List<Integration> disabled = new ArrayList<>();
+    private final Map<String, List<Bound>> exact = new LinkedHashMap<>();
+    private final List<Bound> prefixed = new ArrayList<>();
+    private final Map<Class<?>, Advice> advice = new ConcurrentHashMap<>();
+    private final Set<String> instrumented = ConcurrentHashMap.newKeySet();
+    private final Map<String, Set<String>> features = new ConcurrentHashMap<>();
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    private final ByteBuddy byteBuddy = new ByteBuddy()
+            .with(TypeValidation.DISABLED)
+            .with(Implementation.Context.Disabled.Factory.INSTANCE);
+
+    public IntegrationTransformer(List<Integration> integrations, Policy policy, ClassFileLocator adviceLocator) {
+        for (Integration integration : integrations) {
+            if (!integration.enabled(policy)) {
+                disabled.add(integration);
+                continue;
+            }
+            enabled.add(integration);
+            for (Target target : integration.targets()) {
+                Bound bound = new Bound(integration, target);
+                if (target.classPrefix()) {
+                    prefixed.add(bound);
+                } else {
+                    exact.computeIfAbsent(target.className().replace('.', '/'), k -> new ArrayList<>()).add(bound);
+                }
+                // Built up front: describing an advice class loads the types in its signature, and a class
+                // loaded while a transformer runs is never shown to the transformers.
+                advice.computeIfAbsent(target.advice(), c -> Advice.to(TypeDescription.ForLoadedType.of(c), adviceLocator));
+            }
+        }
+    }
+
+    /** The integrations the policy turns on, in order. */
+    public List<Integration> enabled() {
+        return List.copyOf(enabled);
+    }
+
+    /** The integrations the policy turns off. */
+    public List<Integration> disabled() {
+        return List.copyOf(disabled);
+    }
+
+    /** Binary names of the classes woven so far (for the self-check and diagnostics). */
+    public Set<String> instrumented() {
+        return instrumented;
+    }
+
+    /**
+     * Registers the transformer and retransforms the targets the JVM has already loaded: the JDK's
+     * (loaded first if needed) and, on attach, the frameworks'.
+     */
+    public void install(Instrumentation instrumentation) {
+        // java.base must be able to link the advice's calls into the agent's bootstrap classes.
+        Module agentModule = Propagation.class.getModule();
+        instrumentation.redefineModule(Object.class.getModule(), Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of());
+        List<Class<?>> loaded = new ArrayList<>();
+        for (String internalName : exact.keySet()) {
+            if (!internalName.startsWith("java/")) {
+                continue;
+            }
+            try {
+                Class<?> type = Class.forName(internalName.replace('/', '.'), false, null);
+                if (instrumentation.isModifiableClass(type)) {
+                    loaded.add(type);
+                }
+            } catch (ClassNotFoundException absent) {
+                LOG.debug("no " + internalName + " in this JDK");
+            }
+        }
+        for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+            if (type.getClassLoader() != null && !type.isArray() && isTarget(type.getName().replace('.', '/'))
+                    && instrumentation.isModifiableClass(type)) {
+                loaded.add(type);
+            }
+        }
+        instrumentation.addTransformer(this, true);
+        try {
+            instrumentation.retransformClasses(loaded.toArray(new Class<?>[0]));
+        } catch (Throwable batchFailed) {
+            // One bad class fails the batch: retry one by one so the others are still woven.
+            for (Class<?> type : loaded) {
+                try {
+                    instrumentation.retransformClasses(type);
+                } catch (Throwable failure) {
+                    LOG.error("could not retransform " + type.getName() + ": " + failure, failure);
+                }
+            }
+        }
+    }
+
+    private boolean isTarget(String internalName) {
+        if (exact.containsKey(internalName)) {
+            return true;
+        }
+        if (!prefixed.isEmpty()) {
+            String binaryName = internalName.replace('/', '.');
+            for (Bound b : prefixed) {
+                if (b.target().matchesClass(binaryName)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private List<Bound> targetsOf(String internalName) {
+        List<Bound> found = exact.get(internalName);
+        if (prefixed.isEmpty()) {
+            return found;
+        }
+        String binaryName = internalName.replace('/', '.');
+        List<Bound> out = null;
+        for (Bound b : prefixed) {
+            if (b.target().matchesClass(binaryName)) {
+                if (out == null) {
+                    out = new ArrayList<>(found == null ? List.of() : found);
+                }
+                out.add(b);
+            }
+        }
+        return out != null ? out : found;
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+                            ProtectionDomain domain, byte[] bytes) {
+        if (internalName == null) {
+            return null;
+        }
+        List<Bound> targets = targetsOf(internalName);
+        if (targets == null) {
+            return null;
+        }
+        if (loader == null && !internalName.startsWith("java/")) {
+            return null;
+        }
+        String binaryName = internalName.replace('/', '.');
+        try {
+            ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(binaryName, bytes),
+                    loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
+            TypePool pool = new TypePool.Default.WithLazyResolution(new TypePool.CacheProvider.Simple(), locator,
+                    TypePool.Default.ReaderMode.FAST);
+            TypeDescription type = pool.describe(binaryName).resolve();
+            AsmVisitorWrapper.ForDeclaredMethods methods = new AsmVisitorWrapper.ForDeclaredMethods();
+            int matched = 0;
+            for (Bound bound : targets) {
+                Target target = bound.target();
+                boolean found = false;
+                for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
+                    if (!m.isAbstract() && !m.isBridge() && target.matchesMethod(m.getInternalName(), m.getDescriptor())) {
+                        found = true;
+                        break;
+                    }
+                }
+                if (!found) {
+                    if (!target.classPrefix() && loader != null) {
+                        LOG.warn(bound.integration().name() + ": " + binaryName + " has no method " + target.method()
+                                + target.descriptorPrefix() + "; " + target.feature() + " not governed there (a version"
+                                + " this integration does not know?)");
+                    }
+                    continue;
+                }
+                matched++;
+                methods = methods.invokable(
+                        (MethodDescription m) -> target.matchesMethod(m.getInternalName(), m.getDescriptor())
+                                && !m.isAbstract() && !m.isBridge(),
+                        advice.get(target.advice()));
+                features.computeIfAbsent(bound.integration().name(), k -> new LinkedHashSet<>()).add(target.feature());
+            }
+            if (matched == 0) {
+                return null;
+            }
+            byte[] out = byteBuddy.decorate(type, locator).visit(methods).make().getBytes();
+            instrumented.add(binaryName);
+            report(targets.get(0).integration(), loader);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug(targets.get(0).integration().name() + " woven into " + binaryName);
+            }
+            return out;
+        } catch (Throwable failure) {
+            LOG.error(targets.get(0).integration().name() + ": could not instrument " + binaryName
+                    + "; what it governs there is NOT governed: " + failure, failure);
+            return null;
+        }
+    }
+
+    /** The first class an integration weaves in a loader: say which version it found. */
+    private void report(Integration integration, ClassLoader loader) {
+        if (integration.versionResource() == null
+                || !reported.add(integration.name() + "@" + System.identityHashCode(loader))) {
+            return;
+        }
+        String version = version(integration, loader);
+        String tested = integration.testedVersions().contains(version) ? ""
+                : " (not a version this integration was tested with: " + integration.testedVersions()
+                + "; what it cannot find is reported and left ungoverned)";
+        LOG.info("integration active: " + integration.name() + " " + version + tested);
+    }
+
+    private static String version(Integration integration, ClassLoader loader) {
+        try (InputStream in = loader == null ? null : loader.getResourceAsStream(integration.versionResource())) {
+            if (in == null) {
+                return "(unknown version)";
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version", "(unknown version)");
+        } catch (Exception unreadable) {
+            return "(unknown version)";
+        }
+    }
+
+    /** What each integration has woven so far ("LangChain4j: tools, AI services"). */
+    public Map<String, Set<String>> features() {
+        return Map.copyOf(features);
+    }
+}

@@ -1,0 +1,74 @@
+package org.agenthypervisor.agent.integration.jdk;
+
+import org.agenthypervisor.agent.integration.Integration;
+import org.agenthypervisor.agent.integration.Target;
+import org.agenthypervisor.core.policy.Policy;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Makes the JDK's executors carry the submitter's context (SPEC §1): wraps tasks at submission to
+ * {@code ThreadPoolExecutor}, {@code ScheduledThreadPoolExecutor} and {@code ForkJoinPool}, captures
+ * fork/join tasks, restores them when they execute, and resets pool workers to the host when they
+ * start. New threads (platform and virtual) need nothing here: they inherit the context cell.
+ *
+ * <p>Targets are named by class, method name and parameter descriptor (return types differ between
+ * JDK versions); a target missing from a JDK version is simply not instrumented.
+ */
+public final class JdkExecutors implements Integration {
+    private static final String FEATURE = "context propagation";
+
+    @Override
+    public String name() {
+        return "JDK executors";
+    }
+
+    @Override
+    public String policySwitch() {
+        return null;
+    }
+
+    @Override
+    public boolean enabled(Policy policy) {
+        return true;
+    }
+
+    @Override
+    public String versionResource() {
+        return null;
+    }
+
+    @Override
+    public Set<String> testedVersions() {
+        return Set.of("17", "21", "25");
+    }
+
+    @Override
+    public List<Target> targets() {
+        return List.of(
+                t("java.util.concurrent.ThreadPoolExecutor", "execute", "(Ljava/lang/Runnable;)", ExecutorAdvice.WrapRunnable.class),
+                t("java.util.concurrent.ThreadPoolExecutor$Worker", "run", "()", ExecutorAdvice.ResetWorker.class),
+                t("java.util.concurrent.ScheduledThreadPoolExecutor", "schedule", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
+                t("java.util.concurrent.ScheduledThreadPoolExecutor", "schedule", "(Ljava/util/concurrent/Callable;", ExecutorAdvice.WrapCallable.class),
+                t("java.util.concurrent.ScheduledThreadPoolExecutor", "scheduleAtFixedRate", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
+                t("java.util.concurrent.ScheduledThreadPoolExecutor", "scheduleWithFixedDelay", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
+                t("java.util.concurrent.ForkJoinPool", "execute", "(Ljava/lang/Runnable;)", ExecutorAdvice.WrapRunnable.class),
+                t("java.util.concurrent.ForkJoinPool", "submit", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
+                t("java.util.concurrent.ForkJoinPool", "submit", "(Ljava/util/concurrent/Callable;)", ExecutorAdvice.WrapCallable.class),
+                t("java.util.concurrent.ForkJoinPool", "invokeAll", "(Ljava/util/Collection;", ExecutorAdvice.WrapCallables.class),
+                t("java.util.concurrent.ForkJoinPool", "invokeAny", "(Ljava/util/Collection;", ExecutorAdvice.WrapCallables.class),
+                t("java.util.concurrent.ForkJoinPool", "execute", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
+                t("java.util.concurrent.ForkJoinPool", "submit", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
+                t("java.util.concurrent.ForkJoinPool", "invoke", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
+                t("java.util.concurrent.ForkJoinTask", "fork", "()", ExecutorAdvice.CaptureThisTask.class),
+                t("java.util.concurrent.RecursiveTask", "exec", "()", ExecutorAdvice.RunTask.class),
+                t("java.util.concurrent.RecursiveAction", "exec", "()", ExecutorAdvice.RunTask.class),
+                t("java.util.concurrent.CountedCompleter", "exec", "()", ExecutorAdvice.RunTask.class),
+                t("java.util.concurrent.ForkJoinWorkerThread", "run", "()", ExecutorAdvice.ResetWorker.class));
+    }
+
+    private static Target t(String type, String method, String descriptorPrefix, Class<?> advice) {
+        return Target.of(type, method, descriptorPrefix, advice, FEATURE);
+    }
+}

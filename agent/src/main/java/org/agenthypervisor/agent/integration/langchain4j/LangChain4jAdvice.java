@@ -1,0 +1,164 @@
+package org.agenthypervisor.agent.integration.langchain4j;
+
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
+import org.agenthypervisor.core.frameworks.ToolDenied;
+
+import java.lang.reflect.Method;
+
+/**
+ * The advice woven into LangChain4j. Each body is a static call into {@link LangChain4jBridge}
+ * (bootstrap class path); framework types appear only as {@code Object}. Advice never swallows an
+ * exception: a denial under {@code onDenial: abort} must reach the application.
+ */
+public final class LangChain4jAdvice {
+    private LangChain4jAdvice() {
+    }
+
+    /** {@code ToolService.executeWithErrorHandling(request, executor, ...)}: the tool call's ring check. */
+    public static final class Tool {
+        private Tool() {
+        }
+
+        @Advice.OnMethodEnter(skipOn = ToolDenied.class)
+        static Object enter(@Advice.Argument(0) Object request, @Advice.Argument(1) Object executor) {
+            return LangChain4jBridge.enterTool(request, executor);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class)
+        static void exit(@Advice.Enter Object token, @Advice.Origin Class<?> toolService,
+                         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object result) {
+            if (token instanceof ToolDenied) {
+                result = LangChain4jBridge.deniedResult((ToolDenied) token, result, toolService);
+            } else if (token != null) {
+                LangChain4jBridge.exitTool(token);
+            }
+        }
+    }
+
+    /** The AI-service proxy's handler: the service's methods run as the agent bound to its interface. */
+    public static final class Service {
+        private Service() {
+        }
+
+        @Advice.OnMethodEnter
+        static Object enter(@Advice.Argument(0) Object proxy, @Advice.Argument(1) Method method,
+                            @Advice.Argument(2) Object[] arguments) {
+            return LangChain4jBridge.enterService(proxy, method, arguments);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class)
+        static void exit(@Advice.Enter Object token, @Advice.Return(typing = Assigner.Typing.DYNAMIC) Object returned,
+                         @Advice.Thrown Throwable thrown) {
+            if (token != null) {
+                LangChain4jBridge.exitService(token, returned, thrown);
+            }
+        }
+    }
+
+    /** {@code ToolServiceContext.effectiveTools()}: hide tools the agent may not call, when the policy says so. */
+    public static final class OfferedTools {
+        private OfferedTools() {
+        }
+
+        @Advice.OnMethodExit
+        static void exit(@Advice.This Object context,
+                         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object tools) {
+            tools = LangChain4jBridge.offeredTools(context, tools);
+        }
+    }
+
+    /** LangChain4j's own compensation and its rewriting of the model's memory: suspended inside a hypervisor saga. */
+    public static final class SkipInSaga {
+        private SkipInSaga() {
+        }
+
+        @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
+        static boolean enter() {
+            return LangChain4jBridge.inSaga();
+        }
+    }
+
+    /** A token stream remembers the context it was created in. */
+    public static final class Capture {
+        private Capture() {
+        }
+
+        @Advice.OnMethodExit
+        static void exit(@Advice.This Object stream) {
+            LangChain4jBridge.capture(stream);
+        }
+    }
+
+    /** ... and runs in it when started. */
+    public static final class RunCaptured {
+        private RunCaptured() {
+        }
+
+        @Advice.OnMethodEnter
+        static Object enter(@Advice.This Object stream) {
+            return LangChain4jBridge.enterCaptured(stream);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class)
+        static void exit(@Advice.Enter Object token) {
+            LangChain4jBridge.restore(token);
+        }
+    }
+
+    /** {@code AgentInvoker.invoke(scope, agent, arguments)}: a sub-agent invocation is a hand-off. */
+    public static final class SubAgent {
+        private SubAgent() {
+        }
+
+        @Advice.OnMethodEnter
+        static Object enter(@Advice.This Object invoker, @Advice.Argument(0) Object scope, @Advice.Argument(1) Object agent,
+                            @Advice.Argument(2) Object arguments) {
+            return LangChain4jBridge.enterSubAgent(invoker, scope, agent, arguments);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class)
+        static void exit(@Advice.Enter Object token, @Advice.Return(typing = Assigner.Typing.DYNAMIC) Object returned,
+                         @Advice.Thrown Throwable thrown) {
+            LangChain4jBridge.exitSubAgent(token, returned, thrown);
+        }
+    }
+
+    /** A workflow's proxy handler: the outermost call closes the sessions of the scopes it wrote. */
+    public static final class Workflow {
+        private Workflow() {
+        }
+
+        @Advice.OnMethodEnter
+        static boolean enter() {
+            return LangChain4jBridge.enterWorkflow();
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class)
+        static void exit(@Advice.Enter boolean outermost) {
+            LangChain4jBridge.exitWorkflow(outermost);
+        }
+    }
+
+    /** {@code DefaultAgenticScope.writeState(key, value)}: a session delta, ring-protected keys checked first. */
+    public static final class ScopeWrite {
+        private ScopeWrite() {
+        }
+
+        @Advice.OnMethodEnter
+        static void enter(@Advice.This Object scope, @Advice.Argument(0) String key, @Advice.Argument(1) Object value) {
+            LangChain4jBridge.scopeWrite(scope, key, value);
+        }
+    }
+
+    /** {@code DefaultAgenticScope.writeStates(map)}. */
+    public static final class ScopeWrites {
+        private ScopeWrites() {
+        }
+
+        @Advice.OnMethodEnter
+        static void enter(@Advice.This Object scope, @Advice.Argument(0) java.util.Map<?, ?> values) {
+            LangChain4jBridge.scopeWrites(scope, values);
+        }
+    }
+}

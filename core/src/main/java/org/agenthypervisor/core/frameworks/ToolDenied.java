@@ -1,0 +1,29 @@
+package org.agenthypervisor.core.frameworks;
+
+import org.agenthypervisor.api.RingViolationException;
+
+/**
+ * A denied tool call under {@code onDenial: tell-model}: the tool body does not run, and the
+ * integration gives the model {@link #text()} as the tool's error result. The text names the tool
+ * and the ring, never the policy's internals; the full explanation is in the audit log and the
+ * {@link #exception()}.
+ */
+public final class ToolDenied {
+    private final String text;
+    private final RingViolationException exception;
+
+    ToolDenied(String text, RingViolationException exception) {
+        this.text = text;
+        this.exception = exception;
+    }
+
+    /** What the model reads. */
+    public String text() {
+        return text;
+    }
+
+    /** The full explanation, for frameworks that report tool errors as exceptions. */
+    public RingViolationException exception() {
+        return exception;
+    }
+}
