@@ -22,7 +22,8 @@ public interface Integration {
 
     /**
      * A class-path resource that holds the framework's version as {@code version=} (a Maven
-     * {@code pom.properties}), or null (the JDK: the runtime's version).
+     * {@code pom.properties}), or a {@code .class} resource whose jar's manifest has an
+     * {@code Implementation-Version}, or null (the JDK: the runtime's version).
      */
     String versionResource();
 

@@ -240,6 +240,23 @@ public final class IntegrationTransformer implements ClassFileTransformer {
     }
 
     private static String version(Integration integration, ClassLoader loader) {
+        if (integration.versionResource().endsWith(".class")) {
+            // No Maven metadata in the jar: the manifest of the jar that holds this class.
+            try {
+                java.net.URL url = loader == null ? null : loader.getResource(integration.versionResource());
+                if (url != null && url.openConnection() instanceof java.net.JarURLConnection jar) {
+                    jar.setUseCaches(false);
+                    java.util.jar.Manifest manifest = jar.getManifest();
+                    String v = manifest == null ? null : manifest.getMainAttributes().getValue("Implementation-Version");
+                    if (v != null) {
+                        return v;
+                    }
+                }
+            } catch (Exception unreadable) {
+                // fall through
+            }
+            return "(unknown version)";
+        }
         try (InputStream in = loader == null ? null : loader.getResourceAsStream(integration.versionResource())) {
             if (in == null) {
                 return "(unknown version)";

