@@ -63,7 +63,9 @@ final class PolicyCommand extends CommandGroup {
             out.println("agents (" + policy.agents().size() + ")");
             for (Policy.AgentSpec a : policy.agents().values()) {
                 out.printf(Locale.ROOT, "  %-20s ring %d  trust %.2f  minTrust %.2f%s%n", a.id(), a.ring(), a.trust(),
-                        a.minTrust(), a.classes().isEmpty() ? "" : "  classes " + a.classes());
+                        a.minTrust(), (a.classes().isEmpty() ? "" : "  classes " + a.classes())
+                                + (a.aiServices().isEmpty() ? "" : "  aiServices " + a.aiServices())
+                                + (a.agenticNames().isEmpty() ? "" : "  agenticNames " + a.agenticNames()));
             }
             if (classPath == null) {
                 out.println();
@@ -137,12 +139,16 @@ final class PolicyCommand extends CommandGroup {
                 out.println("  " + e.getKey());
                 if (e.getValue().isEmpty()) {
                     out.println("    (governs nothing on this class path)");
-                    if (!e.getKey().startsWith("@")) {
+                    if (e.getKey().contains("(tools: ")) {
+                        warnings.add(e.getKey() + " matches no @Tool method on the class path (it may still name"
+                                + " MCP or programmatic tools, which have no method)");
+                    } else if (!e.getKey().startsWith("@")) {
                         warnings.add(e.getKey() + " governs no method on the class path");
                     }
                 }
                 e.getValue().stream().distinct().forEach(line -> out.println("    " + line));
             }
+            reportAiServices(policy, classes, out, warnings);
             for (Policy.AgentSpec a : policy.agents().values()) {
                 if (!a.classes().isEmpty() && !agents.containsKey(a.id())) {
                     warnings.add("agents." + a.id() + ".classes " + a.classes() + " matches no class on the class path");
@@ -158,6 +164,41 @@ final class PolicyCommand extends CommandGroup {
                 return HypervisorCommand.FAILED;
             }
             return HypervisorCommand.OK;
+        }
+
+        /** Interfaces that {@code aiServices} globs bind: what they are, and globs that bind nothing. */
+        private static void reportAiServices(Policy policy, List<ClassInfo> classes, PrintWriter out, List<String> warnings) {
+            boolean any = policy.agents().values().stream().anyMatch(a -> !a.aiServices().isEmpty());
+            if (!any) {
+                return;
+            }
+            out.println();
+            out.println("AI services (LangChain4j)");
+            for (Policy.AgentSpec a : policy.agents().values()) {
+                for (org.agenthypervisor.core.policy.Glob glob : a.aiServices()) {
+                    int bound = 0;
+                    for (ClassInfo c : classes) {
+                        if (!glob.matches(c.name())) {
+                            continue;
+                        }
+                        if (!c.isInterface() || c.isAnnotationType()) {
+                            warnings.add("agents." + a.id() + ".aiServices (" + glob + ") matches " + c.name()
+                                    + ", which is not an interface; an AI service is the interface given to"
+                                    + " AiServices.builder(...)");
+                            continue;
+                        }
+                        ClassPlan plan = GovernancePlanner.planAiService(c, policy);
+                        bound++;
+                        out.println("  " + c.name() + "  (interface, bound as an AI service: runs as agent '" + plan.owner()
+                                + "'; " + plan.methods().size() + " method(s), each a hand-off point"
+                                + (plan.methods().stream().anyMatch(m -> m.saga() != null) ? ", saga boundaries" : "")
+                                + ")");
+                    }
+                    if (bound == 0) {
+                        warnings.add("agents." + a.id() + ".aiServices (" + glob + ") matches no interface on the class path");
+                    }
+                }
+            }
         }
 
         private static String annotationGroup(String governor) {

@@ -236,7 +236,9 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         String tested = integration.testedVersions().contains(version) ? ""
                 : " (not a version this integration was tested with: " + integration.testedVersions()
                 + "; what it cannot find is reported and left ungoverned)";
-        LOG.info("integration active: " + integration.name() + " " + version + tested);
+        Set<String> all = new LinkedHashSet<>();
+        integration.targets().forEach(t -> all.add(t.feature()));
+        LOG.info("integration active: " + integration.name() + " " + version + ": " + String.join(", ", all) + tested);
     }
 
     private static String version(Integration integration, ClassLoader loader) {

@@ -11,12 +11,12 @@ import java.lang.reflect.Field;
  * Puts the benchmark thread into an agent's context the way the gate would after a call into
  * that agent, without an extra governed frame in the measured loop.
  */
-final class Contexts {
+public final class Contexts {
     private Contexts() {
     }
 
     /** Runs the calling thread as {@code agent}; returns false when the agent is not attached. */
-    static boolean runAs(String agent) {
+    public static boolean runAs(String agent) {
         try {
             Field field = Gate.class.getDeclaredField("runtime");
             field.setAccessible(true);
