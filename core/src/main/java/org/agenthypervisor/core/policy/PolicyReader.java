@@ -79,8 +79,14 @@ final class PolicyReader {
     private static final Map<String, OnInternalError> ON_ERROR = choices(OnInternalError.values());
     private static final Map<String, Signing> SIGNING = choices(Signing.values());
     private static final Map<String, Durability> DURABILITY = choices(Durability.values());
-    private static final Map<String, Policy.OnDenial> ON_DENIAL = Map.of("tell-model", Policy.OnDenial.TELL_MODEL,
-            "abort", Policy.OnDenial.ABORT);
+    private static final Map<String, Policy.OnDenial> ON_DENIAL = onDenialChoices();
+
+    private static Map<String, Policy.OnDenial> onDenialChoices() {
+        Map<String, Policy.OnDenial> map = new LinkedHashMap<>();
+        map.put("tell-model", Policy.OnDenial.TELL_MODEL);
+        map.put("abort", Policy.OnDenial.ABORT);
+        return Collections.unmodifiableMap(map);
+    }
 
     private final String file;
     private final List<Problem> problems = new ArrayList<>();
@@ -198,8 +204,8 @@ final class PolicyReader {
             boolean validId = checkAgentId(keyNode, path, id);
             Node value = entry.getValueNode();
             if (!isNull(value) && !(value instanceof MappingNode)) {
-                report(value, path, "expected the settings of agent '" + id + "' (a map with classes, ring, trust,"
-                        + " minTrust) or nothing, got " + describe(value) + "; check the indentation");
+                report(value, path, "expected the settings of agent '" + id + "' (a map with classes, aiServices,"
+                        + " agenticNames, ring, trust, minTrust, onDenial) or nothing, got " + describe(value) + "; check the indentation");
                 continue;
             }
             Fields f = new Fields(value, path, "agents.*");
@@ -359,7 +365,7 @@ final class PolicyReader {
                         + " given to AiServices.builder(...), not the JDK's proxy class or a JDK package");
             }
         }
-        if (t.equals("*") || t.equals("**")) {
+        if (t.replace("*", "").replace(".", "").isEmpty()) {
             throw new IllegalArgumentException("'" + text + "' would bind every interface; name the AI-service"
                     + " interfaces (for example com.acme.assistants.*)");
         }
@@ -781,7 +787,12 @@ final class PolicyReader {
         if (n == null) {
             return dflt;
         }
-        String dfltText = dflt.toString().toLowerCase(Locale.ROOT);
+        String dfltText = "inherited";
+        for (Map.Entry<String, E> e : allowed.entrySet()) {
+            if (e.getValue().equals(dflt)) {
+                dfltText = e.getKey();
+            }
+        }
         String path = f.path(key);
         String list = String.join(", ", allowed.keySet());
         if (!isType(n, Tag.STR)) {
@@ -996,7 +1007,7 @@ final class PolicyReader {
         if (first == null) {
             return false;
         }
-        report(at, path, "'" + pattern.replaceFirst("^(methods|annotatedWith): ", "") + "' is already used by "
+        report(at, path, "'" + pattern.replaceFirst("^(methods|annotatedWith|tools|aiService|agentic): ", "") + "' is already used by "
                 + first + " in " + list + "; " + why + ", so this entry would never apply");
         return true;
     }

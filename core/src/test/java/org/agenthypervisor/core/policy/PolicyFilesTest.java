@@ -45,7 +45,7 @@ class PolicyFilesTest {
         Policy d = PolicyParser.defaults();
         assertEquals(d, new Policy(d.source(), d.sha256(), file.mode(), file.onInternalError(), file.dataDir(),
                 file.host(), file.agents(), file.rules(), file.compensations(), file.sagas(), file.trust(),
-                file.liability(), file.saga(), file.sessions(), file.audit()));
+                file.liability(), file.saga(), file.sessions(), file.audit(), file.frameworks()));
     }
 
     @Test
@@ -79,6 +79,20 @@ class PolicyFilesTest {
         PolicyException e = org.junit.jupiter.api.Assertions.assertThrows(PolicyException.class,
                 () -> PolicyParser.parse(yaml, "policies/app.yaml"));
         assertTrue(doc.contains("```\n" + e.getMessage() + "\n```"), () -> "docs/policy.md should show:\n" + e.getMessage());
+    }
+
+    /** The policy at the top of docs/frameworks.md is a valid policy that means what the guide says. */
+    @Test
+    void theFrameworksGuideExampleParses() throws IOException {
+        String doc = Files.readString(PolicyTesting.repoRoot().resolve("docs/frameworks.md"));
+        int start = doc.indexOf("```yaml\n");
+        assertTrue(start >= 0, "docs/frameworks.md has no example policy");
+        String yaml = doc.substring(start + "```yaml\n".length(), doc.indexOf("```", start + 1 + "```yaml".length()));
+        Policy p = PolicyTesting.parse(yaml);
+        assertEquals(Policy.OnDenial.ABORT, p.agents().get("support").onDenial());
+        assertEquals(List.of(Glob.simple("credit")), p.agents().get("credit").agenticNames());
+        assertEquals("tools: deleteAll*", p.rules().get(0).selector());
+        assertEquals(2, p.sagas().size());
     }
 
     @Test

@@ -18,12 +18,14 @@ import org.agenthypervisor.core.policy.Policy.AgentSpec;
 import org.agenthypervisor.core.policy.Policy.AuditSettings;
 import org.agenthypervisor.core.policy.Policy.CompensationSpec;
 import org.agenthypervisor.core.policy.Policy.Durability;
+import org.agenthypervisor.core.policy.Policy.FrameworksSpec;
 import org.agenthypervisor.core.policy.Policy.HostSpec;
 import org.agenthypervisor.core.policy.Policy.KeyProtection;
 import org.agenthypervisor.core.policy.Policy.LiabilitySpec;
 import org.agenthypervisor.core.policy.Policy.Location;
 import org.agenthypervisor.core.policy.Policy.Mode;
 import org.agenthypervisor.core.policy.Policy.NamedSession;
+import org.agenthypervisor.core.policy.Policy.OnDenial;
 import org.agenthypervisor.core.policy.Policy.OnInternalError;
 import org.agenthypervisor.core.policy.Policy.Recovery;
 import org.agenthypervisor.core.policy.Policy.RuleSpec;
@@ -60,6 +62,11 @@ class PolicyParserTest {
                 trust: 1
                 minTrust: 0
               idle:
+              assistant:
+                aiServices:
+                  - com.acme.lc.SupportAssistant
+                  - com.acme.lc.*Desk
+                agenticNames: credit*
             rules:
               - methods: "com.acme.Db#execute*"
                 ring: 0
@@ -69,6 +76,8 @@ class PolicyParserTest {
                 partial: true
               - methods: "com.acme.billing.Ledger#<init>"
                 handoff: true
+              - tools: "deleteAll*"
+                ring: 0
             compensations:
               - method: "com.acme.Payments#charge"
                 compensate: refund
@@ -79,6 +88,9 @@ class PolicyParserTest {
               - methods: "com.acme.Checkout#place*"
                 name: checkout
               - methods: "com.acme.Returns#process"
+              - aiService: "com.acme.lc.TransferAssistant#transfer*"
+                name: transfer
+              - agentic: "refund-*"
             trust:
               thresholds:
                 0: 0.99
@@ -126,6 +138,13 @@ class PolicyParserTest {
               flushInterval: 250
               treeHeadEvery: 1
               treeHeadInterval: 2m
+            frameworks:
+              onDenial: abort
+              unidentifiedRing: 2
+              offerDeniedTools: false
+              langchain4j: false
+              springAi: false
+              reactor: false
             """;
 
     @Test
@@ -138,40 +157,49 @@ class PolicyParserTest {
         assertEquals("/var/lib/hypervisor", p.dataDir());
         assertEquals(new HostSpec(1), p.host());
 
-        assertEquals(List.of("support-bot", "billing", "idle"), List.copyOf(p.agents().keySet()));
+        assertEquals(List.of("support-bot", "billing", "idle", "assistant"), List.copyOf(p.agents().keySet()));
         assertEquals(new AgentSpec("support-bot", List.of(Glob.classGlob("com.acme.support.**")), 3, 0.9, 0.7,
                 new Location(FILE, 8, 3)), p.agents().get("support-bot"));
         assertEquals(new AgentSpec("billing", List.of(Glob.classGlob("com.acme.billing.*"),
                 Glob.classGlob("com.acme.Invoice")), 2, 1.0, 0.0, new Location(FILE, 13, 3)), p.agents().get("billing"));
         assertEquals(new AgentSpec("idle", List.of(), 3, 1.0, 0.5, new Location(FILE, 20, 3)), p.agents().get("idle"));
+        // agents.<id>.onDenial is covered by perAgentOnDenial.
+        assertEquals(new AgentSpec("assistant", List.of(), 3, 1.0, 0.5, new Location(FILE, 21, 3),
+                List.of(Glob.classGlob("com.acme.lc.SupportAssistant"), Glob.classGlob("com.acme.lc.*Desk")),
+                List.of(Glob.simple("credit*")), null), p.agents().get("assistant"));
 
         assertEquals(List.of(
-                new RuleSpec(0, MethodPattern.parse("com.acme.Db#execute*"), null, 0, false, false, new Location(FILE, 22, 5)),
-                new RuleSpec(1, null, "dev.langchain4j.agent.tool.Tool", 2, true, true, new Location(FILE, 24, 5)),
+                new RuleSpec(0, MethodPattern.parse("com.acme.Db#execute*"), null, 0, false, false, new Location(FILE, 27, 5)),
+                new RuleSpec(1, null, "dev.langchain4j.agent.tool.Tool", 2, true, true, new Location(FILE, 29, 5)),
                 new RuleSpec(2, MethodPattern.parse("com.acme.billing.Ledger#<init>"), null, null, true, false,
-                        new Location(FILE, 28, 5))),
+                        new Location(FILE, 33, 5)),
+                new RuleSpec(3, null, null, 0, false, false, new Location(FILE, 35, 5), Glob.simple("deleteAll*"))),
                 p.rules());
         assertEquals(List.of(
                 new CompensationSpec(0, MethodPattern.parse("com.acme.Payments#charge"), "refund", true,
-                        new Location(FILE, 31, 5)),
+                        new Location(FILE, 38, 5)),
                 new CompensationSpec(1, MethodPattern.parse("com.acme.Mail#send"), "recall", false,
-                        new Location(FILE, 34, 5))),
+                        new Location(FILE, 41, 5))),
                 p.compensations());
         assertEquals(List.of(
-                new SagaSpec(0, MethodPattern.parse("com.acme.Checkout#place*"), "checkout", new Location(FILE, 37, 5)),
-                new SagaSpec(1, MethodPattern.parse("com.acme.Returns#process"), null, new Location(FILE, 39, 5))),
+                new SagaSpec(0, MethodPattern.parse("com.acme.Checkout#place*"), "checkout", new Location(FILE, 44, 5)),
+                new SagaSpec(1, MethodPattern.parse("com.acme.Returns#process"), null, new Location(FILE, 46, 5)),
+                new SagaSpec(2, null, "transfer", new Location(FILE, 47, 5),
+                        MethodPattern.parse("com.acme.lc.TransferAssistant#transfer*"), null),
+                new SagaSpec(3, null, null, new Location(FILE, 49, 5), null, Glob.simple("refund-*"))),
                 p.sagas());
         assertEquals(new TrustSpec(0.99, 0.9, 0.5), p.trust());
         assertEquals(new LiabilitySpec(Signing.EACH, "/etc/hypervisor/keys", 0.5, 0.1, 0.5, 0.9, 0.0, 1.0, 4,
                 new Recovery(0.05, 3_600_000), 0.3, 0.1, 0.4), p.liability());
         assertEquals(new SagaSettings(Durability.NONE, 0, 1_500, 60_000, false), p.saga());
         assertEquals(new SessionSettings(0.6, 8,
-                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 78, 7)),
-                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 81, 7))),
-                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 71, 7)),
-                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 73, 7)))),
+                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 88, 7)),
+                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 91, 7))),
+                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 81, 7)),
+                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 83, 7)))),
                 p.sessions());
         assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000), p.audit());
+        assertEquals(new FrameworksSpec(OnDenial.ABORT, 2, false, false, false, false), p.frameworks());
     }
 
     @Test
@@ -193,6 +221,7 @@ class PolicyParserTest {
         assertEquals(new SagaSettings(Durability.FSYNC, 3, 50, 2_000, true), p.saga());
         assertEquals(new SessionSettings(0.5, 16, List.of(), List.of()), p.sessions());
         assertEquals(new AuditSettings(Durability.BATCH, 10, 1000, 5_000), p.audit());
+        assertEquals(new FrameworksSpec(OnDenial.TELL_MODEL, 3, true, true, true, true), p.frameworks());
         assertSame(p, PolicyParser.defaults());
     }
 
@@ -210,13 +239,16 @@ class PolicyParserTest {
                 saga: {}
                 sessions: {keys: [], named: }
                 audit:
+                frameworks:
                 """);
         Policy d = PolicyParser.defaults();
-        assertEquals(new Policy(d.source(), d.sha256(), d.mode(), d.onInternalError(), d.dataDir(), d.host(), d.agents(),
-                d.rules(), d.compensations(), d.sagas(), d.trust(), d.liability(), d.saga(), d.sessions(), d.audit()),
-                new Policy(d.source(), d.sha256(), p.mode(), p.onInternalError(), p.dataDir(), p.host(), p.agents(),
-                        p.rules(), p.compensations(), p.sagas(), p.trust(), p.liability(), p.saga(), p.sessions(),
-                        p.audit()));
+        assertEquals(d, new Policy(d.source(), d.sha256(), p.mode(), p.onInternalError(), p.dataDir(), p.host(),
+                p.agents(), p.rules(), p.compensations(), p.sagas(), p.trust(), p.liability(), p.saga(), p.sessions(),
+                p.audit(), p.frameworks()));
+        Policy emptyAgent = parse("version: 1\nagents:\n  a:\n");
+        assertEquals(List.of(), emptyAgent.agents().get("a").aiServices());
+        assertEquals(List.of(), emptyAgent.agents().get("a").agenticNames());
+        assertNull(emptyAgent.agents().get("a").onDenial());
     }
 
     @Test
@@ -349,8 +381,131 @@ class PolicyParserTest {
         assertThrows(UnsupportedOperationException.class, () -> p.compensations().clear());
         assertThrows(UnsupportedOperationException.class, () -> p.sagas().clear());
         assertThrows(UnsupportedOperationException.class, () -> p.agents().get("billing").classes().clear());
+        assertThrows(UnsupportedOperationException.class, () -> p.agents().get("assistant").aiServices().clear());
+        assertThrows(UnsupportedOperationException.class, () -> p.agents().get("assistant").agenticNames().clear());
         assertThrows(UnsupportedOperationException.class, () -> p.sessions().keys().clear());
         assertThrows(UnsupportedOperationException.class, () -> p.sessions().named().clear());
+    }
+
+    @Test
+    void fullFrameworksSection() {
+        Policy p = parse("""
+                version: 1
+                frameworks:
+                  onDenial: tell-model
+                  unidentifiedRing: 0
+                  offerDeniedTools: false
+                  langchain4j: true
+                  springAi: false
+                  reactor: true
+                """);
+        assertEquals(new FrameworksSpec(OnDenial.TELL_MODEL, 0, false, true, false, true), p.frameworks());
+        assertEquals(OnDenial.ABORT, parse("version: 1\nframeworks: {onDenial: abort}\n").frameworks().onDenial());
+        assertEquals(FrameworksSpec.DEFAULTS, parse("version: 1\nframeworks: {}\n").frameworks());
+        assertEquals(FrameworksSpec.DEFAULTS, parse("version: 1\n").frameworks());
+    }
+
+    @Test
+    void aiServicesAndAgenticNamesAreOneGlobOrAList() {
+        Policy p = parse("""
+                version: 1
+                agents:
+                  support:
+                    aiServices: com.acme.lc.SupportAssistant
+                    agenticNames: [credit*, "scoring"]
+                  ops:
+                    aiServices:
+                      - com.acme.lc.OpsAssistant
+                      - com.acme.ops.**
+                    agenticNames: "ops-?"
+                  plain:
+                    aiServices: []
+                    agenticNames:
+                """);
+        AgentSpec support = p.agents().get("support");
+        assertEquals(List.of(Glob.classGlob("com.acme.lc.SupportAssistant")), support.aiServices());
+        assertEquals(List.of(Glob.simple("credit*"), Glob.simple("scoring")), support.agenticNames());
+        AgentSpec ops = p.agents().get("ops");
+        assertEquals(List.of(Glob.classGlob("com.acme.lc.OpsAssistant"), Glob.classGlob("com.acme.ops.**")),
+                ops.aiServices());
+        assertEquals(List.of(Glob.simple("ops-?")), ops.agenticNames());
+        assertEquals(List.of(), p.agents().get("plain").aiServices());
+        assertEquals(List.of(), p.agents().get("plain").agenticNames());
+        // aiServices are class globs (nested types included, '*' stays in a segment); names are simple globs.
+        assertTrue(ops.aiServices().get(1).matches("com.acme.ops.deep.Assistant"));
+        assertTrue(support.aiServices().get(0).matches("com.acme.lc.SupportAssistant$Inner"));
+        assertTrue(support.agenticNames().get(0).matches("credit.check"));
+        assertTrue(ops.agenticNames().get(0).matches("ops-1"));
+        assertFalse(ops.agenticNames().get(0).matches("ops-12"));
+    }
+
+    @Test
+    void perAgentOnDenial() {
+        Policy p = parse("""
+                version: 1
+                frameworks:
+                  onDenial: abort
+                agents:
+                  support: {onDenial: tell-model}
+                  ops: {onDenial: abort}
+                  quiet: {ring: 2}
+                """);
+        assertEquals(OnDenial.TELL_MODEL, p.agents().get("support").onDenial());
+        assertEquals(OnDenial.ABORT, p.agents().get("ops").onDenial());
+        assertNull(p.agents().get("quiet").onDenial(), "no override: frameworks.onDenial applies");
+        assertEquals(OnDenial.ABORT, p.frameworks().onDenial());
+    }
+
+    @Test
+    void toolsRule() {
+        Policy p = parse("""
+                version: 1
+                rules:
+                  - tools: "deleteAll*"
+                    ring: 0
+                  - tools: search
+                    partial: true
+                """);
+        RuleSpec rule = p.rules().get(0);
+        assertEquals(new RuleSpec(0, null, null, 0, false, false, new Location(FILE, 3, 5), Glob.simple("deleteAll*")),
+                rule);
+        assertTrue(rule.tools().matches("deleteAllRefunds"));
+        assertTrue(rule.tools().matches("deleteAll.v2"), "a tool name is not a class name: '*' crosses dots");
+        assertFalse(rule.tools().matches("delete"));
+        assertEquals("tools: deleteAll*", rule.selector());
+        assertEquals("policy rule #1 (tools: deleteAll*)", rule.describe());
+        assertEquals(new RuleSpec(1, null, null, null, false, true, new Location(FILE, 5, 5), Glob.simple("search")),
+                p.rules().get(1));
+    }
+
+    @Test
+    void sagasOnAiServicesAndAgenticAgents() {
+        Policy p = parse("""
+                version: 1
+                sagas:
+                  - aiService: "com.acme.lc.TransferAssistant#*"
+                  - agentic: "transfer*"
+                    name: transfers
+                  - methods: "com.acme.Flow#run"
+                """);
+        assertEquals(List.of(
+                new SagaSpec(0, null, null, new Location(FILE, 3, 5), MethodPattern.parse("com.acme.lc.TransferAssistant#*"),
+                        null),
+                new SagaSpec(1, null, "transfers", new Location(FILE, 4, 5), null, Glob.simple("transfer*")),
+                new SagaSpec(2, MethodPattern.parse("com.acme.Flow#run"), null, new Location(FILE, 6, 5), null, null)),
+                p.sagas());
+        assertEquals("aiService: com.acme.lc.TransferAssistant#*", p.sagas().get(0).selector());
+        assertEquals("agentic: transfer*", p.sagas().get(1).selector());
+        assertEquals("methods: com.acme.Flow#run", p.sagas().get(2).selector());
+        assertTrue(p.sagas().get(0).aiService().matches("com.acme.lc.TransferAssistant", "transferFunds"));
+    }
+
+    @Test
+    void sameGlobInASagaSelectorOfAnotherKindIsNotADuplicate() {
+        Policy p = parse("version: 1\nsagas:\n  - {methods: \"a.B#c\"}\n  - {aiService: \"a.B#c\"}\n"
+                + "rules:\n  - {methods: \"a.B#c\", ring: 1}\n  - {tools: \"a.B#c\", ring: 1}\n");
+        assertEquals(2, p.sagas().size());
+        assertEquals(2, p.rules().size());
     }
 
     @Test
@@ -358,7 +513,7 @@ class PolicyParserTest {
         // EVERY_KEY really does use every key, so the parser's own "key accepted but never read" check
         // has run over all of them.
         Policy p = parse(EVERY_KEY);
-        assertEquals(17, PolicyParser.KNOWN_KEYS.size());
+        assertEquals(18, PolicyParser.KNOWN_KEYS.size());
         assertTrue(p.liability().recovery() != null);
         for (Map.Entry<String, java.util.Set<String>> e : PolicyParser.KNOWN_KEYS.entrySet()) {
             for (String key : e.getValue()) {

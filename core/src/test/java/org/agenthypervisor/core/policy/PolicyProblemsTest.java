@@ -49,7 +49,8 @@ class PolicyProblemsTest {
         void unknownTopLevelKeyListsTheTopLevelKeys() {
             assertProblem(problem("version: 1\npolicies: []\n"), 2, 1, "policies",
                     "unknown key 'policies'; keys allowed at the top level: version, mode, onInternalError, dataDir,"
-                            + " host, agents, rules, compensations, sagas, trust, liability, saga, sessions, audit");
+                            + " host, agents, rules, compensations, sagas, trust, liability, saga, sessions, audit,"
+                            + " frameworks");
         }
 
         @Test
@@ -142,7 +143,7 @@ class PolicyProblemsTest {
         @Test
         void scalarWhereAListEntryMapIsExpected() {
             assertProblem(problem("version: 1\nrules:\n  - a.B#c\n"), 3, 5, "rules[0]",
-                    "expected a rule (a map with methods or annotatedWith, and ring), got the string 'a.B#c'");
+                    "expected a rule (a map with methods, annotatedWith or tools, and ring), got the string 'a.B#c'");
         }
 
         @Test
@@ -185,7 +186,7 @@ class PolicyProblemsTest {
         @Test
         void agentSettingsThatAreNotAMapHintAtIndentation() {
             assertProblem(problem("version: 1\nagents:\n  billing:\n  ring: 1\n"), 4, 9, "agents.ring",
-                    "expected the settings of agent 'ring' (a map with classes, ring, trust, minTrust) or nothing,"
+                    "expected the settings of agent 'ring' (a map with classes, aiServices, agenticNames, ring, trust, minTrust, onDenial) or nothing,"
                             + " got the integer 1; check the indentation");
         }
 
@@ -441,14 +442,14 @@ class PolicyProblemsTest {
                         annotatedWith: a.Tool
                         ring: 1
                     """), 4, 5, "rules[0].annotatedWith",
-                    "a rule takes either 'methods' or 'annotatedWith', not both; write two rules");
+                    "a rule takes one of 'methods', 'annotatedWith' and 'tools', not several; write one rule each");
         }
 
         @Test
         void neitherMethodsNorAnnotatedWith() {
             assertProblem(problem("version: 1\nrules:\n  - ring: 1\n"), 3, 5, "rules[0]",
-                    "a rule needs 'methods' (ClassGlob#methodGlob) or 'annotatedWith' (an annotation's fully-qualified"
-                            + " name)");
+                    "a rule needs 'methods' (ClassGlob#methodGlob), 'annotatedWith' (an annotation's fully-qualified"
+                            + " name) or 'tools' (a glob on tool names as the model sees them)");
         }
 
         @Test
@@ -505,6 +506,233 @@ class PolicyProblemsTest {
         void errorsInOneRuleDoNotAddADoesNothingError() {
             assertProblem(problem("version: 1\nrules:\n  - {methods: \"a.B#c\", ring: \"x\"}\n"), 3, 30,
                     "rules[0].ring", "expected a ring number (0, 1, 2 or 3), got the string 'x'");
+        }
+    }
+
+    /** The framework keys: {@code frameworks}, {@code aiServices}, {@code agenticNames}, {@code tools}, saga selectors. */
+    @Nested
+    class Frameworks {
+        private static final String NEVER_BINDS = " can never bind an AI service: name the interface given to"
+                + " AiServices.builder(...), not the JDK's proxy class or a JDK package";
+
+        @Test
+        void aiServiceGlobNamingTheJdkProxyPackage() {
+            assertProblem(problem("version: 1\nagents:\n  a:\n    aiServices: \"jdk.proxy2.*\"\n"), 4, 17,
+                    "agents.a.aiServices", "'jdk.proxy2.*'" + NEVER_BINDS);
+        }
+
+        @Test
+        void aiServiceGlobsNamingJdkPackagesInAList() {
+            List<Problem> problems = problems("""
+                    version: 1
+                    agents:
+                      a:
+                        aiServices:
+                          - com.acme.lc.Assistant
+                          - com.sun.proxy.*
+                          - java.util.function.*
+                          - javax
+                          - sun.**
+                    """);
+            assertEquals(4, problems.size(), problems::toString);
+            assertProblem(problems.get(0), 6, 9, "agents.a.aiServices[1]", "'com.sun.proxy.*'" + NEVER_BINDS);
+            assertProblem(problems.get(1), 7, 9, "agents.a.aiServices[2]", "'java.util.function.*'" + NEVER_BINDS);
+            assertProblem(problems.get(2), 8, 9, "agents.a.aiServices[3]", "'javax'" + NEVER_BINDS);
+            assertProblem(problems.get(3), 9, 9, "agents.a.aiServices[4]", "'sun.**'" + NEVER_BINDS);
+        }
+
+        @Test
+        void aiServicesThatBindEveryInterface() {
+            assertProblem(problem("version: 1\nagents:\n  a:\n    aiServices: \"*\"\n"), 4, 17, "agents.a.aiServices",
+                    "'*' would bind every interface; name the AI-service interfaces (for example"
+                            + " com.acme.assistants.*)");
+            assertProblem(problem("version: 1\nagents:\n  a: {aiServices: [\"**\"]}\n"), 3, 20, "agents.a.aiServices[0]",
+                    "'**' would bind every interface; name the AI-service interfaces (for example"
+                            + " com.acme.assistants.*)");
+        }
+
+        @Test
+        void javaLikeApplicationPackagesAreFine() {
+            // Only the JDK's own packages are refused, not packages that merely start with the same letters.
+            Policy p = PolicyTesting.parse("version: 1\nagents:\n  a: {aiServices: [javafx.Assistant, sunny.Bot, jdkx.*]}\n");
+            assertEquals(3, p.agents().get("a").aiServices().size());
+        }
+
+        @Test
+        void aiServiceGlobBoundToTwoAgents() {
+            assertProblem(problem("""
+                    version: 1
+                    agents:
+                      a:
+                        aiServices: com.acme.lc.Assistant
+                      b:
+                        aiServices: [com.acme.lc.Other, com.acme.lc.Assistant]
+                    """), 6, 37, "agents.b.aiServices[1]",
+                    "'com.acme.lc.Assistant' is already bound to agent 'a'; it can belong to one agent only");
+        }
+
+        @Test
+        void aiServiceGlobListedTwiceForOneAgent() {
+            assertProblem(problem("version: 1\nagents:\n  a: {aiServices: [com.acme.A, com.acme.A]}\n"), 3, 32,
+                    "agents.a.aiServices[1]", "'com.acme.A' is listed twice for agent 'a'");
+        }
+
+        @Test
+        void aClassGlobMayAlsoBeAnAiServiceGlob() {
+            // classes and aiServices are bound separately: the same glob under both is not a conflict.
+            Policy p = PolicyTesting.parse("version: 1\nagents:\n  a: {classes: com.acme.X}\n  b: {aiServices: com.acme.X}\n");
+            assertEquals("com.acme.X", p.agents().get("b").aiServices().get(0).pattern());
+        }
+
+        @Test
+        void agenticNameBoundToTwoAgents() {
+            assertProblem(problem("version: 1\nagents:\n  a: {agenticNames: \"credit*\"}\n  b: {agenticNames: [\"credit*\"]}\n"),
+                    4, 22, "agents.b.agenticNames[0]",
+                    "'credit*' is already bound to agent 'a'; it can belong to one agent only");
+        }
+
+        @Test
+        void aiServicesOfTheWrongType() {
+            assertProblem(problem("version: 1\nagents:\n  a: {aiServices: {x: 1}}\n"), 3, 19, "agents.a.aiServices",
+                    "expected an AI-service interface glob or a list of them, got a map");
+            assertProblem(problem("version: 1\nagents:\n  a: {agenticNames: true}\n"), 3, 21, "agents.a.agenticNames",
+                    "expected an agentic agent name glob, got the boolean true; quote it if you mean the text");
+        }
+
+        @Test
+        void agentNamedUnidentifiedIsReserved() {
+            assertProblem(problem("version: 1\nagents:\n  unidentified:\n    ring: 0\n"), 3, 3, "agents.unidentified",
+                    "the agent id 'unidentified' is reserved for framework tool calls made outside every agent; set"
+                            + " their ring with frameworks.unidentifiedRing");
+        }
+
+        @Test
+        void ruleWithBothToolsAndMethods() {
+            assertProblem(problem("""
+                    version: 1
+                    rules:
+                      - methods: "a.B#c"
+                        tools: "deleteAll*"
+                        ring: 0
+                    """), 4, 5, "rules[0].tools",
+                    "a rule takes one of 'methods', 'annotatedWith' and 'tools', not several; write one rule each");
+        }
+
+        @Test
+        void ruleWithToolsAndAnnotatedWith() {
+            assertProblem(problem("version: 1\nrules:\n  - {annotatedWith: a.Tool, tools: x, ring: 0}\n"), 3, 29,
+                    "rules[0].tools",
+                    "a rule takes one of 'methods', 'annotatedWith' and 'tools', not several; write one rule each");
+        }
+
+        @Test
+        void duplicateToolsRuleIsShadowed() {
+            assertProblem(problem("version: 1\nrules:\n  - {tools: \"x*\", ring: 1}\n  - {tools: \"x*\", ring: 2}\n"),
+                    4, 13, "rules[1]", "'x*' is already used by rules[0] at line 3, column 13 in rules; the"
+                            + " first matching rule wins, so this entry would never apply");
+        }
+
+        @Test
+        void toolsRuleOfTheWrongType() {
+            assertProblem(problem("version: 1\nrules:\n  - {tools: [a, b], ring: 1}\n"), 3, 13, "rules[0].tools",
+                    "expected a glob on tool names, got a list");
+        }
+
+        @Test
+        void sagaWithBothMethodsAndAiService() {
+            assertProblem(problem("""
+                    version: 1
+                    sagas:
+                      - methods: "a.B#c"
+                        aiService: "a.Assistant#*"
+                    """), 3, 5, "sagas[0]",
+                    "a saga boundary takes one of 'methods', 'aiService' and 'agentic'; write one entry each");
+        }
+
+        @Test
+        void sagaWithAiServiceAndAgentic() {
+            assertProblem(problem("version: 1\nsagas:\n  - {aiService: \"a.Assistant#*\", agentic: \"x*\"}\n"), 3, 5,
+                    "sagas[0]", "a saga boundary takes one of 'methods', 'aiService' and 'agentic'; write one entry each");
+        }
+
+        @Test
+        void sagaWithNoSelector() {
+            assertProblem(problem("version: 1\nsagas:\n  - name: checkout\n"), 3, 5, "sagas[0]",
+                    "a saga boundary needs 'methods' (ClassGlob#methodGlob), 'aiService' (InterfaceGlob#methodGlob of a"
+                            + " LangChain4j AI service) or 'agentic' (a glob on langchain4j-agentic agent names)");
+        }
+
+        @Test
+        void sagaAiServiceIsAMethodPattern() {
+            assertProblem(problem("version: 1\nsagas:\n  - aiService: com.acme.Assistant\n"), 3, 16,
+                    "sagas[0].aiService", "'com.acme.Assistant' is not a method pattern; write ClassGlob#methodGlob,"
+                            + " for example com.acme.Db#execute*");
+        }
+
+        @Test
+        void duplicateAgenticSaga() {
+            assertProblem(problem("version: 1\nsagas:\n  - {agentic: \"x*\"}\n  - {agentic: \"x*\", name: y}\n"), 4, 15,
+                    "sagas[1]", "'x*' is already used by sagas[0] at line 3, column 15 in sagas; it is listed"
+                            + " twice, so this entry would never apply");
+        }
+
+        /** The allowed values are listed; their order is checked in {@link #onDenialListsTheAllowedValuesInOrder}. */
+        @Test
+        void onDenialListsTheAllowedValues() {
+            Problem p = problem("version: 1\nframeworks:\n  onDenial: maybe\n");
+            assertEquals(new Problem(FILE, 3, 13, "frameworks.onDenial", p.message()), p);
+            assertTrue(p.message().startsWith("'maybe' is not allowed here; write one of "), p.message());
+            assertTrue(p.message().contains("tell-model") && p.message().contains("abort"), p.message());
+        }
+
+        @Test
+        void onDenialListsTheAllowedValuesInOrder() {
+            assertProblem(problem("version: 1\nframeworks:\n  onDenial: maybe\n"), 3, 13, "frameworks.onDenial",
+                    "'maybe' is not allowed here; write one of tell-model, abort");
+            assertProblem(problem("version: 1\nframeworks:\n  onDenial: Abort\n"), 3, 13, "frameworks.onDenial",
+                    "'Abort' is not allowed here; write one of tell-model, abort (values are lowercase: write"
+                            + " 'abort')");
+            assertProblem(problem("version: 1\nframeworks:\n  onDenial: tell_model\n"), 3, 13, "frameworks.onDenial",
+                    "'tell_model' is not allowed here; write one of tell-model, abort; did you mean 'tell-model'?");
+        }
+
+        @Test
+        void perAgentOnDenialListsTheAllowedValues() {
+            assertProblem(problem("version: 1\nagents:\n  a:\n    onDenial: maybe\n"), 4, 15, "agents.a.onDenial",
+                    "'maybe' is not allowed here; write one of tell-model, abort");
+        }
+
+        @Test
+        void emptyOnDenialNamesTheDefaultAsWritten() {
+            assertProblem(problem("version: 1\nframeworks:\n  onDenial:\n"), 3, 12, "frameworks.onDenial",
+                    "has no value; write one of tell-model, abort, or remove the key to use the default (tell-model)");
+        }
+
+        @Test
+        void unidentifiedRingOutOfRange() {
+            assertProblem(problem("version: 1\nframeworks:\n  unidentifiedRing: 5\n"), 3, 21,
+                    "frameworks.unidentifiedRing",
+                    "ring 5 does not exist; rings are 0 (kernel), 1 (privileged), 2 (standard) and 3 (user)");
+        }
+
+        @Test
+        void frameworkSwitchesAreBooleans() {
+            assertProblem(problem("version: 1\nframeworks: {springAi: off}\n"), 2, 24, "frameworks.springAi",
+                    "expected true or false, got the string 'off'; policies use YAML 1.2, where only true and false"
+                            + " are booleans");
+        }
+
+        @Test
+        void unknownFrameworksKeySuggestsTheClosest() {
+            assertProblem(problem("version: 1\nframeworks:\n  langChain4j: false\n"), 3, 3, "frameworks.langChain4j",
+                    "unknown key 'langChain4j'; did you mean 'langchain4j'?");
+        }
+
+        @Test
+        void onDenialAtTheTopLevelSaysWhereItBelongs() {
+            assertProblem(problem("version: 1\nonDenial: abort\n"), 2, 1, "onDenial",
+                    "unknown key 'onDenial' at the top level; 'onDenial' belongs under agents.<id>, frameworks"
+                            + " (check the indentation)");
         }
     }
 
@@ -670,7 +898,7 @@ class PolicyProblemsTest {
         @Test
         void recursiveAliasIsReportedNotFollowed() {
             assertProblem(problem("version: 1\nrules: &r [*r]\n"), 2, 8, "rules[0]",
-                    "expected a rule (a map with methods or annotatedWith, and ring), got a list");
+                    "expected a rule (a map with methods, annotatedWith or tools, and ring), got a list");
         }
 
         @Test

@@ -77,11 +77,79 @@ class PolicySchemaTest {
         String json = JSON.writeValueAsString(document);
         assertTrue(json.contains("\"treeHeadInterval\":\"5s\""), json);
         assertTrue(json.contains("\"thresholds\":{\"0\":0.95"), json);
+        assertTrue(json.contains("\"frameworks\":{\"onDenial\":\"tell-model\",\"unidentifiedRing\":3"), json);
         Policy p = PolicyParser.parse(json, "schema defaults");
         Policy d = PolicyParser.defaults();
         assertEquals(d, new Policy(d.source(), d.sha256(), p.mode(), p.onInternalError(), p.dataDir(), p.host(),
                 p.agents(), p.rules(), p.compensations(), p.sagas(), p.trust(), p.liability(), p.saga(), p.sessions(),
-                p.audit()), json);
+                p.audit(), p.frameworks()), json);
+    }
+
+    /** Rules and saga entries take exactly one selector, in the schema as in the parser. */
+    @Test
+    void selectorsAreExclusive() {
+        assertEquals(Set.of(Set.of("methods"), Set.of("annotatedWith"), Set.of("tools")),
+                requiredSets(schema.at("/properties/rules/items/oneOf")));
+        assertEquals(Set.of(Set.of("methods"), Set.of("aiService"), Set.of("agentic")),
+                requiredSets(schema.at("/properties/sagas/items/oneOf")));
+        assertTrue(schema.at("/properties/sagas/items/required").isMissingNode(), "no saga selector is required alone");
+    }
+
+    @Test
+    void reservedAgentIdsAreTheParsers() {
+        List<String> reserved = new ArrayList<>();
+        schema.at("/properties/agents/propertyNames/not/enum").forEach(id -> reserved.add(id.asText()));
+        assertEquals(List.of("host", PolicyReader.RESERVED_UNIDENTIFIED), reserved);
+        for (String id : reserved) {
+            PolicyTesting.problem("version: 1\nagents:\n  " + id + ": {}\n");
+        }
+    }
+
+    @Test
+    void onDenialValuesAreTheParsers() {
+        List<String> values = new ArrayList<>();
+        schema.at("/$defs/onDenial/enum").forEach(v -> values.add(v.asText()));
+        assertEquals(List.of("tell-model", "abort"), values);
+        for (String v : values) {
+            PolicyTesting.parse("version: 1\nframeworks: {onDenial: " + v + "}\n");
+        }
+        assertEquals("#/$defs/onDenial", schema.at("/properties/frameworks/properties/onDenial/$ref").asText());
+        assertEquals("#/$defs/onDenial",
+                schema.at("/properties/agents/patternProperties").elements().next().at("/properties/onDenial/$ref")
+                        .asText());
+    }
+
+    /** The schema refuses the AI-service globs the parser refuses, and only those. */
+    @Test
+    void aiServiceGlobsTheSchemaRefusesAreTheOnesTheParserRefuses() {
+        JsonNode def = schema.at("/$defs/aiServiceGlob/allOf");
+        java.util.regex.Pattern jdk = java.util.regex.Pattern.compile(def.get(1).at("/not/pattern").asText());
+        Set<String> whole = new LinkedHashSet<>();
+        def.get(2).at("/not/enum").forEach(v -> whole.add(v.asText()));
+        for (String glob : List.of("jdk.proxy2.*", "jdk.proxy1.$Proxy12", "com.sun.proxy.*", "com.sun.proxy", "java.*",
+                "java", "javax.**", "jdk.internal.*", "sun.misc.Unsafe", "com.sun.net.*", "*", "**",
+                "com.acme.lc.Assistant", "com.acme.**", "javafx.Assistant", "sunny.Bot", "jdkx.*", "com.sunny.*",
+                "*.Assistant", "**.lc.*Assistant")) {
+            boolean schemaRefuses = jdk.matcher(glob).find() || whole.contains(glob);
+            boolean parserRefuses;
+            try {
+                PolicyReader.checkAiServiceGlob(glob);
+                parserRefuses = false;
+            } catch (IllegalArgumentException e) {
+                parserRefuses = true;
+            }
+            assertEquals(parserRefuses, schemaRefuses, glob);
+        }
+    }
+
+    private static Set<Set<String>> requiredSets(JsonNode alternatives) {
+        Set<Set<String>> out = new LinkedHashSet<>();
+        alternatives.forEach(alt -> {
+            Set<String> required = new LinkedHashSet<>();
+            alt.path("required").forEach(r -> required.add(r.asText()));
+            out.add(required);
+        });
+        return out;
     }
 
     /** Collects, per place (the notation of {@link PolicyParser#KNOWN_KEYS}), the keys of object schemas. */
