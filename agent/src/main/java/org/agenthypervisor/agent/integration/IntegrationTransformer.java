@@ -234,6 +234,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         }
         String version = version(integration, loader);
         String tested = integration.testedVersions().contains(version) ? ""
+                : version.startsWith("(") ? " (its version could not be read from the class path)"
                 : " (not a version this integration was tested with: " + integration.testedVersions()
                 + "; what it cannot find is reported and left ungoverned)";
         Set<String> all = new LinkedHashSet<>();
