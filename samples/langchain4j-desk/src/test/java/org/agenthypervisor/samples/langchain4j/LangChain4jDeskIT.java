@@ -233,4 +233,29 @@ class LangChain4jDeskIT {
         assertEquals("mario=100 luigi=100 undone=1", restarted.result("balances"), "the debit done before the crash is undone");
         assertFalse(AuditRecords.ofType(restarted.dataDir(), "saga.recovery").isEmpty());
     }
+
+    @Test
+    void policyCheckExplainsAiServiceGlobsAndRejectsOnesThatCanNeverBind() {
+        Path dir = ChildJvm.freshWorkDir("lc-check");
+        ChildJvm.write(dir, "policy.yaml", AGENTS + TOOL_RULES + """
+                  - tools: "nothing.like.this"
+                    ring: 1
+                """);
+        Result r = Cli.run(dir, "policy", "check", "-p", "policy.yaml", "-cp", System.getProperty("it.demoJar"));
+        assertEquals(0, r.exitCode(), r::toString);
+        String out = r.stdout();
+        assertTrue(out.contains("  org.agenthypervisor.samples.langchain4j.SupportAssistant  (interface, bound as an AI"
+                + " service: runs as agent 'support'; 2 method(s), each a hand-off point)"), out);
+        assertTrue(out.contains("policy rule #1 (tools: deleteAll*)\n    org.agenthypervisor.samples.langchain4j.RefundTools"
+                + "#deleteAllRefunds()  -> requires ring 0"), out);
+        assertTrue(out.contains("warning: policy rule #3 (tools: nothing.like.this) matches no @Tool method on the class"
+                + " path (it may still name MCP or programmatic tools"), out);
+        assertFalse(out.contains("aiServices") && out.contains("matches no interface"), out);
+
+        ChildJvm.write(dir, "proxy.yaml", "version: 1\nagents:\n  support:\n    aiServices: \"jdk.proxy2.*\"\n");
+        Result bad = Cli.run(dir, "policy", "check", "-p", "proxy.yaml");
+        assertEquals(1, bad.exitCode(), bad::toString);
+        assertTrue(bad.output().contains("proxy.yaml:4:17: agents.support.aiServices: 'jdk.proxy2.*' can never bind an AI"
+                + " service"), bad::toString);
+    }
 }
