@@ -98,6 +98,22 @@ class LangChain4jDeskIT {
     }
 
     @Test
+    void callingAnAiServiceFromAnotherAgentIsAVouchedHandOffAndCallingTheToolDirectlyIsStillChecked() {
+        String policy = AGENTS.replace("aiServices: org.agenthypervisor.samples.langchain4j.SupportAssistant",
+                "aiServices: org.agenthypervisor.samples.langchain4j.SupportAssistant\n    classes:"
+                        + " org.agenthypervisor.samples.langchain4j.SupportDesk") + TOOL_RULES;
+        Result r = run("lc-escalate", policy, "escalate", "direct");
+        assertEquals("1", r.result("escalate-ran"), "ops' tool runs with ops' ring");
+        List<Map<String, Object>> handoffs = AuditRecords.ofType(r.dataDir(), "handoff");
+        assertEquals("support", handoffs.get(0).get("sender"), handoffs::toString);
+        assertEquals("ops", handoffs.get(0).get("receiver"));
+        assertEquals("org.agenthypervisor.samples.langchain4j.OpsAssistant#chat(String)", handoffs.get(0).get("method"));
+        assertTrue(r.result("direct").startsWith("error:RingViolationException:agent 'support'"), r::toString);
+        assertTrue(r.result("direct").contains("policy rule #1 (tools: deleteAll*)"), r::toString);
+        assertEquals("0", r.result("direct-ran"), "the tools rule also guards the method's body");
+    }
+
+    @Test
     void existingAnnotationAndMethodRulesGovernToolMethodsAtTheDispatcherToo() {
         Result r = run("lc-rules", AGENTS + """
                 rules:

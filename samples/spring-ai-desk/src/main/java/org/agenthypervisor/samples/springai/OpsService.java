@@ -1,23 +1,29 @@
 package org.agenthypervisor.samples.springai;
 
 import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.model.ChatModel;
 import reactor.core.publisher.Flux;
 
-/** The operations service (the policy binds it to the ring-0 agent 'ops'). */
+/** The operations service; the policy binds this class to the ring-0 agent {@code ops}. */
 public class OpsService {
     private final RefundTools tools;
+    private final RemoteRefundsTool remote;
 
-    public OpsService(RefundTools tools) {
+    public OpsService(RefundTools tools, RemoteRefundsTool remote) {
         this.tools = tools;
+        this.remote = remote;
     }
 
-    public String ask(ScriptedChatModel model, String question) {
-        return ChatClient.create(model).prompt().user(question).tools(tools).toolCallbacks(new RemoteRefundsTool())
-                .call().content();
+    /** A blocking {@code ChatClient} call with the {@code @Tool} methods and the MCP-style callback. */
+    public String ask(ChatModel model, String question) {
+        return ChatClient.create(model).prompt().user(question).tools(tools).toolCallbacks(remote).call().content();
     }
 
-    /** Returns the stream without subscribing: whoever subscribes, it runs as this service's agent. */
-    public Flux<String> stream(ScriptedChatModel model, String question) {
-        return ChatClient.create(model).prompt().user(question).tools(tools).stream().content();
+    /**
+     * Assembles a streamed call and returns it without subscribing: the caller subscribes, on its
+     * own thread, and Spring AI runs the tools on {@code boundedElastic}.
+     */
+    public Flux<String> stream(ChatModel model, String question) {
+        return ChatClient.create(model).prompt().user(question).tools(tools).toolCallbacks(remote).stream().content();
     }
 }
