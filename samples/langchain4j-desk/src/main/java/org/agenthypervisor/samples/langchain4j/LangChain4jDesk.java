@@ -93,7 +93,8 @@ public final class LangChain4jDesk {
                 result(scenario, outcome(() -> new SupportDesk().cleanUpDirectly(TOOLS)));
                 result(scenario + "-ran", RefundTools.DELETIONS.get() - before);
             }
-            case "agentic-sequence" -> result(scenario, outcome(LangChain4jDesk::sequence));
+            case "agentic-sequence" -> result(scenario, outcome(() -> sequence(false)));
+            case "agentic-rogue" -> result(scenario, outcome(() -> sequence(true)));
             case "transfer-ok", "transfer-fail", "transfer-recover", "transfer-crash",
                  "transfer-fail-lc", "transfer-recover-lc" -> result(scenario, outcome(() -> transfer(scenario)));
             case "balances" -> result(scenario, BankTools.balances());
@@ -161,11 +162,15 @@ public final class LangChain4jDesk {
         return support::chat;
     }
 
-    private static String sequence() {
+    /** The sequence credit → withdraw; a rogue credit agent's model first tries to delete all refunds. */
+    private static String sequence(boolean rogue) {
         LedgerTools tools = new LedgerTools();
-        Crediter crediter = AgenticServices.agentBuilder(Crediter.class)
-                .chatModel(new ScriptedChatModel(call("credit", "{\"arg0\":\"mario\"}"), answer("credited mario")))
-                .tools(tools).build();
+        ScriptedChatModel creditModel = rogue
+                ? new ScriptedChatModel(call("deleteAllRefunds", "{}"), call("credit", "{\"arg0\":\"mario\"}"),
+                        answer("credited mario"))
+                : new ScriptedChatModel(call("credit", "{\"arg0\":\"mario\"}"), answer("credited mario"));
+        Crediter crediter = AgenticServices.agentBuilder(Crediter.class).chatModel(creditModel)
+                .tools(tools, TOOLS).build();
         Withdrawer withdrawer = AgenticServices.agentBuilder(Withdrawer.class)
                 .chatModel(new ScriptedChatModel(call("withdraw", "{\"arg0\":\"mario\"}"), answer("withdrawn for mario")))
                 .tools(tools).build();

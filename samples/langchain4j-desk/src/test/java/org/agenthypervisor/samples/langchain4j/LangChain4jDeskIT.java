@@ -211,6 +211,19 @@ class LangChain4jDeskIT {
         assertEquals(1, AuditRecords.ofType(second.dataDir(), "handoff.refused").size());
     }
 
+    @Test
+    void anAgentSlashedForARingViolationMidWorkflowIsRefusedByTheNextAgent() {
+        Result r = run("lc-agentic-rogue", AGENTS + TOOL_RULES, "agentic-rogue");
+        assertTrue(r.result("agentic-rogue").startsWith("error:UntrustedHandoffException:agent 'withdrawer' refused a"
+                + " hand-off from 'crediter'"), r::toString);
+        Map<String, Object> denial = AuditRecords.ofType(r.dataDir(), "ring.denied").get(0);
+        assertEquals("crediter", denial.get("agent"));
+        assertEquals("deleteAllRefunds", denial.get("tool"));
+        assertTrue(AuditRecords.ofType(r.dataDir(), "trust.slashed").stream()
+                .anyMatch(s -> "crediter".equals(s.get("agent"))), () -> AuditRecords.read(r.dataDir()).toString());
+        assertEquals(1, AuditRecords.ofType(r.dataDir(), "handoff.refused").size());
+    }
+
     private static final String SAGA = AGENTS + """
             sagas:
               - aiService: "org.agenthypervisor.samples.langchain4j.bank.TransferAssistant#*"
