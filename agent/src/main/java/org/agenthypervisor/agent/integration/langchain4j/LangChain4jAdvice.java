@@ -124,19 +124,25 @@ public final class LangChain4jAdvice {
         }
     }
 
-    /** A workflow's proxy handler: the outermost call closes the sessions of the scopes it wrote. */
+    /**
+     * A workflow's proxy handler: a top-level workflow is an agentic agent by its name (bound by
+     * {@code agenticNames}, a saga boundary by {@code sagas: - agentic:}), and the outermost call
+     * closes the sessions of the scopes it wrote.
+     */
     public static final class Workflow {
         private Workflow() {
         }
 
         @Advice.OnMethodEnter
-        static boolean enter() {
-            return LangChain4jBridge.enterWorkflow();
+        static Object enter(@Advice.This Object handler, @Advice.Argument(1) Method method,
+                            @Advice.Argument(2) Object[] arguments) {
+            return LangChain4jBridge.enterWorkflow(handler, method, arguments);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)
-        static void exit(@Advice.Enter boolean outermost) {
-            LangChain4jBridge.exitWorkflow(outermost);
+        static void exit(@Advice.Enter Object token, @Advice.Return(typing = Assigner.Typing.DYNAMIC) Object returned,
+                         @Advice.Thrown Throwable thrown) {
+            LangChain4jBridge.exitWorkflow(token, returned, thrown);
         }
     }
 

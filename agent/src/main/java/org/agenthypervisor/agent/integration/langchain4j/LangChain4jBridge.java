@@ -160,15 +160,47 @@ public final class LangChain4jBridge {
         }
     }
 
-    public static boolean enterWorkflow() {
-        FrameworkGate gate = FrameworkGate.active();
-        return gate != null && gate.enterWorkflow();
+    /** What the exit of a workflow call undoes. */
+    private record WorkflowCall(boolean outermost, Object agentic) {
     }
 
-    public static void exitWorkflow(boolean outermost) {
+    public static Object enterWorkflow(Object handler, Method method, Object[] arguments) {
         FrameworkGate gate = FrameworkGate.active();
-        if (gate != null) {
+        if (gate == null || method.getDeclaringClass() == Object.class || method.isDefault()
+                || (method.getDeclaringClass().getName().startsWith("dev.langchain4j.")
+                && !method.getName().startsWith("invoke"))) {
+            return null; // scope access and other framework methods of the proxy, not a call of the agent
+        }
+        boolean outermost = gate.enterWorkflow();
+        Object agentic = null;
+        try {
+            // A top-level workflow (no parent) is entered here; nested ones through AgentInvoker.invoke.
+            if (Reflection.call(handler, "parent") == null) {
+                Map<String, Object> named = new java.util.LinkedHashMap<>();
+                java.lang.reflect.Parameter[] parameters = method.getParameters();
+                for (int i = 0; arguments != null && i < arguments.length; i++) {
+                    named.put(i < parameters.length ? parameters[i].getName() : "arg" + i, arguments[i]);
+                }
+                agentic = gate.enterAgentic(null, String.valueOf(Reflection.call(handler, "name")),
+                        String.valueOf(Reflection.call(handler, "agentId")), null, named, handler);
+            }
+        } catch (RuntimeException | Error refused) {
             gate.exitWorkflow(outermost);
+            throw refused;
+        }
+        return new WorkflowCall(outermost, agentic);
+    }
+
+    public static void exitWorkflow(Object token, Object returned, Throwable thrown) {
+        FrameworkGate gate = FrameworkGate.active();
+        if (gate == null || !(token instanceof WorkflowCall)) {
+            return;
+        }
+        WorkflowCall call = (WorkflowCall) token;
+        try {
+            gate.exitAgentic(call.agentic(), returned, thrown);
+        } finally {
+            gate.exitWorkflow(call.outermost());
         }
     }
 

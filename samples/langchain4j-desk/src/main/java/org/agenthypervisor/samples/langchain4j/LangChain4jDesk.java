@@ -95,6 +95,7 @@ public final class LangChain4jDesk {
             }
             case "agentic-sequence" -> result(scenario, outcome(() -> sequence(false)));
             case "agentic-rogue" -> result(scenario, outcome(() -> sequence(true)));
+            case "payout-fail", "payout-ok" -> result(scenario, outcome(() -> payout(scenario.endsWith("fail"))));
             case "transfer-ok", "transfer-fail", "transfer-recover", "transfer-crash",
                  "transfer-fail-lc", "transfer-recover-lc" -> result(scenario, outcome(() -> transfer(scenario)));
             case "balances" -> result(scenario, BankTools.balances());
@@ -177,6 +178,32 @@ public final class LangChain4jDesk {
         UntypedAgent sequence = AgenticServices.sequenceBuilder().subAgents(crediter, withdrawer).outputKey("withdrawn")
                 .build();
         return String.valueOf(sequence.invoke(Map.of("customer", "mario")));
+    }
+
+    /**
+     * A workflow named "payout" (the policy can make it a saga boundary): the credit agent debits
+     * Mario, then the withdraw agent credits Luigi; when the bank is down its model gives up.
+     */
+    private static String payout(boolean bankDown) {
+        BankTools bank = new BankTools();
+        BankTools.failCredits = bankDown ? 100 : 0;
+        BankTools.crashOnCredit = false;
+        Crediter crediter = AgenticServices.agentBuilder(Crediter.class)
+                .chatModel(new ScriptedChatModel(call("debit", "{\"account\":\"mario\",\"amount\":10}"),
+                        answer("debited mario")))
+                .tools(bank).build();
+        Function<ChatRequest, AiMessage> afterCredit = request -> {
+            if (request.messages().get(request.messages().size() - 1).toString().contains("the bank is down")) {
+                throw new IllegalStateException("the model gave up: the bank is down");
+            }
+            return AiMessage.from("credited luigi");
+        };
+        Withdrawer withdrawer = AgenticServices.agentBuilder(Withdrawer.class)
+                .chatModel(new ScriptedChatModel(call("credit", "{\"account\":\"luigi\",\"amount\":10}"), afterCredit))
+                .tools(bank).build();
+        UntypedAgent payout = AgenticServices.sequenceBuilder().name("payout").subAgents(crediter, withdrawer)
+                .outputKey("withdrawn").build();
+        return String.valueOf(payout.invoke(Map.of("customer", "mario")));
     }
 
     /** Mario sends Luigi 10: the model debits, then credits; how the credit goes depends on the scenario. */

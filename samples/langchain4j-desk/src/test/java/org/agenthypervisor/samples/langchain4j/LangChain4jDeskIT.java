@@ -196,7 +196,10 @@ class LangChain4jDeskIT {
         assertEquals("call", handoffs.get(0).get("direction"));
         assertEquals("return", handoffs.get(1).get("direction"));
         List<Map<String, Object>> invocations = AuditRecords.ofType(first.dataDir(), "agentic.invocation");
-        assertEquals(List.of("credit", "withdraw"), invocations.stream().map(i -> i.get("agentName")).toList());
+        assertEquals(3, invocations.size(), invocations::toString);
+        assertEquals(null, invocations.get(0).get("parent"), "the top-level workflow");
+        assertEquals(List.of("credit", "withdraw"), invocations.subList(1, 3).stream().map(i -> i.get("agentName")).toList());
+        assertEquals(invocations.get(0).get("agentName"), invocations.get(1).get("parent"));
         Map<String, Object> closed = AuditRecords.ofType(first.dataDir(), "session.closed").get(0);
         assertEquals(List.of("crediter", "withdrawer"), closed.get("participants"));
         Result verify = Cli.run(dir, "audit", "verify", "--data-dir", dir.resolve(".agent-hypervisor").toString());
@@ -240,6 +243,19 @@ class LangChain4jDeskIT {
         assertEquals("ok:transferred", recovered.result("transfer-recover"));
         assertEquals("mario=90 luigi=110 undone=0", recovered.result("balances"), "a recovered tool error undoes nothing");
         assertTrue(AuditRecords.ofType(recovered.dataDir(), "saga.compensated").isEmpty());
+    }
+
+    @Test
+    void anAgenticWorkflowNamedInSagasCompensatesItsAgentsToolsWhenItFails() {
+        String policy = SAGA + "  - agentic: payout\n";
+        Result failed = run("lc-payout-fail", policy, "payout-fail", "balances");
+        assertTrue(failed.result("payout-fail").startsWith("error:AgentInvocationException:"), failed::toString);
+        assertEquals("mario=100 luigi=100 undone=1", failed.result("balances"), "the credit agent's debit is undone");
+        Map<String, Object> begin = AuditRecords.ofType(failed.dataDir(), "saga.begin").get(0);
+        assertEquals("agentic:payout", begin.get("name"), begin::toString);
+
+        Result ok = run("lc-payout-ok", policy, "payout-ok", "balances");
+        assertEquals("mario=90 luigi=110 undone=0", ok.result("balances"), ok::toString);
     }
 
     @Test
