@@ -215,6 +215,15 @@ class LangChain4jDeskIT {
     }
 
     @Test
+    void ringProtectedSessionKeysApplyToAgenticScopeKeys() {
+        Result r = run("lc-scope-keys", AGENTS + "sessions:\n  keys:\n    - {key: \"credited\", readRing: 3, writeRing: 1}\n",
+                "agentic-sequence");
+        assertTrue(r.result("agentic-sequence").contains("RingViolationException"), r::toString);
+        assertTrue(r.result("agentic-sequence").contains("key 'credited'"), r::toString);
+        assertTrue(AuditRecords.ofType(r.dataDir(), "handoff").isEmpty(), "the sequence stopped before the hand-off");
+    }
+
+    @Test
     void anAgentSlashedForARingViolationMidWorkflowIsRefusedByTheNextAgent() {
         Result r = run("lc-agentic-rogue", AGENTS + TOOL_RULES, "agentic-rogue");
         assertTrue(r.result("agentic-rogue").startsWith("error:UntrustedHandoffException:agent 'withdrawer' refused a"
