@@ -49,6 +49,20 @@ public final class DeskApp {
                         throw new Exception(t);
                     }
                 }));
+                case "shared-worker" -> {
+                    // One worker thread: the support agent uses it first, then the host does.
+                    var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+                    try {
+                        result("shared-worker-agent", support.whoRunsOn(pool));
+                        result("shared-worker-host", pool.submit(Hypervisor::currentAgent).get());
+                        var fj = new java.util.concurrent.ForkJoinPool(1);
+                        result("shared-fj-agent", support.whoRunsOn(fj));
+                        result("shared-fj-host", fj.submit(() -> Hypervisor.currentAgent()).get());
+                        fj.shutdown();
+                    } finally {
+                        pool.shutdown();
+                    }
+                }
                 case "host-executor" -> result(scenario, Outcome.of(() -> {
                     var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
                     try {

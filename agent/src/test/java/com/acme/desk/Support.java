@@ -58,6 +58,11 @@ public class Support {
         return Hypervisor.currentAgent();
     }
 
+    /** Runs a task on a pool someone else owns, and reports who the task ran as. */
+    public String whoRunsOn(ExecutorService pool) throws Exception {
+        return pool.submit(org.agenthypervisor.api.Hypervisor::currentAgent).get(30, TimeUnit.SECONDS);
+    }
+
     public String viaExecutor(Ledger ledger) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {

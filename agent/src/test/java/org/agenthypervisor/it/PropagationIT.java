@@ -45,4 +45,13 @@ class PropagationIT {
         assertEquals("allowed:host|allowed:rows for host executor", r.result("host-executor"),
                 "a pool worker first used by an agent must not keep that agent's context");
     }
+
+    @Test
+    void aWorkerAnAgentUsedReturnsToNoContextForTheHostsNextTask() {
+        Result r = RingsIT.runDesk("shared-worker", RingsIT.DESK_POLICY, "shared-worker");
+        assertEquals("support", r.result("shared-worker-agent"), r::toString);
+        assertEquals("host", r.result("shared-worker-host"), "the agent's context must not stay on the worker");
+        assertEquals("support", r.result("shared-fj-agent"), r::toString);
+        assertEquals("host", r.result("shared-fj-host"), "nor on a fork/join worker");
+    }
 }

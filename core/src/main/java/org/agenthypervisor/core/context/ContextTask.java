@@ -28,12 +28,27 @@ public class ContextTask implements Runnable {
 
     @Override
     public void run() {
-        ContextCell cell = ContextCell.obtain(captured);
-        Context previous = cell.context;
+        ContextCell existing = ContextCell.CELLS.get();
+        Context previous = existing == null ? null : existing.context;
+        ContextCell cell = existing != null ? existing : ContextCell.obtain(captured);
         cell.set(captured);
         try {
             delegate.run();
         } finally {
+            restore(existing, cell, previous);
+        }
+    }
+
+    /**
+     * Puts the worker back exactly as it was, including "no context at all": a worker that had no
+     * cell must not keep the task's agent for the next, unrelated task.
+     */
+    static void restore(ContextCell existing, ContextCell cell, Context previous) {
+        if (existing == null) {
+            if (ContextCell.CELLS.get() == cell) {
+                ContextCell.CELLS.remove();
+            }
+        } else {
             cell.set(previous);
         }
     }
@@ -165,13 +180,14 @@ public class ContextTask implements Runnable {
 
         @Override
         public V call() throws Exception {
-            ContextCell cell = ContextCell.obtain(captured);
-            Context previous = cell.context;
+            ContextCell existing = ContextCell.CELLS.get();
+            Context previous = existing == null ? null : existing.context;
+            ContextCell cell = existing != null ? existing : ContextCell.obtain(captured);
             cell.set(captured);
             try {
                 return delegate.call();
             } finally {
-                cell.set(previous);
+                restore(existing, cell, previous);
             }
         }
 

@@ -30,6 +30,8 @@ public final class Propagation {
     private static final Object UNCHANGED = new Object();
     private static final WeakIdentityTable CAPTURED = new WeakIdentityTable();
     private static volatile Context hostContext;
+    /** {@link #enterTask}'s token when the thread had no cell before the task. */
+    private static final Object NO_CELL = new Object();
 
     private Propagation() {
     }
@@ -127,7 +129,7 @@ public final class Propagation {
         ContextCell cell = ContextCell.CELLS.get();
         if (cell == null) {
             ContextCell.obtain(captured);
-            return hostContext;
+            return NO_CELL;
         }
         Context previous = cell.context;
         if (previous == captured) {
@@ -139,7 +141,9 @@ public final class Propagation {
 
     /** Restores what {@link #enterTask} replaced. */
     public static void exitTask(Object token) {
-        if (token != UNCHANGED) {
+        if (token == NO_CELL) {
+            ContextCell.CELLS.remove(); // the worker had no context before the task: it has none after
+        } else if (token != UNCHANGED) {
             ContextCell cell = ContextCell.CELLS.get();
             if (cell != null) {
                 cell.set((Context) token);
