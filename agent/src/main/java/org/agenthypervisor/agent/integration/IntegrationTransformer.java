@@ -43,6 +43,8 @@ public final class IntegrationTransformer implements ClassFileTransformer {
     private final List<Integration> disabled = new ArrayList<>();
     private final Map<String, List<Bound>> exact = new LinkedHashMap<>();
     private final List<Bound> prefixed = new ArrayList<>();
+    /** The prefixes of {@link #prefixed} as internal names: every class load tests them. */
+    private String[] prefixInternal = new String[0];
     private final Map<Class<?>, Advice> advice = new ConcurrentHashMap<>();
     private final Set<String> instrumented = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<String>> features = new ConcurrentHashMap<>();
@@ -52,6 +54,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
             .with(Implementation.Context.Disabled.Factory.INSTANCE);
 
     public IntegrationTransformer(List<Integration> integrations, Policy policy, ClassFileLocator adviceLocator) {
+        List<String> prefixes = new ArrayList<>();
         for (Integration integration : integrations) {
             if (!integration.enabled(policy)) {
                 disabled.add(integration);
@@ -62,6 +65,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
                 Bound bound = new Bound(integration, target);
                 if (target.classPrefix()) {
                     prefixed.add(bound);
+                    prefixes.add(target.className().replace('.', '/'));
                 } else {
                     exact.computeIfAbsent(target.className().replace('.', '/'), k -> new ArrayList<>()).add(bound);
                 }
@@ -70,6 +74,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
                 advice.computeIfAbsent(target.advice(), c -> Advice.to(TypeDescription.ForLoadedType.of(c), adviceLocator));
             }
         }
+        prefixInternal = prefixes.toArray(new String[0]);
     }
 
     /** The integrations the policy turns on, in order. */
@@ -150,10 +155,10 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         if (prefixed.isEmpty()) {
             return found;
         }
-        String binaryName = internalName.replace('/', '.');
         List<Bound> out = null;
-        for (Bound b : prefixed) {
-            if (b.target().matchesClass(binaryName)) {
+        for (int i = 0; i < prefixed.size(); i++) {
+            Bound b = prefixed.get(i);
+            if (internalName.startsWith(prefixInternal[i])) {
                 if (out == null) {
                     out = new ArrayList<>(found == null ? List.of() : found);
                 }
