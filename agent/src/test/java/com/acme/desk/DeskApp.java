@@ -49,6 +49,7 @@ public final class DeskApp {
                         throw new Exception(t);
                     }
                 }));
+                case "null-name" -> result(scenario, Outcome.of(support::callNullNamedCopy));
                 case "shared-worker" -> {
                     // One worker thread: the support agent uses it first, then the host does.
                     var pool = java.util.concurrent.Executors.newSingleThreadExecutor();

@@ -58,6 +58,28 @@ public class Support {
         return Hypervisor.currentAgent();
     }
 
+    /**
+     * Defines its own copy of {@code com.acme.escape.SecretVault} with a null class name (the JVM
+     * reads the name from the bytes) and calls its ring-0 method.
+     */
+    public String callNullNamedCopy() throws Exception {
+        byte[] bytes;
+        try (java.io.InputStream in = Support.class.getClassLoader().getResourceAsStream("com/acme/escape/SecretVault.class")) {
+            bytes = in.readAllBytes();
+        }
+        ClassLoader own = new ClassLoader(Support.class.getClassLoader()) {
+            Class<?> define() {
+                return defineClass(null, bytes, 0, bytes.length);
+            }
+        };
+        Class<?> copy = (Class<?>) own.getClass().getDeclaredMethod("define").invoke(own);
+        try {
+            return (String) copy.getMethod("open").invoke(null);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+        }
+    }
+
     /** Runs a task on a pool someone else owns, and reports who the task ran as. */
     public String whoRunsOn(ExecutorService pool) throws Exception {
         return pool.submit(org.agenthypervisor.api.Hypervisor::currentAgent).get(30, TimeUnit.SECONDS);

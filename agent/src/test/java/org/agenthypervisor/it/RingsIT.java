@@ -134,4 +134,11 @@ class RingsIT {
         assertEquals("-1", r.result("support-ring"));
         assertEquals("allowed:rows for select * from refunds", r.result("support->ledger"));
     }
+
+    @Test
+    void aClassDefinedWithANullNameIsGovernedLikeAnyOther() {
+        Result r = runDesk("null-name", DESK_POLICY, "null-name");
+        assertTrue(r.result("null-name").startsWith("denied:RingViolationException:agent 'support'"), r::toString);
+        assertTrue(r.result("null-name").contains("com.acme.escape.SecretVault#open()"), r::toString);
+    }
 }

@@ -69,6 +69,15 @@ final class GovernedClassTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
                             ProtectionDomain domain, byte[] bytes) {
+        if (internalName == null && loader != null && bytes != null) {
+            // ClassLoader.defineClass(null, ...) passes no name: the class still has one, in its bytes.
+            // Without it, a class defined that way would never be governed.
+            try {
+                internalName = new net.bytebuddy.jar.asm.ClassReader(bytes).getClassName();
+            } catch (RuntimeException unreadable) {
+                return null; // not a class file the JVM will accept either
+            }
+        }
         if (internalName == null || loader == null || CandidateFilter.isIgnored(internalName) || BUSY.get() != null) {
             return null;
         }
