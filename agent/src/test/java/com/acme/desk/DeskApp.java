@@ -40,6 +40,7 @@ public final class DeskApp {
                 case "completable" -> result(scenario, Outcome.of(() -> support.viaCompletableFuture(ledger)));
                 case "completable-pool" -> result(scenario, Outcome.of(() -> support.viaCompletableFutureOnPool(ledger)));
                 case "forkjoin" -> result(scenario, Outcome.of(() -> support.viaForkJoin(ledger)));
+                case "fj-adapt" -> result(scenario, Outcome.of(() -> support.viaAdaptedTask(ledger)));
                 case "recursive" -> result(scenario, Outcome.of(() -> support.viaRecursiveTask(ledger)));
                 case "thread" -> result(scenario, Outcome.of(() -> support.viaNewThread(ledger)));
                 case "virtual" -> result(scenario, Outcome.of(() -> {

@@ -131,6 +131,12 @@ public class Support {
         return ForkJoinPool.commonPool().submit(Tasks.rawSql(ledger, "forkjoin")).get(30, TimeUnit.SECONDS);
     }
 
+    /** A Callable adapted into a ForkJoinTask and submitted to the common pool. */
+    public String viaAdaptedTask(Ledger ledger) throws Exception {
+        return ForkJoinPool.commonPool().submit(java.util.concurrent.ForkJoinTask.adapt(Tasks.rawSql(ledger, "adapt")))
+                .get(30, TimeUnit.SECONDS);
+    }
+
     public String viaRecursiveTask(Ledger ledger) {
         ForkJoinPool pool = new ForkJoinPool(4);
         try {

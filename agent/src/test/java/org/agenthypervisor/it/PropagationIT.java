@@ -22,9 +22,9 @@ class PropagationIT {
     @Test
     void executorsCompletableFuturesForkJoinAndThreadsKeepTheContext() {
         Result r = RingsIT.runDesk("propagation", RingsIT.DESK_POLICY, "executor", "execute", "scheduled", "completable",
-                "completable-pool", "forkjoin", "recursive", "thread", "executed");
+                "completable-pool", "forkjoin", "fj-adapt", "recursive", "thread", "executed");
         for (String scenario : new String[] {"executor", "execute", "scheduled", "completable", "completable-pool",
-                "forkjoin", "recursive", "thread"}) {
+                "forkjoin", "fj-adapt", "recursive", "thread"}) {
             assertRanAsSupport(r, scenario);
         }
         assertEquals("0", r.result("executed"), "no task reached the ledger's body");

@@ -62,9 +62,9 @@ public final class JdkExecutors implements Integration {
                 t("java.util.concurrent.ForkJoinPool", "submit", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
                 t("java.util.concurrent.ForkJoinPool", "invoke", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
                 t("java.util.concurrent.ForkJoinTask", "fork", "()", ExecutorAdvice.CaptureThisTask.class),
-                t("java.util.concurrent.RecursiveTask", "exec", "()", ExecutorAdvice.RunTask.class),
-                t("java.util.concurrent.RecursiveAction", "exec", "()", ExecutorAdvice.RunTask.class),
-                t("java.util.concurrent.CountedCompleter", "exec", "()", ExecutorAdvice.RunTask.class),
+                // Every fork/join task runs through doExec (adapted Runnables and Callables too, not only
+                // RecursiveTask, RecursiveAction and CountedCompleter, whose exec methods differ).
+                t("java.util.concurrent.ForkJoinTask", "doExec", "()", ExecutorAdvice.RunTask.class),
                 t("java.util.concurrent.ForkJoinWorkerThread", "run", "()", ExecutorAdvice.ResetWorker.class));
     }
 
