@@ -50,6 +50,7 @@ public final class DeskApp {
                         throw new Exception(t);
                     }
                 }));
+                case "nested-task" -> result(scenario, Outcome.of(support.cleanupTask(ledger)));
                 case "null-name" -> result(scenario, Outcome.of(support::callNullNamedCopy));
                 case "shared-worker" -> {
                     // One worker thread: the support agent uses it first, then the host does.

@@ -80,6 +80,25 @@ public class Support {
         }
     }
 
+    /** A task class the support agent wrote, handed to someone else to run. */
+    public static final class Cleanup implements java.util.concurrent.Callable<String> {
+        private final Ledger ledger;
+
+        Cleanup(Ledger ledger) {
+            this.ledger = ledger;
+        }
+
+        @Override
+        public String call() {
+            return ledger.rawSql("cleanup");
+        }
+    }
+
+    /** Creates the task; whoever runs it (here: the host), it runs as the support agent. */
+    public java.util.concurrent.Callable<String> cleanupTask(Ledger ledger) {
+        return new Cleanup(ledger);
+    }
+
     /** Runs a task on a pool someone else owns, and reports who the task ran as. */
     public String whoRunsOn(ExecutorService pool) throws Exception {
         return pool.submit(org.agenthypervisor.api.Hypervisor::currentAgent).get(30, TimeUnit.SECONDS);

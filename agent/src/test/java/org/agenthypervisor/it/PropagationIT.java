@@ -54,4 +54,11 @@ class PropagationIT {
         assertEquals("support", r.result("shared-fj-agent"), r::toString);
         assertEquals("host", r.result("shared-fj-host"), "nor on a fork/join worker");
     }
+
+    @Test
+    void aNamedTaskClassAnAgentWroteRunsAsThatAgentWhenTheHostRunsIt() {
+        Result r = RingsIT.runDesk("nested-task", RingsIT.DESK_POLICY, "nested-task", "executed");
+        assertTrue(r.result("nested-task").startsWith("denied:RingViolationException:agent 'support'"), r::toString);
+        assertEquals("0", r.result("executed"));
+    }
 }

@@ -131,7 +131,7 @@ final class PolicyCommand extends CommandGroup {
             }
             agents.forEach((agent, list) -> {
                 out.println("  " + agent);
-                list.forEach(line -> out.println("    " + line));
+                list.stream().sorted().forEach(line -> out.println("    " + line));
             });
             out.println();
             out.println("governed methods");

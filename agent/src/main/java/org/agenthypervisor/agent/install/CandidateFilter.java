@@ -96,8 +96,7 @@ final class CandidateFilter {
             }
         }
         int dollar = binaryName.lastIndexOf('$');
-        return dollar > 0 && dollar + 1 < binaryName.length() && Character.isDigit(binaryName.charAt(dollar + 1))
-                && knownAgentClass.test(binaryName.substring(0, dollar));
+        return dollar > 0 && dollar + 1 < binaryName.length() && knownAgentClass.test(binaryName.substring(0, dollar));
     }
 
     /** Whether a loaded class is worth retransforming after a policy change (by name or annotations). */

@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
  * first matching policy rule that sets a ring; else none.
  *
  * <p>Owner: a class is bound to an agent by the policy ({@code agents.<id>.classes}, first agent in
- * file order wins and overrides {@code @Agent}), by {@code @Agent} on the class, or, for anonymous and
- * local classes, by the agent of the enclosing class. Records, enums, interfaces and annotation types
+ * file order wins and overrides {@code @Agent}), by {@code @Agent} on the class, or, for nested
+ * classes (anonymous, local and named), by the agent of the enclosing class. Records, enums, interfaces and annotation types
  * are data, not agents: only an {@code @Agent} on the type itself binds them.
  *
  * <p>In an agent's class every method switches the context into the agent (lambda bodies too), except
@@ -119,7 +119,9 @@ public final class GovernancePlanner {
         if (cls.isRecord() || cls.isEnum() || cls.isInterface() || cls.isAnnotationType()) {
             return new String[] {null, null};
         }
-        if (owner == null && cls.isAnonymousOrLocal() && enclosingOwner != null) {
+        // Anonymous, local and named nested classes of an agent's class are its code too: a task
+        // class an agent writes keeps the agent's identity wherever it runs (SPEC §1).
+        if (owner == null && cls.enclosingName() != null && enclosingOwner != null) {
             String enclosing = cls.enclosingName();
             String outer = enclosing == null ? null : enclosingOwner.apply(enclosing);
             if (outer != null) {

@@ -120,6 +120,11 @@ class GovernancePlannerTest {
         assertNull(plan(record, p).owner());
         ClassInfo anonymous = type("com.acme.Billing$1", List.of(), method("run", "()V", PUBLIC));
         assertEquals("billing", plan(anonymous, p).owner(), "the glob matches nested classes");
+        ClassInfo namedTask = type("com.acme.Other$Cleanup", List.of(), method("run", "()V", PUBLIC));
+        assertEquals("other", GovernancePlanner.plan(namedTask, p, name -> name.equals("com.acme.Other") ? "other" : null)
+                .owner(), "a named nested class of an agent is its code too");
+        ClassInfo nestedRecord = new ClassInfo("com.acme.Other$Row", "java.lang.Record", PUBLIC, List.of(), List.of());
+        assertNull(GovernancePlanner.plan(nestedRecord, p, name -> name.equals("com.acme.Other") ? "other" : null).owner());
         ClassInfo annotatedAnonymous = type("com.acme.Other$1", List.of(), method("run", "()V", PUBLIC));
         assertEquals("other", GovernancePlanner.plan(annotatedAnonymous, p, name -> name.equals("com.acme.Other") ? "other" : null)
                 .owner());
