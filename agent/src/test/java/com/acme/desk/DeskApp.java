@@ -40,6 +40,10 @@ public final class DeskApp {
                 case "completable" -> result(scenario, Outcome.of(() -> support.viaCompletableFuture(ledger)));
                 case "completable-pool" -> result(scenario, Outcome.of(() -> support.viaCompletableFutureOnPool(ledger)));
                 case "forkjoin" -> result(scenario, Outcome.of(() -> support.viaForkJoin(ledger)));
+                case "delayed" -> result(scenario, Outcome.of(() -> support.viaDelayedExecutor(ledger)));
+                case "host-delayed" -> result(scenario, Outcome.of(() -> java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> Hypervisor.currentAgent(), java.util.concurrent.CompletableFuture.delayedExecutor(10,
+                                java.util.concurrent.TimeUnit.MILLISECONDS)).get()));
                 case "fj-adapt" -> result(scenario, Outcome.of(() -> support.viaAdaptedTask(ledger)));
                 case "recursive" -> result(scenario, Outcome.of(() -> support.viaRecursiveTask(ledger)));
                 case "thread" -> result(scenario, Outcome.of(() -> support.viaNewThread(ledger)));

@@ -150,6 +150,13 @@ public class Support {
         return ForkJoinPool.commonPool().submit(Tasks.rawSql(ledger, "forkjoin")).get(30, TimeUnit.SECONDS);
     }
 
+    /** A task run by CompletableFuture's delayed executor (on JDK 25, the common pool's scheduler). */
+    public String viaDelayedExecutor(Ledger ledger) throws Exception {
+        java.util.concurrent.Executor delayed = CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS);
+        return CompletableFuture.supplyAsync(() -> Tasks.callQuietly(Tasks.rawSql(ledger, "delayed")), delayed)
+                .get(30, TimeUnit.SECONDS);
+    }
+
     /** A Callable adapted into a ForkJoinTask and submitted to the common pool. */
     public String viaAdaptedTask(Ledger ledger) throws Exception {
         return ForkJoinPool.commonPool().submit(java.util.concurrent.ForkJoinTask.adapt(Tasks.rawSql(ledger, "adapt")))

@@ -61,4 +61,13 @@ class PropagationIT {
         assertTrue(r.result("nested-task").startsWith("denied:RingViolationException:agent 'support'"), r::toString);
         assertEquals("0", r.result("executed"));
     }
+
+    @Test
+    void aDelayedExecutorsTasksKeepTheirSubmittersContextAndTheSchedulerKeepsNone() {
+        // On JDK 25 the delay runs on the common pool's scheduler thread, which the agent starts first here.
+        Result r = RingsIT.runDesk("delayed", RingsIT.DESK_POLICY, "delayed", "host-delayed", "executed");
+        assertRanAsSupport(r, "delayed");
+        assertEquals("allowed:host", r.result("host-delayed"), "the scheduler thread must not keep the agent's context");
+        assertEquals("0", r.result("executed"));
+    }
 }

@@ -61,11 +61,22 @@ public final class JdkExecutors implements Integration {
                 t("java.util.concurrent.ForkJoinPool", "execute", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
                 t("java.util.concurrent.ForkJoinPool", "submit", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
                 t("java.util.concurrent.ForkJoinPool", "invoke", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
+                // JDK 19+ (lazySubmit, externalSubmit) and JDK 25+ (the scheduling methods): absent
+                // methods are not woven on older JDKs.
+                t("java.util.concurrent.ForkJoinPool", "lazySubmit", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
+                t("java.util.concurrent.ForkJoinPool", "externalSubmit", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
+                t("java.util.concurrent.ForkJoinPool", "schedule", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
+                t("java.util.concurrent.ForkJoinPool", "schedule", "(Ljava/util/concurrent/Callable;", ExecutorAdvice.WrapCallable.class),
+                t("java.util.concurrent.ForkJoinPool", "scheduleAtFixedRate", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
+                t("java.util.concurrent.ForkJoinPool", "scheduleWithFixedDelay", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
+                t("java.util.concurrent.ForkJoinPool", "submitWithTimeout", "(Ljava/util/concurrent/Callable;", ExecutorAdvice.WrapCallable.class),
                 t("java.util.concurrent.ForkJoinTask", "fork", "()", ExecutorAdvice.CaptureThisTask.class),
                 // Every fork/join task runs through doExec (adapted Runnables and Callables too, not only
                 // RecursiveTask, RecursiveAction and CountedCompleter, whose exec methods differ).
                 t("java.util.concurrent.ForkJoinTask", "doExec", "()", ExecutorAdvice.RunTask.class),
-                t("java.util.concurrent.ForkJoinWorkerThread", "run", "()", ExecutorAdvice.ResetWorker.class));
+                t("java.util.concurrent.ForkJoinWorkerThread", "run", "()", ExecutorAdvice.ResetWorker.class),
+                // JDK 25: the common pool's delay scheduler thread, started by whoever schedules first.
+                t("java.util.concurrent.DelayScheduler", "run", "()", ExecutorAdvice.ResetWorker.class));
     }
 
     private static Target t(String type, String method, String descriptorPrefix, Class<?> advice) {
