@@ -41,6 +41,7 @@ public final class LiabilityApp {
                 }
                 case "wipes" -> result(scenario, Kernel.WIPES.get());
                 case "jmx-set" -> result(scenario, jmxSetTrust("planner", 0.9, "cleared by ops"));
+                case "jmx-set-by-agent" -> result(scenario, outcome(new Planner()::sabotage));
                 case "wait" -> {
                     System.out.println("READY");
                     System.out.flush();

@@ -19,4 +19,9 @@ public class Planner {
     public String forward(Peer peer, String payload) {
         return peer.receive(payload);
     }
+
+    /** A prompt-injected planner tries to slash the executor through the in-process MXBean. */
+    public String sabotage() throws Exception {
+        return LiabilityApp.jmxSetTrust("executor", 0.0, "sabotage");
+    }
 }

@@ -151,6 +151,17 @@ class LiabilityIT {
     }
 
     @Test
+    void anAgentCannotChangeTrustThroughTheInProcessMXBean() {
+        Result r = run(dir("jmx-agent", POLICY), "jmx-set-by-agent", "trust");
+        // The MBean server wraps what the operation throws in a RuntimeMBeanException.
+        assertTrue(r.result("jmx-set-by-agent").contains("SecurityException: agent 'planner' may not call the hypervisor's"
+                + " MXBean operation setTrust"), r::toString);
+        assertEquals(1.0, trust(r, "executor"), "the executor's trust must be unchanged");
+        assertTrue(AuditRecords.ofType(r.dataDir(), "trust.set").isEmpty());
+        assertEquals("planner", AuditRecords.ofType(r.dataDir(), "jmx.refused").get(0).get("agent"));
+    }
+
+    @Test
     void aJmxOperatorSetIsAuditedAndApplied() {
         Result r = run(dir("jmx", POLICY), "report", "jmx-set", "trust");
         assertTrue(r.result("jmx-set").contains("0.2 -> 0.9"), r::toString);

@@ -92,7 +92,28 @@ public final class JmxView implements HypervisorMXBean {
 
     @Override
     public String setTrust(String agent, double value, String reason) {
+        refuseAgents("setTrust");
         double before = runtime.liability().setTrust(agent, value, reason, "jmx");
         return "agent '" + agent + "': " + before + " -> " + runtime.principals().agent(agent).trust();
+    }
+
+    /**
+     * Operator changes come from outside the governed code: the host, or a remote JMX connector's
+     * thread (which carries no agent context). Governed code reaching the platform MBean server
+     * in-process runs in its own context and is refused, audited.
+     */
+    private void refuseAgents(String operation) {
+        org.agenthypervisor.core.context.Context caller = runtime.currentContext();
+        if (caller.isHost()) {
+            return;
+        }
+        java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
+        fields.put("agent", caller.principal().id());
+        fields.put("operation", operation);
+        runtime.audit().record("jmx.refused", fields);
+        LOG.warn("REFUSED agent '" + caller.principal().id() + "' called the hypervisor's MXBean operation " + operation
+                + " in-process");
+        throw new SecurityException("agent '" + caller.principal().id() + "' may not call the hypervisor's MXBean operation "
+                + operation + ": operator changes come from the host or a remote JMX connection");
     }
 }
