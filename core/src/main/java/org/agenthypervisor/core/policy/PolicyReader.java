@@ -209,9 +209,11 @@ final class PolicyReader {
                 continue;
             }
             Fields f = new Fields(value, path, "agents.*");
-            List<Glob> classes = classGlobs(f, id, boundTo);
-            List<Glob> aiServices = globs(f, "aiServices", true, id, servicesBoundTo, "an AI-service interface glob");
-            List<Glob> agenticNames = globs(f, "agenticNames", false, id, namesBoundTo, "an agentic agent name glob");
+            List<Glob> classes = globs(f, "classes", GlobKind.CLASS, id, boundTo, "a class glob", "a class");
+            List<Glob> aiServices = globs(f, "aiServices", GlobKind.AI_SERVICE, id, servicesBoundTo,
+                    "an AI-service interface glob", "an AI service");
+            List<Glob> agenticNames = globs(f, "agenticNames", GlobKind.NAME, id, namesBoundTo,
+                    "an agentic agent name glob", "an agentic agent");
             int ring = ring(f, "ring", 3);
             double trust = number(f, "trust", UNIT, 1.0);
             double minTrust = number(f, "minTrust", UNIT, 0.5);
@@ -252,59 +254,15 @@ final class PolicyReader {
         return true;
     }
 
-    /** {@code classes}: one glob or a list of them; a class glob may be bound to one agent only. */
-    private List<Glob> classGlobs(Fields f, String id, Map<String, String> boundTo) {
-        Node node = f.value("classes");
-        if (node == null || isNull(node)) {
-            return List.of();
-        }
-        List<Node> items;
-        List<String> paths = new ArrayList<>();
-        String path = f.path("classes");
-        if (node instanceof SequenceNode) {
-            items = ((SequenceNode) node).getValue();
-            for (int i = 0; i < items.size(); i++) {
-                paths.add(path + "[" + i + "]");
-            }
-        } else if (node instanceof ScalarNode) {
-            items = List.of(node);
-            paths.add(path);
-        } else {
-            report(node, path, "expected a class glob or a list of class globs, got " + describe(node));
-            return List.of();
-        }
-        List<Glob> globs = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            Node item = items.get(i);
-            String text = text(item, paths.get(i), null, "a class glob");
-            if (text == null) {
-                continue;
-            }
-            Glob glob;
-            try {
-                glob = Glob.classGlob(text);
-            } catch (IllegalArgumentException e) {
-                report(item, paths.get(i), e.getMessage());
-                continue;
-            }
-            String owner = boundTo.putIfAbsent(glob.pattern(), id);
-            if (owner != null) {
-                report(item, paths.get(i), owner.equals(id)
-                        ? "'" + text + "' is listed twice for agent '" + id + "'"
-                        : "'" + text + "' is already bound to agent '" + owner + "'; a class belongs to one agent only");
-                continue;
-            }
-            globs.add(glob);
-        }
-        return List.copyOf(globs);
-    }
+    /** How the globs of an agent key are read. */
+    private enum GlobKind { CLASS, AI_SERVICE, NAME }
 
     /**
-     * {@code aiServices} or {@code agenticNames}: one glob or a list of them; a glob may be bound to
-     * one agent only.
+     * {@code classes}, {@code aiServices} or {@code agenticNames}: one glob or a list of them; a glob
+     * may be bound to one agent only ({@code thing} says what belongs to one agent in the message).
      */
-    private List<Glob> globs(Fields f, String key, boolean classFlavour, String id, Map<String, String> boundTo,
-                             String what) {
+    private List<Glob> globs(Fields f, String key, GlobKind kind, String id, Map<String, String> boundTo, String what,
+                             String thing) {
         Node node = f.value(key);
         if (node == null || isNull(node)) {
             return List.of();
@@ -321,7 +279,8 @@ final class PolicyReader {
             items = List.of(node);
             paths.add(path);
         } else {
-            report(node, path, "expected " + what + " or a list of them, got " + describe(node));
+            report(node, path, "expected " + what + " or a list of " + what.replaceFirst("^an? ", "") + "s, got "
+                    + describe(node));
             return List.of();
         }
         List<Glob> out = new ArrayList<>();
@@ -333,8 +292,8 @@ final class PolicyReader {
             }
             Glob glob;
             try {
-                glob = classFlavour ? Glob.classGlob(text) : Glob.simple(text);
-                if (classFlavour) {
+                glob = kind == GlobKind.NAME ? Glob.simple(text) : Glob.classGlob(text);
+                if (kind == GlobKind.AI_SERVICE) {
                     checkAiServiceGlob(text);
                 }
             } catch (IllegalArgumentException e) {
@@ -345,7 +304,7 @@ final class PolicyReader {
             if (owner != null) {
                 report(item, paths.get(i), owner.equals(id)
                         ? "'" + text + "' is listed twice for agent '" + id + "'"
-                        : "'" + text + "' is already bound to agent '" + owner + "'; it can belong to one agent only");
+                        : "'" + text + "' is already bound to agent '" + owner + "'; " + thing + " belongs to one agent only");
                 continue;
             }
             out.add(glob);

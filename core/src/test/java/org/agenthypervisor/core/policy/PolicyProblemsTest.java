@@ -568,7 +568,7 @@ class PolicyProblemsTest {
                       b:
                         aiServices: [com.acme.lc.Other, com.acme.lc.Assistant]
                     """), 6, 37, "agents.b.aiServices[1]",
-                    "'com.acme.lc.Assistant' is already bound to agent 'a'; it can belong to one agent only");
+                    "'com.acme.lc.Assistant' is already bound to agent 'a'; an AI service belongs to one agent only");
         }
 
         @Test
@@ -588,13 +588,13 @@ class PolicyProblemsTest {
         void agenticNameBoundToTwoAgents() {
             assertProblem(problem("version: 1\nagents:\n  a: {agenticNames: \"credit*\"}\n  b: {agenticNames: [\"credit*\"]}\n"),
                     4, 22, "agents.b.agenticNames[0]",
-                    "'credit*' is already bound to agent 'a'; it can belong to one agent only");
+                    "'credit*' is already bound to agent 'a'; an agentic agent belongs to one agent only");
         }
 
         @Test
         void aiServicesOfTheWrongType() {
             assertProblem(problem("version: 1\nagents:\n  a: {aiServices: {x: 1}}\n"), 3, 19, "agents.a.aiServices",
-                    "expected an AI-service interface glob or a list of them, got a map");
+                    "expected an AI-service interface glob or a list of AI-service interface globs, got a map");
             assertProblem(problem("version: 1\nagents:\n  a: {agenticNames: true}\n"), 3, 21, "agents.a.agenticNames",
                     "expected an agentic agent name glob, got the boolean true; quote it if you mean the text");
         }
