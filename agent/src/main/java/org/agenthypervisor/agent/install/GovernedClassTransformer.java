@@ -39,6 +39,8 @@ final class GovernedClassTransformer implements ClassFileTransformer {
     private final Set<String> woven = ConcurrentHashMap.newKeySet();
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private final AtomicLong errors = new AtomicLong();
+    /** Classes ({@code name@loader}) whose method references were given bodies when they were defined. */
+    private final Set<String> boundReferences = ConcurrentHashMap.newKeySet();
 
     GovernedClassTransformer(GateRuntime gate, Weaver weaver, CandidateFilter filter, Instrumentation instrumentation,
                              Consumer<String> problemReporter) {
@@ -92,19 +94,36 @@ final class GovernedClassTransformer implements ClassFileTransformer {
             }
             ClassInfo info = ClassScanner.scan(bytes);
             ClassPlan plan = gate.plan(info);
+            String key = info.name() + "@" + loaderId;
+            // Method references get bodies of their own when an agent's class is defined; a
+            // retransformation must add the same ones again (it cannot add methods of its own).
+            if (redefined == null ? plan.owner() != null : boundReferences.contains(key)) {
+                byte[] bound = MethodReferenceBinder.bind(bytes);
+                if (bound != bytes) {
+                    boundReferences.add(key);
+                    bytes = bound;
+                    info = ClassScanner.scan(bytes);
+                    plan = gate.plan(info);
+                }
+            }
             report(plan);
             if (!plan.isGoverned()) {
                 if (redefined != null) {
                     gate.unregister(info.name(), loaderId);
                 }
-                return null;
+                return boundReferences.contains(key) ? bytes : null;
             }
             int[] ids = gate.register(info, plan, loaderId);
             Map<String, MethodPlan.Kind> kinds = new HashMap<>();
             Map<String, Integer> sites = new HashMap<>();
             Map<String, Integer> rings = new HashMap<>();
+            Map<String, Integer> constructors = new HashMap<>();
             for (int i = 0; i < ids.length; i++) {
                 MethodPlan m = plan.methods().get(i);
+                if (m.kind() == MethodPlan.Kind.CONSTRUCTOR_SWITCH) {
+                    constructors.put(m.name() + m.descriptor(), ids[i]);
+                    continue;
+                }
                 kinds.put(m.name() + m.descriptor(), m.kind());
                 sites.put(m.name() + m.descriptor(), ids[i]);
                 // Annotations are in the bytes and cannot change; policy rules can, on a reload.
@@ -112,7 +131,7 @@ final class GovernedClassTransformer implements ClassFileTransformer {
                     rings.put(m.name() + m.descriptor(), m.requiredRing());
                 }
             }
-            byte[] out = weaver.weave(info.name(), bytes, loader, kinds, sites, rings);
+            byte[] out = ConstructorWeaver.weave(weaver.weave(info.name(), bytes, loader, kinds, sites, rings), constructors);
             readGateFrom(module);
             woven.add(info.name());
             if (LOG.isDebugEnabled()) {

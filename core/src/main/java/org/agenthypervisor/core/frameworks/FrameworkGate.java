@@ -248,7 +248,7 @@ public final class FrameworkGate {
         int ring = requirement == null ? Rings.UNCHECKED : (Integer) requirement[0];
         String source = requirement == null ? null : (String) requirement[1];
         Site site = new Site(-1, cls, m, MethodPlan.Kind.CHECK, display, 0);
-        SiteBinding binding = new SiteBinding(site, ring, source, null, false, false, null, null, false);
+        SiteBinding binding = new SiteBinding(site, ring, source, null, false, false, null, null, false, false);
         return new ToolRule(ring, source, display, binding);
     }
 

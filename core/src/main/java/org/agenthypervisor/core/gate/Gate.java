@@ -89,6 +89,45 @@ public final class Gate {
         }
     }
 
+    /**
+     * Entry of a constructor of an agent's class: the ring check, then a switch into the agent unless
+     * the agent is more privileged than the caller. {@link #exitConstructor} undoes it on return and
+     * when the code after the super call throws; the JVM forbids a handler around the super call
+     * itself, so a switch left behind by a throwing super constructor or argument is never a gain in
+     * privilege (the caller's enclosing governed frame restores its own context).
+     */
+    public static Object enterConstructor(int site) {
+        try {
+            ContextCell cell = ContextCell.peek();
+            GateState st = state;
+            Principal caller = cell == null ? Principals.HOST : cell.ringSource();
+            if (caller.effectiveRing() > st.required[site]) {
+                runtime.denied(st, site, cell == null ? st.hostContext : cell.get());
+            }
+            Context context = cell == null ? st.hostContext : cell.get();
+            Principal owner = st.owner[site];
+            if (owner == null || owner == context.principal() || owner.effectiveRing() < caller.effectiveRing()) {
+                return null;
+            }
+            return runtime.switchInto(st, site, cell, context);
+        } catch (SecurityException decided) {
+            throw decided;
+        } catch (Throwable internal) {
+            runtime.internalError(site, internal);
+            return null;
+        }
+    }
+
+    /**
+     * Exit of a constructor whose {@link #enterConstructor} returned a token: on every return and,
+     * through the handler the weaver adds after the super call, when the constructor throws.
+     */
+    public static void exitConstructor(Object token) {
+        if (token != null) {
+            runtime.exit(token, null, null);
+        }
+    }
+
     /** Entry of a governed method that needs its instance and arguments; returns the exit token. */
     public static Object enterWithDetails(int site, Class<?> type, Object self, Object[] arguments) {
         try {

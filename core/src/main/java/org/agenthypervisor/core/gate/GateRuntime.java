@@ -278,6 +278,22 @@ public class GateRuntime {
         }
     }
 
+    /** Another principal reached a restricted method by reflection or a method handle (see {@link EntryCheck}). */
+    private void refusedEntry(GateState st, SiteBinding binding, Context context) {
+        if (st.mode == Policy.Mode.OFF) {
+            return;
+        }
+        Principal ring = context.ringSource();
+        Principal who = context.principal();
+        RingDenial denial = new RingDenial(who.id(), ring.effectiveRing(), ring.grantedRing(), who.trust(),
+                binding.owner().effectiveRing(), binding.method(), RingDenial.OWN_CODE_ONLY, false, st.policy.trust());
+        boolean enforced = st.mode == Policy.Mode.ENFORCE;
+        listener.ringViolation(denial, enforced, binding);
+        if (enforced) {
+            throw denial.toException();
+        }
+    }
+
     /** The gate failed: deny (fail closed) unless the policy allows. */
     void internalError(int site, Throwable error) {
         GateState st = Gate.state;
@@ -312,6 +328,13 @@ public class GateRuntime {
         SiteBinding binding = st.bindings[site];
         Principal owner = binding.owner();
         boolean switches = owner != null && owner != caller.principal();
+        if (switches && binding.restricted() && !EntryCheck.legitimate(type, binding.site().method().name())) {
+            refusedEntry(st, binding, caller);
+            if (st.mode == Policy.Mode.AUDIT) {
+                // Would deny: the call runs, but never with the owner's privileges it was not entitled to.
+                switches = false;
+            }
+        }
         Context entered = switches ? caller.as(owner, caller.isHost() ? null : caller.chain()) : caller;
         CallParticipant[] ps = participants;
         Call call = new Call(binding, caller, entered, type, self, arguments == null ? new Object[0] : arguments,

@@ -21,7 +21,10 @@ final class GateState {
     final Principal[] owner;
     /** Per site: whether every entry needs the instance and arguments (sagas, steps). */
     final boolean[] details;
-    /** Per site: whether an entry from another principal needs them (a hand-off point). */
+    /**
+     * Per site: whether an entry from another principal needs them (a hand-off point, or a
+     * restricted method whose caller must be looked at).
+     */
     final boolean[] handoff;
     final SiteBinding[] bindings;
 
@@ -41,7 +44,7 @@ final class GateState {
             required[i] = b.requiredRing();
             owner[i] = b.owner();
             details[i] = b.alwaysNeedsDetails();
-            handoff[i] = b.handoff();
+            handoff[i] = b.handoff() || b.restricted();
         }
     }
 }

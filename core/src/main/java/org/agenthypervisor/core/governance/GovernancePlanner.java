@@ -28,10 +28,13 @@ import java.util.regex.Pattern;
  * classes (anonymous, local and named), by the agent of the enclosing class. Records, enums, interfaces and annotation types
  * are data, not agents: only an {@code @Agent} on the type itself binds them.
  *
- * <p>In an agent's class every method switches the context into the agent (lambda bodies too), except
- * {@code toString}, {@code hashCode}, {@code equals}, {@code finalize} and {@code clone}, which host
- * code calls incidentally. Constructors are checked but do not switch context: the JVM forbids
- * catching exceptions around a constructor's super call, so a switch could not be undone safely.
+ * <p>Code of an agent's class never runs with more privilege than its agent (issue 10): every method
+ * switches the context into the agent (lambda bodies, {@code toString}, {@code equals},
+ * {@code hashCode}, {@code finalize}, {@code clone}, record accessors and the static initialiser
+ * too). Only public methods written in source are hand-offs; the rest switch without a vouch.
+ * Constructors run as the less privileged of caller and agent ({@link Kind#CONSTRUCTOR_SWITCH}):
+ * the JVM forbids catching exceptions around a constructor's super call, so a switch cannot always be
+ * undone, and a switch that may outlive the constructor must never raise privilege.
  */
 public final class GovernancePlanner {
     public static final String AGENT = "org.agenthypervisor.api.Agent";
@@ -70,10 +73,19 @@ public final class GovernancePlanner {
 
         List<MethodPlan> methods = new ArrayList<>();
         for (MethodInfo m : cls.methods()) {
-            if (m.isAbstract() || m.isNative() || m.isBridge() || m.isClassInitializer()) {
+            if (m.isAbstract() || m.isNative() || m.isBridge()) {
                 continue;
             }
-            MethodPlan plan = planMethod(cls, m, owner[0], classRingValue, policy, problems);
+            if (m.isClassInitializer()) {
+                if (owner[0] != null) {
+                    // Whoever first touches the class runs its static initialiser: as the agent, not as them.
+                    methods.add(new MethodPlan(m, Descriptors.display(cls.name(), "<clinit>", m.descriptor()),
+                            Kind.GOVERNED, null, null, false, false, null, null,
+                            List.of("runs as agent '" + owner[0] + "'")));
+                }
+                continue;
+            }
+            MethodPlan plan = planMethod(cls, m, owner[0], isData(cls), classRingValue, policy, problems);
             if (plan != null) {
                 methods.add(plan);
             }
@@ -116,7 +128,7 @@ public final class GovernancePlanner {
             }
             return new String[] {owner, source};
         }
-        if (cls.isRecord() || cls.isEnum() || cls.isInterface() || cls.isAnnotationType()) {
+        if (cls.isAnnotationType()) {
             return new String[] {null, null};
         }
         // Anonymous, local and named nested classes of an agent's class are its code too: a task
@@ -132,8 +144,16 @@ public final class GovernancePlanner {
         return new String[] {owner, source};
     }
 
-    private static MethodPlan planMethod(ClassInfo cls, MethodInfo m, String owner, Integer classRing, Policy policy,
-                                         List<String> problems) {
+    /**
+     * Records, enums and interfaces are data passed between agents: their code runs as the agent that
+     * wrote them (so a ring-0 caller never runs it with ring 0), but calling them is not a hand-off.
+     */
+    private static boolean isData(ClassInfo cls) {
+        return cls.isRecord() || cls.isEnum() || cls.isInterface();
+    }
+
+    private static MethodPlan planMethod(ClassInfo cls, MethodInfo m, String owner, boolean data, Integer classRing,
+                                         Policy policy, List<String> problems) {
         String display = Descriptors.display(cls.name(), m.name(), m.descriptor());
         List<String> governedBy = new ArrayList<>();
         boolean generated = m.isSynthetic();
@@ -170,6 +190,11 @@ public final class GovernancePlanner {
         }
 
         if (m.isConstructor()) {
+            if (owner != null) {
+                governedBy.add("runs as agent '" + owner + "' unless its caller is less privileged");
+                return new MethodPlan(m, display, Kind.CONSTRUCTOR_SWITCH, ring, ringSource, false, partial, null, null,
+                        governedBy);
+            }
             if (ring == null) {
                 return null;
             }
@@ -180,11 +205,12 @@ public final class GovernancePlanner {
         SagaBoundary saga = saga(cls, m, policy, display, governedBy);
         Compensation compensation = compensation(cls, m, policy, display, governedBy, problems);
 
-        boolean switches = owner != null && !INCIDENTAL.contains(m.name() + m.descriptor());
+        boolean switches = owner != null;
         if (switches) {
             governedBy.add("runs as agent '" + owner + "'");
         }
-        boolean handoff = switches && ((m.isPublic() && !generated) || ruleHandoff);
+        boolean incidental = INCIDENTAL.contains(m.name() + m.descriptor()) || data;
+        boolean handoff = switches && ((m.isPublic() && !generated && !incidental) || ruleHandoff);
         Kind kind;
         if (switches || saga != null || compensation != null) {
             kind = Kind.GOVERNED;

@@ -29,6 +29,11 @@ public record MethodPlan(MethodInfo method, String display, Kind kind, Integer r
         CHECK,
         /** A ring check at the very start of a constructor (no context switch: see the docs). */
         CONSTRUCTOR_CHECK,
+        /**
+         * A constructor of an agent's class: the ring check, then a switch into the agent unless the
+         * agent is more privileged than the caller; undone on normal return only (see the planner).
+         */
+        CONSTRUCTOR_SWITCH,
         /** Entry and exit advice: context switch into the owning agent, hand-offs, saga steps. */
         GOVERNED,
         /**

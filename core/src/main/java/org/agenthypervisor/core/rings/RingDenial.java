@@ -20,8 +20,17 @@ import org.agenthypervisor.core.policy.Policy.TrustSpec;
 public record RingDenial(String agent, int effectiveRing, int grantedRing, double trust, int requiredRing,
                          String method, String requirementSource, boolean pinned, TrustSpec floors) {
 
+    /** The requirement source of a denied entry into a non-public method by another principal. */
+    public static final String OWN_CODE_ONLY = "non-public method, entered only by its agent's own code";
+
     /** The full explanation, one line. */
     public String message() {
+        if (OWN_CODE_ONLY.equals(requirementSource)) {
+            return "agent '" + agent + "' (effective ring " + effectiveRing + ") may not enter " + method
+                    + ": it is not public and belongs to another agent, so only that agent's own code may enter it;"
+                    + " reflection (setAccessible) and method handles from other code are refused. Make it public"
+                    + " (a hand-off point) if other agents are meant to call it";
+        }
         StringBuilder out = new StringBuilder();
         out.append("agent '").append(agent).append("' (effective ring ").append(effectiveRing)
                 .append(", granted ring ").append(grantedRing);

@@ -85,12 +85,13 @@ class GovernancePlannerTest {
     }
 
     @Test
-    void agentClassesSwitchOnEveryMethodButIncidentalOnesAndHandOffOnPublicOnes() throws Exception {
+    void agentClassesSwitchOnEveryMethodAndConstructorAndHandOffOnPublicOnes() throws Exception {
         ClassInfo bot = type("com.acme.Bot", List.of(agent("bot")),
                 method("answer", "(Ljava/lang/String;)Ljava/lang/String;", PUBLIC),
                 method("think", "()V", Modifier.PRIVATE),
                 method("lambda$answer$0", "()V", Modifier.PRIVATE | Modifier.STATIC | MethodInfo.ACC_SYNTHETIC),
                 method("toString", "()Ljava/lang/String;", PUBLIC),
+                method("<clinit>", "()V", Modifier.STATIC),
                 method("<init>", "()V", PUBLIC));
         ClassPlan plan = plan(bot, policy(""));
         assertEquals("bot", plan.owner());
@@ -99,8 +100,15 @@ class GovernancePlannerTest {
         assertFalse(plan.method("think", "()V").handoff());
         assertFalse(plan.method("lambda$answer$0", "()V").handoff());
         assertEquals(Kind.GOVERNED, plan.method("lambda$answer$0", "()V").kind(), "lambda bodies run as the agent");
-        assertNull(plan.method("toString", "()Ljava/lang/String;"));
-        assertNull(plan.method("<init>", "()V"), "constructors without a requirement are not instrumented");
+        MethodPlan toString = plan.method("toString", "()Ljava/lang/String;");
+        assertEquals(Kind.GOVERNED, toString.kind(), "code the host calls incidentally still runs as the agent");
+        assertFalse(toString.handoff(), "but calling it is not a hand-off");
+        assertEquals(Kind.GOVERNED, plan.method("<clinit>", "()V").kind(), "the static initialiser runs as the agent");
+        assertFalse(plan.method("<clinit>", "()V").handoff());
+        assertEquals(Kind.CONSTRUCTOR_SWITCH, plan.method("<init>", "()V").kind());
+        assertNull(plan(type("com.acme.Plain", List.of(), method("<init>", "()V", PUBLIC),
+                method("<clinit>", "()V", Modifier.STATIC)), policy("")).method("<init>", "()V"),
+                "a constructor of no agent and with no requirement is not instrumented");
     }
 
     @Test
@@ -113,18 +121,26 @@ class GovernancePlannerTest {
     }
 
     @Test
-    void nestedDataTypesAreNotAgentsButAnonymousClassesOfAgentsAre() throws Exception {
+    void nestedDataTypesAndAnonymousClassesOfAgentsRunAsTheAgentButCallingDataIsNoHandOff() throws Exception {
         Policy p = policy("agents:\n  billing:\n    classes: com.acme.Billing\n");
         ClassInfo record = new ClassInfo("com.acme.Billing$Refund", "java.lang.Record", PUBLIC, List.of(),
                 List.of(method("amount", "()J", PUBLIC)));
-        assertNull(plan(record, p).owner());
+        ClassPlan recordPlan = plan(record, p);
+        assertEquals("billing", recordPlan.owner(), "a record's accessors are the agent's code");
+        assertEquals(Kind.GOVERNED, recordPlan.method("amount", "()J").kind());
+        assertFalse(recordPlan.method("amount", "()J").handoff(), "reading a record is not a hand-off");
         ClassInfo anonymous = type("com.acme.Billing$1", List.of(), method("run", "()V", PUBLIC));
         assertEquals("billing", plan(anonymous, p).owner(), "the glob matches nested classes");
         ClassInfo namedTask = type("com.acme.Other$Cleanup", List.of(), method("run", "()V", PUBLIC));
         assertEquals("other", GovernancePlanner.plan(namedTask, p, name -> name.equals("com.acme.Other") ? "other" : null)
                 .owner(), "a named nested class of an agent is its code too");
         ClassInfo nestedRecord = new ClassInfo("com.acme.Other$Row", "java.lang.Record", PUBLIC, List.of(), List.of());
-        assertNull(GovernancePlanner.plan(nestedRecord, p, name -> name.equals("com.acme.Other") ? "other" : null).owner());
+        assertEquals("other", GovernancePlanner.plan(nestedRecord, p, name -> name.equals("com.acme.Other") ? "other" : null)
+                .owner());
+        ClassInfo annotationType = new ClassInfo("com.acme.Other$Marker", null,
+                PUBLIC | ClassInfo.ACC_INTERFACE | ClassInfo.ACC_ANNOTATION, List.of(), List.of());
+        assertNull(GovernancePlanner.plan(annotationType, p, name -> name.equals("com.acme.Other") ? "other" : null)
+                .owner(), "annotation types have no code to run");
         ClassInfo annotatedAnonymous = type("com.acme.Other$1", List.of(), method("run", "()V", PUBLIC));
         assertEquals("other", GovernancePlanner.plan(annotatedAnonymous, p, name -> name.equals("com.acme.Other") ? "other" : null)
                 .owner());

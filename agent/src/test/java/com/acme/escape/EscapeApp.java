@@ -1,0 +1,91 @@
+package com.acme.escape;
+
+import org.agenthypervisor.api.Hypervisor;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+/**
+ * Runs the intruder's techniques with the host (ring 0) doing the running, as an unsuspecting
+ * application would. Each scenario prints {@code RESULT <name> <outcome>}; {@code dropped} prints how
+ * many times the vault's ring-0 body ran.
+ */
+public final class EscapeApp {
+    static final List<String> SEEN = new CopyOnWriteArrayList<>();
+
+    private EscapeApp() {
+    }
+
+    public static void main(String[] args) throws Throwable {
+        Vault vault = new Vault();
+        Intruder intruder = new Intruder(vault);
+        for (String scenario : args) {
+            switch (scenario) {
+                // The intruder builds the task; the host runs it (a hand-rolled queue, a callback).
+                case "bound-ref" -> result(scenario, outcome(() -> runByHost(intruder.boundReference())));
+                case "static-ref" -> result(scenario, outcome(() -> runByHost(intruder.staticReference())));
+                case "unbound-ref" -> result(scenario, outcome(() -> intruder.unboundReference().apply(vault)));
+                case "constructor-ref" -> result(scenario, outcome(() -> intruder.constructorReference().get()));
+                case "to-string" -> result(scenario, outcome(() -> String.valueOf(intruder)));
+                case "hash-code" -> result(scenario, outcome(() -> new java.util.HashSet<>(List.of(intruder)).size()));
+                case "constructor" -> result(scenario, outcome(Intruder.Trap::new));
+                case "static-init" -> result(scenario, outcome(() -> Intruder.Mine.VALUE));
+                case "record-accessor" -> result(scenario, outcome(() -> new Intruder.Loot("gold").name()));
+                case "encoder" -> result(scenario, outcome(intruder::smuggleThroughEcho));
+                case "reflect-private" -> result(scenario, outcome(intruder::reflectIntoPrivate));
+                case "lookup-private" -> result(scenario, outcome(() -> {
+                    try {
+                        return intruder.privateLookupIntoPrivate();
+                    } catch (Throwable t) {
+                        throw t instanceof Exception e ? e : new Exception(t);
+                    }
+                }));
+                case "vault-private-task" -> {
+                    StringBuilder out = new StringBuilder();
+                    Runnable task = vault.ownPrivateTask(out);
+                    result(scenario, outcome(() -> {
+                        task.run();
+                        return out;
+                    }));
+                }
+                case "vault-method-ref" -> {
+                    Runnable task = vault.ownMethodRef(SEEN);
+                    result(scenario, outcome(() -> {
+                        task.run();
+                        return SEEN;
+                    }));
+                }
+                case "host" -> result(scenario, Hypervisor.currentAgent());
+                case "dropped" -> result(scenario, Vault.DROPPED.get());
+                default -> throw new IllegalArgumentException(scenario);
+            }
+        }
+    }
+
+    /** The host thread runs what it was handed (what a hand-rolled work queue does). */
+    static Object runByHost(Supplier<?> task) {
+        return task.get();
+    }
+
+    static String outcome(Callable<?> call) {
+        try {
+            return "allowed:" + call.call();
+        } catch (Throwable failed) {
+            Throwable t = failed;
+            while (t != null && !(t instanceof SecurityException)) {
+                t = t.getCause();
+            }
+            if (t != null) {
+                return "denied:" + t.getClass().getSimpleName() + ":" + t.getMessage();
+            }
+            return "failed:" + failed;
+        }
+    }
+
+    static void result(String name, Object value) {
+        System.out.println("RESULT " + name + " " + value);
+        System.out.flush();
+    }
+}

@@ -1,0 +1,97 @@
+package com.acme.escape;
+
+import org.agenthypervisor.api.Agent;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.util.function.Supplier;
+
+/**
+ * A ring-3 agent trying to make {@link Vault#drop}'s body run. Each method is one technique from the
+ * red-team run (issue 10); the tests assert the body never ran.
+ */
+@Agent("intruder")
+public class Intruder {
+    private final Vault vault;
+
+    public Intruder(Vault vault) {
+        this.vault = vault;
+    }
+
+    // ------------------------------------------------------------ method references
+
+    /** A method reference to the vault's ring-0 method, handed to code the host runs. */
+    public Supplier<String> boundReference() {
+        return vault::drop;
+    }
+
+    public Supplier<String> staticReference() {
+        return Vault::dropStatic;
+    }
+
+    public java.util.function.Function<Vault, String> unboundReference() {
+        return Vault::drop;
+    }
+
+    public Supplier<Object> constructorReference() {
+        return Trap::new;
+    }
+
+    // ------------------------------------------------------------ code the host calls incidentally
+
+    @Override
+    public String toString() {
+        return "intruder:" + vault.drop();
+    }
+
+    @Override
+    public int hashCode() {
+        vault.drop();
+        return 1;
+    }
+
+    /** Its constructor runs in whoever constructs it. */
+    public static final class Trap {
+        public Trap() {
+            new Vault().drop();
+        }
+    }
+
+    /** Its static initialiser runs in whoever touches it first. */
+    public static final class Mine {
+        public static final String VALUE = new Vault().drop();
+
+        private Mine() {
+        }
+    }
+
+    /** A record whose accessor the host (or the hypervisor's payload encoder) calls. */
+    public record Loot(String name) {
+        @Override
+        public String name() {
+            new Vault().drop();
+            return name;
+        }
+    }
+
+    /** Hands the vault a value whose accessor drops: the hand-off's return value gets encoded. */
+    public Object smuggleThroughEcho() {
+        return vault.echo(new Loot("gold"));
+    }
+
+    // ------------------------------------------------------------ private entry points
+
+    public Object reflectIntoPrivate() throws Exception {
+        Method m = Vault.class.getDeclaredMethod("secretDrop");
+        m.setAccessible(true);
+        return m.invoke(vault);
+    }
+
+    public Object privateLookupIntoPrivate() throws Throwable {
+        MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(Vault.class, MethodHandles.lookup());
+        MethodHandle h = lookup.findVirtual(Vault.class, "secretDrop", MethodType.methodType(String.class));
+        return (String) h.invoke(vault);
+    }
+}

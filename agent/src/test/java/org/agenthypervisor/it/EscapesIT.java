@@ -1,0 +1,83 @@
+package org.agenthypervisor.it;
+
+import org.agenthypervisor.it.ChildJvm.Result;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 10: the techniques a red-team run used to make a ring-0 agent's body run from a ring-3 agent
+ * ({@code intruder} against {@code vault}), each now refused. The host (ring 0) does the running, as
+ * an unsuspecting application would; {@code dropped} counts how often the ring-0 body ran.
+ */
+class EscapesIT {
+    static final String POLICY = """
+            version: 1
+            agents:
+              vault:
+                ring: 0
+              intruder:
+                ring: 3
+            """;
+
+    static Result run(String name, String... scenarios) {
+        Path dir = ChildJvm.freshWorkDir(name);
+        ChildJvm.write(dir, "policy.yaml", POLICY);
+        Result result = ChildJvm.withAgent("policy=policy.yaml").in(dir).run("com.acme.escape.EscapeApp", scenarios);
+        assertEquals(0, result.exitCode(), result::toString);
+        return result;
+    }
+
+    private static void assertDeniedAsIntruder(Result r, String scenario) {
+        assertTrue(r.result(scenario).startsWith("denied:RingViolationException:agent 'intruder'"),
+                () -> scenario + ": " + r.result(scenario) + "\n" + r);
+    }
+
+    @Test
+    void methodReferencesTheIntruderWroteRunAsTheIntruderWhoeverRunsThem() {
+        Result r = run("method-refs", "bound-ref", "static-ref", "unbound-ref", "constructor-ref", "dropped");
+        for (String s : new String[] {"bound-ref", "static-ref", "unbound-ref", "constructor-ref"}) {
+            assertDeniedAsIntruder(r, s);
+        }
+        assertEquals("0", r.result("dropped"), r::toString);
+    }
+
+    @Test
+    void theIntrudersSpecialMethodsNeverRunWithTheHostsRing() {
+        Result r = run("special-methods", "to-string", "hash-code", "constructor", "static-init", "record-accessor",
+                "host", "dropped");
+        for (String s : new String[] {"to-string", "hash-code", "constructor", "static-init", "record-accessor"}) {
+            assertDeniedAsIntruder(r, s);
+        }
+        assertEquals("host", r.result("host"), "after all that, the host's thread runs as the host again");
+        assertEquals("0", r.result("dropped"), r::toString);
+    }
+
+    @Test
+    void theHypervisorsPayloadEncoderDoesNotRunTheIntrudersCodeAsTheVault() {
+        Result r = run("encoder", "encoder", "dropped");
+        assertTrue(r.result("encoder").startsWith("allowed:"), r::toString);
+        assertEquals("0", r.result("dropped"), r::toString);
+    }
+
+    @Test
+    void anotherAgentCannotEnterAPrivateMethodByReflectionOrAMethodHandle() {
+        Result r = run("private-entry", "reflect-private", "lookup-private", "dropped");
+        for (String s : new String[] {"reflect-private", "lookup-private"}) {
+            assertTrue(r.result(s).startsWith("denied:RingViolationException:agent 'intruder' (effective ring 3) may not"
+                    + " enter com.acme.escape.Vault#secretDrop()"), () -> s + ": " + r);
+        }
+        assertEquals("0", r.result("dropped"), r::toString);
+        assertTrue(AuditRecords.ofType(r.dataDir(), "ring.denied").size() >= 2, "each refusal is audited");
+    }
+
+    @Test
+    void anAgentsOwnLambdasAndMethodReferencesToItsPrivateMethodsStillRunWhenTheHostRunsThem() {
+        Result r = run("own-private", "vault-private-task", "vault-method-ref");
+        assertEquals("allowed:vault", r.result("vault-private-task"), r::toString);
+        assertEquals("allowed:[vault]", r.result("vault-method-ref"), r::toString);
+    }
+}
