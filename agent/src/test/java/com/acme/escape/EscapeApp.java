@@ -57,6 +57,19 @@ public final class EscapeApp {
                         return SEEN;
                     }));
                 }
+                case "thread-no-inherit" -> result(scenario, outcome(intruder::threadWithoutInheritance));
+                case "platform-builder" -> result(scenario, outcome(() -> intruder.builderWithoutInheritance("ofPlatform")));
+                case "virtual-builder" -> result(scenario, outcome(() -> intruder.builderWithoutInheritance("ofVirtual")));
+                case "queue-offer" -> result(scenario, outcome(intruder::offeredToAQueue));
+                case "host-pool" -> {
+                    var pool = new java.util.concurrent.ThreadPoolExecutor(1, 1, 1, java.util.concurrent.TimeUnit.MINUTES,
+                            new java.util.concurrent.LinkedBlockingQueue<>());
+                    var sink = new CopyOnWriteArrayList<String>();
+                    pool.execute(HostTasks.drop(vault, sink));
+                    pool.submit(() -> sink.add(Hypervisor.currentAgent())).get();
+                    pool.shutdown();
+                    result(scenario, sink);
+                }
                 case "host" -> result(scenario, Hypervisor.currentAgent());
                 case "dropped" -> result(scenario, Vault.DROPPED.get());
                 default -> throw new IllegalArgumentException(scenario);

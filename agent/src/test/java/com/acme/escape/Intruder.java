@@ -6,6 +6,11 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -79,6 +84,44 @@ public class Intruder {
     /** Hands the vault a value whose accessor drops: the hand-off's return value gets encoded. */
     public Object smuggleThroughEcho() {
         return vault.echo(new Loot("gold"));
+    }
+
+    // ------------------------------------------------------------ threads and pools
+
+    /** A host-written task on a thread that inherits no thread-locals. */
+    public String threadWithoutInheritance() throws Exception {
+        List<String> sink = new CopyOnWriteArrayList<>();
+        Thread t = new Thread(null, HostTasks.drop(vault, sink), "no-inherit", 0, false);
+        t.start();
+        t.join();
+        return sink.toString();
+    }
+
+    /** The same with the JDK 21+ builders (called reflectively: this code compiles for 17). */
+    public String builderWithoutInheritance(String kind) throws Exception {
+        List<String> sink = new CopyOnWriteArrayList<>();
+        Object builder = Thread.class.getMethod(kind).invoke(null);
+        Class<?> type = Class.forName("java.lang.Thread$Builder");
+        builder = type.getMethod("inheritInheritableThreadLocals", boolean.class).invoke(builder, false);
+        Thread t = (Thread) type.getMethod("start", Runnable.class).invoke(builder, HostTasks.drop(vault, sink));
+        t.join();
+        return sink.toString();
+    }
+
+    /** A host-written task put straight into a pool's queue, never through execute(). */
+    public String offeredToAQueue() throws Exception {
+        List<String> sink = new CopyOnWriteArrayList<>();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>());
+        try {
+            pool.prestartAllCoreThreads();
+            pool.getQueue().offer(HostTasks.drop(vault, sink));
+            for (int i = 0; i < 500 && sink.isEmpty(); i++) {
+                Thread.sleep(10);
+            }
+            return sink.toString();
+        } finally {
+            pool.shutdown();
+        }
     }
 
     // ------------------------------------------------------------ private entry points

@@ -80,4 +80,26 @@ class EscapesIT {
         assertEquals("allowed:vault", r.result("vault-private-task"), r::toString);
         assertEquals("allowed:[vault]", r.result("vault-method-ref"), r::toString);
     }
+
+    @Test
+    void aThreadThatInheritsNoThreadLocalsStillRunsAsTheAgentThatStartedIt() {
+        boolean builders = ChildJvm.javaVersion() >= 21;
+        Result r = builders ? run("no-inherit", "thread-no-inherit", "platform-builder", "virtual-builder", "dropped")
+                : run("no-inherit", "thread-no-inherit", "dropped");
+        for (String s : builders ? new String[] {"thread-no-inherit", "platform-builder", "virtual-builder"}
+                : new String[] {"thread-no-inherit"}) {
+            assertTrue(r.result(s).startsWith("allowed:[denied:RingViolationException:agent 'intruder'"),
+                    () -> s + ": " + r);
+        }
+        assertEquals("0", r.result("dropped"), r::toString);
+    }
+
+    @Test
+    void aTaskPutStraightIntoAPoolsQueueRunsUnidentifiedWhileTheHostsTasksRunAsTheHost() {
+        Result r = run("queue-offer", "queue-offer", "host-pool", "dropped");
+        assertTrue(r.result("queue-offer").startsWith("allowed:[denied:RingViolationException:agent 'unidentified'"),
+                r::toString);
+        assertEquals("[allowed:dropped, host]", r.result("host-pool"), "the host's own pool tasks keep the host's ring");
+        assertEquals("1", r.result("dropped"), "only the host's task dropped");
+    }
 }

@@ -29,7 +29,11 @@ import java.util.concurrent.ForkJoinTask;
 public final class Propagation {
     private static final Object UNCHANGED = new Object();
     private static final WeakIdentityTable CAPTURED = new WeakIdentityTable();
+    /** Started threads and their starter's context, until the thread runs. */
+    private static final WeakIdentityTable STARTED = new WeakIdentityTable();
     private static volatile Context hostContext;
+    private static volatile Context unidentifiedContext;
+    private static final String SCHEDULED_TASK = "java.util.concurrent.ScheduledThreadPoolExecutor$ScheduledFutureTask";
     /** {@link #enterTask}'s token when the thread had no cell before the task. */
     private static final Object NO_CELL = new Object();
 
@@ -156,6 +160,76 @@ public final class Propagation {
         ContextCell.CELLS.remove();
     }
 
+    /**
+     * {@code Thread.start()} (and a virtual thread's): remember the starter's context for the new
+     * thread. A thread normally inherits it through the inheritable cell, but a thread created with
+     * {@code inheritInheritableThreadLocals(false)} or {@code new Thread(g, r, n, 0, false)} does not,
+     * and would otherwise run its task as the host.
+     */
+    public static void captureStart(Thread thread) {
+        Context context = carried();
+        if (thread != null && context != null) {
+            STARTED.put(thread, context);
+        }
+    }
+
+    /**
+     * The first code of a started thread ({@code Thread.run()}, a virtual thread's
+     * {@code run(Runnable)}): a thread that inherited no context takes the one its starter had.
+     */
+    public static void enterStartedThread() {
+        Context started = STARTED.remove(Thread.currentThread());
+        if (started != null && ContextCell.CELLS.get() == null) {
+            ContextCell.obtain(started);
+        }
+    }
+
+    /**
+     * A {@code ThreadPoolExecutor} submission: wrapped even when the host submits it, so that a worker
+     * can tell a task that came through {@code execute} from one put straight into the pool's queue
+     * ({@link #enterPoolTask}). Costs the host one small allocation per submission.
+     */
+    public static Runnable wrapForPool(Runnable task) {
+        if (task == null || task instanceof ContextTask) {
+            return task;
+        }
+        ContextCell cell = ContextCell.CELLS.get();
+        Context context = cell == null || cell.context == null ? hostContext : cell.context;
+        if (context == null) {
+            return task; // before install: nothing governs anything yet
+        }
+        return ContextTask.of(context, task);
+    }
+
+    /**
+     * A {@code ThreadPoolExecutor} worker took its next task from the queue. A task that carries a
+     * context sets its own; one that does not was never submitted through {@code execute} (offered
+     * straight into the queue, or by code the agent does not know): it runs as the unidentified
+     * principal at {@code frameworks.unidentifiedRing}, never as the host.
+     */
+    public static void enterPoolTask(Object task) {
+        // A scheduled executor's own task: only its schedule methods create one, and they wrap what
+        // an agent schedules, so it runs as the host unless a context inside it says otherwise.
+        if (task == null || task instanceof ContextTask || task.getClass().getName().equals(SCHEDULED_TASK)) {
+            ContextCell.CELLS.remove();
+            return;
+        }
+        Context unidentified = unidentifiedContext;
+        if (unidentified != null) {
+            ContextCell cell = ContextCell.CELLS.get();
+            if (cell == null) {
+                ContextCell.obtain(unidentified);
+            } else {
+                cell.set(unidentified);
+            }
+        }
+    }
+
+    /** What a task that reached a pool worker without a context runs as; set once by the runtime. */
+    public static void installUnidentified(Context unidentified) {
+        unidentifiedContext = unidentified;
+    }
+
     /** A small synchronized weak-keyed identity map; fork/join submissions from agents are rare. */
     private static final class WeakIdentityTable {
         private final ReferenceQueue<Object> queue = new ReferenceQueue<>();
@@ -164,6 +238,14 @@ public final class Propagation {
         synchronized void put(Object key, Context value) {
             expunge();
             map.put(new Key(key, queue), value);
+        }
+
+        synchronized Context remove(Object key) {
+            if (map.isEmpty()) {
+                return null;
+            }
+            expunge();
+            return map.remove(new Key(key, null));
         }
 
         synchronized Context get(Object key) {

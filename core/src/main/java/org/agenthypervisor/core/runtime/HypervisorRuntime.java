@@ -92,6 +92,7 @@ public final class HypervisorRuntime {
             throws IOException {
         HypervisorRuntime runtime = new HypervisorRuntime(options, policy, auditFactory);
         Propagation.install(runtime.gate.hostContext());
+        Propagation.installUnidentified(org.agenthypervisor.core.context.Context.of(runtime.principals.unidentified()));
         runtime.gate.activate();
         runtime.frameworks.activate();
         runtime.audit.record("policy.loaded", runtime.policyFields(policy, false));

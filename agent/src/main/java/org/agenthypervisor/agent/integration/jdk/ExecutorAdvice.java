@@ -26,6 +26,54 @@ public final class ExecutorAdvice {
         }
     }
 
+    /**
+     * {@code ThreadPoolExecutor.execute(Runnable)} and the scheduled executor's {@code schedule*}:
+     * wrapped for the host too, so a worker knows a task that bypassed them (see
+     * {@link Propagation#enterPoolTask}).
+     */
+    public static final class WrapForPool {
+        private WrapForPool() {
+        }
+
+        @Advice.OnMethodEnter
+        static void enter(@Advice.Argument(value = 0, readOnly = false) Runnable task) {
+            task = Propagation.wrapForPool(task);
+        }
+    }
+
+    /** {@code ThreadPoolExecutor.getTask()}: the worker's next task decides what it runs as. */
+    public static final class NextPoolTask {
+        private NextPoolTask() {
+        }
+
+        @Advice.OnMethodExit
+        static void exit(@Advice.Return Runnable task) {
+            Propagation.enterPoolTask(task);
+        }
+    }
+
+    /** {@code Thread.start()}, {@code VirtualThread.start(...)}: remember the starter's context. */
+    public static final class CaptureStart {
+        private CaptureStart() {
+        }
+
+        @Advice.OnMethodEnter
+        static void enter(@Advice.This Thread thread) {
+            Propagation.captureStart(thread);
+        }
+    }
+
+    /** {@code Thread.run()}, {@code VirtualThread.run(Runnable)}: a thread that inherited nothing takes its starter's context. */
+    public static final class EnterStartedThread {
+        private EnterStartedThread() {
+        }
+
+        @Advice.OnMethodEnter
+        static void enter() {
+            Propagation.enterStartedThread();
+        }
+    }
+
     /** {@code submit(Callable)}, {@code schedule(Callable, ...)}. */
     public static final class WrapCallable {
         private WrapCallable() {

@@ -11,7 +11,9 @@ import java.util.Set;
  * Makes the JDK's executors carry the submitter's context (SPEC §1): wraps tasks at submission to
  * {@code ThreadPoolExecutor}, {@code ScheduledThreadPoolExecutor} and {@code ForkJoinPool}, captures
  * fork/join tasks, restores them when they execute, and resets pool workers to the host when they
- * start. New threads (platform and virtual) need nothing here: they inherit the context cell.
+ * start. New threads (platform and virtual) inherit the context cell; one created without inheriting
+ * thread-locals takes its starter's context when it first runs. A {@code ThreadPoolExecutor} task
+ * that reached a worker without going through {@code execute} runs as the unidentified principal.
  *
  * <p>Targets are named by class, method name and parameter descriptor (return types differ between
  * JDK versions); a target missing from a JDK version is simply not instrumented.
@@ -47,7 +49,13 @@ public final class JdkExecutors implements Integration {
     @Override
     public List<Target> targets() {
         return List.of(
-                t("java.util.concurrent.ThreadPoolExecutor", "execute", "(Ljava/lang/Runnable;)", ExecutorAdvice.WrapRunnable.class),
+                t("java.util.concurrent.ThreadPoolExecutor", "execute", "(Ljava/lang/Runnable;)", ExecutorAdvice.WrapForPool.class),
+                t("java.util.concurrent.ThreadPoolExecutor", "getTask", "()", ExecutorAdvice.NextPoolTask.class),
+                // Threads that do not inherit the starter's cell (inheritInheritableThreadLocals(false)).
+                t("java.lang.Thread", "start", "(", ExecutorAdvice.CaptureStart.class),
+                t("java.lang.Thread", "run", "()V", ExecutorAdvice.EnterStartedThread.class),
+                t("java.lang.VirtualThread", "start", "(", ExecutorAdvice.CaptureStart.class),
+                t("java.lang.VirtualThread", "run", "(Ljava/lang/Runnable;)V", ExecutorAdvice.EnterStartedThread.class),
                 t("java.util.concurrent.ThreadPoolExecutor$Worker", "run", "()", ExecutorAdvice.ResetWorker.class),
                 t("java.util.concurrent.ScheduledThreadPoolExecutor", "schedule", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
                 t("java.util.concurrent.ScheduledThreadPoolExecutor", "schedule", "(Ljava/util/concurrent/Callable;", ExecutorAdvice.WrapCallable.class),
