@@ -70,6 +70,7 @@ public final class EscapeApp {
                     pool.shutdown();
                     result(scenario, sink);
                 }
+                case "rewrite-policy" -> result(scenario, outcome(intruder::rewritePolicy));
                 case "host" -> result(scenario, Hypervisor.currentAgent());
                 case "dropped" -> result(scenario, Vault.DROPPED.get());
                 default -> throw new IllegalArgumentException(scenario);

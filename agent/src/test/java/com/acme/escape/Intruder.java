@@ -124,6 +124,17 @@ public class Intruder {
         }
     }
 
+    // ------------------------------------------------------------ the hypervisor's own files
+
+    /** Rewrites the policy file it was started with so that it would be ring 0, then waits for a reload. */
+    public String rewritePolicy() throws Exception {
+        java.nio.file.Path policy = java.nio.file.Path.of("policy.yaml");
+        java.nio.file.Files.writeString(policy, java.nio.file.Files.readString(policy)
+                .replace("intruder:\n    ring: 3", "intruder:\n    ring: 0"));
+        Thread.sleep(2500);
+        return vault.drop();
+    }
+
     // ------------------------------------------------------------ private entry points
 
     public Object reflectIntoPrivate() throws Exception {

@@ -102,4 +102,13 @@ class EscapesIT {
         assertEquals("[allowed:dropped, host]", r.result("host-pool"), "the host's own pool tasks keep the host's ring");
         assertEquals("1", r.result("dropped"), "only the host's task dropped");
     }
+
+    @Test
+    void anAgentThatRewritesAWritablePolicyFileGainsNothing() {
+        Result r = run("rewrite-policy", "rewrite-policy", "dropped");
+        assertDeniedAsIntruder(r, "rewrite-policy");
+        assertEquals("0", r.result("dropped"), r::toString);
+        assertTrue(r.output().contains("not watching") && r.output().contains("this JVM can write it"), r::toString);
+        assertTrue(AuditRecords.ofType(r.dataDir(), "policy.reloaded").isEmpty(), "nothing was reloaded");
+    }
 }

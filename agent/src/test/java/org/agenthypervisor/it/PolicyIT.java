@@ -72,7 +72,8 @@ class PolicyIT {
     void aHotReloadChangesAGrantWhileTheApplicationRuns() throws Exception {
         Path dir = ChildJvm.freshWorkDir("reload");
         Path policy = ChildJvm.write(dir, "policy.yaml", RingsIT.DESK_POLICY);
-        ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml").in(dir);
+        // The test writes the file as the same user as the JVM, so watching must be asked for.
+        ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml,watch=true").in(dir);
         Process process = jvm.start("com.acme.desk.DeskApp", "wait-for-reload");
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder seen = new StringBuilder();

@@ -15,11 +15,13 @@ import java.util.Map;
  *   {@code AGENT_HYPERVISOR_POLICY})</li>
  *   <li>{@code dataDir=DIR} overrides the policy's {@code dataDir}</li>
  *   <li>{@code mode=enforce|audit|off} overrides the policy's {@code mode}</li>
- *   <li>{@code watch=true|false} hot reload of the policy file (default true)</li>
+ *   <li>{@code watch=auto|true|false} hot reload of the policy file (default auto: on in audit and
+ *   off mode; in enforce mode only when this JVM cannot write the file, see
+ *   {@code HypervisorRuntime#startWatching})</li>
  *   <li>{@code log=error|warn|info|debug} threshold of the agent's own standard-error output</li>
  * </ul>
  */
-record AgentOptions(String policy, String dataDir, Policy.Mode mode, boolean watch, Log.Level log) {
+record AgentOptions(String policy, String dataDir, Policy.Mode mode, Boolean watch, Log.Level log) {
 
     static AgentOptions parse(String options) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -50,13 +52,13 @@ record AgentOptions(String policy, String dataDir, Policy.Mode mode, boolean wat
                 throw new IllegalArgumentException("agent option mode=" + values.get("mode") + " is not one of enforce, audit, off");
             }
         }
-        boolean watch = true;
+        Boolean watch = null; // auto
         if (values.containsKey("watch")) {
             String w = values.get("watch");
-            if (!w.equals("true") && !w.equals("false")) {
-                throw new IllegalArgumentException("agent option watch=" + w + " is not true or false");
+            if (!w.equals("true") && !w.equals("false") && !w.equals("auto")) {
+                throw new IllegalArgumentException("agent option watch=" + w + " is not auto, true or false");
             }
-            watch = Boolean.parseBoolean(w);
+            watch = w.equals("auto") ? null : Boolean.valueOf(w);
         }
         Log.Level log = Log.Level.INFO;
         if (values.containsKey("log")) {

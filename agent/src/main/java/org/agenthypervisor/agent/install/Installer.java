@@ -54,7 +54,7 @@ public final class Installer {
             throw fatal("bad agent options: " + bad.getMessage());
         }
         Log.setThreshold(options.log());
-        RuntimeOptions runtimeOptions = RuntimeOptions.resolve(options.policy(), options.dataDir(), options.mode(), options.watch());
+        RuntimeOptions runtimeOptions = RuntimeOptions.resolve(options.policy(), options.dataDir(), options.mode(), options.watch() != Boolean.FALSE);
         Policy policy;
         try {
             policy = PolicyLoader.load(runtimeOptions);
@@ -101,7 +101,7 @@ public final class Installer {
             transformer.setFilter(filter);
             retransform(instrumentation, transformer, loadedCandidates(instrumentation, filter, rt.policy(), changed));
         });
-        rt.startWatching();
+        rt.startWatching(options.watch() == Boolean.TRUE);
         Runtime.getRuntime().addShutdownHook(new Thread(rt::shutdown, "agent-hypervisor-shutdown"));
         JmxView.registerLater(rt);
         runtime = rt;

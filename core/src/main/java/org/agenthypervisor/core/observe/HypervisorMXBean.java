@@ -38,4 +38,12 @@ public interface HypervisorMXBean {
      * @return what changed, e.g. {@code agent 'billing': 0.05 -> 0.9}
      */
     String setTrust(String agent, double value, String reason);
+
+    /**
+     * Reads the policy file again and applies it if it is valid and changed: how an operator reloads a
+     * policy that is not watched (see the {@code watch} agent option). Refused to agents in-process.
+     *
+     * @return {@code reloaded <sha256>}, {@code unchanged}, or why it was rejected
+     */
+    String reloadPolicy();
 }

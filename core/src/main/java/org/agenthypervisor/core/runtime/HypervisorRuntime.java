@@ -159,9 +159,37 @@ public final class HypervisorRuntime {
         this.afterReload = retransform;
     }
 
-    /** Starts watching the policy file, if there is one and the options ask for it. */
-    public synchronized void startWatching() {
-        if (options.policyFile() != null && options.watch() && watcher == null) {
+    /**
+     * Starts watching the policy file, if there is one and the options allow it.
+     *
+     * <p>A policy file that the governed JVM can write is a way for an agent to grant itself ring 0
+     * (a red-team run did exactly that). So unless the operator asked for it explicitly
+     * ({@code watch=true}), the file is watched in {@code enforce} mode only when this JVM cannot write
+     * it nor replace it in its directory (deploy it read-only, owned by another user, or from a
+     * read-only mount such as a Kubernetes ConfigMap). In {@code audit} and {@code off} mode nothing is
+     * enforced, so the file is watched. A reload can always be asked from outside the JVM (the
+     * MXBean's {@code reloadPolicy} over a remote connection, {@code agent-hypervisor policy reload}).
+     *
+     * @param explicitlyAsked the operator said {@code watch=true}
+     */
+    public synchronized void startWatching(boolean explicitlyAsked) {
+        if (options.policyFile() == null || !options.watch() || watcher != null) {
+            return;
+        }
+        Path file = options.policyFile();
+        boolean writable = java.nio.file.Files.isWritable(file)
+                || (file.toAbsolutePath().getParent() != null && java.nio.file.Files.isWritable(file.toAbsolutePath().getParent()));
+        if (policy.mode() == Policy.Mode.ENFORCE && writable) {
+            if (!explicitlyAsked) {
+                POLICY.info("not watching " + file + " for changes: this JVM can write it, so an agent could rewrite its"
+                        + " own grants (make the file and its directory read-only for this user, or pass watch=true to"
+                        + " accept that; reloads from outside the JVM work either way)");
+                return;
+            }
+            POLICY.warn("watching " + file + " although this JVM can write it (watch=true): code running in this JVM"
+                    + " could change the policy");
+        }
+        if (watcher == null) {
             watcher = new PolicyWatcher(options.policyFile(), this::reloadFromFile);
             watcher.start();
         }

@@ -97,6 +97,17 @@ public final class JmxView implements HypervisorMXBean {
         return "agent '" + agent + "': " + before + " -> " + runtime.principals().agent(agent).trust();
     }
 
+    @Override
+    public String reloadPolicy() {
+        refuseAgents("reloadPolicy");
+        String before = runtime.policy().sha256();
+        if (runtime.reloadFromFile()) {
+            return "reloaded " + runtime.policy().sha256();
+        }
+        return before.equals(runtime.policy().sha256()) ? "unchanged or rejected (see the log and the audit record)"
+                : "reloaded " + runtime.policy().sha256();
+    }
+
     /**
      * Operator changes come from outside the governed code: the host, or a remote JMX connector's
      * thread (which carries no agent context). Governed code reaching the platform MBean server
