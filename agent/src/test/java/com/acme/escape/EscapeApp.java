@@ -71,6 +71,20 @@ public final class EscapeApp {
                     result(scenario, sink);
                 }
                 case "rewrite-policy" -> result(scenario, outcome(intruder::rewritePolicy));
+                case "hidden-class" -> result(scenario, outcome(() -> {
+                    try {
+                        return intruder.hiddenCopy();
+                    } catch (Throwable t) {
+                        throw t instanceof Exception e ? e : new Exception(t);
+                    }
+                }));
+                case "host-hidden-class" -> result(scenario, outcome(() -> {
+                    try (var in = EscapeApp.class.getResourceAsStream("Replica.class")) {
+                        Class<?> hidden = java.lang.invoke.MethodHandles.lookup().defineHiddenClass(in.readAllBytes(), true)
+                                .lookupClass();
+                        return hidden.getMethod("drop").invoke(hidden.getConstructor().newInstance());
+                    }
+                }));
                 case "host" -> result(scenario, Hypervisor.currentAgent());
                 case "dropped" -> result(scenario, Vault.DROPPED.get());
                 default -> throw new IllegalArgumentException(scenario);

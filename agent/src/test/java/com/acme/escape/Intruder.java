@@ -135,6 +135,19 @@ public class Intruder {
         return vault.drop();
     }
 
+    // ------------------------------------------------------------ classes the transformer never saw
+
+    /** Defines a hidden copy of {@link Replica} (hidden classes bypass class file transformers) and calls it. */
+    public Object hiddenCopy() throws Throwable {
+        byte[] bytes;
+        try (var in = Intruder.class.getResourceAsStream("Replica.class")) {
+            bytes = in.readAllBytes();
+        }
+        Class<?> hidden = MethodHandles.lookup().defineHiddenClass(bytes, true).lookupClass();
+        Object copy = hidden.getConstructor().newInstance();
+        return hidden.getMethod("drop").invoke(copy);
+    }
+
     // ------------------------------------------------------------ private entry points
 
     public Object reflectIntoPrivate() throws Exception {

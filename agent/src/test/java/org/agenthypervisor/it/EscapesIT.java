@@ -111,4 +111,12 @@ class EscapesIT {
         assertTrue(r.output().contains("not watching") && r.output().contains("this JVM can write it"), r::toString);
         assertTrue(AuditRecords.ofType(r.dataDir(), "policy.reloaded").isEmpty(), "nothing was reloaded");
     }
+
+    @Test
+    void aHiddenClassIsGovernedLikeAnyOther() {
+        Result r = run("hidden-class", "hidden-class", "host-hidden-class", "dropped");
+        assertDeniedAsIntruder(r, "hidden-class");
+        assertEquals("allowed:dropped by a hidden copy", r.result("host-hidden-class"), "the host may, as always");
+        assertEquals("1", r.result("dropped"), r::toString);
+    }
 }

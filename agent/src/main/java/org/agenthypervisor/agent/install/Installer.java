@@ -82,6 +82,9 @@ public final class Installer {
                 CandidateFilter.of(policy), instrumentation, problem -> rt.audit().record("instrumentation.problem",
                 Map.of("problem", problem)));
         instrumentation.addTransformer(transformer, true);
+        // Hidden classes bypass transformers; the hook gives their bytes the same treatment.
+        org.agenthypervisor.core.gate.HiddenClasses.install((loader, bytes) ->
+                transformer.transform(null, loader, null, null, null, bytes));
         retransform(instrumentation, transformer, loadedCandidates(instrumentation, transformer.filter(), policy, Set.of()));
 
         List<String> failures = SelfCheck.run(rt, transformer, integrations, jar);
