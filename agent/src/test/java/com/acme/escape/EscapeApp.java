@@ -71,6 +71,21 @@ public final class EscapeApp {
                     result(scenario, sink);
                 }
                 case "rewrite-policy" -> result(scenario, outcome(intruder::rewritePolicy));
+                case "host-rewrites-policy" -> result(scenario, outcome(() -> {
+                    java.nio.file.Path policy = java.nio.file.Path.of("policy.yaml");
+                    java.nio.file.Files.writeString(policy, java.nio.file.Files.readString(policy)
+                            .replace("intruder:\n    ring: 3", "intruder:\n    ring: 0"));
+                    return "rewritten";
+                }));
+                case "drop-after-a-while" -> result(scenario, outcome(intruder::dropAfterAWhile));
+                case "read-key" -> result(scenario, outcome(intruder::readKey));
+                case "read-key-stream" -> result(scenario, outcome(intruder::readKeyWithAStream));
+                case "read-key-symlink" -> result(scenario, outcome(intruder::readKeyThroughASymlink));
+                case "forge-journal" -> result(scenario, outcome(intruder::forgeJournal));
+                case "delete-data-dir" -> result(scenario, outcome(intruder::deleteAuditLog));
+                case "own-file" -> result(scenario, outcome(intruder::ownFile));
+                case "host-read-policy" -> result(scenario, outcome(() -> java.nio.file.Files.readAllBytes(
+                        java.nio.file.Path.of("policy.yaml")).length > 0));
                 case "hidden-class" -> result(scenario, outcome(() -> {
                     try {
                         return intruder.hiddenCopy();

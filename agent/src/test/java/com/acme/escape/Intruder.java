@@ -126,13 +126,54 @@ public class Intruder {
 
     // ------------------------------------------------------------ the hypervisor's own files
 
-    /** Rewrites the policy file it was started with so that it would be ring 0, then waits for a reload. */
+    /** Rewrites the policy file it was started with so that it would be ring 0. */
     public String rewritePolicy() throws Exception {
+        rewritePolicyFile();
+        return "rewritten";
+    }
+
+    /** What anyone rewriting the policy would write. */
+    static void rewritePolicyFile() throws Exception {
         java.nio.file.Path policy = java.nio.file.Path.of("policy.yaml");
         java.nio.file.Files.writeString(policy, java.nio.file.Files.readString(policy)
                 .replace("intruder:\n    ring: 3", "intruder:\n    ring: 0"));
+    }
+
+    /** Waits for a reload that should not come, then tries the vault. */
+    public String dropAfterAWhile() throws Exception {
         Thread.sleep(2500);
         return vault.drop();
+    }
+
+    public int readKey() throws Exception {
+        return java.nio.file.Files.readAllBytes(java.nio.file.Path.of(".agent-hypervisor/keys/hypervisor.key")).length;
+    }
+
+    public int readKeyWithAStream() throws Exception {
+        try (var in = new java.io.FileInputStream(".agent-hypervisor/keys/hypervisor.key")) {
+            return in.readAllBytes().length;
+        }
+    }
+
+    public int readKeyThroughASymlink() throws Exception {
+        java.nio.file.Path link = java.nio.file.Path.of("innocent");
+        java.nio.file.Files.createSymbolicLink(link, java.nio.file.Path.of(".agent-hypervisor/keys").toAbsolutePath());
+        return java.nio.file.Files.readAllBytes(link.resolve("hypervisor.key")).length;
+    }
+
+    public String forgeJournal() throws Exception {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(".agent-hypervisor/saga/forged.log"), "forged");
+        return "written";
+    }
+
+    public boolean deleteAuditLog() {
+        return new java.io.File(".agent-hypervisor").delete();
+    }
+
+    /** An ordinary file of its own: capabilities are not enforced yet beyond the hypervisor's state. */
+    public int ownFile() throws Exception {
+        java.nio.file.Files.writeString(java.nio.file.Path.of("notes.txt"), "mine");
+        return java.nio.file.Files.readAllBytes(java.nio.file.Path.of("notes.txt")).length;
     }
 
     // ------------------------------------------------------------ classes the transformer never saw

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -104,12 +105,34 @@ class EscapesIT {
     }
 
     @Test
-    void anAgentThatRewritesAWritablePolicyFileGainsNothing() {
-        Result r = run("rewrite-policy", "rewrite-policy", "dropped");
-        assertDeniedAsIntruder(r, "rewrite-policy");
+    void aPolicyFileThisJvmCanWriteIsNotReloadedAndAgentsCannotWriteItAnyway() {
+        Result r = run("rewrite-policy", "rewrite-policy", "host-rewrites-policy", "drop-after-a-while", "dropped");
+        assertTrue(r.result("rewrite-policy").startsWith("denied:CapabilityDeniedException:agent 'intruder'"
+                + " (effective ring 3) may not "), r::toString);
+        assertEquals("allowed:rewritten", r.result("host-rewrites-policy"));
+        assertDeniedAsIntruder(r, "drop-after-a-while");
         assertEquals("0", r.result("dropped"), r::toString);
         assertTrue(r.output().contains("not watching") && r.output().contains("this JVM can write it"), r::toString);
         assertTrue(AuditRecords.ofType(r.dataDir(), "policy.reloaded").isEmpty(), "nothing was reloaded");
+    }
+
+    @Test
+    void noAgentReadsOrWritesTheHypervisorsOwnFilesWhateverItsRing() {
+        Result r = run("own-files", "read-key", "read-key-stream", "read-key-symlink",
+                "forge-journal", "delete-data-dir", "own-file", "host-read-policy");
+        for (String s : new String[] {"read-key", "read-key-stream", "read-key-symlink", "forge-journal",
+                "delete-data-dir"}) {
+            assertTrue(r.result(s).startsWith("denied:CapabilityDeniedException:agent 'intruder' (effective ring 3)"
+                    + " may not "), () -> s + ": " + r);
+            assertTrue(r.result(s).contains("hypervisor's own state"), () -> s + ": " + r);
+        }
+        assertTrue(r.result("read-key").contains("/.agent-hypervisor/keys/hypervisor.key"), r::toString);
+        assertFalse(java.nio.file.Files.exists(r.dataDir().resolve("saga/forged.log")), "the forged file was not written");
+        assertTrue(java.nio.file.Files.isDirectory(r.dataDir()));
+        assertEquals("allowed:4", r.result("own-file"), "the agent's ordinary files are not this rule's business");
+        assertEquals("allowed:true", r.result("host-read-policy"), "the host may");
+        assertEquals(5, AuditRecords.ofType(r.dataDir(), "capability.denied").size(),
+                () -> AuditRecords.read(r.dataDir()).toString());
     }
 
     @Test

@@ -150,7 +150,7 @@ class SagaIT {
     void aCompensationRunsWithThePrivilegesItsStepHadAfterADemotion() throws Exception {
         Path dir = ChildJvm.freshWorkDir("saga-demoted");
         ChildJvm.write(dir, "policy.yaml", POLICY);
-        ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml").in(dir).timeout(120);
+        ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml,watch=true").in(dir).timeout(120);
         Process process = jvm.start("com.acme.saga.SagaApp", "approval");
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder seen = new StringBuilder();

@@ -102,7 +102,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         instrumentation.redefineModule(Object.class.getModule(), Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of());
         List<Class<?>> loaded = new ArrayList<>();
         for (String internalName : exact.keySet()) {
-            if (!internalName.startsWith("java/")) {
+            if (!isJdkTarget(internalName)) {
                 continue;
             }
             try {
@@ -133,6 +133,11 @@ public final class IntegrationTransformer implements ClassFileTransformer {
                 }
             }
         }
+    }
+
+    /** JDK classes an integration may weave: the public packages, and the file system provider behind java.nio.file. */
+    private static boolean isJdkTarget(String internalName) {
+        return internalName.startsWith("java/") || internalName.startsWith("sun/nio/fs/");
     }
 
     private boolean isTarget(String internalName) {
@@ -178,7 +183,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         if (targets == null) {
             return null;
         }
-        if (loader == null && !internalName.startsWith("java/")) {
+        if (loader == null && !isJdkTarget(internalName)) {
             return null;
         }
         String binaryName = internalName.replace('/', '.');

@@ -364,6 +364,17 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
                         + denial.requiredRing(), null, spec.ringViolationSeverity());
     }
 
+    /** An enforced capability denial (the JDK call did not happen): an anomaly like a ring violation. */
+    public void capabilityViolation(Context violator, String what) {
+        if (violator == null || violator.isHost() || violator.principal().index() < 0) {
+            return;
+        }
+        LiabilitySpec spec = policy.liability();
+        anomaly("capabilityViolation", violator.principal(), spec.ringViolationSeverity(), Chain.of(violator.chain()),
+                null, spec.riskDefault(), "capability violation: agent '" + violator.principal().id() + "' " + what,
+                null, spec.ringViolationSeverity());
+    }
+
     /** The risk weight ω of calling the method: compensable, partial or default. */
     static double riskWeight(SiteBinding binding, LiabilitySpec spec) {
         if (binding == null) {

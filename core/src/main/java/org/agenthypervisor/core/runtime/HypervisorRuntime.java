@@ -34,6 +34,7 @@ import java.util.function.Function;
 public final class HypervisorRuntime {
     private static final Log LOG = Log.get("runtime");
     private static final Log POLICY = Log.get("policy");
+    private static final Log CAPABILITIES = Log.get("capabilities");
 
     private final RuntimeOptions options;
     private final Path dataDir;
@@ -92,6 +93,7 @@ public final class HypervisorRuntime {
             throws IOException {
         HypervisorRuntime runtime = new HypervisorRuntime(options, policy, auditFactory);
         Propagation.install(runtime.gate.hostContext());
+        runtime.installCapabilities();
         Propagation.installUnidentified(org.agenthypervisor.core.context.Context.of(runtime.principals.unidentified()));
         runtime.gate.activate();
         runtime.frameworks.activate();
@@ -152,6 +154,57 @@ public final class HypervisorRuntime {
 
     public SagaEngine sagas() {
         return sagas;
+    }
+
+    /**
+     * The hypervisor's own files are out of every agent's reach (issue 10): its data directory (keys,
+     * journal, ledger, audit log), a separate keys directory, and the policy file.
+     */
+    private void installCapabilities() {
+        java.util.List<Path> dirs = new java.util.ArrayList<>(List.of(dataDir));
+        String keysDir = policy.liability().keysDir();
+        if (keysDir != null) {
+            dirs.add(options.workingDir().resolve(keysDir).normalize());
+        }
+        java.util.List<Path> files = options.policyFile() == null ? List.of() : List.of(options.policyFile());
+        org.agenthypervisor.core.capabilities.ProtectedPaths paths =
+                new org.agenthypervisor.core.capabilities.ProtectedPaths(dirs, files);
+        org.agenthypervisor.core.capabilities.CapabilityGate.install(new org.agenthypervisor.core.capabilities.CapabilityGate.Rules() {
+            @Override
+            public org.agenthypervisor.core.capabilities.ProtectedPaths protectedPaths() {
+                return paths;
+            }
+
+            @Override
+            public boolean enforcing() {
+                return policy.mode() == Policy.Mode.ENFORCE;
+            }
+
+            @Override
+            public void denied(org.agenthypervisor.core.context.Context context,
+                               org.agenthypervisor.core.capabilities.Capability capability, String target, String reason,
+                               boolean enforced) {
+                if (policy.mode() == Policy.Mode.OFF) {
+                    return;
+                }
+                try {
+                    Map<String, Object> fields = new LinkedHashMap<>();
+                    fields.put("agent", context.principal().id());
+                    fields.put("effectiveRing", context.ringSource().effectiveRing());
+                    fields.put("capability", capability.key());
+                    fields.put("target", target);
+                    fields.put("reason", reason);
+                    audit.record(enforced ? "capability.denied" : "capability.would-deny", fields);
+                    CAPABILITIES.warn((enforced ? "DENIED " : "WOULD DENY (audit mode; the call runs) ") + "agent '"
+                            + context.principal().id() + "' " + capability.key() + " " + target + ": " + reason);
+                    if (enforced) {
+                        liability.capabilityViolation(context, capability.key() + " " + target);
+                    }
+                } catch (RuntimeException failure) {
+                    LOG.error("could not report a capability denial: " + failure, failure);
+                }
+            }
+        });
     }
 
     /** Called with the classes to retransform after each accepted reload. */

@@ -1,0 +1,43 @@
+package org.agenthypervisor.api;
+
+/**
+ * An agent tried something through the JDK (open a file, connect a socket, start a process...)
+ * that its ring and its policy entry do not grant; the JDK call did not happen. The message names
+ * the agent, its ring, the capability, the target and what would allow it.
+ */
+public class CapabilityDeniedException extends SecurityException {
+    private static final long serialVersionUID = 1L;
+
+    private final String agent;
+    private final int effectiveRing;
+    private final String capability;
+    private final String target;
+
+    /**
+     * @param capability e.g. {@code files.read}
+     * @param target     what was asked for, e.g. an absolute path or {@code host:port}
+     */
+    public CapabilityDeniedException(String message, String agent, int effectiveRing, String capability, String target) {
+        super(message);
+        this.agent = agent;
+        this.effectiveRing = effectiveRing;
+        this.capability = capability;
+        this.target = target;
+    }
+
+    public String agent() {
+        return agent;
+    }
+
+    public int effectiveRing() {
+        return effectiveRing;
+    }
+
+    public String capability() {
+        return capability;
+    }
+
+    public String target() {
+        return target;
+    }
+}
