@@ -44,6 +44,10 @@ public class FileOpenBenchmark {
         Files.writeString(p, "x");
         p.toFile().deleteOnExit();
         file = p.toString();
+    }
+
+    @Setup(Level.Iteration) // each JMH iteration is a pool task that starts in the host's context
+    public void enter() {
         if (!caller.equals("host")) {
             Contexts.runAs(caller);
         }

@@ -57,7 +57,7 @@ public class ToolCallBenchmark {
 
     @State(Scope.Thread)
     public static class AsAgent {
-        @Setup(Level.Trial)
+        @Setup(Level.Iteration) // each JMH iteration is a pool task that starts in the host's context
         public void enter() {
             Contexts.runAs("bench-tools");
         }

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 public class DeniedCallBenchmark {
     private final Target target = new Target();
 
-    @Setup(Level.Trial)
+    @Setup(Level.Iteration) // each JMH iteration is a pool task that starts in the host's context
     public void enter() {
         if (!Contexts.runAs("bench-user")) {
             throw new IllegalStateException("run with the agent attached");

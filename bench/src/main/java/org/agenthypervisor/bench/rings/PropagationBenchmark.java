@@ -37,9 +37,13 @@ public class PropagationBenchmark {
     @Setup(Level.Trial)
     public void setUp(Blackhole blackhole) {
         this.blackhole = blackhole;
-        Contexts.runAs("bench-user");
         executor = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), (r, e) -> r.run());
         executor.shutdown();
+    }
+
+    @Setup(Level.Iteration) // each JMH iteration is a pool task that starts in the host's context
+    public void enter() {
+        Contexts.runAs("bench-user");
     }
 
     @TearDown(Level.Trial)

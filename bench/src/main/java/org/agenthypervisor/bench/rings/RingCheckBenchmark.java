@@ -32,7 +32,9 @@ public class RingCheckBenchmark {
 
     @State(Scope.Thread)
     public static class AsAgent {
-        @Setup(Level.Trial)
+        // Per iteration: JMH runs each iteration as a task on a pool thread, which starts it in the
+        // submitter's (the host's) context, as the agent makes every pool task do.
+        @Setup(Level.Iteration)
         public void enter() {
             Contexts.runAs("bench-user");
         }

@@ -85,6 +85,23 @@ public final class CapabilityGate {
         check(cell.get(), Capability.FILES_WRITE, (Path) path);
     }
 
+    /**
+     * {@code Files.createSymbolicLink(link, target)} and {@code Files.createLink(link, existing)}:
+     * writing the link, and a link that leads into the protected state is refused outright (so the
+     * other checks can compare paths without resolving links).
+     */
+    public static void link(Object link, Object target) {
+        ContextCell cell = ContextCell.peek();
+        if (cell == null || cell.get() == null || cell.get().isHost() || !(link instanceof Path) || !(target instanceof Path)) {
+            return;
+        }
+        check(cell.get(), Capability.FILES_WRITE, (Path) link);
+        Rules r = rules;
+        if (r != null && r.protectedPaths().coversLinkTarget((Path) link, (Path) target)) {
+            check(cell.get(), Capability.FILES_WRITE, (Path) link, true);
+        }
+    }
+
     /** An NIO open with options: a write when it writes, appends, creates or deletes on close. */
     public static void open(Object path, Set<? extends OpenOption> options) {
         ContextCell cell = ContextCell.peek();
@@ -102,18 +119,24 @@ public final class CapabilityGate {
     }
 
     private static void check(Context context, Capability capability, Path target) {
+        check(context, capability, target, false);
+    }
+
+    /** @param covered the caller already found the target protected (a link into the protected state) */
+    private static void check(Context context, Capability capability, Path target, boolean covered) {
         Rules r = rules;
         if (r == null || target == null || CHECKING.get() != null) {
             return;
         }
         CHECKING.set(Boolean.TRUE);
         try {
-            if (!r.protectedPaths().covers(target) || HypervisorFrames.calledByHypervisor()) {
+            if (!(covered || r.protectedPaths().covers(target)) || HypervisorFrames.calledByHypervisor()) {
                 return;
             }
             Principal who = context.principal();
             String shown = target.toAbsolutePath().normalize().toString();
-            String reason = "it is the hypervisor's own state (its data directory or its policy file), which no"
+            String reason = (covered ? "it would link to " : "it is ")
+                    + "the hypervisor's own state (its data directory or its policy file), which no"
                     + " agent may read or write whatever it is granted";
             boolean enforced = r.enforcing();
             r.denied(context, capability, shown, reason, enforced);

@@ -32,21 +32,36 @@ public final class ProtectedPaths {
         return List.copyOf(out);
     }
 
-    /** Whether {@code target} is (or is inside) one of the protected paths. */
+    /**
+     * Whether {@code target} is (or is inside) one of the protected paths, compared lexically (after
+     * making it absolute and normalising it) against both the configured and the real form of each:
+     * nanoseconds, no file system access. Symbolic links are dealt with where they are made: an agent
+     * cannot create one that leads into the protected state ({@link #coversLinkTarget}).
+     */
     public boolean covers(Path target) {
-        Path real = resolve(target);
         Path plain = target.toAbsolutePath().normalize();
         for (Path d : directories) {
-            if (real.startsWith(d) || plain.startsWith(d)) {
+            if (plain.startsWith(d)) {
                 return true;
             }
         }
         for (Path f : files) {
-            if (real.equals(f) || plain.equals(f)) {
+            if (plain.equals(f)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Whether a link at {@code link} to {@code target} (relative to the link's directory, as the
+     * file system reads it) would lead into the protected state, following every symbolic link on
+     * the way, dangling ones too.
+     */
+    public boolean coversLinkTarget(Path link, Path target) {
+        Path parent = link.toAbsolutePath().normalize().getParent();
+        Path joined = parent == null ? target : parent.resolve(target);
+        return covers(joined) || covers(resolve(joined));
     }
 
     /**

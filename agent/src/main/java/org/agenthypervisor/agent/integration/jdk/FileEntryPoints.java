@@ -60,8 +60,8 @@ public final class FileEntryPoints implements Integration {
                 t(PROVIDER, "newAsynchronousFileChannel", "(Ljava/nio/file/Path;Ljava/util/Set;", NioOpen.class),
                 t(PROVIDER, "implDelete", "(Ljava/nio/file/Path;Z)", WriteFirstPath.class),
                 t(PROVIDER, "createDirectory", "(Ljava/nio/file/Path;", WriteFirstPath.class),
-                t(PROVIDER, "createSymbolicLink", "(Ljava/nio/file/Path;", WriteFirstPath.class),
-                t(PROVIDER, "createLink", "(Ljava/nio/file/Path;Ljava/nio/file/Path;)", WriteBothPaths.class),
+                t(PROVIDER, "createSymbolicLink", "(Ljava/nio/file/Path;Ljava/nio/file/Path;", CreateLink.class),
+                t(PROVIDER, "createLink", "(Ljava/nio/file/Path;Ljava/nio/file/Path;)", CreateLink.class),
                 t(PROVIDER, "copy", "(Ljava/nio/file/Path;Ljava/nio/file/Path;", CopyPaths.class),
                 t(PROVIDER, "move", "(Ljava/nio/file/Path;Ljava/nio/file/Path;", WriteBothPaths.class),
                 t("java.io.File", "delete", "()Z", WriteThisFile.class),
@@ -138,6 +138,17 @@ public final class FileEntryPoints implements Integration {
         static void enter(@Advice.Argument(0) Object first, @Advice.Argument(1) Object second) {
             CapabilityGate.writePath(first);
             CapabilityGate.writePath(second);
+        }
+    }
+
+    /** {@code createSymbolicLink(link, target)}, {@code createLink(link, existing)}. */
+    public static final class CreateLink {
+        private CreateLink() {
+        }
+
+        @Advice.OnMethodEnter
+        static void enter(@Advice.Argument(0) Object link, @Advice.Argument(1) Object target) {
+            CapabilityGate.link(link, target);
         }
     }
 
