@@ -100,6 +100,7 @@ public final class EscapeApp {
                         return hidden.getMethod("drop").invoke(hidden.getConstructor().newInstance());
                     }
                 }));
+                case "forged-identity" -> result(scenario, outcome(intruder::forgedIdentity));
                 case "host" -> result(scenario, Hypervisor.currentAgent());
                 case "dropped" -> result(scenario, Vault.DROPPED.get());
                 default -> throw new IllegalArgumentException(scenario);

@@ -189,6 +189,28 @@ public class Intruder {
         return hidden.getMethod("drop").invoke(copy);
     }
 
+    /** Defines a class carrying {@code @Agent("vault")} with its own loader and runs it. */
+    public Object forgedIdentity() throws Exception {
+        byte[] bytes;
+        try (var in = Intruder.class.getResourceAsStream("forged/FakeVault.class")) {
+            bytes = in.readAllBytes();
+        }
+        ClassLoader loader = new ClassLoader(Intruder.class.getClassLoader()) {
+            @Override
+            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+                if (name.equals("com.acme.escape.forged.FakeVault")) {
+                    synchronized (getClassLoadingLock(name)) {
+                        Class<?> c = findLoadedClass(name);
+                        return c != null ? c : defineClass(name, bytes, 0, bytes.length);
+                    }
+                }
+                return super.loadClass(name, resolve);
+            }
+        };
+        Class<?> fake = loader.loadClass("com.acme.escape.forged.FakeVault");
+        return fake.getMethod("go").invoke(fake.getConstructor().newInstance());
+    }
+
     // ------------------------------------------------------------ private entry points
 
     public Object reflectIntoPrivate() throws Exception {

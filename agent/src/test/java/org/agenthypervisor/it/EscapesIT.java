@@ -20,6 +20,7 @@ class EscapesIT {
             agents:
               vault:
                 ring: 0
+                classes: com.acme.escape.Vault
               intruder:
                 ring: 3
             """;
@@ -141,5 +142,18 @@ class EscapesIT {
         assertDeniedAsIntruder(r, "hidden-class");
         assertEquals("allowed:dropped by a hidden copy", r.result("host-hidden-class"), "the host may, as always");
         assertEquals("1", r.result("dropped"), r::toString);
+    }
+
+    @Test
+    void aClassDefinedAtRunTimeThatClaimsAPinnedAgentsIdentityDoesNotRunAsIt() {
+        Result r = run("forged-identity", "forged-identity", "dropped");
+        assertTrue(r.result("forged-identity").startsWith("denied:RingViolationException:agent 'invalid-agent-id'"),
+                r::toString);
+        assertEquals("0", r.result("dropped"), r::toString);
+        assertTrue(r.output().contains("REFUSED identity: com.acme.escape.forged.FakeVault says @Agent(\"vault\")"),
+                r::toString);
+        assertTrue(r.output().contains("code source none: defined at run time"), r::toString);
+        assertTrue(AuditRecords.ofType(r.dataDir(), "instrumentation.problem").stream()
+                .anyMatch(rec -> String.valueOf(rec.get("problem")).contains("REFUSED identity")), "audited");
     }
 }

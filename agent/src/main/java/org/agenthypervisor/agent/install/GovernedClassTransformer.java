@@ -106,7 +106,7 @@ final class GovernedClassTransformer implements ClassFileTransformer {
                     plan = gate.plan(info);
                 }
             }
-            report(plan);
+            report(plan, loader, domain);
             if (!plan.isGoverned()) {
                 if (redefined != null) {
                     gate.unregister(info.name(), loaderId);
@@ -157,16 +157,19 @@ final class GovernedClassTransformer implements ClassFileTransformer {
         }
     }
 
-    private void report(ClassPlan plan) {
+    private void report(ClassPlan plan, ClassLoader loader, ProtectionDomain domain) {
         if (plan.problems().isEmpty() && plan.warnings().isEmpty()) {
             return;
         }
-        if (!reported.add(plan.className())) {
+        if (!reported.add(plan.className() + "@" + System.identityHashCode(loader))) {
             return;
         }
+        java.security.CodeSource source = domain == null ? null : domain.getCodeSource();
+        String where = " (loader " + loader + ", code source "
+                + (source == null || source.getLocation() == null ? "none: defined at run time" : source.getLocation()) + ")";
         for (String problem : plan.problems()) {
-            LOG.error(problem);
-            problemReporter.accept(problem);
+            LOG.error(problem + where);
+            problemReporter.accept(problem + where);
         }
         for (String warning : plan.warnings()) {
             LOG.warn(warning);

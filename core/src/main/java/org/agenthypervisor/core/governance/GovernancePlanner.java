@@ -119,7 +119,16 @@ public final class GovernancePlanner {
                         + "', which has no grants");
                 id = INVALID_AGENT;
             }
-            if (owner == null) {
+            AgentSpec named = policy.agents().get(id);
+            if (owner == null && named != null && !named.classes().isEmpty()) {
+                // The policy pins this agent to its classes: an @Agent claiming it elsewhere (a class a
+                // ring-3 agent generated at run time, say) must never run as it (identity bound to the policy).
+                problems.add("REFUSED identity: " + cls.name() + " says @Agent(\"" + id + "\") but the policy binds"
+                        + " agent '" + id + "' to " + named.classes() + " only (agents." + id + ".classes); the class"
+                        + " runs as '" + INVALID_AGENT + "', which has no grants");
+                owner = INVALID_AGENT;
+                source = "refused @Agent on " + cls.name();
+            } else if (owner == null) {
                 owner = id;
                 source = "@Agent on " + cls.name();
             } else if (!owner.equals(id)) {

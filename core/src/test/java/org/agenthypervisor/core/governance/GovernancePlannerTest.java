@@ -147,6 +147,19 @@ class GovernancePlannerTest {
     }
 
     @Test
+    void anAgentPinnedToItsClassesByThePolicyCannotBeClaimedByAnotherClass() throws Exception {
+        Policy p = policy("agents:\n  vault:\n    ring: 0\n    classes: com.trusted.vault.**\n");
+        ClassPlan forged = plan(type("com.acme.gen.Fake", List.of(agent("vault")), method("go", "()V", PUBLIC)), p);
+        assertEquals(GovernancePlanner.INVALID_AGENT, forged.owner());
+        assertTrue(forged.problems().get(0).startsWith("REFUSED identity: com.acme.gen.Fake says @Agent(\"vault\")"),
+                forged.problems().toString());
+        assertEquals("vault", plan(type("com.trusted.vault.Vault", List.of(agent("vault")), method("go", "()V", PUBLIC)), p)
+                .owner());
+        assertEquals("free", plan(type("com.acme.gen.Free", List.of(agent("free")), method("go", "()V", PUBLIC)), p)
+                .owner(), "an agent the policy does not pin may still be named by @Agent");
+    }
+
+    @Test
     void aBadAgentIdOrRingFailsClosedWithAProblem() throws Exception {
         ClassPlan plan = plan(type("com.acme.X", List.of(agent("Not Valid")), method("m", "()V", PUBLIC, ring(7))), policy(""));
         assertEquals(GovernancePlanner.INVALID_AGENT, plan.owner());
