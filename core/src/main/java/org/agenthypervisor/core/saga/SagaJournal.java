@@ -16,8 +16,15 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The saga journal: one append-only {@link RecordLog} named {@value #NAME} in {@code <dataDir>/saga},
- * holding one canonical JSON object per record (see {@link JournalRecords} for the record types).
- * Thread-safe.
+ * holding one canonical JSON object per record (see {@link JournalRecords} for the record types),
+ * each stored sealed: prefixed with a MAC that binds it to its position and to the record before it
+ * (format 2, see {@link JournalSeal}). Thread-safe.
+ *
+ * <h2>Authentication</h2>
+ * The key is derived from the hypervisor's signing key in the key directory, loaded when the first
+ * record is sealed or when a non-empty journal is read ({@link #seal()}), never before. Sealing and
+ * appending happen under one lock (or on the none-mode writer thread), so the index a record's MAC
+ * binds is the index the log gives it.
  *
  * <h2>Durability ({@code saga.durability})</h2>
  * <ul>
@@ -55,6 +62,10 @@ public final class SagaJournal implements AutoCloseable {
     private static final int QUEUE_LIMIT = 1 << 16;
 
     private final RecordLog log;
+    private final Path keysDir;
+    private volatile JournalSeal seal;
+    /** Seals records in log order; guarded by itself. */
+    private final JournalSeal.Chain chain;
     private final Policy.Durability durability;
     private final long batchWindowMillis;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -70,8 +81,11 @@ public final class SagaJournal implements AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean writerSleeping = new AtomicBoolean();
 
-    private SagaJournal(RecordLog log, Policy.Durability durability, long batchWindowMillis) {
+    private SagaJournal(RecordLog log, Path keysDir, Policy.Durability durability, long batchWindowMillis) throws IOException {
         this.log = log;
+        this.keysDir = keysDir;
+        long size = log.size();
+        this.chain = new JournalSeal.Chain(this::seal, size, size == 0 ? null : log.get(size - 1));
         this.durability = durability;
         this.batchWindowMillis = batchWindowMillis;
         if (durability == Policy.Durability.BATCH && !log.options().readOnly()) {
@@ -97,23 +111,67 @@ public final class SagaJournal implements AutoCloseable {
         return dataDir.resolve(DIR);
     }
 
+    /** The default key directory of a data directory ({@code <dataDir>/keys}). */
+    public static Path defaultKeysDir(Path dataDir) {
+        return dataDir.resolve("keys");
+    }
+
     /**
      * Opens (creating if missing) the journal of a data directory read-write, cutting a torn tail
-     * (see {@link #openReport()}).
+     * (see {@link #openReport()}); its key comes from {@code <dataDir>/keys}.
      *
      * @throws org.agenthypervisor.core.store.CorruptLogException if the journal holds damage a crash
      *         cannot explain; nothing was modified
      * @throws IOException if another JVM holds it, or it cannot be read or written
      */
     public static SagaJournal open(Path dataDir, Policy.Durability durability) throws IOException {
-        return open(dataDir, durability, batchWindowFromProperty());
+        return open(dataDir, defaultKeysDir(dataDir), durability, batchWindowFromProperty());
     }
 
     public static SagaJournal open(Path dataDir, Policy.Durability durability, long batchWindowMillis) throws IOException {
+        return open(dataDir, defaultKeysDir(dataDir), durability, batchWindowMillis);
+    }
+
+    /** Like {@link #open(Path, Policy.Durability)}, with the key in {@code keysDir} (policy {@code liability.keysDir}). */
+    public static SagaJournal open(Path dataDir, Path keysDir, Policy.Durability durability, long batchWindowMillis)
+            throws IOException {
         RecordLog log = RecordLog.open(directory(dataDir), NAME, RecordLog.Options.defaults()
                 .withDurability(durability == Policy.Durability.FSYNC ? org.agenthypervisor.core.store.Durability.FSYNC
                         : org.agenthypervisor.core.store.Durability.NONE));
-        return new SagaJournal(log, durability, Math.max(1, batchWindowMillis));
+        try {
+            return new SagaJournal(log, keysDir, durability, Math.max(1, batchWindowMillis));
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            throw e;
+        }
+    }
+
+    public static SagaJournal open(Path dataDir, Path keysDir, Policy.Durability durability) throws IOException {
+        return open(dataDir, keysDir, durability, batchWindowFromProperty());
+    }
+
+    /**
+     * The journal's seal, loading (or creating) the hypervisor's key on first use.
+     *
+     * @throws org.agenthypervisor.core.crypto.KeyDirectoryException if the key cannot be loaded or created
+     */
+    public JournalSeal seal() {
+        JournalSeal s = seal;
+        if (s == null) {
+            synchronized (this) {
+                s = seal;
+                if (s == null) {
+                    s = JournalSeal.loadOrCreate(keysDir);
+                    seal = s;
+                }
+            }
+        }
+        return s;
+    }
+
+    /** Reads the whole journal, authenticating every record (see {@link SagaHistory#replay}). */
+    public SagaHistory replay(boolean keepFinished, boolean keepRecords) throws IOException {
+        return SagaHistory.replay(log, log.size() == 0 ? null : seal(), keepFinished, keepRecords);
     }
 
     /** Opens the journal read-only: no lock, nothing modified, a torn tail only reported. */
@@ -181,10 +239,14 @@ public final class SagaJournal implements AutoCloseable {
             return;
         }
         try {
-            log.append(record);
+            synchronized (chain) {
+                byte[] sealed = chain.seal(record);
+                log.append(sealed);
+                chain.appended(sealed);
+            }
         } catch (IOException | RuntimeException e) {
             failure.compareAndSet(null, e);
-            throw e;
+            throw e instanceof IOException ? (IOException) e : new IOException("cannot seal or append a journal record: " + e, e);
         }
     }
 
@@ -273,7 +335,14 @@ public final class SagaJournal implements AutoCloseable {
                 queued.addAndGet(-batch.size());
                 if (failure.get() == null) {
                     try {
-                        log.appendAll(batch); // one write call for many records
+                        synchronized (chain) { // the writer is the only appender in this mode; sealing is off the callers' path
+                            for (int i = 0; i < batch.size(); i++) {
+                                byte[] sealed = chain.seal(batch.get(i));
+                                batch.set(i, sealed);
+                                chain.appended(sealed); // appendAll writes all or fails the log
+                            }
+                            log.appendAll(batch); // one write call for many records
+                        }
                     } catch (IOException | RuntimeException e) {
                         if (failure.compareAndSet(null, e)) {
                             LOG.error("SAGA JOURNAL WRITE FAILED: new saga steps are refused until the JVM restarts: " + e, e);
