@@ -103,9 +103,9 @@ public final class JournalSeal {
         return isSealed(record) ? java.util.Arrays.copyOfRange(record, 1, HEADER_SIZE) : NO_TAG;
     }
 
-    private static void tag(Mac mac, long index, byte[] previousTag, byte[] json, int offset, int length,
+    /** {@code position} is the caller's 8-byte scratch buffer (the journal's hot path allocates only the record). */
+    private static void tag(Mac mac, byte[] position, long index, byte[] previousTag, byte[] json, int offset, int length,
                             byte[] out, int outOffset) {
-        byte[] position = new byte[8];
         for (int i = 0; i < 8; i++) {
             position[i] = (byte) (index >>> (56 - 8 * i));
         }
@@ -127,7 +127,8 @@ public final class JournalSeal {
         private final java.util.function.Supplier<JournalSeal> seal;
         private Mac mac;
         private long next;
-        private byte[] previous;
+        private final byte[] previous = new byte[TAG_SIZE];
+        private final byte[] position = new byte[8];
 
         /**
          * @param seal     where the key comes from; asked on the first record only (a JVM that never
@@ -138,7 +139,9 @@ public final class JournalSeal {
         Chain(java.util.function.Supplier<JournalSeal> seal, long next, byte[] previous) {
             this.seal = seal;
             this.next = next;
-            this.previous = previous == null ? NO_TAG : chainTag(previous);
+            if (previous != null) {
+                System.arraycopy(chainTag(previous), 0, this.previous, 0, TAG_SIZE);
+            }
         }
 
         /** The stored form of {@code json} as the next record of the log; call {@link #appended} once it is written. */
@@ -149,13 +152,13 @@ public final class JournalSeal {
             byte[] record = new byte[HEADER_SIZE + json.length];
             record[0] = FORMAT;
             System.arraycopy(json, 0, record, HEADER_SIZE, json.length);
-            tag(mac, next, previous, json, 0, json.length, record, 1);
+            tag(mac, position, next, previous, json, 0, json.length, record, 1);
             return record;
         }
 
         /** The record {@link #seal} returned last is in the log: the next one chains to it. */
         void appended(byte[] record) {
-            previous = java.util.Arrays.copyOfRange(record, 1, HEADER_SIZE);
+            System.arraycopy(record, 1, previous, 0, TAG_SIZE);
             next++;
         }
     }
@@ -164,13 +167,14 @@ public final class JournalSeal {
     final class Verifier {
         private final Mac mac = newMac();
         private final byte[] expected = new byte[TAG_SIZE];
+        private final byte[] position = new byte[8];
         private byte[] previous = NO_TAG;
 
         /** Whether {@code record}, stored at {@code index}, is a format 2 record whose tag verifies. */
         boolean verify(long index, byte[] record) {
             boolean ok = false;
             if (isSealed(record)) {
-                tag(mac, index, previous, record, HEADER_SIZE, record.length - HEADER_SIZE, expected, 0);
+                tag(mac, position, index, previous, record, HEADER_SIZE, record.length - HEADER_SIZE, expected, 0);
                 ok = MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(record, 1, HEADER_SIZE));
             }
             previous = chainTag(record); // the stored tag, verified or not: one bad record fails itself and its successor only

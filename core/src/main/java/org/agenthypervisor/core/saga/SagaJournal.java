@@ -169,10 +169,6 @@ public final class SagaJournal implements AutoCloseable {
         return s;
     }
 
-    /** Reads the whole journal, authenticating every record (see {@link SagaHistory#replay}). */
-    public SagaHistory replay(boolean keepFinished, boolean keepRecords) throws IOException {
-        return SagaHistory.replay(log, log.size() == 0 ? null : seal(), keepFinished, keepRecords);
-    }
 
     /** Opens the journal read-only: no lock, nothing modified, a torn tail only reported. */
     public static RecordLog openReadOnly(Path dataDir) throws IOException {
