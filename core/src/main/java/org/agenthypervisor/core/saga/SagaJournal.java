@@ -171,7 +171,6 @@ public final class SagaJournal implements AutoCloseable {
         return s;
     }
 
-
     /** Opens the journal read-only: no lock, nothing modified, a torn tail only reported. */
     public static RecordLog openReadOnly(Path dataDir) throws IOException {
         return RecordLog.open(directory(dataDir), NAME, RecordLog.Options.defaults().withReadOnly(true));
