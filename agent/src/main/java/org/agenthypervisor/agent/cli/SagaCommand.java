@@ -12,6 +12,8 @@ import org.agenthypervisor.core.saga.SagaHistory;
 import org.agenthypervisor.core.saga.SagaHistory.SagaView;
 import org.agenthypervisor.core.saga.SagaHistory.StepView;
 import org.agenthypervisor.core.saga.SagaIds;
+import org.agenthypervisor.core.saga.JournalReseal;
+import org.agenthypervisor.core.saga.JournalSeal;
 import org.agenthypervisor.core.saga.SagaJournal;
 import org.agenthypervisor.core.store.CorruptLogException;
 import org.agenthypervisor.core.store.OpenReport;
@@ -44,7 +46,8 @@ import java.util.concurrent.Callable;
 @Command(name = "saga", mixinStandardHelpOptions = true,
         description = {"Inspect the saga journal and recover unfinished sagas offline.",
                 "list and show only read the journal (also while a JVM runs on the data directory)."},
-        subcommands = {SagaCommand.ListSagas.class, SagaCommand.Show.class, SagaCommand.Recover.class})
+        subcommands = {SagaCommand.ListSagas.class, SagaCommand.Show.class, SagaCommand.Recover.class,
+                SagaCommand.Seal.class})
 final class SagaCommand extends CommandGroup {
     /** States {@code --state} accepts. */
     static final List<String> STATES = List.of("running", "compensating", "completed", "compensated", "escalated", "unfinished");
@@ -53,11 +56,17 @@ final class SagaCommand extends CommandGroup {
             description = {"List the sagas in the journal, oldest first, with their state.",
                     "States: running (begun, no end yet), compensating (rollback or recovery began, no end yet),",
                     "completed, compensated, escalated; unfinished = running or compensating.",
-                    "Exit code 0; 2 if the data directory does not exist or the journal is unreadable."})
+                    "Records that fail authentication are listed, and their sagas marked UNAUTHENTICATED.",
+                    "Exit code 0; 1 if records fail authentication; 2 if the data directory does not exist or the",
+                    "journal is unreadable."})
     static final class ListSagas implements Callable<Integer> {
         @Option(names = {"-d", "--data-dir"}, paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
                 description = "The data directory (default: ${DEFAULT-VALUE}).")
         Path dataDir;
+
+        @Option(names = "--keys-dir", paramLabel = "DIR",
+                description = "The key directory, if the policy sets liability.keysDir (default: DATA-DIR/keys).")
+        Path keysDir;
 
         @Option(names = "--state", paramLabel = "STATE",
                 description = "Only sagas in this state: running, compensating, completed, compensated, escalated, unfinished.")
@@ -72,12 +81,13 @@ final class SagaCommand extends CommandGroup {
             if (state != null && !STATES.contains(state.toLowerCase(Locale.ROOT))) {
                 throw new HypervisorCommand.UsageError("unknown --state '" + state + "'; use one of " + String.join(", ", STATES));
             }
-            Journal journal = Journal.read(dataDir, false);
+            Journal journal = Journal.read(dataDir, keysDir, false);
             if (journal == null) {
                 out.println("no saga journal in " + dataDir + " (no saga ran there yet)");
                 return HypervisorCommand.OK;
             }
             journal.reportTail(out);
+            boolean authentic = journal.reportAuthentication(out, dataDir);
             List<SagaView> shown = new ArrayList<>();
             for (SagaView saga : journal.history.sagas()) {
                 if (matches(saga.state(), state)) {
@@ -90,8 +100,9 @@ final class SagaCommand extends CommandGroup {
             long unfinished = 0;
             for (SagaView saga : shown) {
                 unfinished += saga.state().unfinished() ? 1 : 0;
-                out.printf(Locale.ROOT, "%-10s %-13s %5d  %-24s  %-24s  %s%n", saga.id(), saga.state().label(),
-                        saga.steps().size(), time(saga.began()), saga.ended() < 0 ? "-" : time(saga.ended()), saga.name());
+                out.printf(Locale.ROOT, "%-10s %-13s %5d  %-24s  %-24s  %s%s%n", saga.id(), saga.state().label(),
+                        saga.steps().size(), time(saga.began()), saga.ended() < 0 ? "-" : time(saga.ended()), saga.name(),
+                        journal.mark(saga));
             }
             out.println(shown.size() + " saga(s)" + (state == null ? "" : " in state " + state.toLowerCase(Locale.ROOT))
                     + (unfinished > 0 ? ", " + unfinished + " unfinished" : ""));
@@ -99,9 +110,10 @@ final class SagaCommand extends CommandGroup {
                 out.println(journal.locked
                         ? "a running JVM holds this journal: its unfinished sagas may still be running"
                         : "no JVM holds this journal: unfinished sagas are recovered at the next start, or now with"
-                        + " `saga recover --data-dir " + dataDir + " --classpath <the application's class path>`");
+                        + " `saga recover --data-dir " + dataDir + " --classpath <the application's class path>`"
+                        + (journal.history.held().isEmpty() ? "" : " (except the HELD ones)"));
             }
-            return HypervisorCommand.OK;
+            return authentic ? HypervisorCommand.OK : HypervisorCommand.FAILED;
         }
 
         private static boolean matches(SagaHistory.State s, String filter) {
@@ -124,6 +136,10 @@ final class SagaCommand extends CommandGroup {
                 description = "The data directory (default: ${DEFAULT-VALUE}).")
         Path dataDir;
 
+        @Option(names = "--keys-dir", paramLabel = "DIR",
+                description = "The key directory, if the policy sets liability.keysDir (default: DATA-DIR/keys).")
+        Path keysDir;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -131,7 +147,7 @@ final class SagaCommand extends CommandGroup {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            Journal journal = Journal.read(dataDir, true);
+            Journal journal = Journal.read(dataDir, keysDir, true);
             String sagaId = SagaIds.normalize(id);
             SagaView saga = journal == null ? null : journal.history.saga(sagaId);
             if (saga == null) {
@@ -140,7 +156,11 @@ final class SagaCommand extends CommandGroup {
             }
             journal.reportTail(out);
             out.println("saga " + saga.id() + "  " + saga.name());
-            out.println("  state    " + saga.state().label());
+            out.println("  state    " + saga.state().label() + journal.mark(saga));
+            if (saga.quarantined()) {
+                out.println("  WARNING  records " + saga.unauthenticated() + " of this saga fail authentication: what"
+                        + " follows is what they claim, not what this hypervisor wrote");
+            }
             out.println("  boundary " + saga.method() + " (agent " + saga.agent() + ")");
             out.println("  began    " + time(saga.began()) + (saga.ended() < 0 ? "" : ", ended " + time(saga.ended())));
             if (saga.error() != null) {
@@ -249,7 +269,7 @@ final class SagaCommand extends CommandGroup {
                         + " stop it first to recover offline");
             }
             URL[] urls = urls(classPath);
-            Journal before = Journal.read(dataDir, false);
+            Journal before = Journal.read(dataDir, null, false);
             List<String> wanted = ids.stream().map(SagaIds::normalize).toList();
             boolean anything = before != null && before.history.unfinished().stream()
                     .anyMatch(s -> wanted.isEmpty() || wanted.contains(s.id()));
@@ -326,6 +346,66 @@ final class SagaCommand extends CommandGroup {
         }
     }
 
+    @Command(name = "seal", mixinStandardHelpOptions = true,
+            description = {"Accept a journal that fails authentication, after inspecting it (saga list, saga show):",
+                    "every record is copied into a new journal sealed with this data directory's key, so the next start",
+                    "recovers its unfinished sagas as the records say. The old journal is kept as saga.replaced-<millis>.",
+                    "Needed once after an upgrade from a version without journal authentication if sagas are unfinished,",
+                    "or after the hypervisor's key was replaced. Without --accept, only shows what would be accepted.",
+                    "Refused while a JVM holds the journal.",
+                    "Exit code 0: sealed, or nothing to accept; 1: records to accept and no --accept; 2: usage error,",
+                    "journal in use or unreadable."})
+    static final class Seal implements Callable<Integer> {
+        @Option(names = {"-d", "--data-dir"}, paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
+                description = "The data directory (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Option(names = "--keys-dir", paramLabel = "DIR",
+                description = "The key directory, if the policy sets liability.keysDir (default: DATA-DIR/keys).")
+        Path keysDir;
+
+        @Option(names = "--accept", description = "Re-seal the journal, accepting every record that fails authentication.")
+        boolean accept;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            Journal journal = Journal.read(dataDir, keysDir, false);
+            if (journal == null) {
+                out.println("no saga journal in " + dataDir);
+                return HypervisorCommand.OK;
+            }
+            if (journal.locked) {
+                throw new HypervisorCommand.UsageError("the saga journal in " + SagaJournal.directory(dataDir)
+                        + " is in use by a running JVM: stop it first");
+            }
+            if (journal.reportAuthentication(out, dataDir)) {
+                out.println("every record of the journal verifies; nothing to accept");
+                return HypervisorCommand.OK;
+            }
+            if (!accept) {
+                out.println("nothing changed: run again with --accept to accept these records as they are");
+                return HypervisorCommand.FAILED;
+            }
+            try {
+                JournalReseal.Result sealed = JournalReseal.reseal(dataDir, keys(dataDir, keysDir));
+                out.println("sealed " + sealed.records() + " record(s), " + sealed.accepted() + " of them accepted; the"
+                        + " old journal is in " + sealed.replaced() + " (unchanged). Unfinished sagas are recovered at the"
+                        + " next start, or with saga recover.");
+                return HypervisorCommand.OK;
+            } catch (IOException | RuntimeException failed) {
+                throw new HypervisorCommand.UsageError("cannot seal the journal: " + failed.getMessage());
+            }
+        }
+    }
+
+    static Path keys(Path dataDir, Path keysDir) {
+        return keysDir != null ? keysDir : SagaJournal.defaultKeysDir(dataDir);
+    }
+
     /** The journal read without modifying anything. */
     static final class Journal {
         final SagaHistory history;
@@ -338,8 +418,38 @@ final class SagaCommand extends CommandGroup {
             this.locked = locked;
         }
 
+        /** After the state in {@code saga list}/{@code show}: whether authentication failures touch the saga. */
+        String mark(SagaView saga) {
+            if (saga.quarantined()) {
+                return "  UNAUTHENTICATED (records " + saga.unauthenticated() + ")";
+            }
+            if (history.tampered() && saga.state().unfinished()) {
+                return "  HELD (the journal fails authentication)";
+            }
+            return "";
+        }
+
+        /** Prints the records that fail authentication and what to do; true if there are none. */
+        boolean reportAuthentication(PrintWriter out, Path dataDir) {
+            List<SagaHistory.Unauthenticated> bad = history.unauthenticated();
+            if (bad.isEmpty()) {
+                return true;
+            }
+            out.println((history.tampered() ? "WARNING: " + bad.size() + " journal record(s) FAIL AUTHENTICATION (someone"
+                    + " may have written the journal); no unfinished saga is recovered automatically:"
+                    : "note: " + bad.size() + " journal record(s) are of format 1 (written before journal authentication);"
+                    + " their unfinished sagas are not recovered automatically:"));
+            for (SagaHistory.Unauthenticated u : bad) {
+                out.println("  " + u);
+            }
+            out.println("inspect them (saga show ID), then accept the journal as it is with `saga seal --accept --data-dir "
+                    + dataDir + "`, or move " + SagaJournal.directory(dataDir) + " aside");
+            out.println();
+            return false;
+        }
+
         /** Null if the data directory holds no journal; a usage error if the directory is missing or unreadable. */
-        static Journal read(Path dataDir, boolean keepRecords) {
+        static Journal read(Path dataDir, Path keysDir, boolean keepRecords) {
             if (!Files.isDirectory(dataDir)) {
                 throw new HypervisorCommand.UsageError("data directory not found: " + dataDir);
             }
@@ -350,7 +460,9 @@ final class SagaCommand extends CommandGroup {
             Path lockFile = dir.resolve(SagaJournal.NAME + ".lock");
             boolean locked = Files.exists(lockFile) && lockedByAnother(lockFile, true);
             try (RecordLog log = SagaJournal.openReadOnly(dataDir)) {
-                return new Journal(SagaHistory.replay(log, true, keepRecords), log.openReport(), locked);
+                // Never creates a key; without one nothing verifies, and that is what the listing then says.
+                JournalSeal seal = JournalSeal.load(keys(dataDir, keysDir)).orElse(null);
+                return new Journal(SagaHistory.replay(log, seal, true, keepRecords), log.openReport(), locked);
             } catch (CorruptLogException corrupt) {
                 throw new HypervisorCommand.UsageError("the saga journal is corrupt: " + corrupt.getMessage());
             } catch (IOException unreadable) {

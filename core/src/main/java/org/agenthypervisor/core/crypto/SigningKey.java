@@ -47,6 +47,22 @@ public final class SigningKey {
         return publicKey.keyId();
     }
 
+    /**
+     * A 32-byte secret for another purpose, derived from this key: HMAC-SHA256 keyed with the seed over
+     * {@code label}. Different labels give independent secrets, and none of them reveals the seed, so
+     * the hypervisor protects one secret (its key file) instead of one per purpose. The label names
+     * the purpose and its version, e.g. {@code "agent-hypervisor saga journal v1"}.
+     */
+    public byte[] deriveSecret(String label) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(seed, "HmacSHA256"));
+            return mac.doFinal(label.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e); // every JDK has it
+        }
+    }
+
     /** The 32-byte seed; only the key directory needs it, to write the key file. */
     byte[] seed() {
         return seed.clone();

@@ -85,6 +85,8 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
 
     /** Unfinished sagas found in the journal at open and not recovered yet, by id. */
     private final Map<String, SagaView> pending = new LinkedHashMap<>();
+    /** Unfinished sagas recovery must not act on: their records (or the journal) failed authentication. */
+    private final Map<String, SagaView> held = new LinkedHashMap<>();
     /** What each deferred saga waits for (classes to load or to get a factory for). */
     private final Map<String, Set<String>> waitingBySaga = new LinkedHashMap<>();
     /** All of those classes: an immutable snapshot the gate path reads, empty when nothing waits. */
@@ -103,7 +105,8 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
         this.hostContext = hostContext;
         Path dir = SagaJournal.directory(dataDir);
         try {
-            this.journal = SagaJournal.open(dataDir, policy.saga().durability());
+            this.journal = SagaJournal.open(dataDir, org.agenthypervisor.core.audit.AuditLog.keysDir(dataDir, policy),
+                    policy.saga().durability());
         } catch (CorruptLogException corrupt) {
             throw new IllegalStateException("the saga journal in " + dir + " is corrupt: " + corrupt.getMessage()
                     + ". The agent stops (fail closed) and never rewrites the journal: inspect it (java -jar"
@@ -122,18 +125,78 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
         }
         SagaHistory history;
         try {
-            history = SagaHistory.replay(journal.recordLog(), false, false);
+            JournalSeal seal = null;
+            if (journal.recordLog().size() > 0) {
+                try {
+                    seal = journal.seal();
+                } catch (RuntimeException noKey) {
+                    // Reported below: nothing verifies, so nothing is recovered; new records then fail to seal.
+                    Transitions.LOG.error("saga journal: cannot load the hypervisor's key to verify the journal: " + noKey);
+                }
+            }
+            history = SagaHistory.replay(journal.recordLog(), seal, false, false);
         } catch (IOException unreadable) {
             closeQuietly();
             throw new IllegalStateException("cannot read the saga journal in " + dir + ": " + unreadable.getMessage()
                     + ". The agent stops (fail closed); the journal is never rewritten", unreadable);
         }
         this.ids = new SagaIds(history.highestNumber());
-        for (SagaView saga : history.unfinished()) {
+        for (SagaView saga : history.recoverable()) {
             pending.put(saga.id(), saga);
         }
+        for (SagaView saga : history.held()) {
+            held.put(saga.id(), saga);
+        }
+        reportUnauthenticated(history);
         this.compensator = new Compensator(t, () -> this.policy.saga(), liability, hostContext);
         this.recovery = new Recovery(t, compensator, instances, principals, hostContext);
+    }
+
+    /**
+     * Records that fail authentication are reported, never dropped or rewritten, and recovery does not
+     * act on what they touch (see {@link SagaHistory}). The JVM still starts: governance, new sagas and
+     * in-process rollback work as before; only automatic recovery of the held sagas waits for an operator.
+     */
+    private void reportUnauthenticated(SagaHistory history) {
+        List<SagaHistory.Unauthenticated> bad = history.unauthenticated();
+        if (bad.isEmpty()) {
+            return;
+        }
+        Path dir = SagaJournal.directory(dataDir);
+        List<Long> indexes = new ArrayList<>();
+        Set<String> reasons = new java.util.LinkedHashSet<>();
+        for (SagaHistory.Unauthenticated u : bad) {
+            if (indexes.size() < 100) {
+                indexes.add(u.index());
+            }
+            reasons.add(u.reason().name().toLowerCase());
+        }
+        List<String> heldIds = List.copyOf(held.keySet());
+        StringBuilder detail = new StringBuilder();
+        for (int i = 0; i < bad.size() && i < 10; i++) {
+            detail.append("\n  ").append(bad.get(i));
+        }
+        if (bad.size() > 10) {
+            detail.append("\n  ... and ").append(bad.size() - 10).append(" more (saga list shows them all)");
+        }
+        String remedy = "Nothing was rewritten or dropped. Inspect the journal (java -jar agent-hypervisor.jar saga list"
+                + " --data-dir " + dataDir + "; saga show ID); then either accept it as it is (saga seal --accept, which"
+                + " re-seals every record with this data directory's key and keeps the old journal beside it) and let the"
+                + " next start recover, or move " + dir + " aside to start with an empty journal";
+        String affected = heldIds.isEmpty() ? "no unfinished saga is affected"
+                : "unfinished saga(s) " + heldIds + " are HELD for an operator and not recovered";
+        if (history.tampered()) {
+            Transitions.LOG.error("SAGA JOURNAL AUTHENTICATION FAILED in " + dir + ": " + bad.size() + " record(s) do not"
+                    + " verify; someone may have written the journal. Because a record may be missing, " + (heldIds.isEmpty()
+                    ? "no unfinished saga is affected" : "every unfinished saga (" + heldIds + ") is HELD for an operator and"
+                    + " not recovered") + "; quarantined sagas: " + history.quarantined() + "." + detail + "\n" + remedy);
+        } else {
+            Transitions.LOG.warn("saga journal " + dir + " holds " + bad.size() + " record(s) of format 1, written before"
+                    + " journal records were authenticated (sagas " + history.quarantined() + "): " + affected + "." + detail
+                    + "\n" + remedy);
+        }
+        t.audit("saga.journal.unauthenticated", "records", indexes, "count", bad.size(), "reasons", List.copyOf(reasons),
+                "tampered", history.tampered(), "quarantined", List.copyOf(history.quarantined()), "held", heldIds);
     }
 
     private void closeQuietly() {
@@ -445,7 +508,22 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
         for (String id : sagaIds) {
             wanted.add(SagaIds.normalize(id));
         }
-        return recoverPending(saga -> wanted.isEmpty() || wanted.contains(saga.id()), trigger, loader);
+        List<Recovered> out = new ArrayList<>();
+        synchronized (this) {
+            for (SagaView saga : held.values()) {
+                if (wanted.isEmpty() || wanted.contains(saga.id())) {
+                    out.add(new Recovered(saga.id(), "held", "not recovered: the journal failed authentication (saga list"
+                            + " shows why; saga seal --accept after inspecting it)"));
+                }
+            }
+        }
+        out.addAll(recoverPending(saga -> wanted.isEmpty() || wanted.contains(saga.id()), trigger, loader));
+        return out;
+    }
+
+    /** The ids of unfinished sagas held for an operator because the journal failed authentication. */
+    public synchronized List<String> held() {
+        return List.copyOf(held.keySet());
     }
 
     /** The ids of unfinished sagas not recovered yet (waiting for a class or a factory, or not tried). */

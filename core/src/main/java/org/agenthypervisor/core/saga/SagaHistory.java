@@ -11,12 +11,23 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.nio.file.Path;
 
 /**
  * What the journal says about each saga, rebuilt by reading it from the start: the basis of
  * recovery and of {@code saga list} / {@code saga show}. A record that is not a JSON object with a
  * type and a saga id is damage the record log's checks cannot see, and fails the replay (the journal
  * is never rewritten); a record of an unknown type (a newer version's) is skipped.
+ *
+ * <h2>Authentication</h2>
+ * Every record is checked against the journal's {@link JournalSeal}. A record that does not verify
+ * (a forged or edited one, one out of place, one of format 1, or any record when the key is not
+ * available) is listed in {@link #unauthenticated()} and never dropped: the replay still applies it,
+ * so that the tools show what it claims, but the saga it names is {@linkplain SagaView#quarantined()
+ * quarantined}. A format 2 record that fails its tag is evidence of tampering, and the chain can no
+ * longer say what is missing (a replaced record's saga is unknown): then {@link #held()} holds every
+ * unfinished saga, not only the quarantined ones. Recovery acts only on {@link #recoverable()}
+ * sagas. An unauthenticated record that is not even a journal record is listed, not fatal.
  */
 public final class SagaHistory {
 
@@ -57,6 +68,7 @@ public final class SagaHistory {
         private String error;
         private final Map<String, StepView> steps = new LinkedHashMap<>();
         private final List<Map<String, Object>> records;
+        private final List<Long> unauthenticated = new ArrayList<>();
 
         SagaView(String id, String name, String method, String agent, long began, boolean keepRecords) {
             this.id = id;
@@ -109,6 +121,16 @@ public final class SagaHistory {
 
         public StepView step(String stepId) {
             return steps.get(stepId);
+        }
+
+        /** Whether a record that names this saga failed authentication: recovery never acts on it. */
+        public boolean quarantined() {
+            return !unauthenticated.isEmpty();
+        }
+
+        /** The journal indexes of the records naming this saga that failed authentication. */
+        public List<Long> unauthenticated() {
+            return List.copyOf(unauthenticated);
         }
 
         /** Every record of the saga in journal order (only when the replay kept them). */
@@ -248,7 +270,45 @@ public final class SagaHistory {
         }
     }
 
+    /**
+     * A record that failed authentication.
+     *
+     * @param saga   the saga it names, or null if it is not a journal record
+     * @param type   its type, or null if it is not a journal record
+     * @param reason why it failed
+     */
+    public record Unauthenticated(long index, String saga, String type, Reason reason) {
+        @Override
+        public String toString() {
+            return "#" + index + (type == null ? " (not a journal record)" : " " + type + " of " + saga) + ": " + reason.text;
+        }
+    }
+
+    /** Why a record failed authentication. */
+    public enum Reason {
+        /** A format 2 record whose tag does not verify at its place. */
+        BAD_TAG("its MAC does not verify here (forged or edited, moved, duplicated, from another journal or data"
+                + " directory, or the record before it was removed or replaced)"),
+        /** A record of format 1: written before journal records were authenticated. */
+        FORMAT_1("format 1, written before journal records were authenticated"),
+        /** A format 2 record read without the key. */
+        NO_KEY("cannot be verified: the hypervisor's key is not available");
+
+        final String text;
+
+        Reason(String text) {
+            this.text = text;
+        }
+
+        public String text() {
+            return text;
+        }
+    }
+
     private final Map<String, SagaView> sagas = new LinkedHashMap<>();
+    private final List<Unauthenticated> unauthenticated = new ArrayList<>();
+    private final java.util.Set<String> quarantinedIds = new java.util.LinkedHashSet<>();
+    private boolean tampered;
     private long highestNumber;
     private long records;
     private int skipped;
@@ -257,36 +317,77 @@ public final class SagaHistory {
     }
 
     /**
-     * Reads the whole journal.
-     *
-     * @param keepFinished keep ended sagas (the command line) or forget them as they end (recovery)
-     * @param keepRecords  keep every record of each saga (for {@code saga show})
-     * @throws IOException if the journal cannot be read or a record is not a journal record
+     * Reads the whole journal of a data directory's record log, with the key from the default key
+     * directory next to it ({@code <dataDir>/keys}, read-only; without it every record is
+     * unauthenticated). For tools and tests; the engine passes its own seal.
      */
     public static SagaHistory replay(RecordLog log, boolean keepFinished, boolean keepRecords) throws IOException {
+        Path dataDir = log.dir().getParent();
+        JournalSeal seal = dataDir == null ? null : JournalSeal.load(SagaJournal.defaultKeysDir(dataDir)).orElse(null);
+        return replay(log, seal, keepFinished, keepRecords);
+    }
+
+    /**
+     * Reads the whole journal.
+     *
+     * @param seal         the journal's seal, or null if the key is not available (then no record verifies)
+     * @param keepFinished keep ended sagas (the command line) or forget them as they end (recovery)
+     * @param keepRecords  keep every record of each saga (for {@code saga show})
+     * @throws IOException if the journal cannot be read or an authentic record is not a journal record
+     */
+    public static SagaHistory replay(RecordLog log, JournalSeal seal, boolean keepFinished, boolean keepRecords)
+            throws IOException {
         SagaHistory history = new SagaHistory();
+        JournalSeal.Verifier verifier = seal == null ? null : seal.verifier();
         try {
-            log.forEach(0, (LogRecord r) -> history.apply(r.index(), r.payload(), keepFinished, keepRecords));
+            log.forEach(0, (LogRecord r) -> history.apply(r.index(), r.payload(), verifier, keepFinished, keepRecords));
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (IllegalArgumentException e) {
             throw new IOException("saga journal " + log.dir() + ": " + e.getMessage()
                     + "; the journal is never rewritten: move the saga directory aside after inspecting it", e);
         }
+        for (String id : history.quarantinedIds) {
+            SagaView saga = history.sagas.get(id);
+            if (saga != null) {
+                for (Unauthenticated u : history.unauthenticated) {
+                    if (id.equals(u.saga())) {
+                        saga.unauthenticated.add(u.index());
+                    }
+                }
+            }
+        }
         return history;
     }
 
     @SuppressWarnings("unchecked")
-    private void apply(long index, byte[] payload, boolean keepFinished, boolean keepRecords) {
+    private void apply(long index, byte[] stored, JournalSeal.Verifier verifier, boolean keepFinished, boolean keepRecords) {
         records++;
+        Reason failed = null;
+        if (verifier == null) {
+            failed = JournalSeal.isSealed(stored) ? Reason.NO_KEY : Reason.FORMAT_1;
+        } else if (!verifier.verify(index, stored)) {
+            failed = JournalSeal.isSealed(stored) ? Reason.BAD_TAG : Reason.FORMAT_1;
+        }
+        // Without the key nothing can be trusted, as with a bad tag: every unfinished saga is held.
+        tampered |= failed == Reason.BAD_TAG || failed == Reason.NO_KEY;
+        byte[] payload = JournalSeal.json(stored);
         Object parsed;
         try {
             parsed = CanonicalJson.parse(payload);
         } catch (IllegalArgumentException e) {
+            if (failed != null) {
+                unauthenticated.add(new Unauthenticated(index, null, null, failed));
+                return;
+            }
             throw new IllegalArgumentException("record " + index + " is not JSON (" + e.getMessage() + ")", e);
         }
         if (!(parsed instanceof Map) || !(((Map<?, ?>) parsed).get("type") instanceof String)
                 || !(((Map<?, ?>) parsed).get("saga") instanceof String)) {
+            if (failed != null) {
+                unauthenticated.add(new Unauthenticated(index, null, null, failed));
+                return;
+            }
             throw new IllegalArgumentException("record " + index + " is not a journal record (a JSON object with"
                     + " a type and a saga id)");
         }
@@ -294,7 +395,15 @@ public final class SagaHistory {
         String type = (String) r.get("type");
         String sagaId = (String) r.get("saga");
         long time = r.get("time") instanceof Number ? ((Number) r.get("time")).longValue() : 0;
-        noteNumber(sagaId);
+        noteNumber(sagaId); // forged ids count too: new sagas never reuse an id the journal mentions
+        if (failed != null) {
+            unauthenticated.add(new Unauthenticated(index, sagaId, type, failed));
+            quarantinedIds.add(sagaId);
+            if (keepRecords) {
+                r = new LinkedHashMap<>(r);
+                r.put("unauthenticated", failed.name().toLowerCase());
+            }
+        }
         if (type.equals(JournalRecords.BEGIN)) {
             SagaView saga = new SagaView(sagaId, str(r, "name"), str(r, "method"), str(r, "agent"), time, keepRecords);
             sagas.put(sagaId, saga);
@@ -405,6 +514,46 @@ public final class SagaHistory {
     /** Every saga kept, in the order they began. */
     public List<SagaView> sagas() {
         return List.copyOf(sagas.values());
+    }
+
+    /** The records that failed authentication, in journal order. */
+    public List<Unauthenticated> unauthenticated() {
+        return Collections.unmodifiableList(unauthenticated);
+    }
+
+    /** The ids of the sagas named by records that failed authentication. */
+    public java.util.Set<String> quarantined() {
+        return Collections.unmodifiableSet(quarantinedIds);
+    }
+
+    /**
+     * Whether a format 2 record failed its tag (or could not be verified): the journal was tampered
+     * with, and no unfinished saga can be trusted to be whole.
+     */
+    public boolean tampered() {
+        return tampered;
+    }
+
+    /** The unfinished sagas recovery must not act on: all of them if {@link #tampered()}, else the quarantined ones. */
+    public List<SagaView> held() {
+        List<SagaView> out = new ArrayList<>();
+        for (SagaView s : unfinished()) {
+            if (tampered || quarantinedIds.contains(s.id)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** The unfinished sagas recovery may act on: every record that names them verifies, and the journal is not tampered with. */
+    public List<SagaView> recoverable() {
+        List<SagaView> out = new ArrayList<>();
+        for (SagaView s : unfinished()) {
+            if (!tampered && !quarantinedIds.contains(s.id)) {
+                out.add(s);
+            }
+        }
+        return out;
     }
 
     /** The sagas with no end record, in the order they began. */

@@ -16,8 +16,17 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The saga journal: one append-only {@link RecordLog} named {@value #NAME} in {@code <dataDir>/saga},
- * holding one canonical JSON object per record (see {@link JournalRecords} for the record types).
- * Thread-safe.
+ * holding one canonical JSON object per record (see {@link JournalRecords} for the record types),
+ * each stored sealed: prefixed with a MAC that binds it to its position and to the record before it
+ * (format 2, see {@link JournalSeal}). Thread-safe.
+ *
+ * <h2>Authentication</h2>
+ * The key is derived from the hypervisor's signing key in the key directory, loaded when the first
+ * record is sealed or when a non-empty journal is read ({@link #seal()}), never before. Records are
+ * sealed on the caller's thread under one lock together with the append (or, in {@code none} mode,
+ * with the hand-off to the writer's queue, whose order is the append order), so the index a record's
+ * MAC binds is the index the log gives it. Sealing costs one HMAC per record (a few hundred
+ * nanoseconds); in {@code none} mode it stays off the writer, which then keeps up with any caller.
  *
  * <h2>Durability ({@code saga.durability})</h2>
  * <ul>
@@ -55,6 +64,10 @@ public final class SagaJournal implements AutoCloseable {
     private static final int QUEUE_LIMIT = 1 << 16;
 
     private final RecordLog log;
+    private final Path keysDir;
+    private volatile JournalSeal seal;
+    /** Seals records in log order; guarded by itself. */
+    private final JournalSeal.Chain chain;
     private final Policy.Durability durability;
     private final long batchWindowMillis;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -70,8 +83,11 @@ public final class SagaJournal implements AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean writerSleeping = new AtomicBoolean();
 
-    private SagaJournal(RecordLog log, Policy.Durability durability, long batchWindowMillis) {
+    private SagaJournal(RecordLog log, Path keysDir, Policy.Durability durability, long batchWindowMillis) throws IOException {
         this.log = log;
+        this.keysDir = keysDir;
+        long size = log.size();
+        this.chain = new JournalSeal.Chain(this::seal, size, size == 0 ? null : log.get(size - 1));
         this.durability = durability;
         this.batchWindowMillis = batchWindowMillis;
         if (durability == Policy.Durability.BATCH && !log.options().readOnly()) {
@@ -97,23 +113,62 @@ public final class SagaJournal implements AutoCloseable {
         return dataDir.resolve(DIR);
     }
 
+    /** The default key directory of a data directory ({@code <dataDir>/keys}). */
+    public static Path defaultKeysDir(Path dataDir) {
+        return dataDir.resolve("keys");
+    }
+
     /**
      * Opens (creating if missing) the journal of a data directory read-write, cutting a torn tail
-     * (see {@link #openReport()}).
+     * (see {@link #openReport()}); its key comes from {@code <dataDir>/keys}.
      *
      * @throws org.agenthypervisor.core.store.CorruptLogException if the journal holds damage a crash
      *         cannot explain; nothing was modified
      * @throws IOException if another JVM holds it, or it cannot be read or written
      */
     public static SagaJournal open(Path dataDir, Policy.Durability durability) throws IOException {
-        return open(dataDir, durability, batchWindowFromProperty());
+        return open(dataDir, defaultKeysDir(dataDir), durability, batchWindowFromProperty());
     }
 
     public static SagaJournal open(Path dataDir, Policy.Durability durability, long batchWindowMillis) throws IOException {
+        return open(dataDir, defaultKeysDir(dataDir), durability, batchWindowMillis);
+    }
+
+    /** Like {@link #open(Path, Policy.Durability)}, with the key in {@code keysDir} (policy {@code liability.keysDir}). */
+    public static SagaJournal open(Path dataDir, Path keysDir, Policy.Durability durability, long batchWindowMillis)
+            throws IOException {
         RecordLog log = RecordLog.open(directory(dataDir), NAME, RecordLog.Options.defaults()
                 .withDurability(durability == Policy.Durability.FSYNC ? org.agenthypervisor.core.store.Durability.FSYNC
                         : org.agenthypervisor.core.store.Durability.NONE));
-        return new SagaJournal(log, durability, Math.max(1, batchWindowMillis));
+        try {
+            return new SagaJournal(log, keysDir, durability, Math.max(1, batchWindowMillis));
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            throw e;
+        }
+    }
+
+    public static SagaJournal open(Path dataDir, Path keysDir, Policy.Durability durability) throws IOException {
+        return open(dataDir, keysDir, durability, batchWindowFromProperty());
+    }
+
+    /**
+     * The journal's seal, loading (or creating) the hypervisor's key on first use.
+     *
+     * @throws org.agenthypervisor.core.crypto.KeyDirectoryException if the key cannot be loaded or created
+     */
+    public JournalSeal seal() {
+        JournalSeal s = seal;
+        if (s == null) {
+            synchronized (this) {
+                s = seal;
+                if (s == null) {
+                    s = JournalSeal.loadOrCreate(keysDir);
+                    seal = s;
+                }
+            }
+        }
+        return s;
     }
 
     /** Opens the journal read-only: no lock, nothing modified, a torn tail only reported. */
@@ -174,17 +229,32 @@ public final class SagaJournal implements AutoCloseable {
             if (queued.incrementAndGet() > QUEUE_LIMIT) {
                 waitForRoom();
             }
-            queue.offer(record);
+            try {
+                // Sealed here, in queue order (the order the writer appends), so the writer only writes: it
+                // keeps up with any caller, and callers never wait for it.
+                synchronized (chain) {
+                    byte[] sealed = chain.seal(record);
+                    chain.appended(sealed);
+                    queue.offer(sealed);
+                }
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+                throw new IOException("cannot seal a journal record: " + e, e);
+            }
             if (writerSleeping.get() && writerSleeping.compareAndSet(true, false)) {
                 LockSupport.unpark(writer);
             }
             return;
         }
         try {
-            log.append(record);
+            synchronized (chain) {
+                byte[] sealed = chain.seal(record);
+                log.append(sealed);
+                chain.appended(sealed);
+            }
         } catch (IOException | RuntimeException e) {
             failure.compareAndSet(null, e);
-            throw e;
+            throw e instanceof IOException ? (IOException) e : new IOException("cannot seal or append a journal record: " + e, e);
         }
     }
 
@@ -273,7 +343,7 @@ public final class SagaJournal implements AutoCloseable {
                 queued.addAndGet(-batch.size());
                 if (failure.get() == null) {
                     try {
-                        log.appendAll(batch); // one write call for many records
+                        log.appendAll(batch); // one write call for many records, sealed by their callers
                     } catch (IOException | RuntimeException e) {
                         if (failure.compareAndSet(null, e)) {
                             LOG.error("SAGA JOURNAL WRITE FAILED: new saga steps are refused until the JVM restarts: " + e, e);

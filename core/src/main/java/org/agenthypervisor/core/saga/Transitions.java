@@ -26,6 +26,8 @@ import java.util.Map;
  *   <li>{@code saga.end}: name, outcome, compensated, escalated (and recovered for a recovered saga)</li>
  *   <li>{@code saga.recovery}, {@code saga.recovery.deferred}: trigger, steps / reason</li>
  *   <li>{@code saga.journal.tail-cut}: file, offset, bytesCut, recordsKept</li>
+ *   <li>{@code saga.journal.unauthenticated} (no saga): records (indexes, the first 100), count,
+ *   reasons, tampered, quarantined (sagas the records name), held (unfinished sagas not recovered)</li>
  * </ul>
  *
  * A step's "started" transition is journaled but not audited: it is followed by done or failed (both

@@ -31,6 +31,19 @@ class KeyDirectoryTest {
     @TempDir
     Path tmp;
 
+    @Test
+    void derivedSecretsAreStablePerKeyAndLabelAndIndependentOfEachOther() {
+        SigningKey key = KeyDirectory.open(tmp).getOrCreate("hypervisor");
+        byte[] journal = key.deriveSecret("agent-hypervisor saga journal v1");
+        assertEquals(32, journal.length);
+        assertArrayEquals(journal, KeyDirectory.open(tmp).getOrCreate("hypervisor").deriveSecret("agent-hypervisor saga journal v1"),
+                "the same key file gives the same secret after a restart");
+        assertFalse(java.util.Arrays.equals(journal, key.deriveSecret("agent-hypervisor saga journal v2")), "another label");
+        assertFalse(java.util.Arrays.equals(journal, key.seed()), "never the seed itself");
+        SigningKey other = KeyDirectory.open(tmp.resolve("other")).getOrCreate("hypervisor");
+        assertFalse(java.util.Arrays.equals(journal, other.deriveSecret("agent-hypervisor saga journal v1")), "another key");
+    }
+
     private static boolean posix(Path p) {
         return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }

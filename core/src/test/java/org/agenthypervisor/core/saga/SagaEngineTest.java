@@ -329,7 +329,9 @@ class SagaEngineTest {
             throw new IllegalStateException("boom \u0000");
         }));
         try (RecordLog log = SagaJournal.openReadOnly(dir)) {
-            log.forEach(0, r -> assertTrue(org.agenthypervisor.core.encoding.CanonicalJson.isCanonical(r.payload()),
+            // Stored sealed (format 2): the MAC header, then the canonical JSON.
+            log.forEach(0, r -> assertTrue(JournalSeal.isSealed(r.payload())
+                            && org.agenthypervisor.core.encoding.CanonicalJson.isCanonical(JournalSeal.json(r.payload())),
                     new String(r.payload(), java.nio.charset.StandardCharsets.UTF_8)));
             assertTrue(log.size() > 15);
         }
