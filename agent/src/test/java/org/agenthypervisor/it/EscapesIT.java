@@ -145,15 +145,20 @@ class EscapesIT {
     }
 
     @Test
-    void aClassDefinedAtRunTimeThatClaimsAPinnedAgentsIdentityDoesNotRunAsIt() {
-        Result r = run("forged-identity", "forged-identity", "dropped");
-        assertTrue(r.result("forged-identity").startsWith("denied:RingViolationException:agent 'invalid-agent-id'"),
-                r::toString);
-        assertEquals("0", r.result("dropped"), r::toString);
-        assertTrue(r.output().contains("REFUSED identity: com.acme.escape.forged.FakeVault says @Agent(\"vault\")"),
-                r::toString);
-        assertTrue(r.output().contains("code source none: defined at run time"), r::toString);
-        assertTrue(AuditRecords.ofType(r.dataDir(), "instrumentation.problem").stream()
-                .anyMatch(rec -> String.valueOf(rec.get("problem")).contains("REFUSED identity")), "audited");
+    void aClassAnAgentDefinesAtRunTimeRunsAsThatAgentWhateverItsAgentAnnotationSays() {
+        for (String policy : new String[] {POLICY, POLICY.replace("    classes: com.acme.escape.Vault\n", "")}) {
+            Path dir = ChildJvm.freshWorkDir("forged-identity");
+            ChildJvm.write(dir, "policy.yaml", policy);
+            Result r = ChildJvm.withAgent("policy=policy.yaml").in(dir).run("com.acme.escape.EscapeApp", "forged-identity",
+                    "dropped");
+            assertTrue(r.result("forged-identity").startsWith("denied:RingViolationException:agent 'intruder'"),
+                    r::toString);
+            assertEquals("0", r.result("dropped"), r::toString);
+            assertTrue(r.output().contains("REFUSED identity: com.acme.escape.forged.FakeVault says @Agent(\"vault\") but"
+                    + " was defined at run time by agent 'intruder'"), r::toString);
+            assertTrue(r.output().contains("code source none: defined at run time"), r::toString);
+            assertTrue(AuditRecords.ofType(r.dataDir(), "instrumentation.problem").stream()
+                    .anyMatch(rec -> String.valueOf(rec.get("problem")).contains("REFUSED identity")), "audited");
+        }
     }
 }

@@ -3,6 +3,7 @@ package org.agenthypervisor.agent.install;
 import org.agenthypervisor.core.gate.GateRuntime;
 import org.agenthypervisor.core.governance.ClassInfo;
 import org.agenthypervisor.core.governance.ClassPlan;
+import org.agenthypervisor.core.governance.GovernancePlanner;
 import org.agenthypervisor.core.governance.MethodPlan;
 import org.agenthypervisor.core.log.Log;
 
@@ -92,7 +93,8 @@ final class GovernedClassTransformer implements ClassFileTransformer {
                 }
                 return null;
             }
-            ClassInfo info = ClassScanner.scan(bytes);
+            String definer = redefined == null ? runtimeDefiner(domain) : null;
+            ClassInfo info = withDefiner(ClassScanner.scan(bytes), definer);
             ClassPlan plan = gate.plan(info);
             String key = info.name() + "@" + loaderId;
             // Method references get bodies of their own when an agent's class is defined; a
@@ -102,7 +104,7 @@ final class GovernedClassTransformer implements ClassFileTransformer {
                 if (bound != bytes) {
                     boundReferences.add(key);
                     bytes = bound;
-                    info = ClassScanner.scan(bytes);
+                    info = withDefiner(ClassScanner.scan(bytes), definer);
                     plan = gate.plan(info);
                 }
             }
@@ -148,6 +150,32 @@ final class GovernedClassTransformer implements ClassFileTransformer {
         } finally {
             BUSY.remove();
         }
+    }
+
+    /**
+     * The agent defining a class at run time (no code source location: a custom class loader's
+     * {@code defineClass}, a hidden class, generated code), or null when the host defines it or the
+     * class comes from a jar or directory. Such a class never runs as a more privileged agent than
+     * the one that made it (see {@link GovernancePlanner#DEFINED_BY}).
+     */
+    private static String runtimeDefiner(ProtectionDomain domain) {
+        java.security.CodeSource source = domain == null ? null : domain.getCodeSource();
+        if (source != null && source.getLocation() != null) {
+            return null;
+        }
+        org.agenthypervisor.core.context.ContextCell cell = org.agenthypervisor.core.context.ContextCell.peek();
+        org.agenthypervisor.core.context.Context context = cell == null ? null : cell.get();
+        return context == null || context.isHost() ? null : context.principal().id();
+    }
+
+    private static ClassInfo withDefiner(ClassInfo info, String definer) {
+        if (definer == null) {
+            return info;
+        }
+        java.util.List<org.agenthypervisor.core.governance.AnnotationInfo> annotations = new java.util.ArrayList<>(info.annotations());
+        annotations.add(new org.agenthypervisor.core.governance.AnnotationInfo(GovernancePlanner.DEFINED_BY,
+                Map.of("value", definer)));
+        return new ClassInfo(info.name(), info.superName(), info.access(), annotations, info.methods());
     }
 
     /** Classes in named modules must read the gate's module to link the advice. */

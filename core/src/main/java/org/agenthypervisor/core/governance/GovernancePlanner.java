@@ -49,6 +49,12 @@ public final class GovernancePlanner {
     /** Tool annotations whose methods {@code tools:} rules can name. */
     public static final List<String> TOOL_ANNOTATIONS = List.of(LANGCHAIN4J_TOOL, SPRING_AI_TOOL);
 
+    /**
+     * Not a real annotation: the agent that defined a class at run time (no code source), added by
+     * the transformer. Such a class claiming another agent with {@code @Agent} runs as its definer.
+     */
+    public static final String DEFINED_BY = "org.agenthypervisor.internal.DefinedBy";
+
     /** What a bad {@code @Agent} id is replaced by: an agent nobody grants anything (fail closed). */
     public static final String INVALID_AGENT = "invalid-agent-id";
 
@@ -120,7 +126,15 @@ public final class GovernancePlanner {
                 id = INVALID_AGENT;
             }
             AgentSpec named = policy.agents().get(id);
-            if (owner == null && named != null && !named.classes().isEmpty()) {
+            AnnotationInfo definedBy = cls.annotation(DEFINED_BY);
+            String definer = definedBy == null ? null : (String) definedBy.value("value");
+            if (owner == null && definer != null && !definer.equals(id)) {
+                // Code an agent generates never runs as a more privileged agent than its author.
+                problems.add("REFUSED identity: " + cls.name() + " says @Agent(\"" + id + "\") but was defined at run"
+                        + " time by agent '" + definer + "'; it runs as '" + definer + "'");
+                owner = definer;
+                source = "defined at run time by agent '" + definer + "'";
+            } else if (owner == null && named != null && !named.classes().isEmpty()) {
                 // The policy pins this agent to its classes: an @Agent claiming it elsewhere (a class a
                 // ring-3 agent generated at run time, say) must never run as it (identity bound to the policy).
                 problems.add("REFUSED identity: " + cls.name() + " says @Agent(\"" + id + "\") but the policy binds"
@@ -140,6 +154,7 @@ public final class GovernancePlanner {
         if (cls.isAnnotationType()) {
             return new String[] {null, null};
         }
+
         // Anonymous, local and named nested classes of an agent's class are its code too: a task
         // class an agent writes keeps the agent's identity wherever it runs (SPEC §1).
         if (owner == null && cls.enclosingName() != null && enclosingOwner != null) {

@@ -157,6 +157,13 @@ class GovernancePlannerTest {
                 .owner());
         assertEquals("free", plan(type("com.acme.gen.Free", List.of(agent("free")), method("go", "()V", PUBLIC)), p)
                 .owner(), "an agent the policy does not pin may still be named by @Agent");
+        AnnotationInfo definedByIntruder = new AnnotationInfo(GovernancePlanner.DEFINED_BY, Map.of("value", "intruder"));
+        assertEquals("intruder", plan(type("com.acme.gen.Gen", List.of(agent("free"), definedByIntruder),
+                method("go", "()V", PUBLIC)), p).owner(), "generated code runs as the agent that generated it");
+        assertEquals("intruder", plan(type("com.acme.gen.Gen2", List.of(agent("intruder"), definedByIntruder),
+                method("go", "()V", PUBLIC)), p).owner());
+        assertTrue(plan(type("com.acme.gen.Gen2", List.of(agent("intruder"), definedByIntruder),
+                method("go", "()V", PUBLIC)), p).problems().isEmpty(), "claiming its own identity is fine");
     }
 
     @Test
