@@ -101,11 +101,23 @@ public final class EscapeApp {
                     }
                 }));
                 case "forged-identity" -> result(scenario, outcome(intruder::forgedIdentity));
+                case "host-jmx-reload" -> result(scenario, outcome(EscapeApp::jmxReload));
+                case "intruder-jmx-reload" -> result(scenario, outcome(intruder::jmxReload));
                 case "host" -> result(scenario, Hypervisor.currentAgent());
                 case "dropped" -> result(scenario, Vault.DROPPED.get());
                 default -> throw new IllegalArgumentException(scenario);
             }
         }
+    }
+
+    /** The MXBean's reloadPolicy, called in-process (by whoever runs this). */
+    static Object jmxReload() throws Exception {
+        var server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        var name = new javax.management.ObjectName("org.agenthypervisor:type=Hypervisor");
+        for (int i = 0; i < 200 && !server.isRegistered(name); i++) {
+            Thread.sleep(50);
+        }
+        return server.invoke(name, "reloadPolicy", new Object[0], new String[0]);
     }
 
     /** The host thread runs what it was handed (what a hand-rolled work queue does). */

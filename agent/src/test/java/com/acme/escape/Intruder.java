@@ -145,6 +145,11 @@ public class Intruder {
         return vault.drop();
     }
 
+    /** Asks the hypervisor's MXBean, in-process, to reload the policy. */
+    public Object jmxReload() throws Exception {
+        return EscapeApp.jmxReload();
+    }
+
     public int readKey() throws Exception {
         return java.nio.file.Files.readAllBytes(java.nio.file.Path.of(".agent-hypervisor/keys/hypervisor.key")).length;
     }

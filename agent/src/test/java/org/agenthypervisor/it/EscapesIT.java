@@ -161,4 +161,17 @@ class EscapesIT {
                     .anyMatch(rec -> String.valueOf(rec.get("problem")).contains("REFUSED identity")), "audited");
         }
     }
+
+    @Test
+    void theHostReloadsAnUnwatchedPolicyThroughTheMxBeanAndAnAgentMayNot() {
+        Result r = run("jmx-reload", "intruder-jmx-reload", "host-rewrites-policy", "host-jmx-reload",
+                "drop-after-a-while", "dropped");
+        assertTrue(r.result("intruder-jmx-reload").startsWith("denied:SecurityException:agent 'intruder' may not call"
+                + " the hypervisor's MXBean operation reloadPolicy"), r::toString);
+        assertTrue(r.result("host-jmx-reload").startsWith("allowed:reloaded "), r::toString);
+        assertEquals("allowed:dropped", r.result("drop-after-a-while"), "the operator's new grant took effect");
+        assertEquals("1", r.result("dropped"));
+        assertEquals(1, AuditRecords.ofType(r.dataDir(), "jmx.refused").size());
+        assertEquals(1, AuditRecords.ofType(r.dataDir(), "policy.reloaded").size());
+    }
 }
