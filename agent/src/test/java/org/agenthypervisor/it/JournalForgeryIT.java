@@ -114,4 +114,41 @@ class JournalForgeryIT {
         assertEquals(1, seal.exitCode(), "without --accept nothing is sealed:\n" + seal);
         assertTrue(seal.stdout().contains("nothing changed"), seal::toString);
     }
+
+    @Test
+    void aJournalOfAnOlderVersionIsHeldUntilTheOperatorSealsItThenRecovered() throws IOException {
+        Path dir = ChildJvm.freshWorkDir("saga-format1");
+        Result crashed = SagaIT.runIn(dir, SagaIT.POLICY, "crash");
+        assertEquals(3, crashed.exitCode(), crashed::toString);
+        Path dataDir = crashed.dataDir();
+        // What a version without journal authentication wrote: the same records, bare JSON.
+        List<byte[]> legacy = new java.util.ArrayList<>();
+        try (RecordLog log = SagaJournal.openReadOnly(dataDir)) {
+            log.forEach(0, r -> legacy.add(java.util.Arrays.copyOfRange(r.payload(), 33, r.payload().length)));
+        }
+        try (var files = Files.list(SagaJournal.directory(dataDir))) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        append(dataDir, legacy);
+
+        Result upgraded = SagaIT.runIn(dir, SagaIT.POLICY, "noop");
+        assertEquals(0, upgraded.exitCode(), upgraded::toString);
+        assertEquals(List.of(), SagaIT.events(upgraded), "not recovered before the operator accepts the journal");
+        assertTrue(upgraded.output().contains("of format 1, written before journal records were authenticated"), upgraded::toString);
+        assertEquals(Boolean.FALSE, AuditRecords.ofType(dataDir, "saga.journal.unauthenticated").get(0).get("tampered"));
+
+        Result sealed = Cli.run(dir, "saga", "seal", "--accept", "--data-dir", dataDir.toString());
+        assertEquals(0, sealed.exitCode(), sealed::toString);
+        assertTrue(sealed.stdout().contains("sealed " + legacy.size() + " record(s)"), sealed::toString);
+        Result list = Cli.run(dir, "saga", "list", "--data-dir", dataDir.toString());
+        assertEquals(0, list.exitCode(), list::toString);
+
+        Result recovered = SagaIT.runIn(dir, SagaIT.POLICY, "noop");
+        assertEquals(0, recovered.exitCode(), recovered::toString);
+        assertEquals(List.of("cancelRoom Plaza Stay[guest=Eve, nights=5] step=s1.2",
+                "cancelSeat UA9 3 PNR-UA9 step=s1.1 agent=airline"), SagaIT.events(recovered));
+        assertEquals(SagaHistory.State.COMPENSATED, SagaIT.journal(dataDir).saga("s1").state());
+    }
 }
