@@ -1,10 +1,8 @@
 package org.agenthypervisor.agent.integration.jdk;
 
 import net.bytebuddy.asm.Advice;
-import org.agenthypervisor.agent.integration.Integration;
 import org.agenthypervisor.agent.integration.Target;
 import org.agenthypervisor.core.capabilities.CapabilityGate;
-import org.agenthypervisor.core.policy.Policy;
 
 import java.io.File;
 import java.nio.file.OpenOption;
@@ -20,33 +18,13 @@ import java.util.Set;
  * Rows are named by method name and descriptor prefix; one missing from a JDK version is simply
  * not woven (and the start-up report says so).
  */
-public final class FileEntryPoints implements Integration {
+public final class FileEntryPoints extends JdkIntegration {
     private static final String FEATURE = "file capabilities";
     static final String PROVIDER = "sun.nio.fs.UnixFileSystemProvider";
 
     @Override
     public String name() {
         return "JDK file entry points";
-    }
-
-    @Override
-    public String policySwitch() {
-        return null;
-    }
-
-    @Override
-    public boolean enabled(Policy policy) {
-        return true;
-    }
-
-    @Override
-    public String versionResource() {
-        return null;
-    }
-
-    @Override
-    public Set<String> testedVersions() {
-        return Set.of("17", "21", "25");
     }
 
     @Override

@@ -1,14 +1,11 @@
 package org.agenthypervisor.agent.integration.jdk;
 
 import net.bytebuddy.asm.Advice;
-import org.agenthypervisor.agent.integration.Integration;
 import org.agenthypervisor.agent.integration.Target;
 import org.agenthypervisor.core.gate.HiddenClasses;
-import org.agenthypervisor.core.policy.Policy;
 
 import java.lang.invoke.MethodHandles;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Governs hidden classes: {@code Lookup.defineHiddenClass(byte[], ...)} and
@@ -16,30 +13,10 @@ import java.util.Set;
  * before the JVM defines them. The JDK's own hidden classes (lambda proxies, method handle forms)
  * are spun through internal entry points and are not affected.
  */
-public final class HiddenClassDefinitions implements Integration {
+public final class HiddenClassDefinitions extends JdkIntegration {
     @Override
     public String name() {
         return "hidden classes";
-    }
-
-    @Override
-    public String policySwitch() {
-        return null;
-    }
-
-    @Override
-    public boolean enabled(Policy policy) {
-        return true;
-    }
-
-    @Override
-    public String versionResource() {
-        return null;
-    }
-
-    @Override
-    public Set<String> testedVersions() {
-        return Set.of("17", "21", "25");
     }
 
     @Override

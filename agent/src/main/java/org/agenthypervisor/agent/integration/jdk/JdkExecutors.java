@@ -1,11 +1,8 @@
 package org.agenthypervisor.agent.integration.jdk;
 
-import org.agenthypervisor.agent.integration.Integration;
 import org.agenthypervisor.agent.integration.Target;
-import org.agenthypervisor.core.policy.Policy;
 
 import java.util.List;
-import java.util.Set;
 
 /**
  * Makes the JDK's executors carry the submitter's context (SPEC §1): wraps tasks at submission to
@@ -18,32 +15,12 @@ import java.util.Set;
  * <p>Targets are named by class, method name and parameter descriptor (return types differ between
  * JDK versions); a target missing from a JDK version is simply not instrumented.
  */
-public final class JdkExecutors implements Integration {
+public final class JdkExecutors extends JdkIntegration {
     private static final String FEATURE = "context propagation";
 
     @Override
     public String name() {
         return "JDK executors";
-    }
-
-    @Override
-    public String policySwitch() {
-        return null;
-    }
-
-    @Override
-    public boolean enabled(Policy policy) {
-        return true;
-    }
-
-    @Override
-    public String versionResource() {
-        return null;
-    }
-
-    @Override
-    public Set<String> testedVersions() {
-        return Set.of("17", "21", "25");
     }
 
     @Override
