@@ -2,19 +2,25 @@ package org.agenthypervisor.agent;
 
 import java.io.File;
 import java.lang.instrument.Instrumentation;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.net.URISyntaxException;
+import java.net.JarURLConnection;
+import java.net.URL;
 import java.security.CodeSource;
 import java.util.jar.JarFile;
 
 /**
  * The one class the JVM loads from the system class path. It does as little as possible: honour
- * the kill switch, put the agent jar on the bootstrap class path (so the application's class
- * loaders, and the JDK's own executors, all see the same gate, api classes and exceptions), then hop
- * to the installer through the bootstrap loader. It references no other agent class directly: the
- * verifier could otherwise load them through the system class loader before the hop.
+ * the kill switch, put the agent jar on the bootstrap class path (where only the api and the bridge
+ * are visible as classes: the internals are stored under {@code inst/} and load in the agent's own
+ * loader and module, see {@link Launcher}), then hop to the launcher through the bootstrap loader.
+ * It references no other agent class directly: the verifier could otherwise load them through the
+ * system class loader before the hop, and a class of this package defined by the system loader
+ * cannot use a package-private member of one defined by the bootstrap loader.
  */
 public final class AgentMain {
+    private static final String LAUNCHER = "org.agenthypervisor.agent.Launcher";
+
     private AgentMain() {
     }
 
@@ -26,10 +32,14 @@ public final class AgentMain {
         start(options, instrumentation, true);
     }
 
-    /** {@code java -jar agent-hypervisor.jar ...}: the command line. */
-    public static void main(String[] args) throws Exception {
-        Class<?> cli = Class.forName("org.agenthypervisor.agent.cli.HypervisorCommand");
-        cli.getMethod("main", String[].class).invoke(null, (Object) args);
+    /** {@code java -jar agent-hypervisor.jar ...}: the command line, in its own copy of the internals. */
+    public static void main(String[] args) throws Throwable {
+        Class<?> launcher = Class.forName(LAUNCHER);
+        try {
+            launcher.getMethod("commandLine", String[].class, File.class).invoke(null, args, ownJar());
+        } catch (InvocationTargetException failure) {
+            throw failure.getCause();
+        }
     }
 
     private static void start(String options, Instrumentation instrumentation, boolean attached) {
@@ -39,15 +49,18 @@ public final class AgentMain {
         }
         try {
             File jar = ownJar();
+            if (jar == null) {
+                throw new IllegalStateException("cannot find the agent jar");
+            }
             // Already on the bootstrap class path (-Xbootclasspath/a): nothing to append.
-            if (AgentMain.class.getClassLoader() != null && jar != null) {
+            if (AgentMain.class.getClassLoader() != null) {
                 instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jar));
             }
-            Class<?> installer = Class.forName("org.agenthypervisor.agent.install.Installer", true, null);
-            Method install = installer.getMethod("install", String.class, Instrumentation.class, boolean.class, String.class);
-            install.invoke(null, options, instrumentation, attached, jar == null ? null : jar.getPath());
+            Class<?> launcher = Class.forName(LAUNCHER, true, null);
+            Method start = launcher.getMethod("start", String.class, Instrumentation.class, boolean.class, File.class);
+            start.invoke(null, options, instrumentation, attached, jar);
         } catch (Throwable failure) {
-            Throwable cause = failure instanceof java.lang.reflect.InvocationTargetException ? failure.getCause() : failure;
+            Throwable cause = failure instanceof InvocationTargetException ? failure.getCause() : failure;
             // The installer has already explained a fatal problem (a bad policy, a failed self-check).
             if (cause instanceof IllegalStateException && "fatal".equals(cause.getMessage())) {
                 System.exit(1);
@@ -58,9 +71,19 @@ public final class AgentMain {
         }
     }
 
-    /** The agent jar, or null when loaded by the bootstrap loader (which has no code source). */
-    private static File ownJar() throws URISyntaxException {
+    /**
+     * The agent jar: this class's code source, or, when the bootstrap loader defined this class
+     * ({@code -Xbootclasspath/a}, no code source), the jar its class file comes from.
+     */
+    private static File ownJar() throws Exception {
         CodeSource source = AgentMain.class.getProtectionDomain().getCodeSource();
-        return source == null || source.getLocation() == null ? null : new File(source.getLocation().toURI());
+        if (source != null && source.getLocation() != null) {
+            return new File(source.getLocation().toURI());
+        }
+        URL self = ClassLoader.getSystemResource(AgentMain.class.getName().replace('.', '/') + ".class");
+        if (self != null && "jar".equals(self.getProtocol())) {
+            return new File(((JarURLConnection) self.openConnection()).getJarFileURL().toURI());
+        }
+        return null;
     }
 }

@@ -2,7 +2,7 @@ package org.agenthypervisor.agent.advice;
 
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
-import org.agenthypervisor.core.gate.Gate;
+import org.agenthypervisor.bridge.Gate;
 
 /**
  * For methods of agents' classes, saga boundaries and compensable steps. The arguments array and

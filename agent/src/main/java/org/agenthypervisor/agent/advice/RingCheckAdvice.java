@@ -1,7 +1,7 @@
 package org.agenthypervisor.agent.advice;
 
 import net.bytebuddy.asm.Advice;
-import org.agenthypervisor.core.gate.Gate;
+import org.agenthypervisor.bridge.Gate;
 
 /**
  * For methods and constructors that only carry a ring requirement: one static call at entry, no

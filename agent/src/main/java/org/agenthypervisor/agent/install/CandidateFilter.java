@@ -20,7 +20,7 @@ final class CandidateFilter {
     private static final byte[] API_DESCRIPTOR = "Lorg/agenthypervisor/api/".getBytes(StandardCharsets.US_ASCII);
     /** Never instrumented: the JDK, the agent itself, and the shaded libraries. */
     private static final String[] IGNORED = {
-        "java/", "javax/", "jdk/", "sun/", "com/sun/", "org/agenthypervisor/api/", "org/agenthypervisor/core/",
+        "java/", "javax/", "jdk/", "sun/", "com/sun/", "org/agenthypervisor/api/", "org/agenthypervisor/bridge/", "org/agenthypervisor/core/",
         "org/agenthypervisor/agent/", "org/agenthypervisor/shaded/", "net/bytebuddy/", "org/graalvm/",
     };
 

@@ -6,7 +6,7 @@ import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
-import org.agenthypervisor.core.gate.Gate;
+import org.agenthypervisor.bridge.Gate;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -49,7 +49,7 @@ final class GovernedClassTransformer implements ClassFileTransformer {
         this.weaver = weaver;
         this.filter = filter;
         this.instrumentation = instrumentation;
-        this.gateModule = org.agenthypervisor.core.gate.Gate.class.getModule();
+        this.gateModule = org.agenthypervisor.bridge.Gate.class.getModule();
         this.problemReporter = problemReporter;
     }
 

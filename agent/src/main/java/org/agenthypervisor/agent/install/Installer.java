@@ -3,7 +3,14 @@ package org.agenthypervisor.agent.install;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import org.agenthypervisor.agent.integration.IntegrationTransformer;
 import org.agenthypervisor.agent.integration.Integrations;
+import org.agenthypervisor.agent.integration.langchain4j.LangChain4jBridge;
+import org.agenthypervisor.agent.integration.springai.SpringAiBridge;
 import org.agenthypervisor.api.spi.Backends;
+import org.agenthypervisor.bridge.Bridges;
+import org.agenthypervisor.core.capabilities.CapabilityBridge;
+import org.agenthypervisor.core.context.PropagationBridge;
+import org.agenthypervisor.core.frameworks.FrameworksBridge;
+import org.agenthypervisor.core.gate.GateBridge;
 import org.agenthypervisor.core.audit.AuditLog;
 import org.agenthypervisor.core.log.Log;
 import org.agenthypervisor.core.policy.Policy;
@@ -13,7 +20,6 @@ import org.agenthypervisor.core.runtime.JmxView;
 import org.agenthypervisor.core.runtime.PolicyLoader;
 import org.agenthypervisor.core.runtime.RuntimeOptions;
 
-import java.io.File;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.lang.instrument.Instrumentation;
@@ -25,9 +31,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Starts the hypervisor in this JVM (called once, from {@code premain} or {@code agentmain}, on the
- * bootstrap class loader). A bad policy or a failed self-check stops the JVM before {@code main}
- * with a message that says why: the agent fails closed.
+ * Starts the hypervisor in this JVM (called once, from {@code premain} or {@code agentmain}, through
+ * the launcher, inside the agent's own class loader and module). A bad policy or a failed self-check
+ * stops the JVM before {@code main} with a message that says why: the agent fails closed.
+ *
+ * <p>The first thing it does is bind the bootstrap-side bridge to this module's implementations.
+ * A second copy of the internals (someone calling the launcher again) finds the bridge bound and
+ * stops there, before it opens any of the hypervisor's state.
  */
 public final class Installer {
     private static final Log LOG = Log.get("agent");
@@ -47,6 +57,13 @@ public final class Installer {
             return;
         }
         long started = System.nanoTime();
+        try {
+            Bridges.install(new Bridges.Implementations(new GateBridge(), new PropagationBridge(), new GateBridge.Hidden(),
+                    new CapabilityBridge(), new FrameworksBridge(), new LangChain4jBridge.Hooks(), new SpringAiBridge.Hooks()));
+        } catch (IllegalStateException bound) {
+            LOG.warn("the agent is already installed in this JVM (its bridge is bound); ignoring a second installation");
+            return;
+        }
         AgentOptions options;
         try {
             options = AgentOptions.parse(rawOptions);
@@ -158,17 +175,14 @@ public final class Installer {
         return new IllegalStateException("fatal");
     }
 
+    /**
+     * Where the advice templates, the canary and the bridge are read from: this module's own loader,
+     * which finds the internals under the jar's {@code inst/} and delegates the rest (api, bridge)
+     * to the loader that has them.
+     */
     private static ClassFileLocator adviceLocator(String jarPath) {
-        List<ClassFileLocator> locators = new ArrayList<>();
-        if (jarPath != null && new File(jarPath).isFile()) {
-            try {
-                locators.add(ClassFileLocator.ForJarFile.of(new File(jarPath)));
-            } catch (IOException ignored) {
-                // Fall back to the bootstrap loader, which has the same jar.
-            }
-        }
-        locators.add(ClassFileLocator.ForClassLoader.ofBootLoader());
-        return new ClassFileLocator.Compound(locators);
+        ClassLoader own = Installer.class.getClassLoader();
+        return own == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(own);
     }
 
     /**

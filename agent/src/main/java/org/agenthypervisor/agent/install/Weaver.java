@@ -43,7 +43,7 @@ final class Weaver {
         this.adviceLocator = adviceLocator;
         Advice.WithCustomMapping mapping = Advice.withCustomMapping()
                 .bind(new ConstantBinding<>(SiteId.class, SITES, null))
-                .bind(new ConstantBinding<>(RequiredRing.class, RINGS, org.agenthypervisor.core.gate.Gate.LOOK_UP));
+                .bind(new ConstantBinding<>(RequiredRing.class, RINGS, org.agenthypervisor.bridge.Gate.LOOK_UP));
         this.check = mapping.to(TypeDescription.ForLoadedType.of(RingCheckAdvice.class), adviceLocator);
         this.governed = mapping.to(TypeDescription.ForLoadedType.of(GovernedAdvice.class), adviceLocator);
     }

@@ -9,7 +9,6 @@ import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.implementation.Implementation;
 import net.bytebuddy.pool.TypePool;
-import org.agenthypervisor.core.context.Propagation;
 import org.agenthypervisor.core.log.Log;
 import org.agenthypervisor.core.policy.Policy;
 
@@ -97,8 +96,8 @@ public final class IntegrationTransformer implements ClassFileTransformer {
      * (loaded first if needed) and, on attach, the frameworks'.
      */
     public void install(Instrumentation instrumentation) {
-        // java.base must be able to link the advice's calls into the agent's bootstrap classes.
-        Module agentModule = Propagation.class.getModule();
+        // java.base must be able to link the advice's calls into the bridge's bootstrap classes.
+        Module agentModule = org.agenthypervisor.bridge.Propagation.class.getModule();
         instrumentation.redefineModule(Object.class.getModule(), Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of());
         List<Class<?>> loaded = new ArrayList<>();
         for (String internalName : exact.keySet()) {

@@ -18,8 +18,8 @@ import java.util.Set;
  * where a file operation costs microseconds anyway.
  *
  * <p>The hypervisor's own work (the audit writer, the journal, the ledger, key files) can run on an
- * agent's thread; a frame of the hypervisor's own classes (loaded by the bootstrap loader, which
- * application code cannot define classes in) calling the JDK is let through.
+ * agent's thread; a frame of the hypervisor's own classes (loaded by the agent's own class loader,
+ * in which application code cannot define classes) calling the JDK is let through.
  */
 public final class CapabilityGate {
     /** Set once by the runtime; null (nothing to enforce) before that. */

@@ -27,7 +27,7 @@ import java.util.concurrent.ForkJoinTask;
  * Submissions from the host cost one thread-local read and allocate nothing.
  */
 public final class Propagation {
-    private static final Object UNCHANGED = new Object();
+    static final Object UNCHANGED = new Object();
     private static final WeakIdentityTable CAPTURED = new WeakIdentityTable();
     /** Started threads and their starter's context, until the thread runs. */
     private static final WeakIdentityTable STARTED = new WeakIdentityTable();
@@ -141,6 +141,11 @@ public final class Propagation {
         }
         cell.set(captured);
         return previous;
+    }
+
+    /** Whether a context was captured for the task (its execution will switch to it). */
+    static boolean hasCaptured(ForkJoinTask<?> task) {
+        return task != null && CAPTURED.get(task) != null;
     }
 
     /** Restores what {@link #enterTask} replaced. */

@@ -2,6 +2,7 @@ package org.agenthypervisor.core.frameworks;
 
 import org.agenthypervisor.api.RingViolationException;
 import org.agenthypervisor.api.Session;
+import org.agenthypervisor.bridge.ToolDenied;
 import org.agenthypervisor.core.audit.AuditTrail;
 import org.agenthypervisor.core.context.Context;
 import org.agenthypervisor.core.context.ContextCell;

@@ -1,7 +1,7 @@
 package org.agenthypervisor.agent.integration.jdk;
 
 import net.bytebuddy.asm.Advice;
-import org.agenthypervisor.core.context.Propagation;
+import org.agenthypervisor.bridge.Propagation;
 
 import java.util.Collection;
 import java.util.concurrent.Callable;

@@ -2,7 +2,7 @@ package org.agenthypervisor.agent.integration.jdk;
 
 import net.bytebuddy.asm.Advice;
 import org.agenthypervisor.agent.integration.Target;
-import org.agenthypervisor.core.capabilities.CapabilityGate;
+import org.agenthypervisor.bridge.CapabilityGate;
 
 import java.io.File;
 import java.nio.file.OpenOption;

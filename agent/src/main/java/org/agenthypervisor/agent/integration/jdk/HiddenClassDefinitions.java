@@ -2,7 +2,7 @@ package org.agenthypervisor.agent.integration.jdk;
 
 import net.bytebuddy.asm.Advice;
 import org.agenthypervisor.agent.integration.Target;
-import org.agenthypervisor.core.gate.HiddenClasses;
+import org.agenthypervisor.bridge.HiddenClasses;
 
 import java.lang.invoke.MethodHandles;
 import java.util.List;

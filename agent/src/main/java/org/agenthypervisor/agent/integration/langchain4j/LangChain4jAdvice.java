@@ -2,12 +2,13 @@ package org.agenthypervisor.agent.integration.langchain4j;
 
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
-import org.agenthypervisor.core.frameworks.ToolDenied;
+import org.agenthypervisor.bridge.LangChain4jHooks;
+import org.agenthypervisor.bridge.ToolDenied;
 
 import java.lang.reflect.Method;
 
 /**
- * The advice woven into LangChain4j. Each body is a static call into {@link LangChain4jBridge}
+ * The advice woven into LangChain4j. Each body is a static call into {@code LangChain4jBridge} (through {@link LangChain4jHooks})
  * (bootstrap class path); framework types appear only as {@code Object}. Advice never swallows an
  * exception: a denial under {@code onDenial: abort} must reach the application.
  */
@@ -22,16 +23,16 @@ public final class LangChain4jAdvice {
 
         @Advice.OnMethodEnter(skipOn = ToolDenied.class)
         static Object enter(@Advice.Argument(0) Object request, @Advice.Argument(1) Object executor) {
-            return LangChain4jBridge.enterTool(request, executor);
+            return LangChain4jHooks.enterTool(request, executor);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)
         static void exit(@Advice.Enter Object token, @Advice.Origin Class<?> toolService,
                          @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object result) {
             if (token instanceof ToolDenied) {
-                result = LangChain4jBridge.deniedResult((ToolDenied) token, result, toolService);
+                result = LangChain4jHooks.deniedResult((ToolDenied) token, result, toolService);
             } else if (token != null) {
-                LangChain4jBridge.exitTool(token);
+                LangChain4jHooks.exitTool(token);
             }
         }
     }
@@ -44,14 +45,14 @@ public final class LangChain4jAdvice {
         @Advice.OnMethodEnter
         static Object enter(@Advice.Argument(0) Object proxy, @Advice.Argument(1) Method method,
                             @Advice.Argument(2) Object[] arguments) {
-            return LangChain4jBridge.enterService(proxy, method, arguments);
+            return LangChain4jHooks.enterService(proxy, method, arguments);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)
         static void exit(@Advice.Enter Object token, @Advice.Return(typing = Assigner.Typing.DYNAMIC) Object returned,
                          @Advice.Thrown Throwable thrown) {
             if (token != null) {
-                LangChain4jBridge.exitService(token, returned, thrown);
+                LangChain4jHooks.exitService(token, returned, thrown);
             }
         }
     }
@@ -64,7 +65,7 @@ public final class LangChain4jAdvice {
         @Advice.OnMethodExit
         static void exit(@Advice.This Object context,
                          @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object tools) {
-            tools = LangChain4jBridge.offeredTools(context, tools);
+            tools = LangChain4jHooks.offeredTools(context, tools);
         }
     }
 
@@ -75,7 +76,7 @@ public final class LangChain4jAdvice {
 
         @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
         static boolean enter() {
-            return LangChain4jBridge.inSaga();
+            return LangChain4jHooks.inSaga();
         }
     }
 
@@ -86,7 +87,7 @@ public final class LangChain4jAdvice {
 
         @Advice.OnMethodExit
         static void exit(@Advice.This Object stream) {
-            LangChain4jBridge.capture(stream);
+            LangChain4jHooks.capture(stream);
         }
     }
 
@@ -97,12 +98,12 @@ public final class LangChain4jAdvice {
 
         @Advice.OnMethodEnter
         static Object enter(@Advice.This Object stream) {
-            return LangChain4jBridge.enterCaptured(stream);
+            return LangChain4jHooks.enterCaptured(stream);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)
         static void exit(@Advice.Enter Object token) {
-            LangChain4jBridge.restore(token);
+            LangChain4jHooks.restore(token);
         }
     }
 
@@ -114,13 +115,13 @@ public final class LangChain4jAdvice {
         @Advice.OnMethodEnter
         static Object enter(@Advice.This Object invoker, @Advice.Argument(0) Object scope, @Advice.Argument(1) Object agent,
                             @Advice.Argument(2) Object arguments) {
-            return LangChain4jBridge.enterSubAgent(invoker, scope, agent, arguments);
+            return LangChain4jHooks.enterSubAgent(invoker, scope, agent, arguments);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)
         static void exit(@Advice.Enter Object token, @Advice.Return(typing = Assigner.Typing.DYNAMIC) Object returned,
                          @Advice.Thrown Throwable thrown) {
-            LangChain4jBridge.exitSubAgent(token, returned, thrown);
+            LangChain4jHooks.exitSubAgent(token, returned, thrown);
         }
     }
 
@@ -136,13 +137,13 @@ public final class LangChain4jAdvice {
         @Advice.OnMethodEnter
         static Object enter(@Advice.This Object handler, @Advice.Argument(1) Method method,
                             @Advice.Argument(2) Object[] arguments) {
-            return LangChain4jBridge.enterWorkflow(handler, method, arguments);
+            return LangChain4jHooks.enterWorkflow(handler, method, arguments);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)
         static void exit(@Advice.Enter Object token, @Advice.Return(typing = Assigner.Typing.DYNAMIC) Object returned,
                          @Advice.Thrown Throwable thrown) {
-            LangChain4jBridge.exitWorkflow(token, returned, thrown);
+            LangChain4jHooks.exitWorkflow(token, returned, thrown);
         }
     }
 
@@ -153,7 +154,7 @@ public final class LangChain4jAdvice {
 
         @Advice.OnMethodEnter
         static void enter(@Advice.This Object scope, @Advice.Argument(0) String key, @Advice.Argument(1) Object value) {
-            LangChain4jBridge.scopeWrite(scope, key, value);
+            LangChain4jHooks.scopeWrite(scope, key, value);
         }
     }
 
@@ -164,7 +165,7 @@ public final class LangChain4jAdvice {
 
         @Advice.OnMethodEnter
         static void enter(@Advice.This Object scope, @Advice.Argument(0) java.util.Map<?, ?> values) {
-            LangChain4jBridge.scopeWrites(scope, values);
+            LangChain4jHooks.scopeWrites(scope, values);
         }
     }
 }

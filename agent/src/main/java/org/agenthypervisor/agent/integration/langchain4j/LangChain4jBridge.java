@@ -2,7 +2,7 @@ package org.agenthypervisor.agent.integration.langchain4j;
 
 import org.agenthypervisor.agent.integration.Reflection;
 import org.agenthypervisor.core.frameworks.FrameworkGate;
-import org.agenthypervisor.core.frameworks.ToolDenied;
+import org.agenthypervisor.bridge.ToolDenied;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * What the LangChain4j advice calls: reads LangChain4j objects by name and hands the decisions to
- * {@link FrameworkGate}. On the bootstrap class path; no LangChain4j type is named in a signature.
+ * {@link FrameworkGate}. Inside the agent's module, reached through the bridge's {@code LangChain4jHooks}; no LangChain4j type
+ * is named in a signature.
  */
 public final class LangChain4jBridge {
     static final String FRAMEWORK = "langchain4j";
@@ -219,6 +220,89 @@ public final class LangChain4jBridge {
         Object memoryId = Reflection.call(scope, "memoryId");
         for (Map.Entry<?, ?> e : values.entrySet()) {
             gate.scopeWrite(scope, memoryId, String.valueOf(e.getKey()), e.getValue());
+        }
+    }
+
+    /** What the bridge's {@code LangChain4jHooks} delegates to. */
+    public static final class Hooks implements org.agenthypervisor.bridge.LangChain4jHooks.Impl {
+        @Override
+        public Object enterTool(Object request, Object executor) {
+            return LangChain4jBridge.enterTool(request, executor);
+        }
+
+        @Override
+        public void exitTool(Object token) {
+            LangChain4jBridge.exitTool(token);
+        }
+
+        @Override
+        public Object deniedResult(ToolDenied denied, Object current, Class<?> toolService) {
+            return LangChain4jBridge.deniedResult(denied, current, toolService);
+        }
+
+        @Override
+        public Object enterService(Object proxy, Method method, Object[] arguments) {
+            return LangChain4jBridge.enterService(proxy, method, arguments);
+        }
+
+        @Override
+        public void exitService(Object token, Object returned, Throwable thrown) {
+            LangChain4jBridge.exitService(token, returned, thrown);
+        }
+
+        @Override
+        public Object offeredTools(Object context, Object tools) {
+            return LangChain4jBridge.offeredTools(context, tools);
+        }
+
+        @Override
+        public boolean inSaga() {
+            return LangChain4jBridge.inSaga();
+        }
+
+        @Override
+        public void capture(Object owner) {
+            LangChain4jBridge.capture(owner);
+        }
+
+        @Override
+        public Object enterCaptured(Object owner) {
+            return LangChain4jBridge.enterCaptured(owner);
+        }
+
+        @Override
+        public void restore(Object token) {
+            LangChain4jBridge.restore(token);
+        }
+
+        @Override
+        public Object enterSubAgent(Object invoker, Object scope, Object agent, Object arguments) {
+            return LangChain4jBridge.enterSubAgent(invoker, scope, agent, arguments);
+        }
+
+        @Override
+        public void exitSubAgent(Object token, Object returned, Throwable thrown) {
+            LangChain4jBridge.exitSubAgent(token, returned, thrown);
+        }
+
+        @Override
+        public Object enterWorkflow(Object handler, Method method, Object[] arguments) {
+            return LangChain4jBridge.enterWorkflow(handler, method, arguments);
+        }
+
+        @Override
+        public void exitWorkflow(Object token, Object returned, Throwable thrown) {
+            LangChain4jBridge.exitWorkflow(token, returned, thrown);
+        }
+
+        @Override
+        public void scopeWrite(Object scope, String key, Object value) {
+            LangChain4jBridge.scopeWrite(scope, key, value);
+        }
+
+        @Override
+        public void scopeWrites(Object scope, Map<?, ?> values) {
+            LangChain4jBridge.scopeWrites(scope, values);
         }
     }
 }

@@ -1,9 +1,9 @@
 package org.agenthypervisor.agent.integration.reactor;
 
 import net.bytebuddy.asm.Advice;
-import org.agenthypervisor.core.frameworks.FrameworkGate;
+import org.agenthypervisor.bridge.Frameworks;
 
-/** The advice woven into Reactor; one static call each. */
+/** The advice woven into Reactor; one static call each, into the bootstrap-side {@link Frameworks}. */
 public final class ReactorAdvice {
     private ReactorAdvice() {
     }
@@ -15,10 +15,7 @@ public final class ReactorAdvice {
 
         @Advice.OnMethodExit
         static void exit(@Advice.This Object publisher) {
-            FrameworkGate gate = FrameworkGate.active();
-            if (gate != null) {
-                gate.capture(publisher);
-            }
+            Frameworks.capture(publisher);
         }
     }
 
@@ -29,14 +26,13 @@ public final class ReactorAdvice {
 
         @Advice.OnMethodEnter
         static Object enter(@Advice.This Object publisher) {
-            FrameworkGate gate = FrameworkGate.active();
-            return gate == null ? null : gate.enterCaptured(publisher);
+            return Frameworks.enterCaptured(publisher);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)
         static void exit(@Advice.Enter Object token) {
             if (token != null) {
-                FrameworkGate.active().restore(token);
+                Frameworks.restore(token);
             }
         }
     }

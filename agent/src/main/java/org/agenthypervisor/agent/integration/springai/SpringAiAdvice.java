@@ -2,7 +2,8 @@ package org.agenthypervisor.agent.integration.springai;
 
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
-import org.agenthypervisor.core.frameworks.ToolDenied;
+import org.agenthypervisor.bridge.SpringAiHooks;
+import org.agenthypervisor.bridge.ToolDenied;
 
 /** The advice woven into Spring AI; framework types appear only as {@code Object}. */
 public final class SpringAiAdvice {
@@ -16,7 +17,7 @@ public final class SpringAiAdvice {
 
         @Advice.OnMethodEnter(skipOn = ToolDenied.class)
         static Object enter(@Advice.Argument(0) Object callback) {
-            return SpringAiBridge.enterTool(callback);
+            return SpringAiHooks.enterTool(callback);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)
@@ -25,7 +26,7 @@ public final class SpringAiAdvice {
             if (token instanceof ToolDenied) {
                 result = ((ToolDenied) token).text();
             } else if (token != null) {
-                SpringAiBridge.exitTool(token);
+                SpringAiHooks.exitTool(token);
             }
         }
     }

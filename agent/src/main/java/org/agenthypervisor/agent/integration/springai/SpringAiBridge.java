@@ -36,4 +36,17 @@ public final class SpringAiBridge {
             gate.exitTool(token);
         }
     }
+
+    /** What the bridge's {@code SpringAiHooks} delegates to. */
+    public static final class Hooks implements org.agenthypervisor.bridge.SpringAiHooks.Impl {
+        @Override
+        public Object enterTool(Object callback) {
+            return SpringAiBridge.enterTool(callback);
+        }
+
+        @Override
+        public void exitTool(Object token) {
+            SpringAiBridge.exitTool(token);
+        }
+    }
 }

@@ -1,4 +1,4 @@
-package org.agenthypervisor.core.frameworks;
+package org.agenthypervisor.bridge;
 
 import org.agenthypervisor.api.RingViolationException;
 
@@ -6,13 +6,14 @@ import org.agenthypervisor.api.RingViolationException;
  * A denied tool call under {@code onDenial: tell-model}: the tool body does not run, and the
  * integration gives the model {@link #text()} as the tool's error result. The text names the tool
  * and the ring, never the policy's internals; the full explanation is in the audit log and the
- * {@link #exception()}.
+ * {@link #exception()}. A plain value: woven framework code tests for it ({@code skipOn}), so it
+ * is on the bridge, and constructing one grants nothing.
  */
 public final class ToolDenied {
     private final String text;
     private final RingViolationException exception;
 
-    ToolDenied(String text, RingViolationException exception) {
+    public ToolDenied(String text, RingViolationException exception) {
         this.text = text;
         this.exception = exception;
     }

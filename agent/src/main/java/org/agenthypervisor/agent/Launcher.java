@@ -1,0 +1,307 @@
+package org.agenthypervisor.agent;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.lang.module.Configuration;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReader;
+import java.lang.module.ModuleReference;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.security.CodeSource;
+import java.security.ProtectionDomain;
+import java.security.cert.Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+/**
+ * Loads the agent's internals (core, install, integrations, command line, the shaded libraries),
+ * kept under {@code inst/} in the agent jar as {@code .classdata} so that no other class loader can
+ * find them, into a class loader of their own and a named module of their own layer that exports
+ * and opens none of its packages. From application code, {@code Class.forName} of an internal
+ * class fails, and even with a {@code Class} in hand (a task wrapper seen in a pool's queue),
+ * {@code Method.invoke}, {@code setAccessible(true)} and {@code MethodHandles.privateLookupIn} fail
+ * by the JDK's strong encapsulation. Only {@code sun.misc.Unsafe} gets past that.
+ *
+ * <p>The module reads the unnamed module of the loader of this class (the api and the bridge: the
+ * bootstrap loader under {@code -javaagent}, the application loader under {@code java -jar}) and
+ * every module of the boot layer. One package, {@code core.observe}, is exported to
+ * {@code java.management} alone, so the platform MBean server can call the MXBean.
+ *
+ * <p>Each call builds a fresh loader and layer: code that calls this class again gets a copy
+ * whose statics are its own and which cannot bind the bridge a second time.
+ */
+public final class Launcher {
+    static final String MODULE = "org.agenthypervisor.internals";
+    private static final String INST = "inst/";
+    private static final String CLASSDATA = ".classdata";
+    private static final String SERVICES = "META-INF/services/";
+
+    private Launcher() {
+    }
+
+    /** {@code premain}/{@code agentmain}. */
+    public static void start(String options, Instrumentation instrumentation, boolean attached, File jar) throws IOException {
+        open(jar).install(options, instrumentation, attached, jar.getPath());
+    }
+
+    /** {@code java -jar agent-hypervisor.jar ...}. */
+    public static void commandLine(String[] args, File jar) throws IOException {
+        open(jar).commandLine(args);
+    }
+
+    static Internals open(File file) throws IOException {
+        JarFile jar = new JarFile(file, false);
+        Set<String> packages = new HashSet<>();
+        Map<String, List<String>> services = new LinkedHashMap<>();
+        for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
+            JarEntry entry = entries.nextElement();
+            String name = entry.getName();
+            if (!name.startsWith(INST) || entry.isDirectory()) {
+                continue;
+            }
+            String path = name.substring(INST.length());
+            int slash = path.lastIndexOf('/');
+            if (path.endsWith(CLASSDATA) && slash > 0) {
+                packages.add(path.substring(0, slash).replace('/', '.'));
+            } else if (path.startsWith(SERVICES) && slash == SERVICES.length() - 1) {
+                services.put(path.substring(SERVICES.length()), providers(jar, entry));
+            }
+        }
+        if (packages.isEmpty()) {
+            throw new IOException(file + " holds no agent internals under " + INST + " (not a packaged agent jar)");
+        }
+        ModuleDescriptor.Builder builder = ModuleDescriptor.newModule(MODULE).packages(packages);
+        for (Map.Entry<String, List<String>> service : services.entrySet()) {
+            // A service type must be readable from a named module: ours, or an exported package of the boot layer's.
+            String servicePackage = packageOf(service.getKey());
+            if (!packages.contains(servicePackage) && ModuleLayer.boot().modules().stream().noneMatch(m -> m.isExported(servicePackage))) {
+                continue;
+            }
+            builder.uses(service.getKey());
+            if (!service.getValue().isEmpty() && service.getValue().stream().allMatch(p -> packages.contains(packageOf(p)))) {
+                builder.provides(service.getKey(), service.getValue());
+            }
+        }
+        if (packages.contains("org.agenthypervisor.core.observe")) {
+            builder.exports(Set.of(), "org.agenthypervisor.core.observe", Set.of("java.management"));
+        }
+        ModuleDescriptor descriptor = builder.build();
+        URI location = file.toURI();
+        InternalsLoader loader = new InternalsLoader(jar, location, packages, Launcher.class.getClassLoader());
+        ModuleReference reference = new ModuleReference(descriptor, location) {
+            @Override
+            public ModuleReader open() {
+                return new Reader(loader);
+            }
+        };
+        ModuleFinder finder = new ModuleFinder() {
+            @Override
+            public Optional<ModuleReference> find(String name) {
+                return MODULE.equals(name) ? Optional.of(reference) : Optional.empty();
+            }
+
+            @Override
+            public Set<ModuleReference> findAll() {
+                return Set.of(reference);
+            }
+        };
+        ModuleLayer boot = ModuleLayer.boot();
+        Configuration configuration = boot.configuration().resolve(finder, ModuleFinder.of(), Set.of(MODULE));
+        ModuleLayer.Controller controller = ModuleLayer.defineModules(configuration, List.of(boot), name -> loader);
+        Module internals = controller.layer().findModule(MODULE).orElseThrow();
+        controller.addReads(internals, Launcher.class.getModule());
+        for (Module module : boot.modules()) {
+            controller.addReads(internals, module);
+        }
+        // The module's entry: a Supplier<Internals> service of this layer (see install.Entry for why that type).
+        for (ServiceLoader.Provider<Supplier> provider : ServiceLoader.load(controller.layer(), Supplier.class).stream().toList()) {
+            if (provider.type().getModule() == internals) {
+                Object entry = provider.get().get();
+                if (entry instanceof Internals) {
+                    return (Internals) entry;
+                }
+            }
+        }
+        throw new IOException("the agent's module provides no entry (" + Internals.class.getName() + ")");
+    }
+
+    private static List<String> providers(JarFile jar, JarEntry entry) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (InputStream in = jar.getInputStream(entry)) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                int hash = line.indexOf('#');
+                String provider = (hash >= 0 ? line.substring(0, hash) : line).trim();
+                if (!provider.isEmpty()) {
+                    out.add(provider);
+                }
+            }
+        }
+        return out;
+    }
+
+    static String packageOf(String className) {
+        int dot = className.lastIndexOf('.');
+        return dot < 0 ? "" : className.substring(0, dot);
+    }
+
+    /** The module's contents, as the JDK's module reader sees them (resources by their plain names). */
+    private static final class Reader implements ModuleReader {
+        private final InternalsLoader loader;
+
+        Reader(InternalsLoader loader) {
+            this.loader = loader;
+        }
+
+        @Override
+        public Optional<URI> find(String name) {
+            URL url = loader.findResource(name);
+            try {
+                return url == null ? Optional.empty() : Optional.of(url.toURI());
+            } catch (java.net.URISyntaxException bad) {
+                return Optional.empty();
+            }
+        }
+
+        @Override
+        public Stream<String> list() {
+            return loader.names();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * Defines the internals from the jar's {@code inst/} entries; everything else comes from the
+     * loader of the api and the bridge ({@code org.agenthypervisor.*}) or the platform loader. No
+     * method takes class bytes from a caller.
+     */
+    static final class InternalsLoader extends ClassLoader {
+        static {
+            registerAsParallelCapable();
+        }
+
+        private final JarFile jar;
+        private final String base;
+        private final Set<String> packages;
+        private final ClassLoader apiLoader;
+        private final ProtectionDomain domain;
+
+        InternalsLoader(JarFile jar, URI location, Set<String> packages, ClassLoader apiLoader) throws MalformedURLException {
+            super("agent-hypervisor", ClassLoader.getPlatformClassLoader());
+            this.jar = jar;
+            this.base = "jar:" + location + "!/";
+            this.packages = Set.copyOf(packages);
+            this.apiLoader = apiLoader;
+            this.domain = new ProtectionDomain(new CodeSource(location.toURL(), (Certificate[]) null), null, this, null);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> type = findLoadedClass(name);
+                if (type == null) {
+                    if (packages.contains(packageOf(name))) {
+                        type = define(name);
+                    } else if (name.startsWith("org.agenthypervisor.")) {
+                        type = Class.forName(name, false, apiLoader);
+                    } else {
+                        type = getParent().loadClass(name);
+                    }
+                }
+                if (resolve) {
+                    resolveClass(type);
+                }
+                return type;
+            }
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            if (!packages.contains(packageOf(name))) {
+                throw new ClassNotFoundException(name);
+            }
+            return loadClass(name, false);
+        }
+
+        @Override
+        protected Class<?> findClass(String moduleName, String name) {
+            if (!MODULE.equals(moduleName) || !packages.contains(packageOf(name))) {
+                return null;
+            }
+            try {
+                return loadClass(name, false);
+            } catch (ClassNotFoundException absent) {
+                return null;
+            }
+        }
+
+        private Class<?> define(String name) throws ClassNotFoundException {
+            JarEntry entry = jar.getJarEntry(INST + name.replace('.', '/') + CLASSDATA);
+            if (entry == null) {
+                throw new ClassNotFoundException(name);
+            }
+            byte[] bytes;
+            try (InputStream in = jar.getInputStream(entry)) {
+                bytes = in.readAllBytes();
+            } catch (IOException unreadable) {
+                throw new ClassNotFoundException(name, unreadable);
+            }
+            return defineClass(name, bytes, 0, bytes.length, domain);
+        }
+
+        /** {@code x/Y.class} is stored as {@code inst/x/Y.classdata}; other resources under {@code inst/} as they are. */
+        private static String entryName(String name) {
+            return INST + (name.endsWith(".class") ? name.substring(0, name.length() - ".class".length()) + CLASSDATA : name);
+        }
+
+        @Override
+        protected URL findResource(String moduleName, String name) {
+            return moduleName == null || MODULE.equals(moduleName) ? findResource(name) : null;
+        }
+
+        @Override
+        protected URL findResource(String name) {
+            String entry = entryName(name);
+            if (jar.getEntry(entry) == null) {
+                return null;
+            }
+            try {
+                return new URL(base + entry);
+            } catch (MalformedURLException impossible) {
+                return null;
+            }
+        }
+
+        @Override
+        protected Enumeration<URL> findResources(String name) {
+            URL url = findResource(name);
+            return url == null ? Collections.emptyEnumeration() : Collections.enumeration(List.of(url));
+        }
+
+        Stream<String> names() {
+            return jar.stream().map(JarEntry::getName).filter(n -> n.startsWith(INST) && !n.endsWith("/"))
+                    .map(n -> n.substring(INST.length()))
+                    .map(n -> n.endsWith(CLASSDATA) ? n.substring(0, n.length() - CLASSDATA.length()) + ".class" : n);
+        }
+    }
+}
