@@ -42,8 +42,8 @@ import java.util.stream.Stream;
  *
  * <p>The module reads the unnamed module of the loader of this class (the api and the bridge: the
  * bootstrap loader under {@code -javaagent}, the application loader under {@code java -jar}) and
- * every module of the boot layer. One package, {@code core.observe}, is exported to
- * {@code java.management} alone, so the platform MBean server can call the MXBean.
+ * every module of the boot layer. (The MXBean's interface is on the bridge: the platform MBean
+ * server calls it from a class loader of its own, which a qualified export would not reach.)
  *
  * <p>Each call builds a fresh loader and layer: code that calls this class again gets a copy
  * whose statics are its own and which cannot bind the bridge a second time.
@@ -99,9 +99,6 @@ public final class Launcher {
             if (!service.getValue().isEmpty() && service.getValue().stream().allMatch(p -> packages.contains(packageOf(p)))) {
                 builder.provides(service.getKey(), service.getValue());
             }
-        }
-        if (packages.contains("org.agenthypervisor.core.observe")) {
-            builder.exports(Set.of(), "org.agenthypervisor.core.observe", Set.of("java.management"));
         }
         ModuleDescriptor descriptor = builder.build();
         URI location = file.toURI();

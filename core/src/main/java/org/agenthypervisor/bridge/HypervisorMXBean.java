@@ -1,8 +1,14 @@
-package org.agenthypervisor.core.observe;
+package org.agenthypervisor.bridge;
 
 import java.util.Map;
 
-/** The JMX view of the hypervisor, registered as {@code org.agenthypervisor:type=Hypervisor}. */
+/**
+ * The JMX view of the hypervisor, registered as {@code org.agenthypervisor:type=Hypervisor}. On the
+ * bridge because the platform MBean server calls an MXBean through its interface from a class loader
+ * of its own, so the interface must be public to every module; the implementation stays inside the
+ * agent's module, and its operations that change state ({@code setTrust}, {@code reloadPolicy})
+ * refuse callers that run as an agent (the host and remote JMX connectors are the operators).
+ */
 public interface HypervisorMXBean {
     /** enforce, audit or off. */
     String getMode();

@@ -2,7 +2,7 @@ package org.agenthypervisor.core.runtime;
 
 import org.agenthypervisor.core.context.Principal;
 import org.agenthypervisor.core.log.Log;
-import org.agenthypervisor.core.observe.HypervisorMXBean;
+import org.agenthypervisor.bridge.HypervisorMXBean;
 
 import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
