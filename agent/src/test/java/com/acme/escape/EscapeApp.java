@@ -103,6 +103,11 @@ public final class EscapeApp {
                 case "forged-identity" -> result(scenario, outcome(intruder::forgedIdentity));
                 case "host-jmx-reload" -> result(scenario, outcome(EscapeApp::jmxReload));
                 case "intruder-jmx-reload" -> result(scenario, outcome(intruder::jmxReload));
+                case "internals-reflection" -> result(scenario, outcome(intruder::publicReflectionIntoTheCell));
+                case "internals-public-lookup" -> result(scenario, outcome(intruder::publicLookupIntoTheCell));
+                case "internals-from-queue" -> result(scenario, outcome(intruder::throughAQueuedTasksClass));
+                case "internals-runtime" -> result(scenario, outcome(intruder::installerRuntime));
+                case "bridge-abuse" -> result(scenario, outcome(intruder::abuseTheBridge));
                 case "host" -> result(scenario, Hypervisor.currentAgent());
                 case "dropped" -> result(scenario, Vault.DROPPED.get());
                 default -> throw new IllegalArgumentException(scenario);

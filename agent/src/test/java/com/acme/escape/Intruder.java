@@ -229,4 +229,216 @@ public class Intruder {
         MethodHandle h = lookup.findVirtual(Vault.class, "secretDrop", MethodType.methodType(String.class));
         return (String) h.invoke(vault);
     }
+
+    // ------------------------------------------------------------ the hypervisor's internals (issue 9)
+
+    private static final String CELL = "org.agenthypervisor.core.context.ContextCell";
+    private static final String CONTEXT = "org.agenthypervisor.core.context.Context";
+    private static final String PRINCIPALS = "org.agenthypervisor.core.context.Principals";
+    private static final String INSTALLER = "org.agenthypervisor.agent.install.Installer";
+
+    /** One step of a technique: "ok" when it worked, else the exception's simple name. */
+    interface Step {
+        Object run() throws Throwable;
+    }
+
+    static String attempt(Step step) {
+        try {
+            step.run();
+            return "ok";
+        } catch (java.lang.reflect.InvocationTargetException wrapped) {
+            return "threw:" + wrapped.getCause().getClass().getSimpleName();
+        } catch (Throwable blocked) {
+            return blocked.getClass().getSimpleName();
+        }
+    }
+
+    /** After a technique, the proof: does the vault's ring-0 body run for us now? */
+    private String andThenDrop(String steps) {
+        String drop;
+        try {
+            vault.drop();
+            drop = "ran";
+        } catch (SecurityException denied) {
+            drop = "denied";
+        }
+        return steps + ";as=" + org.agenthypervisor.api.Hypervisor.currentAgent() + ";drop=" + drop;
+    }
+
+    /**
+     * The five lines of plain public reflection from issue 9: find the context cell, take this
+     * thread's, put the host's context in it. Tried through every loader an agent can name.
+     */
+    public String publicReflectionIntoTheCell() {
+        StringBuilder steps = new StringBuilder();
+        for (ClassLoader loader : new ClassLoader[] {Intruder.class.getClassLoader(), null,
+                Thread.currentThread().getContextClassLoader()}) {
+            steps.append("forName=").append(attempt(() -> {
+                Class<?> cell = Class.forName(CELL, true, loader);
+                Object mine = cell.getMethod("peek").invoke(null);
+                Class<?> context = Class.forName(CONTEXT, true, loader);
+                Class<?> principals = Class.forName(PRINCIPALS, true, loader);
+                Object host = principals.getField("HOST").get(null);
+                Object hostContext = context.getMethod("of", Class.forName("org.agenthypervisor.core.context.Principal",
+                        true, loader)).invoke(null, host);
+                return cell.getMethod("set", context).invoke(mine, hostContext);
+            })).append(',');
+        }
+        return andThenDrop(steps.toString());
+    }
+
+    /** The same through {@code MethodHandles.publicLookup()}. */
+    public String publicLookupIntoTheCell() throws Exception {
+        String steps = "findClass=" + attempt(() -> MethodHandles.publicLookup().findClass(CELL));
+        Class<?> cell = internalClass(CELL);
+        steps += ",findStatic=" + attempt(() -> MethodHandles.publicLookup()
+                .findStatic(cell, "peek", MethodType.methodType(cell)).invoke());
+        return andThenDrop(steps);
+    }
+
+    /**
+     * A class object of the internals, taken from what an agent can see: the wrapper around a task
+     * waiting in a {@code ThreadPoolExecutor}'s queue. Then everything reflection offers.
+     */
+    public String throughAQueuedTasksClass() throws Exception {
+        Class<?> wrapper = queuedTaskClass();
+        Class<?> cell = internalClass(CELL);
+        StringBuilder steps = new StringBuilder("wrapper=" + wrapper.getName());
+        steps.append(",module=").append(wrapper.getModule().isNamed() ? wrapper.getModule().getName() : "unnamed");
+        steps.append(",invoke=").append(attempt(() -> cell.getMethod("peek").invoke(null)));
+        steps.append(",setAccessible=").append(attempt(() -> {
+            Method peek = cell.getMethod("peek");
+            peek.setAccessible(true);
+            return peek.invoke(null);
+        }));
+        steps.append(",fieldSetAccessible=").append(attempt(() -> {
+            java.lang.reflect.Field f = wrapper.getSuperclass() == Object.class ? wrapper.getDeclaredFields()[0]
+                    : wrapper.getSuperclass().getDeclaredFields()[0];
+            f.setAccessible(true);
+            return f.get(null);
+        }));
+        steps.append(",privateLookupIn=").append(attempt(() -> MethodHandles.privateLookupIn(cell, MethodHandles.lookup())));
+        steps.append(",findStatic=").append(attempt(() -> MethodHandles.publicLookup()
+                .findStatic(cell, "peek", MethodType.methodType(cell)).invoke()));
+        steps.append(",addOpens=").append(attempt(() -> cell.getModule().addOpens(cell.getPackageName(), Intruder.class.getModule())));
+        steps.append(",entry=").append(attempt(() -> {
+            // The layer's way in: its one entry was used by the agent's start.
+            for (java.util.function.Supplier<?> s : java.util.ServiceLoader.load(cell.getModule().getLayer(),
+                    java.util.function.Supplier.class)) {
+                Object entry = s.get();
+                if (entry instanceof org.agenthypervisor.agent.Internals internals) {
+                    internals.install("", null, false, null);
+                }
+            }
+            return null;
+        }));
+        return andThenDrop(steps.toString());
+    }
+
+    /** {@code Installer.runtime().principals().setTrust(..)}, with the class taken from the agent's own loader. */
+    public String installerRuntime() throws Exception {
+        String steps = "forName=" + attempt(() -> Class.forName(INSTALLER));
+        Class<?> installer = internalClass(INSTALLER);
+        steps += ",runtime=" + attempt(() -> installer.getMethod("runtime").invoke(null));
+        steps += ",findStatic=" + attempt(() -> MethodHandles.publicLookup().findStatic(installer, "runtime",
+                MethodType.methodType(Class.forName("org.agenthypervisor.core.runtime.HypervisorRuntime", false,
+                        installer.getClassLoader()))).invoke());
+        steps += ",privateLookupIn=" + attempt(() -> MethodHandles.privateLookupIn(installer, MethodHandles.lookup()));
+        return andThenDrop(steps);
+    }
+
+    /**
+     * The bridge is public and open to deep reflection: its entry points that could clear this
+     * thread's context (and no context is the host) ignore callers other than the JDK, and its
+     * implementation fields are final.
+     */
+    public String abuseTheBridge() throws Exception {
+        String steps = "resetWorker=" + attempt(() -> {
+            org.agenthypervisor.bridge.Propagation.resetWorker();
+            return null;
+        }) + ":" + org.agenthypervisor.api.Hypervisor.currentAgent();
+        steps += ",enterPoolTask=" + attempt(() -> {
+            org.agenthypervisor.bridge.Propagation.enterPoolTask(null);
+            return null;
+        }) + ":" + org.agenthypervisor.api.Hypervisor.currentAgent();
+        steps += ",exitTask=" + attempt(() -> {
+            org.agenthypervisor.bridge.Propagation.exitTask(new Object());
+            return null;
+        }) + ":" + org.agenthypervisor.api.Hypervisor.currentAgent();
+        steps += ",replaceImpl=" + attempt(() -> {
+            java.lang.reflect.Field impl = org.agenthypervisor.bridge.Gate.class.getDeclaredField("IMPL");
+            impl.setAccessible(true);
+            impl.set(null, null);
+            return null;
+        });
+        steps += ",reinstall=" + attempt(() -> {
+            org.agenthypervisor.bridge.Bridges.install(new org.agenthypervisor.bridge.Bridges.Implementations(
+                    new NoGate(), noop(org.agenthypervisor.bridge.Propagation.Impl.class),
+                    noop(org.agenthypervisor.bridge.HiddenClasses.Impl.class),
+                    noop(org.agenthypervisor.bridge.CapabilityGate.Impl.class),
+                    noop(org.agenthypervisor.bridge.Frameworks.Impl.class),
+                    noop(org.agenthypervisor.bridge.LangChain4jHooks.Impl.class),
+                    noop(org.agenthypervisor.bridge.SpringAiHooks.Impl.class)));
+            return null;
+        });
+        return andThenDrop(steps);
+    }
+
+    static <T> T noop(Class<T> type) {
+        return type.cast(java.lang.reflect.Proxy.newProxyInstance(Intruder.class.getClassLoader(), new Class<?>[] {type},
+                (proxy, method, arguments) -> null));
+    }
+
+    /** A gate that lets everything through, which the bridge must never call. */
+    static final class NoGate implements org.agenthypervisor.bridge.Gate.Impl {
+        public Object details() {
+            return null;
+        }
+
+        public void check(int site, int requiredRing) {
+        }
+
+        public Object enter(int site) {
+            return null;
+        }
+
+        public Object enterConstructor(int site) {
+            return null;
+        }
+
+        public void exitConstructor(Object token) {
+        }
+
+        public Object enterWithDetails(int site, Class<?> type, Object self, Object[] arguments) {
+            return null;
+        }
+
+        public void exit(Object token, Object returned, Throwable thrown) {
+        }
+    }
+
+    /** An internal class by name, through the loader of the task wrapper found in a pool's queue. */
+    private static Class<?> internalClass(String name) throws Exception {
+        return Class.forName(name, false, queuedTaskClass().getClassLoader());
+    }
+
+    private static Class<?> queuedTaskClass() throws Exception {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>());
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try {
+            pool.execute(() -> {
+                try {
+                    release.await();
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            pool.execute(() -> { });
+            Runnable queued = pool.getQueue().peek();
+            return queued.getClass();
+        } finally {
+            release.countDown();
+            pool.shutdown();
+        }
+    }
 }

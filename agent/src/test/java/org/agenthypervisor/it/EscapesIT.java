@@ -174,4 +174,62 @@ class EscapesIT {
         assertEquals(1, AuditRecords.ofType(r.dataDir(), "jmx.refused").size());
         assertEquals(1, AuditRecords.ofType(r.dataDir(), "policy.reloaded").size());
     }
+
+    // ------------------------------------------------------------ issue 9: the hypervisor's internals
+
+    private static void assertStillTheIntruderAndDenied(Result r, String scenario) {
+        assertTrue(r.result(scenario).endsWith(";as=intruder;drop=denied"), () -> scenario + ": " + r.result(scenario) + "\n" + r);
+    }
+
+    @Test
+    void publicReflectionCannotFindTheContextCellThroughAnyLoader() {
+        Result r = run("internals-reflection", "internals-reflection", "dropped");
+        assertTrue(r.result("internals-reflection").startsWith("allowed:forName=ClassNotFoundException,"
+                + "forName=ClassNotFoundException,forName=ClassNotFoundException,;"), r::toString);
+        assertStillTheIntruderAndDenied(r, "internals-reflection");
+        assertEquals("0", r.result("dropped"), r::toString);
+    }
+
+    @Test
+    void thePublicLookupCannotFindOrCallTheContextCell() {
+        Result r = run("internals-public-lookup", "internals-public-lookup", "dropped");
+        assertTrue(r.result("internals-public-lookup").startsWith("allowed:findClass=ClassNotFoundException,"
+                + "findStatic=IllegalAccessException;"), r::toString);
+        assertStillTheIntruderAndDenied(r, "internals-public-lookup");
+        assertEquals("0", r.result("dropped"), r::toString);
+    }
+
+    @Test
+    void aClassObjectOfTheInternalsTakenFromAPoolsQueueOpensNothing() {
+        Result r = run("internals-from-queue", "internals-from-queue", "dropped");
+        String out = r.result("internals-from-queue");
+        assertTrue(out.contains("wrapper=org.agenthypervisor.core.context.ContextTask"), out);
+        for (String step : new String[] {"module=org.agenthypervisor.internals", "invoke=IllegalAccessException",
+                "setAccessible=InaccessibleObjectException", "fieldSetAccessible=InaccessibleObjectException",
+                "privateLookupIn=IllegalAccessException", "findStatic=IllegalAccessException", "addOpens=IllegalCallerException",
+                "entry=IllegalStateException"}) {
+            assertTrue(out.contains(step), () -> step + " in " + out + "\n" + r);
+        }
+        assertStillTheIntruderAndDenied(r, "internals-from-queue");
+        assertEquals("0", r.result("dropped"), r::toString);
+    }
+
+    @Test
+    void theInstallersRuntimeAndItsTrustAreOutOfReach() {
+        Result r = run("internals-runtime", "internals-runtime", "dropped");
+        assertTrue(r.result("internals-runtime").startsWith("allowed:forName=ClassNotFoundException,"
+                + "runtime=IllegalAccessException,findStatic=IllegalAccessException,privateLookupIn=IllegalAccessException;"),
+                r::toString);
+        assertStillTheIntruderAndDenied(r, "internals-runtime");
+        assertEquals("0", r.result("dropped"), r::toString);
+    }
+
+    @Test
+    void theBridgesPublicEntriesNeitherClearTheCallersContextNorLetThemselvesBeRepointed() {
+        Result r = run("bridge-abuse", "bridge-abuse", "dropped");
+        assertTrue(r.result("bridge-abuse").startsWith("allowed:resetWorker=ok:intruder,enterPoolTask=ok:intruder,"
+                + "exitTask=ok:intruder,replaceImpl=IllegalAccessException,reinstall=IllegalStateException;"), r::toString);
+        assertStillTheIntruderAndDenied(r, "bridge-abuse");
+        assertEquals("0", r.result("dropped"), r::toString);
+    }
 }
