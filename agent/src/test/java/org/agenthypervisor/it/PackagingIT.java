@@ -12,14 +12,18 @@ import java.util.jar.JarFile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The shaded agent jar leaks nothing: every dependency is relocated under org.agenthypervisor. */
+/**
+ * The shaded agent jar leaks nothing: every dependency is relocated under org.agenthypervisor, and
+ * only the api, the bridge and the launcher are class files at its root.
+ */
 class PackagingIT {
     @Test
     void theAgentJarHoldsOnlyOrgAgenthypervisorAndMetaInf() throws IOException {
         List<String> leaks = new ArrayList<>();
         try (JarFile jar = new JarFile(ChildJvm.agentJar())) {
             for (String name : Collections.list(jar.entries()).stream().map(e -> e.getName()).toList()) {
-                if (!name.endsWith("/") && !name.startsWith("org/agenthypervisor/") && !name.startsWith("META-INF/")) {
+                String inside = name.startsWith("inst/") ? name.substring("inst/".length()) : name;
+                if (!name.endsWith("/") && !inside.startsWith("org/agenthypervisor/") && !inside.startsWith("META-INF/")) {
                     leaks.add(name);
                 }
                 if (name.startsWith("META-INF/versions/") && name.endsWith(".class")) {
@@ -38,8 +42,34 @@ class PackagingIT {
             assertEquals("org.agenthypervisor.agent.AgentMain", main.getValue("Agent-Class"));
             assertEquals("org.agenthypervisor.agent.AgentMain", main.getValue("Main-Class"));
             assertEquals("true", main.getValue("Can-Retransform-Classes"));
-            assertTrue(jar.getEntry("org/agenthypervisor/shaded/net/bytebuddy/ByteBuddy.class") != null);
+            assertTrue(jar.getEntry("inst/org/agenthypervisor/shaded/net/bytebuddy/ByteBuddy.classdata") != null);
             assertTrue(jar.getEntry("org/agenthypervisor/api/Ring.class") != null);
+        }
+    }
+
+    /**
+     * Issue 9: the jar is on the bootstrap class path (and, under -javaagent, the application's), so
+     * its only class files are the api, the bridge woven code calls, and the launcher; everything
+     * else is under inst/ as .classdata, which only the agent's own loader reads.
+     */
+    @Test
+    void onlyTheApiTheBridgeAndTheLauncherAreClassFilesAnyLoaderCanFind() throws IOException {
+        List<String> visible = new ArrayList<>();
+        try (JarFile jar = new JarFile(ChildJvm.agentJar())) {
+            for (String name : Collections.list(jar.entries()).stream().map(e -> e.getName()).toList()) {
+                if (name.endsWith(".class") && !name.startsWith("org/agenthypervisor/api/")
+                        && !name.startsWith("org/agenthypervisor/bridge/")
+                        && !(name.startsWith("org/agenthypervisor/agent/") && name.indexOf('/', "org/agenthypervisor/agent/".length()) < 0)) {
+                    visible.add(name);
+                }
+                if (name.startsWith("META-INF/services/")) {
+                    visible.add(name + " (a service an application's ServiceLoader would try to load)");
+                }
+            }
+            assertEquals(List.of(), visible);
+            assertTrue(jar.getEntry("inst/org/agenthypervisor/core/context/ContextCell.classdata") != null);
+            assertTrue(jar.getEntry("inst/org/agenthypervisor/agent/install/Installer.classdata") != null);
+            assertTrue(jar.getEntry("org/agenthypervisor/bridge/Gate.class") != null);
         }
     }
 }
