@@ -79,7 +79,7 @@ final class SelfCheck {
         return failures;
     }
 
-    /** Defines the canary itself instead of delegating (the agent jar is on the bootstrap path too). */
+    /** Defines the canary itself, from the bytes the agent's own loader found under {@code inst/}. */
     private static final class CanaryLoader extends ClassLoader {
         private final byte[] bytes;
 

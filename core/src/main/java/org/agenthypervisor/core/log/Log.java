@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (not SLF4J's no-op fallback), else writes one line to standard error:
  * {@code [agent-hypervisor] WARN org.agenthypervisor.rings - message}.
  *
- * <p>The agent runs on the bootstrap class path and cannot link against the application's SLF4J,
+ * <p>The agent runs in its own class loader and module and cannot link against the application's SLF4J,
  * so the binding is looked up reflectively per class loader (the context class loader of the
  * logging thread first, then the system class loader) and called through method handles. A
  * Spring Boot application's logging becomes visible once its launcher class loader is the context

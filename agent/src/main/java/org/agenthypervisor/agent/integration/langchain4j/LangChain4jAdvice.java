@@ -8,8 +8,9 @@ import org.agenthypervisor.bridge.ToolDenied;
 import java.lang.reflect.Method;
 
 /**
- * The advice woven into LangChain4j. Each body is a static call into {@code LangChain4jBridge} (through {@link LangChain4jHooks})
- * (bootstrap class path); framework types appear only as {@code Object}. Advice never swallows an
+ * The advice woven into LangChain4j. Each body is a static call into {@link LangChain4jHooks} (the
+ * bridge, on the bootstrap class path), which delegates to {@code LangChain4jBridge} inside the
+ * agent's module; framework types appear only as {@code Object}. Advice never swallows an
  * exception: a denial under {@code onDenial: abort} must reach the application.
  */
 public final class LangChain4jAdvice {
