@@ -371,6 +371,13 @@ public class Intruder {
             impl.set(null, null);
             return null;
         });
+        steps += ",replaceFacade=" + attempt(() -> {
+            java.lang.reflect.Field backend = Class.forName("org.agenthypervisor.api.spi.Backends$Holder")
+                    .getDeclaredField("BACKEND");
+            backend.setAccessible(true);
+            backend.set(null, null);
+            return null;
+        });
         steps += ",reinstall=" + attempt(() -> {
             org.agenthypervisor.bridge.Bridges.install(new org.agenthypervisor.bridge.Bridges.Implementations(
                     new NoGate(), noop(org.agenthypervisor.bridge.Propagation.Impl.class),

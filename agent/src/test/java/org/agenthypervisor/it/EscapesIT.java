@@ -228,7 +228,8 @@ class EscapesIT {
     void theBridgesPublicEntriesNeitherClearTheCallersContextNorLetThemselvesBeRepointed() {
         Result r = run("bridge-abuse", "bridge-abuse", "dropped");
         assertTrue(r.result("bridge-abuse").startsWith("allowed:resetWorker=ok:intruder,enterPoolTask=ok:intruder,"
-                + "exitTask=ok:intruder,replaceImpl=IllegalAccessException,reinstall=IllegalStateException;"), r::toString);
+                + "exitTask=ok:intruder,replaceImpl=IllegalAccessException,replaceFacade=IllegalAccessException,"
+                + "reinstall=IllegalStateException;"), r::toString);
         assertStillTheIntruderAndDenied(r, "bridge-abuse");
         assertEquals("0", r.result("dropped"), r::toString);
     }
