@@ -23,6 +23,12 @@ class EscapesIT {
                 classes: com.acme.escape.Vault
               intruder:
                 ring: 3
+                # These tests are about the layers below capabilities: let the intruder use files in the
+                # working directory and private reflection, so what stops it is the rule under test.
+                capabilities:
+                  files.read: ["./**"]
+                  files.write: ["./**"]
+                  reflection.private: true
             """;
 
     static Result run(String name, String... scenarios) {
