@@ -143,6 +143,28 @@ class EscapesIT {
     }
 
     @Test
+    void anAgentPinnedToACodeSourceRunsOnlyClassesFromThere() {
+        String pinnedElsewhere = POLICY.replace("    classes: com.acme.escape.Vault\n",
+                "    classes: com.acme.escape.Vault\n    codeSource: /opt/vault/lib/vault-*.jar\n");
+        Path dir = ChildJvm.freshWorkDir("code-source");
+        ChildJvm.write(dir, "policy.yaml", pinnedElsewhere);
+        Result refused = ChildJvm.withAgent("policy=policy.yaml").in(dir).run("com.acme.escape.EscapeApp", "vault-private-task");
+        assertEquals("allowed:invalid-agent-id", refused.result("vault-private-task"), refused::toString);
+        assertTrue(refused.output().contains("REFUSED identity: com.acme.escape.Vault would run as agent 'vault'")
+                && refused.output().contains("which agents.vault.codeSource [/opt/vault/lib/vault-*.jar] does not list"),
+                refused::toString);
+        assertTrue(AuditRecords.ofType(refused.dataDir(), "instrumentation.problem").stream()
+                .anyMatch(rec -> String.valueOf(rec.get("problem")).contains("codeSource")), "audited");
+
+        String pinnedHere = POLICY.replace("    classes: com.acme.escape.Vault\n",
+                "    classes: com.acme.escape.Vault\n    codeSource: \"" + ChildJvm.testClasses() + "\"\n");
+        Path here = ChildJvm.freshWorkDir("code-source-ok");
+        ChildJvm.write(here, "policy.yaml", pinnedHere);
+        Result ok = ChildJvm.withAgent("policy=policy.yaml").in(here).run("com.acme.escape.EscapeApp", "vault-private-task");
+        assertEquals("allowed:vault", ok.result("vault-private-task"), ok::toString);
+    }
+
+    @Test
     void aHiddenClassIsGovernedLikeAnyOther() {
         Result r = run("hidden-class", "hidden-class", "host-hidden-class", "dropped");
         assertDeniedAsIntruder(r, "hidden-class");

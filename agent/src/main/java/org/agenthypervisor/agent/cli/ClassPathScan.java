@@ -36,7 +36,7 @@ final class ClassPathScan {
             if (Files.isDirectory(path)) {
                 try (Stream<Path> files = Files.walk(path)) {
                     for (Path file : (Iterable<Path>) files.filter(ClassPathScan::isClassFile)::iterator) {
-                        ClassInfo c = ClassScanner.scan(Files.readAllBytes(file));
+                        ClassInfo c = withCodeSource(ClassScanner.scan(Files.readAllBytes(file)), path);
                         origins.putIfAbsent(c.name(), path.toAbsolutePath().normalize().toString());
                         out.add(c);
                     }
@@ -49,7 +49,7 @@ final class ClassPathScan {
                         if (!e.isDirectory() && e.getName().endsWith(".class") && !e.getName().endsWith("module-info.class")
                                 && !e.getName().startsWith("META-INF/")) {
                             try (InputStream in = jar.getInputStream(e)) {
-                                ClassInfo c = ClassScanner.scan(in.readAllBytes());
+                                ClassInfo c = withCodeSource(ClassScanner.scan(in.readAllBytes()), path);
                                 origins.putIfAbsent(c.name(), path.toAbsolutePath().normalize().toString());
                                 out.add(c);
                             }
@@ -61,6 +61,15 @@ final class ClassPathScan {
             }
         }
         return out;
+    }
+
+    /** What the agent notes at run time: the jar or directory the class comes from (agents.<id>.codeSource). */
+    private static ClassInfo withCodeSource(ClassInfo info, Path entry) {
+        List<org.agenthypervisor.core.governance.AnnotationInfo> annotations = new ArrayList<>(info.annotations());
+        annotations.add(new org.agenthypervisor.core.governance.AnnotationInfo(
+                org.agenthypervisor.core.governance.GovernancePlanner.CODE_SOURCE,
+                java.util.Map.of("value", entry.toAbsolutePath().normalize().toString())));
+        return new ClassInfo(info.name(), info.superName(), info.access(), annotations, info.methods());
     }
 
     private static boolean isClassFile(Path file) {

@@ -97,11 +97,20 @@ public record Policy(
      * @param agenticNames langchain4j-agentic agent name globs bound to the agent (may be empty)
      * @param onDenial     what a denied framework tool call of this agent does, or null for
      *                     {@code frameworks.onDenial}
+     * @param codeSource   where this agent's classes must come from: path globs of jars or directories,
+     *                     or {@code sha256:<hex>} of a jar (empty: anywhere)
      */
     public record AgentSpec(String id, List<Glob> classes, int ring, double trust, double minTrust,
-                            Location location, List<Glob> aiServices, List<Glob> agenticNames, OnDenial onDenial) {
+                            Location location, List<Glob> aiServices, List<Glob> agenticNames, OnDenial onDenial,
+                            List<String> codeSource) {
         public AgentSpec(String id, List<Glob> classes, int ring, double trust, double minTrust, Location location) {
             this(id, classes, ring, trust, minTrust, location, List.of(), List.of(), null);
+        }
+
+        /** An agent not pinned to a code source. */
+        public AgentSpec(String id, List<Glob> classes, int ring, double trust, double minTrust,
+                         Location location, List<Glob> aiServices, List<Glob> agenticNames, OnDenial onDenial) {
+            this(id, classes, ring, trust, minTrust, location, aiServices, agenticNames, onDenial, List.of());
         }
     }
 

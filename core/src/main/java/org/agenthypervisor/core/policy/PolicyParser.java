@@ -64,7 +64,7 @@ public final class PolicyParser {
                 "compensations", "sagas", "trust", "liability", "saga", "sessions", "audit", "frameworks", "rings"));
         keys.put("host", keys("ring"));
         keys.put("agents.*", keys("classes", "ring", "trust", "minTrust", "aiServices", "agenticNames", "onDenial",
-                "capabilities"));
+                "capabilities", "codeSource"));
         keys.put("agents.*.capabilities", capabilityKeys());
         keys.put("rings.*", keys("capabilities"));
         keys.put("rings.*.capabilities", capabilityKeys());

@@ -156,6 +156,57 @@ final class PolicyReader {
                         Collections.unmodifiableMap(new LinkedHashMap<>(agentCapabilities))));
     }
 
+    private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
+
+    /**
+     * {@code agents.<id>.codeSource}: one entry or a list; each a path glob of the jars or directories
+     * the agent's classes may come from, or {@code sha256:<64 lowercase hex digits>} of a jar.
+     */
+    private List<String> codeSource(Fields f) {
+        Node n = f.value("codeSource");
+        if (n == null || isNull(n)) {
+            return List.of();
+        }
+        String path = f.path("codeSource");
+        List<Node> items;
+        List<String> paths = new ArrayList<>();
+        if (n instanceof SequenceNode) {
+            items = ((SequenceNode) n).getValue();
+            for (int i = 0; i < items.size(); i++) {
+                paths.add(path + "[" + i + "]");
+            }
+        } else {
+            items = List.of(n);
+            paths.add(path);
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            String text = text(items.get(i), paths.get(i), null, "a jar path glob or sha256:<hex>");
+            if (text == null) {
+                continue;
+            }
+            String t = text.trim();
+            if (t.startsWith("sha256:")) {
+                if (!SHA256.matcher(t).matches()) {
+                    report(items.get(i), paths.get(i), "'" + t + "' is not sha256: followed by 64 lowercase hex digits"
+                            + " (sha256sum app.jar prints them)");
+                    continue;
+                }
+            } else {
+                try {
+                    org.agenthypervisor.core.capabilities.TargetPattern.compile(
+                            org.agenthypervisor.core.capabilities.Capability.Kind.PATHS, t, java.nio.file.Path.of("/"),
+                            java.nio.file.Path.of("/"));
+                } catch (IllegalArgumentException e) {
+                    report(items.get(i), paths.get(i), e.getMessage());
+                    continue;
+                }
+            }
+            out.add(t);
+        }
+        return List.copyOf(out);
+    }
+
     /** Filled by {@link #agents}: each agent's {@code capabilities}, when it has some. */
     private final Map<String, Map<String, Policy.CapabilityGrant>> agentCapabilities = new LinkedHashMap<>();
 
@@ -328,13 +379,14 @@ final class PolicyReader {
             double minTrust = number(f, "minTrust", UNIT, 0.5);
             Policy.OnDenial onDenial = choice(f, "onDenial", ON_DENIAL, null);
             Map<String, Policy.CapabilityGrant> grants = capabilities(f, "agents.*.capabilities");
+            List<String> codeSource = codeSource(f);
             f.done();
             if (validId && !grants.isEmpty()) {
                 agentCapabilities.put(id, grants);
             }
             if (validId) {
                 agents.put(id, new AgentSpec(id, classes, ring, trust, minTrust, location(keyNode), aiServices,
-                        agenticNames, onDenial));
+                        agenticNames, onDenial, codeSource));
             }
         }
         return Collections.unmodifiableMap(agents);

@@ -54,6 +54,12 @@ class CapabilityPolicyTest {
     }
 
     @Test
+    void aCodeSourceHashMustBeSixtyFourLowercaseHexDigits() {
+        assertTrue(problem("version: 1\nagents:\n  bot:\n    codeSource: sha256:ABC\n").message()
+                .contains("is not sha256: followed by 64 lowercase hex digits"));
+    }
+
+    @Test
     void oneStringIsAListOfOne() {
         Policy p = PolicyTesting.parse("version: 1\nagents:\n  bot:\n    capabilities:\n      env.read: OPENAI_*\n");
         assertEquals(java.util.List.of("OPENAI_*"), p.capabilities().agents().get("bot").get("env.read").patterns());

@@ -61,7 +61,7 @@ class PolicyParserTest {
                 ring: 2
                 trust: 1
                 minTrust: 0
-              idle: {capabilities: {network.connect: ["api.openai.com:443", "*.internal:8000-8100"], network.listen: [8080], files.read: ["./kb/**", "~/.cache/*.bin"], files.write: false, process.start: true, exit: false, native: false, env.read: "OPENAI_*", threads.modify: false, reflection.private: false}}
+              idle: {capabilities: {network.connect: ["api.openai.com:443", "*.internal:8000-8100"], network.listen: [8080], files.read: ["./kb/**", "~/.cache/*.bin"], files.write: false, process.start: true, exit: false, native: false, env.read: "OPENAI_*", threads.modify: false, reflection.private: false}, codeSource: ["./build/classes/**", "sha256:abababababababababababababababababababababababababababababababab"]}
               assistant:
                 aiServices:
                   - com.acme.lc.SupportAssistant
@@ -176,7 +176,8 @@ class PolicyParserTest {
                 new Location(FILE, 8, 3)), p.agents().get("support-bot"));
         assertEquals(new AgentSpec("billing", List.of(Glob.classGlob("com.acme.billing.*"),
                 Glob.classGlob("com.acme.Invoice")), 2, 1.0, 0.0, new Location(FILE, 13, 3)), p.agents().get("billing"));
-        assertEquals(new AgentSpec("idle", List.of(), 3, 1.0, 0.5, new Location(FILE, 20, 3)), p.agents().get("idle"));
+        assertEquals(new AgentSpec("idle", List.of(), 3, 1.0, 0.5, new Location(FILE, 20, 3), List.of(), List.of(), null,
+                List.of("./build/classes/**", "sha256:abababababababababababababababababababababababababababababababab")), p.agents().get("idle"));
         // agents.<id>.onDenial is covered by perAgentOnDenial.
         assertEquals(new AgentSpec("assistant", List.of(), 3, 1.0, 0.5, new Location(FILE, 21, 3),
                 List.of(Glob.classGlob("com.acme.lc.SupportAssistant"), Glob.classGlob("com.acme.lc.*Desk")),
