@@ -224,8 +224,11 @@ class CapabilitiesIT {
         assertEquals("1", run.r("connections"));
         assertTrue(Files.exists(run.dir().resolve("out/audited.txt")));
         List<Map<String, Object>> would = AuditRecords.ofType(run.result.dataDir(), "capability.would-deny");
-        assertEquals(List.of("network.connect", "files.write", "files.write"),
-                would.stream().map(m -> m.get("capability")).toList(), "the directory, then the file: " + would);
+        // The directory, then the file (through as many of the JDK's entry points as this JDK's Files uses).
+        assertEquals("network.connect", would.get(0).get("capability"), would::toString);
+        assertEquals(java.util.Set.of("network.connect", "files.write"),
+                would.stream().map(m -> m.get("capability")).collect(java.util.stream.Collectors.toSet()), would::toString);
+        assertTrue(would.stream().anyMatch(m -> String.valueOf(m.get("target")).endsWith("/out/audited.txt")), would::toString);
         assertTrue(AuditRecords.ofType(run.result.dataDir(), "capability.denied").isEmpty());
     }
 }
