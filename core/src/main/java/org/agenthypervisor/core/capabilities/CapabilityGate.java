@@ -79,7 +79,7 @@ public final class CapabilityGate {
     public static void read(String path) {
         Context c = agent();
         if (c != null && path != null) {
-            file(c, Capability.FILES_READ, Path.of(path), false);
+            file(c, Capability.FILES_READ, path);
         }
     }
 
@@ -87,8 +87,76 @@ public final class CapabilityGate {
     public static void write(String path) {
         Context c = agent();
         if (c != null && path != null) {
-            file(c, Capability.FILES_WRITE, Path.of(path), false);
+            file(c, Capability.FILES_WRITE, path);
         }
+    }
+
+    /**
+     * A path given as a string: when it is already absolute and normal (the common case: what
+     * {@code File.getPath()} of an absolute file gives) it is matched as it is, without building a
+     * {@code Path}; otherwise as a {@code Path}.
+     */
+    private static void file(Context context, Capability capability, String path) {
+        if (!isPlainAbsolute(path)) {
+            file(context, capability, Path.of(path), false);
+            return;
+        }
+        Rules r = rules;
+        if (r == null || CHECKING.get() != null) {
+            return;
+        }
+        if (r.protectedPaths().covers(path)) {
+            protectedState(context, capability, Path.of(path), false, r);
+            return;
+        }
+        int ring = context.ringSource().effectiveRing();
+        if (ring == 0) {
+            return;
+        }
+        Grants g = r.table().grants(context.principal(), ring);
+        if (g.allowsAll(capability)) {
+            return;
+        }
+        granted(context, capability, path, g, ring, r, null);
+    }
+
+    /** Absolute, no empty, "." or ".." segment, no trailing slash: already what normalising would give. */
+    static boolean isPlainAbsolute(String p) {
+        int n = p.length();
+        if (n < 2 || p.charAt(0) != '/' || p.charAt(n - 1) == '/') {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (p.charAt(i) == '/') {
+                int next = i + 1;
+                if (next < n && p.charAt(next) == '/') {
+                    return false;
+                }
+                if (next < n && p.charAt(next) == '.') {
+                    int after = next + 1;
+                    if (after == n || p.charAt(after) == '/'
+                            || (p.charAt(after) == '.' && (after + 1 == n || p.charAt(after + 1) == '/'))) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The grant decides on the path as written and on the file it really names (links followed). */
+    private static void granted(Context context, Capability capability, String shown, Grants g, int ring, Rules r,
+                                Path target) {
+        if (g.allows(capability, shown)) {
+            String real = RealPaths.of(shown);
+            if (real.equals(shown) || g.allows(capability, real)) {
+                return;
+            }
+            deny(context, capability, shown + " (a link to " + real + ")", g, ring, r,
+                    suggestion(capability, Path.of(shown)));
+            return;
+        }
+        deny(context, capability, shown, g, ring, r, suggestion(capability, target != null ? target : Path.of(shown)));
     }
 
     /** {@code java.io.File} targets ({@code File.delete}, {@code renameTo}). */
@@ -167,16 +235,8 @@ public final class CapabilityGate {
         if (g.allowsAll(capability)) {
             return;
         }
-        String shown = target.toAbsolutePath().normalize().toString();
-        if (g.allows(capability, shown)) {
-            // Symbolic links are followed before matching: what the path really names must be granted too.
-            String real = ProtectedPaths.resolve(target).toString();
-            if (real.equals(shown) || g.allows(capability, real)) {
-                return;
-            }
-            shown = shown + " (a link to " + real + ")";
-        }
-        deny(context, capability, shown, g, ring, r, suggestion(capability, target));
+        // Symbolic links are followed before matching: what the path really names must be granted too.
+        granted(context, capability, target.toAbsolutePath().normalize().toString(), g, ring, r, target);
     }
 
     private static void protectedState(Context context, Capability capability, Path target, boolean covered, Rules r) {
@@ -223,6 +283,9 @@ public final class CapabilityGate {
         if (g.allowsAll(Capability.NETWORK_CONNECT)) {
             return;
         }
+        if (g.connectAllowedBefore(address)) {
+            return;
+        }
         String shown;
         String suggestion;
         if (address instanceof InetSocketAddress) {
@@ -232,11 +295,13 @@ public final class CapabilityGate {
             InetAddress ip = a.getAddress();
             String literal = ip == null ? null : bracket(ip.getHostAddress());
             if (literal != null && g.allows(Capability.NETWORK_CONNECT, literal + ":" + port)) {
+                g.rememberConnectAllowed(address);
                 return;
             }
             String byName = bracket(host) + ":" + port;
             if (!byName.equals(literal + ":" + port) && g.allows(Capability.NETWORK_CONNECT, byName)
                     && (ip == null || resolvesTo(host, ip))) {
+                g.rememberConnectAllowed(address);
                 return;
             }
             shown = literal == null || byName.equals(literal + ":" + port) ? byName : byName + " (" + literal + ")";

@@ -20,6 +20,12 @@ public final class Grants {
     private final TargetPattern[][] patterns = new TargetPattern[Capability.values().length][];
     @SuppressWarnings("unchecked")
     private final ConcurrentHashMap<String, Boolean>[] cache = new ConcurrentHashMap[Capability.values().length];
+    /**
+     * Addresses a connect was allowed to (an {@code InetSocketAddress} compares by address and port,
+     * or by unresolved name and port): allowed once, allowed again at the cost of a hash lookup.
+     * Only allowances are kept, since a denial by one name may be an allowance by another.
+     */
+    private final ConcurrentHashMap<Object, Boolean> connectAllowed = new ConcurrentHashMap<>();
     /** Per capability, the policy key that decided it ("built-in default of ring 2", "agents.bot.capabilities..."). */
     private final String[] source = new String[Capability.values().length];
 
@@ -76,6 +82,18 @@ public final class Grants {
         }
         hits.put(target, ok);
         return ok;
+    }
+
+    /** Whether a connect to {@code address} was allowed before under these grants. */
+    boolean connectAllowedBefore(Object address) {
+        return connectAllowed.containsKey(address);
+    }
+
+    void rememberConnectAllowed(Object address) {
+        if (connectAllowed.size() >= CACHE_LIMIT) {
+            connectAllowed.clear();
+        }
+        connectAllowed.put(address, Boolean.TRUE);
     }
 
     /** The patterns granted for {@code c}, as written (empty when none, or when all is granted). */

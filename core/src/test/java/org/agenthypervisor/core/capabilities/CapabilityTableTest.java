@@ -132,4 +132,27 @@ class CapabilityTableTest {
         assertThrows(IllegalArgumentException.class,
                 () -> TargetPattern.compile(Capability.Kind.HOST_PORTS, "::1:8080", WORK, HOME));
     }
+
+    @Test
+    void onlyAlreadyNormalAbsolutePathsSkipThePathParser() {
+        for (String plain : new String[] {"/a", "/tmp/x.txt", "/srv/app/.hidden", "/srv/app/..x", "/a/b.c/d"}) {
+            assertTrue(CapabilityGate.isPlainAbsolute(plain), plain);
+        }
+        for (String odd : new String[] {"a", "", "/", "/a/", "//a", "/a//b", "/a/./b", "/a/../b", "/a/..", "/a/.",
+                "./a"}) {
+            assertFalse(CapabilityGate.isPlainAbsolute(odd), odd);
+        }
+    }
+
+    @Test
+    void theStringFormOfTheProtectedPathsTestAgreesWithThePathForm() {
+        ProtectedPaths p = new ProtectedPaths(java.util.List.of(Path.of("/srv/app/.agent-hypervisor")),
+                java.util.List.of(Path.of("/srv/app/policy.yaml")));
+        for (String s : new String[] {"/srv/app/.agent-hypervisor", "/srv/app/.agent-hypervisor/keys/k",
+                "/srv/app/.agent-hypervisor2/x", "/srv/app/policy.yaml", "/srv/app/policy.yaml.bak", "/srv/app"}) {
+            org.junit.jupiter.api.Assertions.assertEquals(p.covers(Path.of(s)), p.covers(s), s);
+        }
+        assertTrue(p.covers("/srv/app/.agent-hypervisor/keys/k"));
+        assertFalse(p.covers("/srv/app/.agent-hypervisor2/x"));
+    }
 }
