@@ -23,6 +23,12 @@ class EscapesIT {
                 classes: com.acme.escape.Vault
               intruder:
                 ring: 3
+                # These tests are about the layers below capabilities: let the intruder use files in the
+                # working directory and private reflection, so what stops it is the rule under test.
+                capabilities:
+                  files.read: ["./**"]
+                  files.write: ["./**"]
+                  reflection.private: true
             """;
 
     static Result run(String name, String... scenarios) {
@@ -137,6 +143,28 @@ class EscapesIT {
     }
 
     @Test
+    void anAgentPinnedToACodeSourceRunsOnlyClassesFromThere() {
+        String pinnedElsewhere = POLICY.replace("    classes: com.acme.escape.Vault\n",
+                "    classes: com.acme.escape.Vault\n    codeSource: /opt/vault/lib/vault-*.jar\n");
+        Path dir = ChildJvm.freshWorkDir("code-source");
+        ChildJvm.write(dir, "policy.yaml", pinnedElsewhere);
+        Result refused = ChildJvm.withAgent("policy=policy.yaml").in(dir).run("com.acme.escape.EscapeApp", "vault-private-task");
+        assertEquals("allowed:invalid-agent-id", refused.result("vault-private-task"), refused::toString);
+        assertTrue(refused.output().contains("REFUSED identity: com.acme.escape.Vault would run as agent 'vault'")
+                && refused.output().contains("which agents.vault.codeSource [/opt/vault/lib/vault-*.jar] does not list"),
+                refused::toString);
+        assertTrue(AuditRecords.ofType(refused.dataDir(), "instrumentation.problem").stream()
+                .anyMatch(rec -> String.valueOf(rec.get("problem")).contains("codeSource")), "audited");
+
+        String pinnedHere = POLICY.replace("    classes: com.acme.escape.Vault\n",
+                "    classes: com.acme.escape.Vault\n    codeSource: \"" + ChildJvm.testClasses() + "\"\n");
+        Path here = ChildJvm.freshWorkDir("code-source-ok");
+        ChildJvm.write(here, "policy.yaml", pinnedHere);
+        Result ok = ChildJvm.withAgent("policy=policy.yaml").in(here).run("com.acme.escape.EscapeApp", "vault-private-task");
+        assertEquals("allowed:vault", ok.result("vault-private-task"), ok::toString);
+    }
+
+    @Test
     void aHiddenClassIsGovernedLikeAnyOther() {
         Result r = run("hidden-class", "hidden-class", "host-hidden-class", "dropped");
         assertDeniedAsIntruder(r, "hidden-class");
@@ -228,7 +256,7 @@ class EscapesIT {
     void theBridgesPublicEntriesNeitherClearTheCallersContextNorLetThemselvesBeRepointed() {
         Result r = run("bridge-abuse", "bridge-abuse", "dropped");
         assertTrue(r.result("bridge-abuse").startsWith("allowed:resetWorker=ok:intruder,enterPoolTask=ok:intruder,"
-                + "exitTask=ok:intruder,replaceImpl=IllegalAccessException,replaceFacade=IllegalAccessException,"
+                + "exitTask=ok:intruder,replaceImpl=CapabilityDeniedException,replaceFacade=IllegalAccessException,"
                 + "reinstall=IllegalStateException;"), r::toString);
         assertStillTheIntruderAndDenied(r, "bridge-abuse");
         assertEquals("0", r.result("dropped"), r::toString);

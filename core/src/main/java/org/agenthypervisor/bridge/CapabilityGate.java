@@ -31,6 +31,24 @@ public final class CapabilityGate {
         void link(Object link, Object target);
 
         void open(Object path, Set<? extends OpenOption> options);
+
+        void connect(Object address);
+
+        void listen(Object address);
+
+        void startProcess(String[] command);
+
+        void exit(int status);
+
+        void loadNative(Class<?> from, String library);
+
+        void foreign(Object what);
+
+        void modifyThread(Thread target);
+
+        void readEnv(String name);
+
+        void privateAccess(Object member, Class<?> caller, Class<?> declaring);
     }
 
     public static void read(String path) {
@@ -59,5 +77,41 @@ public final class CapabilityGate {
 
     public static void open(Object path, Set<? extends OpenOption> options) {
         IMPL.open(path, options);
+    }
+
+    public static void connect(Object address) {
+        IMPL.connect(address);
+    }
+
+    public static void listen(Object address) {
+        IMPL.listen(address);
+    }
+
+    public static void startProcess(String[] command) {
+        IMPL.startProcess(command);
+    }
+
+    public static void exit(int status) {
+        IMPL.exit(status);
+    }
+
+    public static void loadNative(Class<?> from, String library) {
+        IMPL.loadNative(from, library);
+    }
+
+    public static void foreign(Object what) {
+        IMPL.foreign(what);
+    }
+
+    public static void modifyThread(Thread target) {
+        IMPL.modifyThread(target);
+    }
+
+    public static void readEnv(String name) {
+        IMPL.readEnv(name);
+    }
+
+    public static void privateAccess(Object member, Class<?> caller, Class<?> declaring) {
+        IMPL.privateAccess(member, caller, declaring);
     }
 }

@@ -22,6 +22,11 @@ final class ClassPathScan {
 
     /** Scans the entries of a class path string; missing entries are a usage error. */
     static List<ClassInfo> scan(String classPath) throws IOException {
+        return scan(classPath, new java.util.HashMap<>());
+    }
+
+    /** The same, noting in {@code origins} the class path entry (directory or jar) each class came from. */
+    static List<ClassInfo> scan(String classPath, java.util.Map<String, String> origins) throws IOException {
         List<ClassInfo> out = new ArrayList<>();
         for (String entry : classPath.split(File.pathSeparator)) {
             if (entry.isBlank()) {
@@ -31,7 +36,9 @@ final class ClassPathScan {
             if (Files.isDirectory(path)) {
                 try (Stream<Path> files = Files.walk(path)) {
                     for (Path file : (Iterable<Path>) files.filter(ClassPathScan::isClassFile)::iterator) {
-                        out.add(ClassScanner.scan(Files.readAllBytes(file)));
+                        ClassInfo c = withCodeSource(ClassScanner.scan(Files.readAllBytes(file)), path);
+                        origins.putIfAbsent(c.name(), path.toAbsolutePath().normalize().toString());
+                        out.add(c);
                     }
                 }
             } else if (Files.isRegularFile(path)) {
@@ -42,7 +49,9 @@ final class ClassPathScan {
                         if (!e.isDirectory() && e.getName().endsWith(".class") && !e.getName().endsWith("module-info.class")
                                 && !e.getName().startsWith("META-INF/")) {
                             try (InputStream in = jar.getInputStream(e)) {
-                                out.add(ClassScanner.scan(in.readAllBytes()));
+                                ClassInfo c = withCodeSource(ClassScanner.scan(in.readAllBytes()), path);
+                                origins.putIfAbsent(c.name(), path.toAbsolutePath().normalize().toString());
+                                out.add(c);
                             }
                         }
                     }
@@ -52,6 +61,15 @@ final class ClassPathScan {
             }
         }
         return out;
+    }
+
+    /** What the agent notes at run time: the jar or directory the class comes from (agents.<id>.codeSource). */
+    private static ClassInfo withCodeSource(ClassInfo info, Path entry) {
+        List<org.agenthypervisor.core.governance.AnnotationInfo> annotations = new ArrayList<>(info.annotations());
+        annotations.add(new org.agenthypervisor.core.governance.AnnotationInfo(
+                org.agenthypervisor.core.governance.GovernancePlanner.CODE_SOURCE,
+                java.util.Map.of("value", entry.toAbsolutePath().normalize().toString())));
+        return new ClassInfo(info.name(), info.superName(), info.access(), annotations, info.methods());
     }
 
     private static boolean isClassFile(Path file) {

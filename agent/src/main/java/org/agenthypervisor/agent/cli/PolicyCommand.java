@@ -67,15 +67,56 @@ final class PolicyCommand extends CommandGroup {
                                 + (a.aiServices().isEmpty() ? "" : "  aiServices " + a.aiServices())
                                 + (a.agenticNames().isEmpty() ? "" : "  agenticNames " + a.agenticNames()));
             }
+            List<String> capabilityWarnings = reportCapabilities(policy, out);
             if (classPath == null) {
+                printWarnings(capabilityWarnings, out);
                 out.println();
                 out.println("(give --classpath to list the methods the policy and the annotations govern)");
                 return HypervisorCommand.OK;
             }
-            return report(policy, ClassPathScan.scan(classPath), out, err);
+            Map<String, String> origins = new HashMap<>();
+            List<ClassInfo> classes = ClassPathScan.scan(classPath, origins);
+            return report(policy, classes, origins, capabilityWarnings, out, err);
         }
 
-        private int report(Policy policy, List<ClassInfo> classes, PrintWriter out, PrintWriter err) {
+        /**
+         * What each agent may do through the JDK at its granted ring, and a warning for every agent at
+         * ring 2 or 3 that may not connect anywhere: it cannot reach a language-model provider.
+         */
+        private static List<String> reportCapabilities(Policy policy, PrintWriter out) {
+            Path workingDir = Path.of("").toAbsolutePath();
+            org.agenthypervisor.core.capabilities.CapabilityTable table = org.agenthypervisor.core.capabilities.CapabilityTable
+                    .of(policy, workingDir, Path.of(System.getProperty("user.home", "/")));
+            List<String> warnings = new ArrayList<>();
+            out.println();
+            out.println("capabilities (relative paths resolved against " + workingDir + ")");
+            for (int ring = 1; ring <= 3; ring++) {
+                out.println("  ring " + ring + " default: " + table.ring(ring).describe());
+            }
+            for (Policy.AgentSpec a : policy.agents().values()) {
+                org.agenthypervisor.core.capabilities.Grants g = a.ring() == 0
+                        ? org.agenthypervisor.core.capabilities.Grants.ALL
+                        : table.agent(a.id()) != null ? table.agent(a.id()) : table.ring(a.ring());
+                out.println("  " + a.id() + " (ring " + a.ring() + "): " + (a.ring() == 0 ? "everything" : g.describe()));
+                if (a.ring() >= 2 && g.patterns(org.agenthypervisor.core.capabilities.Capability.NETWORK_CONNECT).isEmpty()
+                        && !g.allowsAll(org.agenthypervisor.core.capabilities.Capability.NETWORK_CONNECT)) {
+                    warnings.add("agent '" + a.id() + "' (ring " + a.ring() + ") may not connect anywhere, so it cannot"
+                            + " call a language-model provider; if it does, grant its host in one line: agents." + a.id()
+                            + ".capabilities.network.connect: [\"api.openai.com:443\"]");
+                }
+            }
+            return warnings;
+        }
+
+        private static void printWarnings(List<String> warnings, PrintWriter out) {
+            if (!warnings.isEmpty()) {
+                out.println();
+                warnings.stream().distinct().forEach(w -> out.println("warning: " + w));
+            }
+        }
+
+        private int report(Policy policy, List<ClassInfo> classes, Map<String, String> origins,
+                           List<String> capabilityWarnings, PrintWriter out, PrintWriter err) {
             // First pass: agents' classes, so anonymous classes find their enclosing agent.
             Map<String, String> owners = new HashMap<>();
             for (ClassInfo c : classes) {
@@ -95,7 +136,7 @@ final class PolicyCommand extends CommandGroup {
             }
             Map<String, List<String>> agents = new LinkedHashMap<>();
             List<String> problems = new ArrayList<>();
-            List<String> warnings = new ArrayList<>();
+            List<String> warnings = new ArrayList<>(capabilityWarnings);
             int governedClasses = 0;
             for (ClassInfo c : classes) {
                 ClassPlan plan = GovernancePlanner.plan(c, policy, owners::get);
@@ -108,7 +149,8 @@ final class PolicyCommand extends CommandGroup {
                 if (plan.owner() != null) {
                     long handoffs = plan.methods().stream().filter(MethodPlan::handoff).count();
                     agents.computeIfAbsent(plan.owner(), k -> new ArrayList<>()).add(c.name() + "  (" + plan.ownerSource()
-                            + "; " + plan.methods().size() + " method(s) run as the agent, " + handoffs + " hand-off point(s))");
+                            + "; " + plan.methods().size() + " method(s) run as the agent, " + handoffs + " hand-off point(s);"
+                            + " from " + origins.getOrDefault(c.name(), "?") + ")");
                 }
                 for (MethodPlan m : plan.methods()) {
                     for (String governor : m.governedBy()) {
@@ -154,10 +196,7 @@ final class PolicyCommand extends CommandGroup {
                     warnings.add("agents." + a.id() + ".classes " + a.classes() + " matches no class on the class path");
                 }
             }
-            if (!warnings.isEmpty()) {
-                out.println();
-                warnings.stream().distinct().forEach(w -> out.println("warning: " + w));
-            }
+            printWarnings(warnings, out);
             if (!problems.isEmpty()) {
                 err.println();
                 problems.stream().distinct().forEach(p -> err.println("error: " + p));

@@ -94,7 +94,7 @@ final class GovernedClassTransformer implements ClassFileTransformer {
                 return null;
             }
             String definer = redefined == null ? runtimeDefiner(domain) : null;
-            ClassInfo info = withDefiner(ClassScanner.scan(bytes), definer);
+            ClassInfo info = withCodeSource(withDefiner(ClassScanner.scan(bytes), definer), domain);
             ClassPlan plan = gate.plan(info);
             String key = info.name() + "@" + loaderId;
             // Method references get bodies of their own when an agent's class is defined; a
@@ -104,7 +104,7 @@ final class GovernedClassTransformer implements ClassFileTransformer {
                 if (bound != bytes) {
                     boundReferences.add(key);
                     bytes = bound;
-                    info = withDefiner(ClassScanner.scan(bytes), definer);
+                    info = withCodeSource(withDefiner(ClassScanner.scan(bytes), definer), domain);
                     plan = gate.plan(info);
                 }
             }
@@ -175,6 +175,24 @@ final class GovernedClassTransformer implements ClassFileTransformer {
         java.util.List<org.agenthypervisor.core.governance.AnnotationInfo> annotations = new java.util.ArrayList<>(info.annotations());
         annotations.add(new org.agenthypervisor.core.governance.AnnotationInfo(GovernancePlanner.DEFINED_BY,
                 Map.of("value", definer)));
+        return new ClassInfo(info.name(), info.superName(), info.access(), annotations, info.methods());
+    }
+
+    /** Notes the jar or directory the class came from, for {@code agents.<id>.codeSource}. */
+    static ClassInfo withCodeSource(ClassInfo info, ProtectionDomain domain) {
+        java.security.CodeSource source = domain == null ? null : domain.getCodeSource();
+        if (source == null || source.getLocation() == null || !"file".equals(source.getLocation().getProtocol())) {
+            return info;
+        }
+        String location;
+        try {
+            location = java.nio.file.Path.of(source.getLocation().toURI()).toString();
+        } catch (Exception notAFile) {
+            return info;
+        }
+        java.util.List<org.agenthypervisor.core.governance.AnnotationInfo> annotations = new java.util.ArrayList<>(info.annotations());
+        annotations.add(new org.agenthypervisor.core.governance.AnnotationInfo(GovernancePlanner.CODE_SOURCE,
+                Map.of("value", location)));
         return new ClassInfo(info.name(), info.superName(), info.access(), annotations, info.methods());
     }
 

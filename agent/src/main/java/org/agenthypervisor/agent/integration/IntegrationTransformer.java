@@ -136,7 +136,8 @@ public final class IntegrationTransformer implements ClassFileTransformer {
 
     /** JDK classes an integration may weave: the public packages, and the file system provider behind java.nio.file. */
     private static boolean isJdkTarget(String internalName) {
-        return internalName.startsWith("java/") || internalName.startsWith("sun/nio/fs/");
+        return internalName.startsWith("java/") || internalName.startsWith("sun/nio/fs/")
+                || internalName.startsWith("sun/nio/ch/");
     }
 
     private boolean isTarget(String internalName) {

@@ -1,6 +1,8 @@
 package org.agenthypervisor.agent.integration;
 
 import org.agenthypervisor.agent.integration.jdk.FileEntryPoints;
+import org.agenthypervisor.agent.integration.jdk.NetworkEntryPoints;
+import org.agenthypervisor.agent.integration.jdk.SystemEntryPoints;
 import org.agenthypervisor.agent.integration.jdk.HiddenClassDefinitions;
 import org.agenthypervisor.agent.integration.jdk.JdkExecutors;
 import org.agenthypervisor.agent.integration.langchain4j.LangChain4j;
@@ -15,6 +17,6 @@ public final class Integrations {
     }
 
     public static List<Integration> all() {
-        return List.of(new JdkExecutors(), new HiddenClassDefinitions(), new FileEntryPoints(), new LangChain4j(), new SpringAi(), new Reactor());
+        return List.of(new JdkExecutors(), new HiddenClassDefinitions(), new FileEntryPoints(), new NetworkEntryPoints(), new SystemEntryPoints(), new LangChain4j(), new SpringAi(), new Reactor());
     }
 }

@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Opening and closing a small file with {@code FileInputStream}, the call the file entry point
- * check guards: by the host (one thread-local read), and by an agent (the protected-path test,
- * which resolves the path). The difference to the run without the agent is the check's cost.
+ * check guards: by the host (one thread-local read), and by a ring-3 agent granted {@code /tmp/**}
+ * (the protected-path test, the grant, the resolution of links). The difference to the run without
+ * the agent is the check's cost.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -33,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 public class FileOpenBenchmark {
     static final String AGENT = "-javaagent:agent/target/agent-hypervisor.jar=policy=bench/policies/bench.yaml,log=error";
 
-    @Param({"host", "bench-user"})
+    @Param({"host", "bench-granted"})
     public String caller;
 
     private String file;

@@ -43,4 +43,49 @@ public final class CapabilityBridge implements org.agenthypervisor.bridge.Capabi
     public void open(Object path, Set<? extends OpenOption> options) {
         CapabilityGate.open(path, options);
     }
+
+    @Override
+    public void connect(Object address) {
+        CapabilityGate.connect(address);
+    }
+
+    @Override
+    public void listen(Object address) {
+        CapabilityGate.listen(address);
+    }
+
+    @Override
+    public void startProcess(String[] command) {
+        CapabilityGate.startProcess(command);
+    }
+
+    @Override
+    public void exit(int status) {
+        CapabilityGate.exit(status);
+    }
+
+    @Override
+    public void loadNative(Class<?> from, String library) {
+        CapabilityGate.loadNative(from, library);
+    }
+
+    @Override
+    public void foreign(Object what) {
+        CapabilityGate.foreign(what);
+    }
+
+    @Override
+    public void modifyThread(Thread target) {
+        CapabilityGate.modifyThread(target);
+    }
+
+    @Override
+    public void readEnv(String name) {
+        CapabilityGate.readEnv(name);
+    }
+
+    @Override
+    public void privateAccess(Object member, Class<?> caller, Class<?> declaring) {
+        CapabilityGate.privateAccess(member, caller, declaring);
+    }
 }

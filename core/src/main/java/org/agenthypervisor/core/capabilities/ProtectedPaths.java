@@ -16,9 +16,14 @@ public final class ProtectedPaths {
     private final List<Path> directories;
     private final List<Path> files;
 
+    private final List<String> directoryStrings;
+    private final List<String> fileStrings;
+
     public ProtectedPaths(List<Path> directories, List<Path> files) {
         this.directories = real(directories);
         this.files = real(files);
+        this.directoryStrings = this.directories.stream().map(Path::toString).toList();
+        this.fileStrings = this.files.stream().map(Path::toString).toList();
     }
 
     private static List<Path> real(List<Path> paths) {
@@ -38,6 +43,22 @@ public final class ProtectedPaths {
      * nanoseconds, no file system access. Symbolic links are dealt with where they are made: an agent
      * cannot create one that leads into the protected state ({@link #coversLinkTarget}).
      */
+    /** {@link #covers(Path)} for a path already absolute and normal, without building a {@code Path}. */
+    public boolean covers(String absoluteNormal) {
+        for (String d : directoryStrings) {
+            if (absoluteNormal.startsWith(d) && (absoluteNormal.length() == d.length() || absoluteNormal.charAt(d.length()) == '/'
+                    || d.equals("/"))) {
+                return true;
+            }
+        }
+        for (String f : fileStrings) {
+            if (absoluteNormal.equals(f)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public boolean covers(Path target) {
         Path plain = target.toAbsolutePath().normalize();
         for (Path d : directories) {

@@ -55,6 +55,13 @@ public final class GovernancePlanner {
      */
     public static final String DEFINED_BY = "org.agenthypervisor.internal.DefinedBy";
 
+    /**
+     * Not a real annotation: where the class's bytes came from (element {@code value}, the absolute
+     * path of its jar or directory), added by the transformer and by {@code policy check}; absent for a
+     * class defined at run time. Checked against {@code agents.<id>.codeSource}.
+     */
+    public static final String CODE_SOURCE = "org.agenthypervisor.internal.CodeSource";
+
     /** What a bad {@code @Agent} id is replaced by: an agent nobody grants anything (fail closed). */
     public static final String INVALID_AGENT = "invalid-agent-id";
 
@@ -99,8 +106,32 @@ public final class GovernancePlanner {
         return new ClassPlan(cls.name(), owner[0], owner[1], methods, problems, warnings);
     }
 
+    /**
+     * Who the class runs as ({@link #unpinnedOwner}), unless the policy pins that agent to code sources
+     * ({@code agents.<id>.codeSource}) the class does not come from: then it runs as
+     * {@value #INVALID_AGENT}, which has no grants.
+     */
     private static String[] owner(ClassInfo cls, Policy policy, Function<String, String> enclosingOwner,
                                   List<String> problems, List<String> warnings) {
+        String[] owner = unpinnedOwner(cls, policy, enclosingOwner, problems, warnings);
+        AgentSpec spec = owner[0] == null ? null : policy.agents().get(owner[0]);
+        if (spec == null || spec.codeSource().isEmpty()) {
+            return owner;
+        }
+        AnnotationInfo from = cls.annotation(CODE_SOURCE);
+        String location = from == null ? null : (String) from.value("value");
+        if (CodeSources.matches(spec.codeSource(), location)) {
+            return owner;
+        }
+        problems.add("REFUSED identity: " + cls.name() + " would run as agent '" + owner[0] + "' ("
+                + owner[1] + ") but comes from " + (location == null ? "no jar or directory (defined at run time)"
+                : location) + ", which agents." + owner[0] + ".codeSource " + spec.codeSource()
+                + " does not list; it runs as '" + INVALID_AGENT + "', which has no grants");
+        return new String[] {INVALID_AGENT, "refused code source of " + cls.name()};
+    }
+
+    private static String[] unpinnedOwner(ClassInfo cls, Policy policy, Function<String, String> enclosingOwner,
+                                          List<String> problems, List<String> warnings) {
         String owner = null;
         String source = null;
         for (AgentSpec agent : policy.agents().values()) {

@@ -24,6 +24,7 @@ import java.util.Map;
  * @param sessions        shared-session settings
  * @param audit           audit log settings
  * @param frameworks      how LangChain4j, Spring AI and Reactor are governed
+ * @param capabilities    what agents may do through the JDK, per ring and per agent
  */
 public record Policy(
         String source,
@@ -41,7 +42,18 @@ public record Policy(
         SagaSettings saga,
         SessionSettings sessions,
         AuditSettings audit,
-        FrameworksSpec frameworks) {
+        FrameworksSpec frameworks,
+        CapabilitiesSpec capabilities) {
+
+    /** A policy with the built-in capability defaults. */
+    public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
+                  HostSpec host, Map<String, AgentSpec> agents, List<RuleSpec> rules,
+                  List<CompensationSpec> compensations, List<SagaSpec> sagas, TrustSpec trust,
+                  LiabilitySpec liability, SagaSettings saga, SessionSettings sessions, AuditSettings audit,
+                  FrameworksSpec frameworks) {
+        this(source, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas, trust,
+                liability, saga, sessions, audit, frameworks, CapabilitiesSpec.DEFAULTS);
+    }
 
     /** A policy with the default {@code frameworks} section. */
     public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
@@ -85,12 +97,40 @@ public record Policy(
      * @param agenticNames langchain4j-agentic agent name globs bound to the agent (may be empty)
      * @param onDenial     what a denied framework tool call of this agent does, or null for
      *                     {@code frameworks.onDenial}
+     * @param codeSource   where this agent's classes must come from: path globs of jars or directories,
+     *                     or {@code sha256:<hex>} of a jar (empty: anywhere)
      */
     public record AgentSpec(String id, List<Glob> classes, int ring, double trust, double minTrust,
-                            Location location, List<Glob> aiServices, List<Glob> agenticNames, OnDenial onDenial) {
+                            Location location, List<Glob> aiServices, List<Glob> agenticNames, OnDenial onDenial,
+                            List<String> codeSource) {
         public AgentSpec(String id, List<Glob> classes, int ring, double trust, double minTrust, Location location) {
             this(id, classes, ring, trust, minTrust, location, List.of(), List.of(), null);
         }
+
+        /** An agent not pinned to a code source. */
+        public AgentSpec(String id, List<Glob> classes, int ring, double trust, double minTrust,
+                         Location location, List<Glob> aiServices, List<Glob> agenticNames, OnDenial onDenial) {
+            this(id, classes, ring, trust, minTrust, location, aiServices, agenticNames, onDenial, List.of());
+        }
+    }
+
+    /**
+     * {@code rings.<n>.capabilities} and {@code agents.<id>.capabilities}: what agents may do through
+     * the JDK (docs/capabilities.md). Keys are capability names ({@code network.connect}, ...).
+     *
+     * @param rings  per ring (1 to 3), the capabilities that replace the built-in defaults of that ring
+     * @param agents per agent, grants added to (or, with {@code false}, taken from) its ring's defaults
+     */
+    public record CapabilitiesSpec(Map<Integer, Map<String, CapabilityGrant>> rings,
+                                   Map<String, Map<String, CapabilityGrant>> agents) {
+        public static final CapabilitiesSpec DEFAULTS = new CapabilitiesSpec(Map.of(), Map.of());
+    }
+
+    /**
+     * One capability as written: {@code true} (every target), {@code false} (none), or a list of
+     * patterns ({@code value} null).
+     */
+    public record CapabilityGrant(Boolean value, List<String> patterns, Location location) {
     }
 
     /** {@code frameworks.onDenial}: what a denied framework tool call does. */

@@ -61,9 +61,13 @@ public final class PolicyParser {
     private static Map<String, Set<String>> knownKeys() {
         Map<String, Set<String>> keys = new LinkedHashMap<>();
         keys.put("", keys("version", "mode", "onInternalError", "dataDir", "host", "agents", "rules",
-                "compensations", "sagas", "trust", "liability", "saga", "sessions", "audit", "frameworks"));
+                "compensations", "sagas", "trust", "liability", "saga", "sessions", "audit", "frameworks", "rings"));
         keys.put("host", keys("ring"));
-        keys.put("agents.*", keys("classes", "ring", "trust", "minTrust", "aiServices", "agenticNames", "onDenial"));
+        keys.put("agents.*", keys("classes", "ring", "trust", "minTrust", "aiServices", "agenticNames", "onDenial",
+                "capabilities", "codeSource"));
+        keys.put("agents.*.capabilities", capabilityKeys());
+        keys.put("rings.*", keys("capabilities"));
+        keys.put("rings.*.capabilities", capabilityKeys());
         keys.put("rules[]", keys("methods", "annotatedWith", "tools", "ring", "handoff", "partial"));
         keys.put("compensations[]", keys("method", "compensate", "compensateInDoubt"));
         keys.put("sagas[]", keys("methods", "aiService", "agentic", "name"));
@@ -82,6 +86,11 @@ public final class PolicyParser {
         keys.put("sessions.named[]", keys("name", "minTrust", "maxParticipants"));
         keys.put("audit", keys("durability", "flushInterval", "treeHeadEvery", "treeHeadInterval"));
         return Collections.unmodifiableMap(keys);
+    }
+
+    private static Set<String> capabilityKeys() {
+        return keys(java.util.Arrays.stream(org.agenthypervisor.core.capabilities.Capability.values())
+                .map(org.agenthypervisor.core.capabilities.Capability::key).toArray(String[]::new));
     }
 
     private static Set<String> keys(String... names) {

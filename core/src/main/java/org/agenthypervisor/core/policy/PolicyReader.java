@@ -144,12 +144,172 @@ final class PolicyReader {
         SessionSettings sessions = sessions(top);
         AuditSettings audit = audit(top);
         Policy.FrameworksSpec frameworks = frameworks(top);
+        Map<Integer, Map<String, Policy.CapabilityGrant>> ringCapabilities = rings(top);
         top.done();
         if (!problems.isEmpty()) {
             return null;
         }
         return new Policy(file, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas,
-                trust, liability, saga, sessions, audit, frameworks);
+                trust, liability, saga, sessions, audit, frameworks,
+                ringCapabilities.isEmpty() && agentCapabilities.isEmpty() ? Policy.CapabilitiesSpec.DEFAULTS
+                        : new Policy.CapabilitiesSpec(Collections.unmodifiableMap(ringCapabilities),
+                        Collections.unmodifiableMap(new LinkedHashMap<>(agentCapabilities))));
+    }
+
+    private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
+
+    /**
+     * {@code agents.<id>.codeSource}: one entry or a list; each a path glob of the jars or directories
+     * the agent's classes may come from, or {@code sha256:<64 lowercase hex digits>} of a jar.
+     */
+    private List<String> codeSource(Fields f) {
+        Node n = f.value("codeSource");
+        if (n == null || isNull(n)) {
+            return List.of();
+        }
+        String path = f.path("codeSource");
+        List<Node> items;
+        List<String> paths = new ArrayList<>();
+        if (n instanceof SequenceNode) {
+            items = ((SequenceNode) n).getValue();
+            for (int i = 0; i < items.size(); i++) {
+                paths.add(path + "[" + i + "]");
+            }
+        } else {
+            items = List.of(n);
+            paths.add(path);
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            String text = text(items.get(i), paths.get(i), null, "a jar path glob or sha256:<hex>");
+            if (text == null) {
+                continue;
+            }
+            String t = text.trim();
+            if (t.startsWith("sha256:")) {
+                if (!SHA256.matcher(t).matches()) {
+                    report(items.get(i), paths.get(i), "'" + t + "' is not sha256: followed by 64 lowercase hex digits"
+                            + " (sha256sum app.jar prints them)");
+                    continue;
+                }
+            } else {
+                try {
+                    org.agenthypervisor.core.capabilities.TargetPattern.compile(
+                            org.agenthypervisor.core.capabilities.Capability.Kind.PATHS, t, java.nio.file.Path.of("/"),
+                            java.nio.file.Path.of("/"));
+                } catch (IllegalArgumentException e) {
+                    report(items.get(i), paths.get(i), e.getMessage());
+                    continue;
+                }
+            }
+            out.add(t);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Filled by {@link #agents}: each agent's {@code capabilities}, when it has some. */
+    private final Map<String, Map<String, Policy.CapabilityGrant>> agentCapabilities = new LinkedHashMap<>();
+
+    /** {@code rings.<n>.capabilities}: what an agent at ring n may do, replacing the built-in defaults key by key. */
+    private Map<Integer, Map<String, Policy.CapabilityGrant>> rings(Fields top) {
+        Node node = top.value("rings");
+        if (node == null || isNull(node)) {
+            return Map.of();
+        }
+        if (!(node instanceof MappingNode)) {
+            report(node, "rings", "expected a map from ring (1, 2 or 3) to its settings, got " + describe(node));
+            return Map.of();
+        }
+        Map<Integer, Map<String, Policy.CapabilityGrant>> out = new java.util.TreeMap<>();
+        for (NodeTuple entry : ((MappingNode) node).getValue()) {
+            Node keyNode = entry.getKeyNode();
+            String key = keyText(keyNode, "rings");
+            if (key == null) {
+                continue;
+            }
+            String path = "rings." + key;
+            if (key.equals("0")) {
+                report(keyNode, path, "ring 0 has every capability, like the host: it cannot be restricted;"
+                        + " give the agent ring 1 and restrict ring 1 instead");
+                continue;
+            }
+            if (!key.equals("1") && !key.equals("2") && !key.equals("3")) {
+                report(keyNode, path, "unknown ring '" + key + "'; capabilities are set for rings 1, 2 and 3");
+                continue;
+            }
+            Node value = entry.getValueNode();
+            if (!isNull(value) && !(value instanceof MappingNode)) {
+                report(value, path, "expected the settings of ring " + key + " (a map with capabilities), got "
+                        + describe(value));
+                continue;
+            }
+            Fields f = new Fields(value, path, "rings.*");
+            Map<String, Policy.CapabilityGrant> grants = capabilities(f, "rings.*.capabilities");
+            f.done();
+            if (out.containsKey(Integer.valueOf(key))) {
+                report(keyNode, path, "duplicate ring '" + key + "'");
+            } else if (!grants.isEmpty()) {
+                out.put(Integer.valueOf(key), grants);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A {@code capabilities} map: each key a capability, each value {@code true}, {@code false}, or a
+     * pattern or a list of patterns of the capability's kind (checked here, so a typo is reported with
+     * its line, not matched against nothing at run time).
+     */
+    private Map<String, Policy.CapabilityGrant> capabilities(Fields parent, String schemaPath) {
+        Fields f = parent.section("capabilities", schemaPath);
+        Map<String, Policy.CapabilityGrant> out = new LinkedHashMap<>();
+        for (org.agenthypervisor.core.capabilities.Capability c : org.agenthypervisor.core.capabilities.Capability.values()) {
+            Node n = f.value(c.key());
+            if (n == null) {
+                continue;
+            }
+            String path = f.path(c.key());
+            if (isType(n, Tag.BOOL)) {
+                boolean value = ((ScalarNode) n).getValue().toLowerCase(Locale.ROOT).equals("true");
+                out.put(c.key(), new Policy.CapabilityGrant(value, List.of(), location(n)));
+                continue;
+            }
+            if (c.kind() == org.agenthypervisor.core.capabilities.Capability.Kind.SWITCH) {
+                reportType(n, path, "true or false", null);
+                continue;
+            }
+            List<Node> items;
+            List<String> paths = new ArrayList<>();
+            if (n instanceof SequenceNode) {
+                items = ((SequenceNode) n).getValue();
+                for (int i = 0; i < items.size(); i++) {
+                    paths.add(path + "[" + i + "]");
+                }
+            } else if (n instanceof ScalarNode && !isNull(n)) {
+                items = List.of(n);
+                paths.add(path);
+            } else {
+                reportType(n, path, c.kind().expected(), null);
+                continue;
+            }
+            List<String> patterns = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                String text = text(items.get(i), paths.get(i), null, "a pattern");
+                if (text == null) {
+                    continue;
+                }
+                try {
+                    org.agenthypervisor.core.capabilities.TargetPattern.compile(c.kind(), text,
+                            java.nio.file.Path.of("/"), java.nio.file.Path.of("/"));
+                    patterns.add(text.trim());
+                } catch (IllegalArgumentException e) {
+                    report(items.get(i), paths.get(i), e.getMessage());
+                }
+            }
+            out.put(c.key(), new Policy.CapabilityGrant(null, List.copyOf(patterns), location(n)));
+        }
+        f.done();
+        return Collections.unmodifiableMap(out);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -218,10 +378,15 @@ final class PolicyReader {
             double trust = number(f, "trust", UNIT, 1.0);
             double minTrust = number(f, "minTrust", UNIT, 0.5);
             Policy.OnDenial onDenial = choice(f, "onDenial", ON_DENIAL, null);
+            Map<String, Policy.CapabilityGrant> grants = capabilities(f, "agents.*.capabilities");
+            List<String> codeSource = codeSource(f);
             f.done();
+            if (validId && !grants.isEmpty()) {
+                agentCapabilities.put(id, grants);
+            }
             if (validId) {
                 agents.put(id, new AgentSpec(id, classes, ring, trust, minTrust, location(keyNode), aiServices,
-                        agenticNames, onDenial));
+                        agenticNames, onDenial, codeSource));
             }
         }
         return Collections.unmodifiableMap(agents);
@@ -1050,10 +1215,8 @@ final class PolicyReader {
                 return key.equals("3") ? "ring 3 needs no trust: it is always available, so it has no threshold"
                         : "unknown ring '" + key + "'; thresholds are set for rings 0, 1 and 2";
             }
-            Optional<String> close = Suggestions.closest(key, known);
-            if (close.isPresent()) {
-                return "unknown key '" + key + "'; did you mean '" + close.get() + "'?";
-            }
+            // A key that exists exactly elsewhere was most likely indented wrongly; say where it belongs
+            // before guessing at a typo ('ring' at the top level is not a misspelt 'rings').
             List<String> elsewhere = PolicyParser.KNOWN_KEYS.entrySet().stream()
                     .filter(e -> e.getValue().contains(key) && !e.getKey().isEmpty())
                     .map(e -> e.getKey().replace(".*", ".<id>").replace("[]", "[n]"))
@@ -1062,6 +1225,10 @@ final class PolicyReader {
             if (!elsewhere.isEmpty()) {
                 return "unknown key '" + key + "' " + where + "; '" + key + "' belongs under "
                         + String.join(", ", elsewhere) + " (check the indentation)";
+            }
+            Optional<String> close = Suggestions.closest(key, known);
+            if (close.isPresent()) {
+                return "unknown key '" + key + "'; did you mean '" + close.get() + "'?";
             }
             return "unknown key '" + key + "'; keys allowed " + where + ": " + String.join(", ", known);
         }

@@ -156,6 +156,38 @@ public final class HypervisorRuntime {
         return sagas;
     }
 
+    /** The capabilities under the policy in force; replaced whole on each reload. */
+    private volatile org.agenthypervisor.core.capabilities.CapabilityTable capabilityTable;
+
+    private org.agenthypervisor.core.capabilities.CapabilityTable capabilityTable(Policy p) {
+        return org.agenthypervisor.core.capabilities.CapabilityTable.of(p, options.workingDir().toAbsolutePath().normalize(),
+                Path.of(System.getProperty("user.home", "/")).toAbsolutePath().normalize());
+    }
+
+    /** The capabilities of every ring and agent under the policy in force (for {@code policy check} and tests). */
+    public org.agenthypervisor.core.capabilities.CapabilityTable capabilities() {
+        return capabilityTable;
+    }
+
+    /** The agent a class belongs to by the policy's class globs or its {@code @Agent} annotation, or null. */
+    private String ownerOf(Class<?> type) {
+        String name = type.getName();
+        for (Policy.AgentSpec a : policy.agents().values()) {
+            for (org.agenthypervisor.core.policy.Glob g : a.classes()) {
+                if (g.matches(name)) {
+                    return a.id();
+                }
+            }
+        }
+        for (Class<?> c = type; c != null; c = c.getEnclosingClass()) {
+            org.agenthypervisor.api.Agent agent = c.getAnnotation(org.agenthypervisor.api.Agent.class);
+            if (agent != null) {
+                return agent.value();
+            }
+        }
+        return null;
+    }
+
     /**
      * The hypervisor's own files are out of every agent's reach (issue 10): its data directory (keys,
      * journal, ledger, audit log), a separate keys directory, and the policy file.
@@ -169,10 +201,21 @@ public final class HypervisorRuntime {
         java.util.List<Path> files = options.policyFile() == null ? List.of() : List.of(options.policyFile());
         org.agenthypervisor.core.capabilities.ProtectedPaths paths =
                 new org.agenthypervisor.core.capabilities.ProtectedPaths(dirs, files);
+        this.capabilityTable = capabilityTable(policy);
         org.agenthypervisor.core.capabilities.CapabilityGate.install(new org.agenthypervisor.core.capabilities.CapabilityGate.Rules() {
             @Override
             public org.agenthypervisor.core.capabilities.ProtectedPaths protectedPaths() {
                 return paths;
+            }
+
+            @Override
+            public org.agenthypervisor.core.capabilities.CapabilityTable table() {
+                return capabilityTable;
+            }
+
+            @Override
+            public String ownerOf(Class<?> type) {
+                return HypervisorRuntime.this.ownerOf(type);
             }
 
             @Override
@@ -289,6 +332,7 @@ public final class HypervisorRuntime {
         sessions.applyPolicy(next);
         sagas.applyPolicy(next);
         frameworks.apply(next);
+        this.capabilityTable = capabilityTable(next);
         this.policy = next;
         counters.policyReloads.increment();
         audit.record("policy.reloaded", policyFields(next, true));

@@ -61,7 +61,7 @@ class PolicyParserTest {
                 ring: 2
                 trust: 1
                 minTrust: 0
-              idle:
+              idle: {capabilities: {network.connect: ["api.openai.com:443", "*.internal:8000-8100"], network.listen: [8080], files.read: ["./kb/**", "~/.cache/*.bin"], files.write: false, process.start: true, exit: false, native: false, env.read: "OPENAI_*", threads.modify: false, reflection.private: false}, codeSource: ["./build/classes/**", "sha256:abababababababababababababababababababababababababababababababab"]}
               assistant:
                 aiServices:
                   - com.acme.lc.SupportAssistant
@@ -145,11 +145,25 @@ class PolicyParserTest {
               langchain4j: false
               springAi: false
               reactor: false
+            rings:
+              "2":
+                capabilities:
+                  files.read: ["./**", "/srv/shared/**"]
+              3:
+                capabilities:
+                  network.connect: []
             """;
 
     @Test
     void everyKey() {
         Policy p = parse(EVERY_KEY);
+        Map<String, Policy.CapabilityGrant> idle = p.capabilities().agents().get("idle");
+        assertEquals(List.of("api.openai.com:443", "*.internal:8000-8100"), idle.get("network.connect").patterns());
+        assertEquals(Boolean.TRUE, idle.get("process.start").value());
+        assertEquals(Boolean.FALSE, idle.get("files.write").value());
+        assertEquals(List.of("OPENAI_*"), idle.get("env.read").patterns());
+        assertEquals(List.of("./**", "/srv/shared/**"), p.capabilities().rings().get(2).get("files.read").patterns());
+        assertEquals(List.of(), p.capabilities().rings().get(3).get("network.connect").patterns());
         assertEquals(FILE, p.source());
         assertEquals(PolicyParser.sha256(EVERY_KEY.getBytes(StandardCharsets.UTF_8)), p.sha256());
         assertEquals(Mode.AUDIT, p.mode());
@@ -162,7 +176,8 @@ class PolicyParserTest {
                 new Location(FILE, 8, 3)), p.agents().get("support-bot"));
         assertEquals(new AgentSpec("billing", List.of(Glob.classGlob("com.acme.billing.*"),
                 Glob.classGlob("com.acme.Invoice")), 2, 1.0, 0.0, new Location(FILE, 13, 3)), p.agents().get("billing"));
-        assertEquals(new AgentSpec("idle", List.of(), 3, 1.0, 0.5, new Location(FILE, 20, 3)), p.agents().get("idle"));
+        assertEquals(new AgentSpec("idle", List.of(), 3, 1.0, 0.5, new Location(FILE, 20, 3), List.of(), List.of(), null,
+                List.of("./build/classes/**", "sha256:abababababababababababababababababababababababababababababababab")), p.agents().get("idle"));
         // agents.<id>.onDenial is covered by perAgentOnDenial.
         assertEquals(new AgentSpec("assistant", List.of(), 3, 1.0, 0.5, new Location(FILE, 21, 3),
                 List.of(Glob.classGlob("com.acme.lc.SupportAssistant"), Glob.classGlob("com.acme.lc.*Desk")),
@@ -513,7 +528,7 @@ class PolicyParserTest {
         // EVERY_KEY really does use every key, so the parser's own "key accepted but never read" check
         // has run over all of them.
         Policy p = parse(EVERY_KEY);
-        assertEquals(18, PolicyParser.KNOWN_KEYS.size());
+        assertEquals(21, PolicyParser.KNOWN_KEYS.size());
         assertTrue(p.liability().recovery() != null);
         for (Map.Entry<String, java.util.Set<String>> e : PolicyParser.KNOWN_KEYS.entrySet()) {
             for (String key : e.getValue()) {

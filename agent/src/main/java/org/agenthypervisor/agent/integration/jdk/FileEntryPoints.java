@@ -46,7 +46,9 @@ public final class FileEntryPoints extends JdkIntegration {
                 t("java.io.File", "deleteOnExit", "()V", WriteThisFile.class),
                 t("java.io.File", "mkdir", "()Z", WriteThisFile.class),
                 t("java.io.File", "createNewFile", "()Z", WriteThisFile.class),
-                t("java.io.File", "renameTo", "(Ljava/io/File;)Z", RenameFile.class));
+                t("java.io.File", "renameTo", "(Ljava/io/File;)Z", RenameFile.class),
+                // File.createTempFile creates its file through the file system directly, not createNewFile.
+                t("java.io.File", "createTempFile", "(Ljava/lang/String;Ljava/lang/String;Ljava/io/File;)", TempFileIn.class));
     }
 
     private static Target t(String type, String method, String descriptorPrefix, Class<?> advice) {
@@ -148,6 +150,17 @@ public final class FileEntryPoints extends JdkIntegration {
         @Advice.OnMethodEnter
         static void enter(@Advice.This File file) {
             CapabilityGate.writeFile(file);
+        }
+    }
+
+    /** {@code File.createTempFile(prefix, suffix, directory)}: creating a file in the directory (or the temporary one). */
+    public static final class TempFileIn {
+        private TempFileIn() {
+        }
+
+        @Advice.OnMethodEnter
+        static void enter(@Advice.Argument(2) File directory) {
+            CapabilityGate.write(directory != null ? directory.getPath() : System.getProperty("java.io.tmpdir"));
         }
     }
 

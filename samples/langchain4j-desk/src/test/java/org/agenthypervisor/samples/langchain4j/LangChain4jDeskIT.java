@@ -32,12 +32,18 @@ class LangChain4jDeskIT {
               teller:
                 ring: 2
                 aiServices: org.agenthypervisor.samples.langchain4j.bank.TransferAssistant
+                capabilities:
+                  files.write: ["./balances.properties"]   # the bank's tools keep balances in this file
               crediter:
                 ring: 2
                 agenticNames: credit
+                capabilities:
+                  files.write: ["./balances.properties"]
               withdrawer:
                 ring: 2
                 agenticNames: withdraw
+                capabilities:
+                  files.write: ["./balances.properties"]
             """;
     private static final String TOOL_RULES = """
             rules:
@@ -279,7 +285,10 @@ class LangChain4jDeskIT {
     @Test
     void aRunKilledInTheMiddleIsCompensatedAtTheNextStart() {
         Path dir = ChildJvm.freshWorkDir("lc-saga-crash");
-        ChildJvm.write(dir, "policy.yaml", SAGA);
+        // The tool "crashes" the JVM with Runtime.halt(137), which an agent needs the exit capability for.
+        String crashing = SAGA.replace("# the bank's tools keep balances in this file", "\n      exit: true");
+        assertTrue(crashing.contains("exit: true"), crashing);
+        ChildJvm.write(dir, "policy.yaml", crashing);
         Result crashed = ChildJvm.withAgent("policy=policy.yaml").in(dir).jar(Path.of(System.getProperty("it.demoJar")))
                 .runJar("transfer-crash");
         assertEquals(137, crashed.exitCode(), crashed::toString);

