@@ -108,6 +108,7 @@ public final class EscapeApp {
                 case "internals-from-queue" -> result(scenario, outcome(intruder::throughAQueuedTasksClass));
                 case "internals-runtime" -> result(scenario, outcome(intruder::installerRuntime));
                 case "bridge-abuse" -> result(scenario, outcome(intruder::abuseTheBridge));
+                case "gate-by-id" -> result(scenario, outcome(intruder::enterSitesByIdThroughTheBridge));
                 case "host" -> result(scenario, Hypervisor.currentAgent());
                 case "dropped" -> result(scenario, Vault.DROPPED.get());
                 default -> throw new IllegalArgumentException(scenario);

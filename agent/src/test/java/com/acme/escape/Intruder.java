@@ -396,6 +396,42 @@ public class Intruder {
                 (proxy, method, arguments) -> null));
     }
 
+    /**
+     * Calls the gate's public bridge with every site id (and a guessed key), as if entering the vault's
+     * methods without calling them: each is refused, and the intruder stays itself.
+     */
+    public String enterSitesByIdThroughTheBridge() {
+        int refused = 0;
+        String first = null;
+        for (int site = 0; site < 400; site++) {
+            for (long key : new long[] {0L, site, -1L}) {
+                try {
+                    Object token = org.agenthypervisor.bridge.Gate.enter(site, key);
+                    if (!"intruder".equals(org.agenthypervisor.api.Hypervisor.currentAgent())) {
+                        return "became " + org.agenthypervisor.api.Hypervisor.currentAgent() + " through site " + site;
+                    }
+                    if (token != null) {
+                        return "got a token for site " + site;
+                    }
+                } catch (SecurityException expected) {
+                    refused++;
+                    if (first == null) {
+                        first = expected.getClass().getSimpleName() + ":" + expected.getMessage();
+                    }
+                }
+                try {
+                    org.agenthypervisor.bridge.Gate.enterConstructor(site, key);
+                    if (!"intruder".equals(org.agenthypervisor.api.Hypervisor.currentAgent())) {
+                        return "became " + org.agenthypervisor.api.Hypervisor.currentAgent() + " through constructor site " + site;
+                    }
+                } catch (SecurityException expected) {
+                    refused++;
+                }
+            }
+        }
+        return "refused " + refused + " as " + org.agenthypervisor.api.Hypervisor.currentAgent() + "; first: " + first;
+    }
+
     /** A gate that lets everything through, which the bridge must never call. */
     static final class NoGate implements org.agenthypervisor.bridge.Gate.Impl {
         public Object details() {
@@ -405,18 +441,18 @@ public class Intruder {
         public void check(int site, int requiredRing) {
         }
 
-        public Object enter(int site) {
+        public Object enter(int site, long key) {
             return null;
         }
 
-        public Object enterConstructor(int site) {
+        public Object enterConstructor(int site, long key) {
             return null;
         }
 
         public void exitConstructor(Object token) {
         }
 
-        public Object enterWithDetails(int site, Class<?> type, Object self, Object[] arguments) {
+        public Object enterWithDetails(int site, long key, Class<?> type, Object self, Object[] arguments) {
             return null;
         }
 

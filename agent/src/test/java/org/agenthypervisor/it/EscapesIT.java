@@ -143,6 +143,18 @@ class EscapesIT {
     }
 
     @Test
+    void theGatesBridgeRefusesAnEntryWithoutTheSitesWovenKey() {
+        Result r = run("gate-by-id", "gate-by-id", "drop-after-a-while", "dropped");
+        String out = r.result("gate-by-id");
+        assertTrue(out.startsWith("allowed:refused ") && out.contains(" as intruder; first: RingViolationException:agent"
+                + " 'intruder' (effective ring 3) may not enter "), r::toString);
+        assertTrue(out.contains("without the site's woven key"), out);
+        assertDeniedAsIntruder(r, "drop-after-a-while");
+        assertEquals("0", r.result("dropped"), r::toString);
+        assertFalse(AuditRecords.ofType(r.dataDir(), "ring.denied").isEmpty(), "audited");
+    }
+
+    @Test
     void anAgentPinnedToACodeSourceRunsOnlyClassesFromThere() {
         String pinnedElsewhere = POLICY.replace("    classes: com.acme.escape.Vault\n",
                 "    classes: com.acme.escape.Vault\n    codeSource: /opt/vault/lib/vault-*.jar\n");

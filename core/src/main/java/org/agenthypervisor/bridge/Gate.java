@@ -23,13 +23,13 @@ public final class Gate {
 
         void check(int site, int requiredRing);
 
-        Object enter(int site);
+        Object enter(int site, long key);
 
-        Object enterConstructor(int site);
+        Object enterConstructor(int site, long key);
 
         void exitConstructor(Object token);
 
-        Object enterWithDetails(int site, Class<?> type, Object self, Object[] arguments);
+        Object enterWithDetails(int site, long key, Class<?> type, Object self, Object[] arguments);
 
         void exit(Object token, Object returned, Throwable thrown);
     }
@@ -38,20 +38,21 @@ public final class Gate {
         IMPL.check(site, requiredRing);
     }
 
-    public static Object enter(int site) {
-        return IMPL.enter(site);
+    /** @param key the site's secret, written into the woven code with its id: without it, no entry */
+    public static Object enter(int site, long key) {
+        return IMPL.enter(site, key);
     }
 
-    public static Object enterConstructor(int site) {
-        return IMPL.enterConstructor(site);
+    public static Object enterConstructor(int site, long key) {
+        return IMPL.enterConstructor(site, key);
     }
 
     public static void exitConstructor(Object token) {
         IMPL.exitConstructor(token);
     }
 
-    public static Object enterWithDetails(int site, Class<?> type, Object self, Object[] arguments) {
-        return IMPL.enterWithDetails(site, type, self, arguments);
+    public static Object enterWithDetails(int site, long key, Class<?> type, Object self, Object[] arguments) {
+        return IMPL.enterWithDetails(site, key, type, self, arguments);
     }
 
     public static void exit(Object token, Object returned, Throwable thrown) {

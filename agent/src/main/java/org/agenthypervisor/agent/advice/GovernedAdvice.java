@@ -15,11 +15,11 @@ public final class GovernedAdvice {
     }
 
     @Advice.OnMethodEnter
-    static Object enter(@SiteId int site, @Advice.Origin Class<?> type, @Advice.This(optional = true) Object self,
-                        @Advice.AllArguments Object[] arguments) {
-        Object token = Gate.enter(site);
+    static Object enter(@SiteId int site, @SiteKey long key, @Advice.Origin Class<?> type,
+                        @Advice.This(optional = true) Object self, @Advice.AllArguments Object[] arguments) {
+        Object token = Gate.enter(site, key);
         if (token == Gate.DETAILS) {
-            token = Gate.enterWithDetails(site, type, self, arguments);
+            token = Gate.enterWithDetails(site, key, type, self, arguments);
         }
         return token;
     }

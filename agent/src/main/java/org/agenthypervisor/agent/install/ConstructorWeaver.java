@@ -37,7 +37,7 @@ final class ConstructorWeaver {
     }
 
     /** @param sites site id by {@code "<init>" + descriptor}, for the constructors to weave */
-    static byte[] weave(byte[] bytes, Map<String, Integer> sites) {
+    static byte[] weave(byte[] bytes, Map<String, Integer> sites, Map<String, Long> keys) {
         if (sites.isEmpty()) {
             return bytes;
         }
@@ -53,7 +53,7 @@ final class ConstructorWeaver {
                 if (!name.equals("<init>") || site == null || !maxLocals.containsKey(descriptor)) {
                     return mv;
                 }
-                return new Switching(mv, site, maxLocals.get(descriptor));
+                return new Switching(mv, site, keys.get(name + descriptor), maxLocals.get(descriptor));
             }
         }, ClassReader.EXPAND_FRAMES);
         return writer.toByteArray();
@@ -81,6 +81,7 @@ final class ConstructorWeaver {
 
     private static final class Switching extends MethodVisitor {
         private final int site;
+        private final long key;
         private final int token;
         private final Label start = new Label();
         private final Label end = new Label();
@@ -88,9 +89,13 @@ final class ConstructorWeaver {
         private int pendingNew;
         private boolean initialized;
 
-        Switching(MethodVisitor mv, int site, int token) {
+        Switching(MethodVisitor mv, int site, Long key, int token) {
             super(Opcodes.ASM9, mv);
+            if (key == null) {
+                throw new IllegalStateException("no site key for constructor site " + site);
+            }
             this.site = site;
+            this.key = key;
             this.token = token;
         }
 
@@ -98,7 +103,8 @@ final class ConstructorWeaver {
         public void visitCode() {
             super.visitCode();
             super.visitLdcInsn(site);
-            super.visitMethodInsn(Opcodes.INVOKESTATIC, GATE, "enterConstructor", "(I)Ljava/lang/Object;", false);
+            super.visitLdcInsn(key);
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, GATE, "enterConstructor", "(IJ)Ljava/lang/Object;", false);
             super.visitVarInsn(Opcodes.ASTORE, token);
         }
 
@@ -170,7 +176,8 @@ final class ConstructorWeaver {
                 exit();
                 super.visitInsn(Opcodes.ATHROW);
             }
-            super.visitMaxs(Math.max(maxStack, 2), token + 1);
+            // The site id and its key (a long) are on the stack together at the start.
+            super.visitMaxs(Math.max(maxStack, 3), token + 1);
         }
     }
 }

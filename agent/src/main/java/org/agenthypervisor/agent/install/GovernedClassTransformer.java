@@ -118,10 +118,12 @@ final class GovernedClassTransformer implements ClassFileTransformer {
             int[] ids = gate.register(info, plan, loaderId);
             Map<String, MethodPlan.Kind> kinds = new HashMap<>();
             Map<String, Integer> sites = new HashMap<>();
+            Map<String, Long> keys = new HashMap<>();
             Map<String, Integer> rings = new HashMap<>();
             Map<String, Integer> constructors = new HashMap<>();
             for (int i = 0; i < ids.length; i++) {
                 MethodPlan m = plan.methods().get(i);
+                keys.put(m.name() + m.descriptor(), gate.key(ids[i]));
                 if (m.kind() == MethodPlan.Kind.CONSTRUCTOR_SWITCH) {
                     constructors.put(m.name() + m.descriptor(), ids[i]);
                     continue;
@@ -133,7 +135,8 @@ final class GovernedClassTransformer implements ClassFileTransformer {
                     rings.put(m.name() + m.descriptor(), m.requiredRing());
                 }
             }
-            byte[] out = ConstructorWeaver.weave(weaver.weave(info.name(), bytes, loader, kinds, sites, rings), constructors);
+            byte[] out = ConstructorWeaver.weave(weaver.weave(info.name(), bytes, loader, kinds, sites, keys, rings),
+                    constructors, keys);
             readGateFrom(module);
             woven.add(info.name());
             if (LOG.isDebugEnabled()) {

@@ -17,6 +17,7 @@ import org.agenthypervisor.agent.advice.GovernedAdvice;
 import org.agenthypervisor.agent.advice.RequiredRing;
 import org.agenthypervisor.agent.advice.RingCheckAdvice;
 import org.agenthypervisor.agent.advice.SiteId;
+import org.agenthypervisor.agent.advice.SiteKey;
 import org.agenthypervisor.core.governance.MethodPlan;
 
 import java.util.Map;
@@ -29,6 +30,8 @@ import java.util.Map;
 final class Weaver {
     /** The site ids of the class being woven, by {@code name + descriptor}; set for one weave. */
     private static final ThreadLocal<Map<String, Integer>> SITES = new ThreadLocal<>();
+    /** The site keys of the class being woven, by {@code name + descriptor}; set for one weave. */
+    private static final ThreadLocal<Map<String, Long>> KEYS = new ThreadLocal<>();
     /** Constant required rings of the class being woven ({@code Gate.LOOK_UP} when a rule sets them). */
     private static final ThreadLocal<Map<String, Integer>> RINGS = new ThreadLocal<>();
 
@@ -43,6 +46,7 @@ final class Weaver {
         this.adviceLocator = adviceLocator;
         Advice.WithCustomMapping mapping = Advice.withCustomMapping()
                 .bind(new ConstantBinding<>(SiteId.class, SITES, null))
+                .bind(new KeyBinding())
                 .bind(new ConstantBinding<>(RequiredRing.class, RINGS, org.agenthypervisor.bridge.Gate.LOOK_UP));
         this.check = mapping.to(TypeDescription.ForLoadedType.of(RingCheckAdvice.class), adviceLocator);
         this.governed = mapping.to(TypeDescription.ForLoadedType.of(GovernedAdvice.class), adviceLocator);
@@ -55,10 +59,11 @@ final class Weaver {
     /**
      * @param kinds what each governed method gets, by {@code name + descriptor}
      * @param sites each governed method's site id, by {@code name + descriptor}
+     * @param keys  each governed method's site key, by {@code name + descriptor}
      * @param rings the required ring of methods whose ring an annotation fixes, by {@code name + descriptor}
      */
     byte[] weave(String binaryName, byte[] bytes, ClassLoader loader, Map<String, MethodPlan.Kind> kinds,
-                 Map<String, Integer> sites, Map<String, Integer> rings) {
+                 Map<String, Integer> sites, Map<String, Long> keys, Map<String, Integer> rings) {
         ClassFileLocator locator = new ClassFileLocator.Compound(
                 ClassFileLocator.Simple.of(binaryName, bytes),
                 loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
@@ -70,17 +75,41 @@ final class Weaver {
                 .invokable(kind(kinds, MethodPlan.Kind.CONSTRUCTOR_CHECK), check)
                 .invokable(kind(kinds, MethodPlan.Kind.GOVERNED), governed);
         SITES.set(sites);
+        KEYS.set(keys);
         RINGS.set(rings);
         try {
             return byteBuddy.decorate(type, locator).visit(methods).make().getBytes();
         } finally {
             SITES.remove();
+            KEYS.remove();
             RINGS.remove();
         }
     }
 
     private static ElementMatcher<MethodDescription> kind(Map<String, MethodPlan.Kind> kinds, MethodPlan.Kind kind) {
         return method -> kinds.get(method.getInternalName() + method.getDescriptor()) == kind;
+    }
+
+    /** Resolves {@link SiteKey} to the woven method's site key, a long constant. */
+    private static final class KeyBinding implements Advice.OffsetMapping.Factory<SiteKey> {
+        @Override
+        public Class<SiteKey> getAnnotationType() {
+            return SiteKey.class;
+        }
+
+        @Override
+        public Advice.OffsetMapping make(ParameterDescription.InDefinedShape target,
+                                         AnnotationDescription.Loadable<SiteKey> loadable, AdviceType adviceType) {
+            return (instrumentedType, instrumentedMethod, assigner, argumentHandler, sort) -> {
+                Map<String, Long> map = KEYS.get();
+                Long value = map == null ? null : map.get(instrumentedMethod.getInternalName() + instrumentedMethod.getDescriptor());
+                if (value == null) {
+                    throw new IllegalStateException("no site key for " + instrumentedMethod);
+                }
+                return new Advice.OffsetMapping.Target.ForStackManipulation(
+                        net.bytebuddy.implementation.bytecode.constant.LongConstant.forValue(value));
+            };
+        }
     }
 
     /**

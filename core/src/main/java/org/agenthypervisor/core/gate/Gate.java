@@ -37,6 +37,28 @@ public final class Gate {
     public static final int LOOK_UP = -1;
 
     /**
+     * Per site, the secret the woven code passes with the site id (a random 64-bit constant written
+     * into the woven bytecode, which no application code can read). The bridge's entries are public on
+     * the bootstrap path: without the key, any code could enter another agent's site by its id and
+     * run on as that agent. Copy-on-write, published before the woven class can run.
+     */
+    static volatile long[] keys = new long[0];
+
+    /** Reports an entry into {@code site} without its key; returns what to throw (always refused). */
+    static RuntimeException forgedEntry(int site) {
+        GateRuntime r = runtime;
+        RuntimeException refusal = r == null ? null : r.forgedEntry(site);
+        return refusal != null ? refusal : new SecurityException("refused an entry into site " + site
+                + " without its woven key: only the hypervisor's woven code enters a governed method");
+    }
+
+    /** Whether {@code key} is the woven key of {@code site}. */
+    static boolean keyMatches(int site, long key) {
+        long[] k = keys;
+        return site >= 0 && site < k.length && k[site] == key && key != 0L;
+    }
+
+    /**
      * The ring check of a method or constructor that only carries a requirement.
      *
      * @param requiredRing the ring when an annotation fixes it (a bytecode constant), or

@@ -16,12 +16,18 @@ public final class GateBridge implements org.agenthypervisor.bridge.Gate.Impl {
     }
 
     @Override
-    public Object enter(int site) {
+    public Object enter(int site, long key) {
+        if (!Gate.keyMatches(site, key)) {
+            throw forged(site);
+        }
         return Gate.enter(site);
     }
 
     @Override
-    public Object enterConstructor(int site) {
+    public Object enterConstructor(int site, long key) {
+        if (!Gate.keyMatches(site, key)) {
+            throw forged(site);
+        }
         return Gate.enterConstructor(site);
     }
 
@@ -31,8 +37,19 @@ public final class GateBridge implements org.agenthypervisor.bridge.Gate.Impl {
     }
 
     @Override
-    public Object enterWithDetails(int site, Class<?> type, Object self, Object[] arguments) {
+    public Object enterWithDetails(int site, long key, Class<?> type, Object self, Object[] arguments) {
+        if (!Gate.keyMatches(site, key)) {
+            throw forged(site);
+        }
         return Gate.enterWithDetails(site, type, self, arguments);
+    }
+
+    /**
+     * Someone called the bridge's entry with a site id but not its woven key: code trying to enter
+     * another agent's method without calling it. Reported and audited, and refused.
+     */
+    private static RuntimeException forged(int site) {
+        return Gate.forgedEntry(site);
     }
 
     @Override

@@ -110,6 +110,7 @@ public class GateRuntime {
             if (site == null) {
                 site = new Site(sites.size(), info, m.method(), m.kind(), m.display(), loaderId);
                 sites.add(site);
+                newKey(site.id());
                 siteByKey.put(key, site);
                 grown = Arrays.copyOf(grown, sites.size());
             }
@@ -172,9 +173,28 @@ public class GateRuntime {
         if (site == null) {
             site = new Site(sites.size(), info, m, key.kind(), display, loaderId);
             sites.add(site);
+            newKey(site.id());
             siteByKey.put(key, site);
         }
         return site;
+    }
+
+    private static final java.security.SecureRandom KEYS = new java.security.SecureRandom();
+
+    /** Gives a new site its secret (never 0, which marks "no key"); called with this object's lock held. */
+    private void newKey(int id) {
+        long[] grown = java.util.Arrays.copyOf(Gate.keys, Math.max(Gate.keys.length, id + 1));
+        long k;
+        do {
+            k = KEYS.nextLong();
+        } while (k == 0L);
+        grown[id] = k;
+        Gate.keys = grown;
+    }
+
+    /** The secret of {@code site}, for the weaver to write into the woven code. */
+    public long key(int site) {
+        return Gate.keys[site];
     }
 
     private static ClassPlan planFor(Site site, Policy policy, Function<String, String> owners) {
@@ -292,6 +312,32 @@ public class GateRuntime {
         if (enforced) {
             throw denial.toException();
         }
+    }
+
+    /**
+     * Code called the gate's bridge with a site id but without the site's woven key: an attempt to
+     * take on the site's agent without calling its method. Audited and slashed like a ring violation,
+     * and refused in every mode (it is not a policy decision).
+     */
+    RuntimeException forgedEntry(int site) {
+        GateState st = Gate.state;
+        if (st == null || site < 0 || site >= st.bindings.length || st.bindings[site] == null) {
+            return null;
+        }
+        SiteBinding binding = st.bindings[site];
+        ContextCell cell = ContextCell.peek();
+        Context context = cell == null ? st.hostContext : cell.get();
+        Principal ring = context.ringSource();
+        Principal who = context.principal();
+        RingDenial denial = new RingDenial(who.id(), ring.effectiveRing(), ring.grantedRing(), who.trust(),
+                binding.owner() == null ? 0 : binding.owner().effectiveRing(), binding.method(), RingDenial.FORGED_ENTRY,
+                false, st.policy.trust());
+        try {
+            listener.ringViolation(denial, true, binding);
+        } catch (RuntimeException reporting) {
+            // Reporting must not turn the refusal into a different failure.
+        }
+        return denial.toException();
     }
 
     /** The gate failed: deny (fail closed) unless the policy allows. */

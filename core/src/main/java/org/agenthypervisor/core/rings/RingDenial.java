@@ -23,8 +23,21 @@ public record RingDenial(String agent, int effectiveRing, int grantedRing, doubl
     /** The requirement source of a denied entry into a non-public method by another principal. */
     public static final String OWN_CODE_ONLY = "non-public method, entered only by its agent's own code";
 
+    /**
+     * The requirement source of an entry into a site through the gate's bridge without the site's woven
+     * key: code calling the bridge directly to take on another agent's identity.
+     */
+    public static final String FORGED_ENTRY = "an entry through the gate's bridge without the site's woven key"
+            + " (only woven code enters a governed method)";
+
     /** The full explanation, one line. */
     public String message() {
+        if (FORGED_ENTRY.equals(requirementSource)) {
+            return "agent '" + agent + "' (effective ring " + effectiveRing + ") may not enter " + method
+                    + " through the gate's bridge without the site's woven key: only the hypervisor's woven code"
+                    + " enters a governed method, so calling the bridge directly never takes on another agent's"
+                    + " identity. Call the method itself";
+        }
         if (OWN_CODE_ONLY.equals(requirementSource)) {
             return "agent '" + agent + "' (effective ring " + effectiveRing + ") may not enter " + method
                     + ": it is not public and belongs to another agent, so only that agent's own code may enter it;"
