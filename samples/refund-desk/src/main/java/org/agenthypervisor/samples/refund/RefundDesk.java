@@ -105,7 +105,15 @@ public final class RefundDesk {
     private static String outcome(Callable<Object> step) {
         try {
             return String.valueOf(step.call());
-        } catch (SecurityException refused) {
+        } catch (SecurityException caught) {
+            // Some libraries rethrow a refusal as a plain SecurityException (the JDK's HttpClient does):
+            // show the hypervisor's own exception when it is the cause.
+            SecurityException refused = caught;
+            for (Throwable t = caught.getCause(); t != null; t = t.getCause()) {
+                if (t instanceof SecurityException) {
+                    refused = (SecurityException) t;
+                }
+            }
             String kind = refused.getClass().getSimpleName().replace("Exception", "");
             return (kind.equals("RingViolation") || kind.equals("CapabilityDenied") ? "DENIED" : "REFUSED") + " ("
                     + refused.getClass().getSimpleName() + "): " + refused.getMessage();
