@@ -12,7 +12,7 @@ import java.util.jar.JarFile;
 /**
  * The one class the JVM loads from the system class path. It does as little as possible: honour
  * the kill switch, put the agent jar on the bootstrap class path (where only the api and the bridge
- * are visible as classes: the internals are stored under {@code inst/} and load in the agent's own
+ * are visible as classes: the internals are stored under {@code org/agenthypervisor/internals/} and load in the agent's own
  * loader and module, see {@link Launcher}), then hop to the launcher through the bootstrap loader.
  * It references no other agent class directly: the verifier could otherwise load them through the
  * system class loader before the hop, and a class of this package defined by the system loader

@@ -33,7 +33,7 @@ import java.util.stream.Stream;
 
 /**
  * Loads the agent's internals (core, install, integrations, command line, the shaded libraries),
- * kept under {@code inst/} in the agent jar as {@code .classdata} so that no other class loader can
+ * kept under {@code org/agenthypervisor/internals/} in the agent jar as {@code .classdata} so that no other class loader can
  * find them, into a class loader of their own and a named module of their own layer that exports
  * and opens none of its packages. From application code, {@code Class.forName} of an internal
  * class fails, and even with a {@code Class} in hand (a task wrapper seen in a pool's queue),
@@ -50,10 +50,10 @@ import java.util.stream.Stream;
  */
 public final class Launcher {
     static final String MODULE = "org.agenthypervisor.internals";
-    private static final String INST = "inst/";
+    private static final String INST = "org/agenthypervisor/internals/";
     private static final String CLASSDATA = ".classdata";
     private static final String SERVICES = "META-INF/services/";
-    /** Where the build writes the index of the module's packages and services (under {@code inst/}). */
+    /** Where the build writes the index of the module's packages and services (under {@code org/agenthypervisor/internals/}). */
     private static final String INDEX = "META-INF/agent-hypervisor/";
 
     private Launcher() {
@@ -215,7 +215,7 @@ public final class Launcher {
     }
 
     /**
-     * Defines the internals from the jar's {@code inst/} entries; everything else comes from the
+     * Defines the internals from the jar's {@code org/agenthypervisor/internals/} entries; everything else comes from the
      * loader of the api and the bridge ({@code org.agenthypervisor.*}) or the platform loader. No
      * method takes class bytes from a caller.
      */
@@ -293,7 +293,7 @@ public final class Launcher {
             return defineClass(name, bytes, 0, bytes.length, domain);
         }
 
-        /** {@code x/Y.class} is stored as {@code inst/x/Y.classdata}; other resources under {@code inst/} as they are. */
+        /** {@code x/Y.class} is stored as {@code org/agenthypervisor/internals/x/Y.classdata}; other resources under {@code org/agenthypervisor/internals/} as they are. */
         private static String entryName(String name) {
             return INST + (name.endsWith(".class") ? name.substring(0, name.length() - ".class".length()) + CLASSDATA : name);
         }

@@ -22,8 +22,11 @@ class PackagingIT {
         List<String> leaks = new ArrayList<>();
         try (JarFile jar = new JarFile(ChildJvm.agentJar())) {
             for (String name : Collections.list(jar.entries()).stream().map(e -> e.getName()).toList()) {
-                String inside = name.startsWith("inst/") ? name.substring("inst/".length()) : name;
-                if (!name.endsWith("/") && !inside.startsWith("org/agenthypervisor/") && !inside.startsWith("META-INF/")) {
+                // Every entry is under the project's path or META-INF; the internals' own entries,
+                // stored under org/agenthypervisor/internals/, are relocated libraries too.
+                String internals = "org/agenthypervisor/internals/";
+                String inside = name.startsWith(internals) ? name.substring(internals.length()) : name;
+                if (!name.endsWith("/") && (!ownOrMeta(name) || !ownOrMeta(inside))) {
                     leaks.add(name);
                 }
                 if (name.startsWith("META-INF/versions/") && name.endsWith(".class")) {
@@ -34,6 +37,10 @@ class PackagingIT {
         assertEquals(List.of(), leaks);
     }
 
+    private static boolean ownOrMeta(String path) {
+        return path.startsWith("org/agenthypervisor/") || path.startsWith("META-INF/");
+    }
+
     @Test
     void theManifestMakesItAnAgentAndACommandLine() throws IOException {
         try (JarFile jar = new JarFile(ChildJvm.agentJar())) {
@@ -42,7 +49,7 @@ class PackagingIT {
             assertEquals("org.agenthypervisor.agent.AgentMain", main.getValue("Agent-Class"));
             assertEquals("org.agenthypervisor.agent.AgentMain", main.getValue("Main-Class"));
             assertEquals("true", main.getValue("Can-Retransform-Classes"));
-            assertTrue(jar.getEntry("inst/org/agenthypervisor/shaded/net/bytebuddy/ByteBuddy.classdata") != null);
+            assertTrue(jar.getEntry("org/agenthypervisor/internals/org/agenthypervisor/shaded/net/bytebuddy/ByteBuddy.classdata") != null);
             assertTrue(jar.getEntry("org/agenthypervisor/api/Ring.class") != null);
         }
     }
@@ -50,7 +57,7 @@ class PackagingIT {
     /**
      * Issue 9: the jar is on the bootstrap class path (and, under -javaagent, the application's), so
      * its only class files are the api, the bridge woven code calls, and the launcher; everything
-     * else is under inst/ as .classdata, which only the agent's own loader reads.
+     * else is under org/agenthypervisor/internals/ as .classdata, which only the agent's own loader reads.
      */
     @Test
     void onlyTheApiTheBridgeAndTheLauncherAreClassFilesAnyLoaderCanFind() throws IOException {
@@ -67,8 +74,8 @@ class PackagingIT {
                 }
             }
             assertEquals(List.of(), visible);
-            assertTrue(jar.getEntry("inst/org/agenthypervisor/core/context/ContextCell.classdata") != null);
-            assertTrue(jar.getEntry("inst/org/agenthypervisor/agent/install/Installer.classdata") != null);
+            assertTrue(jar.getEntry("org/agenthypervisor/internals/org/agenthypervisor/core/context/ContextCell.classdata") != null);
+            assertTrue(jar.getEntry("org/agenthypervisor/internals/org/agenthypervisor/agent/install/Installer.classdata") != null);
             assertTrue(jar.getEntry("org/agenthypervisor/bridge/Gate.class") != null);
         }
     }
