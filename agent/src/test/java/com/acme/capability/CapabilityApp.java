@@ -118,17 +118,6 @@ public final class CapabilityApp {
     }
 
     static String outcome(java.util.concurrent.Callable<?> call) {
-        try {
-            return "allowed:" + call.call();
-        } catch (Throwable failed) {
-            Throwable t = failed;
-            while (t != null && !(t instanceof SecurityException)) {
-                t = t.getCause();
-            }
-            if (t != null) {
-                return "denied:" + t.getClass().getSimpleName() + ":" + t.getMessage();
-            }
-            return "failed:" + failed;
-        }
+        return com.acme.escape.EscapeApp.outcome(call);
     }
 }

@@ -131,7 +131,8 @@ public final class EscapeApp {
         return task.get();
     }
 
-    static String outcome(Callable<?> call) {
+    /** {@code allowed:<value>}, {@code denied:<exception>:<message>} (a security refusal, even as a cause), or {@code failed:<exception>}. */
+    public static String outcome(Callable<?> call) {
         try {
             return "allowed:" + call.call();
         } catch (Throwable failed) {

@@ -63,6 +63,18 @@ public final class CapabilityGate {
         rules = r;
     }
 
+    /**
+     * What the agent of {@code c} may do at the ring it runs at, or null when there is nothing to check:
+     * no rules yet, or ring 0 (which may do everything).
+     */
+    private static Grants grantsOf(Context c, Rules r) {
+        if (r == null) {
+            return null;
+        }
+        int ring = c.ringSource().effectiveRing();
+        return ring == 0 ? null : r.table().grants(c.principal(), ring);
+    }
+
     /** The current agent's context, or null for the host (and before any context exists). */
     private static Context agent() {
         ContextCell cell = ContextCell.peek();
@@ -110,15 +122,14 @@ public final class CapabilityGate {
             protectedState(context, capability, Path.of(path), false, r);
             return;
         }
-        int ring = context.ringSource().effectiveRing();
-        if (ring == 0) {
+        Grants g = grantsOf(context, r);
+        if (g == null) {
             return;
         }
-        Grants g = r.table().grants(context.principal(), ring);
         if (g.allowsAll(capability)) {
             return;
         }
-        granted(context, capability, path, g, ring, r, null);
+        granted(context, capability, path, g, r, null);
     }
 
     /** Absolute, no empty, "." or ".." segment, no trailing slash: already what normalising would give. */
@@ -146,18 +157,18 @@ public final class CapabilityGate {
     }
 
     /** The grant decides on the path as written and on the file it really names (links followed). */
-    private static void granted(Context context, Capability capability, String shown, Grants g, int ring, Rules r,
+    private static void granted(Context context, Capability capability, String shown, Grants g, Rules r,
                                 Path target) {
         if (g.allows(capability, shown)) {
             String real = RealPaths.of(shown);
             if (real.equals(shown) || g.allows(capability, real)) {
                 return;
             }
-            deny(context, capability, shown + " (a link to " + real + ")", g, ring, r,
+            deny(context, capability, shown + " (a link to " + real + ")", g, r,
                     suggestion(capability, Path.of(shown)));
             return;
         }
-        deny(context, capability, shown, g, ring, r, suggestion(capability, target != null ? target : Path.of(shown)));
+        deny(context, capability, shown, g, r, suggestion(capability, target != null ? target : Path.of(shown)));
     }
 
     /** {@code java.io.File} targets ({@code File.delete}, {@code renameTo}). */
@@ -228,16 +239,15 @@ public final class CapabilityGate {
             protectedState(context, capability, target, covered, r);
             return;
         }
-        int ring = context.ringSource().effectiveRing();
-        if (ring == 0) {
+        Grants g = grantsOf(context, r);
+        if (g == null) {
             return;
         }
-        Grants g = r.table().grants(context.principal(), ring);
         if (g.allowsAll(capability)) {
             return;
         }
         // Symbolic links are followed before matching: what the path really names must be granted too.
-        granted(context, capability, target.toAbsolutePath().normalize().toString(), g, ring, r, target);
+        granted(context, capability, target.toAbsolutePath().normalize().toString(), g, r, target);
     }
 
     private static void protectedState(Context context, Capability capability, Path target, boolean covered, Rules r) {
@@ -276,12 +286,8 @@ public final class CapabilityGate {
             return;
         }
         Rules r = rules;
-        int ring = c.ringSource().effectiveRing();
-        if (r == null || ring == 0 || address == null) {
-            return;
-        }
-        Grants g = r.table().grants(c.principal(), ring);
-        if (g.allowsAll(Capability.NETWORK_CONNECT)) {
+        Grants g = grantsOf(c, r);
+        if (g == null || address == null || g.allowsAll(Capability.NETWORK_CONNECT)) {
             return;
         }
         if (g.connectAllowedBefore(address)) {
@@ -318,7 +324,7 @@ public final class CapabilityGate {
             shown = String.valueOf(address);
             suggestion = shown;
         }
-        deny(c, Capability.NETWORK_CONNECT, shown, g, ring, r, suggestion);
+        deny(c, Capability.NETWORK_CONNECT, shown, g, r, suggestion);
     }
 
     /** Whether {@code host} really resolves to {@code ip} (an agent can pair any name with any address). */
@@ -358,15 +364,14 @@ public final class CapabilityGate {
             return;
         }
         Rules r = rules;
-        int ring = c.ringSource().effectiveRing();
-        if (r == null || ring == 0) {
+        Grants g = grantsOf(c, r);
+        if (g == null) {
             return;
         }
-        Grants g = r.table().grants(c.principal(), ring);
         String port = address instanceof InetSocketAddress ? String.valueOf(((InetSocketAddress) address).getPort())
                 : address instanceof UnixDomainSocketAddress ? "unix:" + ((UnixDomainSocketAddress) address).getPath() : "0";
         if (!g.allows(Capability.NETWORK_LISTEN, port)) {
-            deny(c, Capability.NETWORK_LISTEN, "port " + port, g, ring, r, port);
+            deny(c, Capability.NETWORK_LISTEN, "port " + port, g, r, port);
         }
     }
 
@@ -423,14 +428,13 @@ public final class CapabilityGate {
             return;
         }
         Rules r = rules;
-        int ring = c.ringSource().effectiveRing();
-        if (r == null || ring == 0) {
+        Grants g = grantsOf(c, r);
+        if (g == null) {
             return;
         }
-        Grants g = r.table().grants(c.principal(), ring);
         String target = name == null ? "*" : name;
         if (!g.allows(Capability.ENV_READ, target)) {
-            deny(c, Capability.ENV_READ, name == null ? "(the whole environment)" : name, g, ring, r, target,
+            deny(c, Capability.ENV_READ, name == null ? "(the whole environment)" : name, g, r, target,
                     HypervisorFrames.CallerIsJdk.GETENV);
         }
     }
@@ -462,11 +466,10 @@ public final class CapabilityGate {
             protectedClass(c, name, r);
             return;
         }
-        int ring = c.ringSource().effectiveRing();
-        if (ring == 0) {
+        Grants g = grantsOf(c, r);
+        if (g == null) {
             return;
         }
-        Grants g = r.table().grants(c.principal(), ring);
         if (g.allowsAll(Capability.REFLECTION_PRIVATE)) {
             return;
         }
@@ -476,7 +479,7 @@ public final class CapabilityGate {
                 return;
             }
         }
-        deny(c, Capability.REFLECTION_PRIVATE, name, g, ring, r, null);
+        deny(c, Capability.REFLECTION_PRIVATE, name, g, r, null);
     }
 
     private static void protectedClass(Context context, String name, Rules r) {
@@ -502,31 +505,28 @@ public final class CapabilityGate {
 
     private static void checkSwitch(Context c, Capability capability, String shown, HypervisorFrames.CallerIsJdk exempt) {
         Rules r = rules;
-        int ring = c.ringSource().effectiveRing();
-        if (r == null || ring == 0) {
-            return;
-        }
-        Grants g = r.table().grants(c.principal(), ring);
-        if (!g.allowsAll(capability)) {
-            deny(c, capability, shown, g, ring, r, null, exempt);
+        Grants g = grantsOf(c, r);
+        if (g != null && !g.allowsAll(capability)) {
+            deny(c, capability, shown, g, r, null, exempt);
         }
     }
 
     // ---------------------------------------------------------------------------------------------
     // Denial
 
-    private static void deny(Context context, Capability capability, String shown, Grants g, int ring, Rules r,
+    private static void deny(Context context, Capability capability, String shown, Grants g, Rules r,
                              String suggestion) {
-        deny(context, capability, shown, g, ring, r, suggestion, null);
+        deny(context, capability, shown, g, r, suggestion, null);
     }
 
-    private static void deny(Context context, Capability capability, String shown, Grants g, int ring, Rules r,
+    private static void deny(Context context, Capability capability, String shown, Grants g, Rules r,
                              String suggestion, HypervisorFrames.CallerIsJdk exempt) {
         if (CHECKING.get() != null) {
             return;
         }
         CHECKING.set(Boolean.TRUE);
         try {
+            int ring = context.ringSource().effectiveRing();
             if (HypervisorFrames.calledByHypervisor() || (exempt != null && HypervisorFrames.calledByJdk(exempt))
                     || (capability == Capability.FILES_READ && HypervisorFrames.jdkOwnRead(shown))) {
                 return;

@@ -55,7 +55,7 @@ public abstract class TargetPattern {
             case PATHS:
                 return path(t, workingDir, home);
             case NAMES:
-                return new Regex(t, globRegex(t, false));
+                return new Named(t, org.agenthypervisor.core.policy.Glob.simple(t));
             default:
                 throw new IllegalArgumentException(kind + " takes true or false, not patterns");
         }
@@ -80,7 +80,7 @@ public abstract class TargetPattern {
             throw new IllegalArgumentException("'" + t + "': '" + host + "' is not a host name, address or glob");
         }
         PortRange ports = PortRange.parse(t.substring(colon + 1), t);
-        return new HostPort(t, Pattern.compile(globRegex(host.toLowerCase(Locale.ROOT), false)), ports);
+        return new HostPort(t, org.agenthypervisor.core.policy.Glob.simple(host.toLowerCase(Locale.ROOT)), ports);
     }
 
     private static TargetPattern path(String t, Path workingDir, Path home) {
@@ -101,7 +101,7 @@ public abstract class TargetPattern {
         }
         // Normalise the fixed part lexically (./, ../, //) without touching the wildcards.
         String joined = base + rest;
-        return new Regex(t, globRegex(normalise(joined), true));
+        return new Regex(t, pathRegex(normalise(joined)));
     }
 
     /** Removes {@code .} and empty segments and applies {@code ..}; wildcards are ordinary segments here. */
@@ -124,11 +124,11 @@ public abstract class TargetPattern {
     }
 
     /**
-     * A glob as a regular expression. For paths ({@code segments}) {@code *} and {@code ?} stay within
-     * a segment and {@code /**} also matches the directory itself ({@code /data/**} matches
-     * {@code /data}); elsewhere {@code *} is any run of characters.
+     * A path glob as a regular expression: {@code *} and {@code ?} stay within a segment, {@code **}
+     * crosses segments, and {@code /**} at the end also matches the directory itself ({@code /data/**}
+     * matches {@code /data}). Host and name globs are the policy's simple globs ({@code Glob.simple}).
      */
-    static String globRegex(String glob, boolean segments) {
+    static String pathRegex(String glob) {
         StringBuilder re = new StringBuilder();
         int i = 0;
         while (i < glob.length()) {
@@ -139,23 +139,18 @@ public abstract class TargetPattern {
                     run++;
                     i++;
                 }
-                if (!segments) {
-                    re.append(".*");
-                } else if (run >= 2) {
-                    // "/**" at the end also matches the directory itself.
-                    if (re.length() >= 2 && re.substring(re.length() - 2).equals("\\/") && i == glob.length()) {
-                        re.setLength(re.length() - 2);
-                        re.append("(?:/.*)?");
-                    } else {
-                        re.append(".*");
-                    }
-                } else {
+                if (run == 1) {
                     re.append("[^/]*");
+                } else if (re.length() >= 2 && re.substring(re.length() - 2).equals("\\/") && i == glob.length()) {
+                    re.setLength(re.length() - 2);
+                    re.append("(?:/.*)?");
+                } else {
+                    re.append(".*");
                 }
                 continue;
             }
             if (c == '?') {
-                re.append(segments ? "[^/]" : ".");
+                re.append("[^/]");
             } else if (Character.isLetterOrDigit(c)) {
                 re.append(c);
             } else {
@@ -194,10 +189,10 @@ public abstract class TargetPattern {
 
     /** Matches {@code host:port} targets; the host part is lower-cased by the gate. */
     private static final class HostPort extends TargetPattern {
-        private final Pattern host;
+        private final org.agenthypervisor.core.policy.Glob host;
         private final PortRange ports;
 
-        HostPort(String text, Pattern host, PortRange ports) {
+        HostPort(String text, org.agenthypervisor.core.policy.Glob host, PortRange ports) {
             super(text);
             this.host = host;
             this.ports = ports;
@@ -219,7 +214,22 @@ public abstract class TargetPattern {
             if (h.startsWith("[") && h.endsWith("]")) {
                 h = h.substring(1, h.length() - 1);
             }
-            return ports.contains(port) && host.matcher(h).matches();
+            return ports.contains(port) && host.matches(h);
+        }
+    }
+
+    /** Environment variable names: the policy's simple globs. */
+    private static final class Named extends TargetPattern {
+        private final org.agenthypervisor.core.policy.Glob glob;
+
+        Named(String text, org.agenthypervisor.core.policy.Glob glob) {
+            super(text);
+            this.glob = glob;
+        }
+
+        @Override
+        public boolean matches(String target) {
+            return glob.matches(target);
         }
     }
 

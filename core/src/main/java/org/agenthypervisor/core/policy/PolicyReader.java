@@ -167,18 +167,8 @@ final class PolicyReader {
         if (n == null || isNull(n)) {
             return List.of();
         }
-        String path = f.path("codeSource");
-        List<Node> items;
         List<String> paths = new ArrayList<>();
-        if (n instanceof SequenceNode) {
-            items = ((SequenceNode) n).getValue();
-            for (int i = 0; i < items.size(); i++) {
-                paths.add(path + "[" + i + "]");
-            }
-        } else {
-            items = List.of(n);
-            paths.add(path);
-        }
+        List<Node> items = oneOrList(n, f.path("codeSource"), paths);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             String text = text(items.get(i), paths.get(i), null, "a jar path glob or sha256:<hex>");
@@ -278,20 +268,12 @@ final class PolicyReader {
                 reportType(n, path, "true or false", null);
                 continue;
             }
-            List<Node> items;
-            List<String> paths = new ArrayList<>();
-            if (n instanceof SequenceNode) {
-                items = ((SequenceNode) n).getValue();
-                for (int i = 0; i < items.size(); i++) {
-                    paths.add(path + "[" + i + "]");
-                }
-            } else if (n instanceof ScalarNode && !isNull(n)) {
-                items = List.of(n);
-                paths.add(path);
-            } else {
+            if (!(n instanceof SequenceNode) && !(n instanceof ScalarNode && !isNull(n))) {
                 reportType(n, path, c.kind().expected(), null);
                 continue;
             }
+            List<String> paths = new ArrayList<>();
+            List<Node> items = oneOrList(n, path, paths);
             List<String> patterns = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {
                 String text = text(items.get(i), paths.get(i), null, "a pattern");
@@ -432,22 +414,14 @@ final class PolicyReader {
         if (node == null || isNull(node)) {
             return List.of();
         }
-        List<Node> items;
         List<String> paths = new ArrayList<>();
         String path = f.path(key);
-        if (node instanceof SequenceNode) {
-            items = ((SequenceNode) node).getValue();
-            for (int i = 0; i < items.size(); i++) {
-                paths.add(path + "[" + i + "]");
-            }
-        } else if (node instanceof ScalarNode) {
-            items = List.of(node);
-            paths.add(path);
-        } else {
+        if (!(node instanceof SequenceNode) && !(node instanceof ScalarNode)) {
             report(node, path, "expected " + what + " or a list of " + what.replaceFirst("^an? ", "") + "s, got "
                     + describe(node));
             return List.of();
         }
+        List<Node> items = oneOrList(node, path, paths);
         List<Glob> out = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             Node item = items.get(i);
@@ -475,6 +449,22 @@ final class PolicyReader {
             out.add(glob);
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * A value written as one item or as a list of them: the items, and in {@code paths} the key path of
+     * each ({@code key} or {@code key[i]}) for messages.
+     */
+    private static List<Node> oneOrList(Node node, String path, List<String> paths) {
+        if (node instanceof SequenceNode) {
+            List<Node> items = ((SequenceNode) node).getValue();
+            for (int i = 0; i < items.size(); i++) {
+                paths.add(path + "[" + i + "]");
+            }
+            return items;
+        }
+        paths.add(path);
+        return List.of(node);
     }
 
     /**
