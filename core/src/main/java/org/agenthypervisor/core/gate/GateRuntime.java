@@ -442,10 +442,31 @@ public class GateRuntime {
         }
     }
 
+    // equals and hashCode by hand: a record's generated ones link through invokedynamic, which costs
+    // tens of milliseconds at the first call, and the first call is during the agent's start.
     private record SiteKey(String className, int loaderId, String name, String descriptor, MethodPlan.Kind kind) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof SiteKey k && loaderId == k.loaderId && kind == k.kind && className.equals(k.className)
+                    && name.equals(k.name) && descriptor.equals(k.descriptor);
+        }
+
+        @Override
+        public int hashCode() {
+            return ((className.hashCode() * 31 + loaderId) * 31 + name.hashCode()) * 31 + descriptor.hashCode();
+        }
     }
 
     private record ClassKey(String name, int loaderId) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ClassKey k && loaderId == k.loaderId && name.equals(k.name);
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + loaderId;
+        }
     }
 
     private record Instrumented(ClassInfo info, ClassPlan plan) {

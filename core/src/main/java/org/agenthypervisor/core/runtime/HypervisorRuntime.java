@@ -51,18 +51,23 @@ public final class HypervisorRuntime {
     private volatile Consumer<Set<String>> afterReload = changed -> { };
     private PolicyWatcher watcher;
 
-    private HypervisorRuntime(RuntimeOptions options, Policy policy, java.util.function.BiFunction<Path, Policy, AuditTrail> auditFactory) throws IOException {
+    private HypervisorRuntime(RuntimeOptions options, Policy policy, java.util.function.BiFunction<Path, Policy, AuditTrail> auditFactory,
+                              StartupPhases phases) throws IOException {
         this.options = options;
         this.policy = policy;
         this.dataDir = options.workingDir().resolve(policy.dataDir()).normalize();
         Files.createDirectories(dataDir);
         this.audit = auditFactory.apply(dataDir, policy);
+        phases.mark("audit log");
         this.principals = new Principals(policy);
         this.events = new RuntimeEvents(audit, counters);
         this.gate = new GateRuntime(policy, principals, events);
+        phases.mark("gate");
         this.liability = new LiabilityEngine(policy, principals, audit, counters, dataDir);
+        phases.mark("trust ledger");
         this.sessions = new SessionManager(policy, principals, audit, counters);
         this.sagas = new SagaEngine(policy, principals, audit, counters, dataDir, liability, gate.hostContext());
+        phases.mark("saga journal");
         // Order matters: refuse untrusted payloads first, then join sessions, then journal saga steps.
         gate.addParticipant(liability);
         gate.addParticipant(sessions);
@@ -91,13 +96,20 @@ public final class HypervisorRuntime {
      */
     public static HypervisorRuntime start(RuntimeOptions options, Policy policy, java.util.function.BiFunction<Path, Policy, AuditTrail> auditFactory)
             throws IOException {
-        HypervisorRuntime runtime = new HypervisorRuntime(options, policy, auditFactory);
+        return start(options, policy, auditFactory, new StartupPhases());
+    }
+
+    /** {@link #start(RuntimeOptions, Policy, java.util.function.BiFunction)}, marking its phases. */
+    public static HypervisorRuntime start(RuntimeOptions options, Policy policy, java.util.function.BiFunction<Path, Policy, AuditTrail> auditFactory,
+                                          StartupPhases phases) throws IOException {
+        HypervisorRuntime runtime = new HypervisorRuntime(options, policy, auditFactory, phases);
         Propagation.install(runtime.gate.hostContext());
         runtime.installCapabilities();
         Propagation.installUnidentified(org.agenthypervisor.core.context.Context.of(runtime.principals.unidentified()));
         runtime.gate.activate();
         runtime.frameworks.activate();
         runtime.audit.record("policy.loaded", runtime.policyFields(policy, false));
+        phases.mark("activation");
         return runtime;
     }
 
