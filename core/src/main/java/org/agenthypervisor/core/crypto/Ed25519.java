@@ -39,6 +39,17 @@ public final class Ed25519 {
         return new SigningKey(new Ed25519PrivateKeyParameters(random));
     }
 
+    /**
+     * Loads Bouncy Castle's Ed25519 classes and builds their precomputed tables by signing and
+     * verifying with a throwaway key: the agent runs this on a background thread at start, so that
+     * the first real signature (at the latest the signed tree head at shutdown) does not pay for it.
+     */
+    public static void warmUp() {
+        SigningKey throwaway = signingKey(new byte[SEED_SIZE]);
+        byte[] message = {1, 2, 3};
+        throwaway.publicKey().verify(message, throwaway.sign(message));
+    }
+
     /** The key with this 32-byte RFC 8032 private key seed. */
     public static SigningKey signingKey(byte[] seed) {
         if (seed == null || seed.length != SEED_SIZE) {

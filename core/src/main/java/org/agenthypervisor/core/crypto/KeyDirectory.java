@@ -258,7 +258,26 @@ public final class KeyDirectory {
         }
     }
 
-    private static SigningKey parsePrivate(Path file, String text) {
+    /**
+     * {@code getOrCreate(id).deriveSecret(label)}, without building the key when its file exists:
+     * only the seed is read, so nothing of Bouncy Castle loads (the start-up path uses this for the
+     * woven-class cache; the first signature still loads and checks the whole key).
+     */
+    public byte[] deriveSecret(String id, String label) {
+        checkId(id);
+        SigningKey loaded = signingKeys.get(id);
+        if (loaded != null) {
+            return loaded.deriveSecret(label);
+        }
+        Path keyFile = keyFile(id);
+        Optional<String> text = readIfExists(keyFile);
+        if (text.isEmpty()) {
+            return getOrCreate(id).deriveSecret(label);
+        }
+        return SigningKey.deriveSecret(seedOf(keyFile, text.get()), label);
+    }
+
+    private static byte[] seedOf(Path file, String text) {
         try {
             byte[] der = Pem.decode("PRIVATE KEY", text);
             if (der.length != PKCS8_PREFIX.length + Ed25519.SEED_SIZE
@@ -267,10 +286,14 @@ public final class KeyDirectory {
                         + (PKCS8_PREFIX.length + Ed25519.SEED_SIZE) + "-byte RFC 8410 encoding, got " + der.length
                         + " bytes starting " + HexFormat.of().formatHex(der, 0, Math.min(der.length, 16)) + ")");
             }
-            return Ed25519.signingKey(Arrays.copyOfRange(der, PKCS8_PREFIX.length, der.length));
+            return Arrays.copyOfRange(der, PKCS8_PREFIX.length, der.length);
         } catch (IllegalArgumentException e) {
             throw new KeyDirectoryException(file, "malformed private key file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static SigningKey parsePrivate(Path file, String text) {
+        return Ed25519.signingKey(seedOf(file, text));
     }
 
     private static PublicKey parsePublic(Path file, String text) {

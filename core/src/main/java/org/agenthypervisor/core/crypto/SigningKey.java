@@ -54,6 +54,11 @@ public final class SigningKey {
      * the purpose and its version, e.g. {@code "agent-hypervisor saga journal v1"}.
      */
     public byte[] deriveSecret(String label) {
+        return deriveSecret(seed, label);
+    }
+
+    /** {@link #deriveSecret(String)} from the seed alone. */
+    static byte[] deriveSecret(byte[] seed, String label) {
         try {
             javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
             mac.init(new javax.crypto.spec.SecretKeySpec(seed, "HmacSHA256"));
