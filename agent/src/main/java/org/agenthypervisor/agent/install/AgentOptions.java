@@ -19,9 +19,12 @@ import java.util.Map;
  *   off mode; in enforce mode only when this JVM cannot write the file, see
  *   {@code HypervisorRuntime#startWatching})</li>
  *   <li>{@code log=error|warn|info|debug} threshold of the agent's own standard-error output</li>
+ *   <li>{@code weaveCache=true|false} keep woven classes in {@code <dataDir>/cache/woven} so that later
+ *   starts need not weave them again (default true)</li>
  * </ul>
  */
-record AgentOptions(String policy, String dataDir, Policy.Mode mode, Boolean watch, Log.Level log) {
+record AgentOptions(String policy, String dataDir, Policy.Mode mode, Boolean watch, Log.Level log, boolean weaveCache) {
+    private static final String KNOWN = "policy, dataDir, mode, watch, log, weaveCache";
 
     static AgentOptions parse(String options) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -30,7 +33,7 @@ record AgentOptions(String policy, String dataDir, Policy.Mode mode, Boolean wat
                 int eq = part.indexOf('=');
                 if (eq <= 0) {
                     throw new IllegalArgumentException("agent option '" + part + "' is not key=value; known keys: "
-                            + "policy, dataDir, mode, watch, log");
+                            + KNOWN);
                 }
                 String key = part.substring(0, eq).trim();
                 if (values.put(key, part.substring(eq + 1).trim()) != null) {
@@ -40,8 +43,8 @@ record AgentOptions(String policy, String dataDir, Policy.Mode mode, Boolean wat
         }
         for (String key : values.keySet()) {
             if (!key.equals("policy") && !key.equals("dataDir") && !key.equals("mode") && !key.equals("watch")
-                    && !key.equals("log")) {
-                throw new IllegalArgumentException("unknown agent option '" + key + "'; known keys: policy, dataDir, mode, watch, log");
+                    && !key.equals("log") && !key.equals("weaveCache")) {
+                throw new IllegalArgumentException("unknown agent option '" + key + "'; known keys: " + KNOWN);
             }
         }
         Policy.Mode mode = null;
@@ -68,6 +71,10 @@ record AgentOptions(String policy, String dataDir, Policy.Mode mode, Boolean wat
                 throw new IllegalArgumentException("agent option log=" + values.get("log") + " is not one of error, warn, info, debug");
             }
         }
-        return new AgentOptions(values.get("policy"), values.get("dataDir"), mode, watch, log);
+        String cache = values.getOrDefault("weaveCache", "true");
+        if (!cache.equals("true") && !cache.equals("false")) {
+            throw new IllegalArgumentException("agent option weaveCache=" + cache + " is not true or false");
+        }
+        return new AgentOptions(values.get("policy"), values.get("dataDir"), mode, watch, log, cache.equals("true"));
     }
 }

@@ -1,5 +1,6 @@
 package org.agenthypervisor.agent.install;
 
+import org.agenthypervisor.agent.cache.WovenClassCache;
 import org.agenthypervisor.core.gate.GateRuntime;
 import org.agenthypervisor.core.governance.ClassInfo;
 import org.agenthypervisor.core.governance.ClassPlan;
@@ -43,8 +44,11 @@ final class GovernedClassTransformer implements ClassFileTransformer {
     /** Classes ({@code name@loader}) whose method references were given bodies when they were defined. */
     private final Set<String> boundReferences = ConcurrentHashMap.newKeySet();
 
+    private final WovenClassCache cache;
+
     GovernedClassTransformer(GateRuntime gate, Weaver weaver, CandidateFilter filter, Instrumentation instrumentation,
-                             Consumer<String> problemReporter) {
+                             Consumer<String> problemReporter, WovenClassCache cache) {
+        this.cache = cache;
         this.gate = gate;
         this.weaver = weaver;
         this.filter = filter;
@@ -135,8 +139,7 @@ final class GovernedClassTransformer implements ClassFileTransformer {
                     rings.put(m.name() + m.descriptor(), m.requiredRing());
                 }
             }
-            byte[] out = ConstructorWeaver.weave(weaver.weave(info.name(), bytes, loader, kinds, sites, keys, rings),
-                    constructors, keys);
+            byte[] out = weave(info.name(), bytes, loader, kinds, sites, keys, rings, constructors);
             readGateFrom(module);
             woven.add(info.name());
             if (LOG.isDebugEnabled()) {
@@ -153,6 +156,130 @@ final class GovernedClassTransformer implements ClassFileTransformer {
         } finally {
             BUSY.remove();
         }
+    }
+
+    /**
+     * The woven class: from the cache when this build wove the same bytes under the same plan before
+     * (its site ids and keys patched in), else woven now with placeholders in their place, cached,
+     * and patched. Placeholders are constants the class does not hold already, so patching touches
+     * only what the weave added.
+     */
+    private byte[] weave(String className, byte[] bytes, ClassLoader loader, Map<String, MethodPlan.Kind> kinds,
+                         Map<String, Integer> sites, Map<String, Long> keys, Map<String, Integer> rings,
+                         Map<String, Integer> constructors) throws java.io.IOException {
+        if (!cache.enabled() || !java.util.Collections.disjoint(kinds.keySet(), constructors.keySet())) {
+            return ConstructorWeaver.weave(weaver.weave(className, bytes, loader, kinds, sites, keys, rings), constructors, keys);
+        }
+        java.util.List<String> methods = new java.util.ArrayList<>(new java.util.TreeSet<>(kinds.keySet()));
+        for (String constructor : new java.util.TreeSet<>(constructors.keySet())) {
+            if (!kinds.containsKey(constructor)) {
+                methods.add(constructor);
+            }
+        }
+        String decisive = "kinds=" + new java.util.TreeMap<>(kinds) + ";rings=" + new java.util.TreeMap<>(rings)
+                + ";switching=" + new java.util.TreeSet<>(constructors.keySet());
+        // A lambda's class is numbered by a JVM-wide counter: cached under a fixed name, it gets its own back.
+        String internal = className.replace('.', '/');
+        java.util.regex.Matcher lambda = LAMBDA.matcher(internal);
+        String fixed = lambda.matches() ? lambda.group(1) + LAMBDA_NAME : null;
+        String name = cache.name("governed", fixed == null ? className : fixed,
+                fixed == null ? bytes : org.agenthypervisor.agent.cache.ConstantPool.renameInUtf8(bytes, internal, fixed), decisive);
+        byte[] payload = cache.get(name);
+        if (payload != null) {
+            byte[] out = fromCache(payload, methods, kinds, sites, constructors, keys);
+            if (out != null && fixed != null) {
+                out = org.agenthypervisor.agent.cache.ConstantPool.renameInUtf8(out, fixed, internal);
+            }
+            if (out != null) {
+                return out;
+            }
+        }
+        org.agenthypervisor.agent.cache.ConstantPool.Constants present = org.agenthypervisor.agent.cache.ConstantPool.read(bytes);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        int siteBase;
+        long keyBase;
+        do {
+            siteBase = random.nextInt(0x40000000, 0x7F000000);
+            keyBase = random.nextLong(Long.MIN_VALUE / 2, -0x100000000L);
+        } while (clashes(present, siteBase, keyBase, methods.size()));
+        Map<String, Integer> sitePlaceholders = new HashMap<>();
+        Map<String, Integer> constructorPlaceholders = new HashMap<>();
+        Map<String, Long> keyPlaceholders = new HashMap<>();
+        for (int i = 0; i < methods.size(); i++) {
+            String method = methods.get(i);
+            (kinds.containsKey(method) ? sitePlaceholders : constructorPlaceholders).put(method, siteBase + i);
+            keyPlaceholders.put(method, keyBase + i);
+        }
+        byte[] woven = ConstructorWeaver.weave(weaver.weave(className, bytes, loader, kinds, sitePlaceholders,
+                keyPlaceholders, rings), constructorPlaceholders, keyPlaceholders);
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream(woven.length + 64);
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(buffer)) {
+            out.writeInt(siteBase);
+            out.writeLong(keyBase);
+            out.writeInt(methods.size());
+            for (String method : methods) {
+                out.writeUTF(method);
+            }
+            out.write(fixed == null ? woven : org.agenthypervisor.agent.cache.ConstantPool.renameInUtf8(woven, internal, fixed));
+        }
+        byte[] patched = patch(woven, siteBase, keyBase, methods, kinds, sites, constructors, keys);
+        if (patched == null) {
+            return ConstructorWeaver.weave(weaver.weave(className, bytes, loader, kinds, sites, keys, rings), constructors, keys);
+        }
+        cache.put(name, buffer.toByteArray());
+        return patched;
+    }
+
+    /** A lambda's class, {@code Host$$Lambda$123}; group 1 is {@code Host$$Lambda$}. */
+    private static final java.util.regex.Pattern LAMBDA = java.util.regex.Pattern.compile("(.+\\$\\$Lambda\\$)\\d+");
+    /** What stands for a lambda class's number in the cache: no JVM-made name contains it. */
+    private static final String LAMBDA_NAME = "AgentHypervisorCached";
+
+    private static boolean clashes(org.agenthypervisor.agent.cache.ConstantPool.Constants present, int siteBase, long keyBase, int count) {
+        for (int i = 0; i < count; i++) {
+            if (present.ints().contains(siteBase + i) || present.longs().contains(keyBase + i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static byte[] fromCache(byte[] payload, java.util.List<String> methods, Map<String, MethodPlan.Kind> kinds,
+                                    Map<String, Integer> sites, Map<String, Integer> constructors, Map<String, Long> keys) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(payload))) {
+            int siteBase = in.readInt();
+            long keyBase = in.readLong();
+            int count = in.readInt();
+            if (count != methods.size()) {
+                return null;
+            }
+            for (String method : methods) {
+                if (!method.equals(in.readUTF())) {
+                    return null;
+                }
+            }
+            return patch(in.readAllBytes(), siteBase, keyBase, methods, kinds, sites, constructors, keys);
+        } catch (java.io.IOException | RuntimeException unreadable) {
+            return null;
+        }
+    }
+
+    private static byte[] patch(byte[] woven, int siteBase, long keyBase, java.util.List<String> methods,
+                                Map<String, MethodPlan.Kind> kinds, Map<String, Integer> sites,
+                                Map<String, Integer> constructors, Map<String, Long> keys) {
+        Map<Integer, Integer> ints = new HashMap<>();
+        Map<Long, Long> longs = new HashMap<>();
+        for (int i = 0; i < methods.size(); i++) {
+            String method = methods.get(i);
+            Integer site = kinds.containsKey(method) ? sites.get(method) : constructors.get(method);
+            Long key = keys.get(method);
+            if (site == null || key == null) {
+                return null;
+            }
+            ints.put(siteBase + i, site);
+            longs.put(keyBase + i, key);
+        }
+        return org.agenthypervisor.agent.cache.ConstantPool.patch(woven, ints, longs);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.agenthypervisor.agent.install;
 
 import net.bytebuddy.dynamic.ClassFileLocator;
+import org.agenthypervisor.agent.cache.WovenClassCache;
 import org.agenthypervisor.agent.integration.IntegrationTransformer;
 import org.agenthypervisor.agent.integration.Integrations;
 import org.agenthypervisor.agent.integration.langchain4j.LangChain4jBridge;
@@ -19,6 +20,7 @@ import org.agenthypervisor.core.runtime.HypervisorRuntime;
 import org.agenthypervisor.core.runtime.JmxView;
 import org.agenthypervisor.core.runtime.PolicyLoader;
 import org.agenthypervisor.core.runtime.RuntimeOptions;
+import org.agenthypervisor.core.runtime.StartupPhases;
 
 import java.io.IOException;
 import java.lang.annotation.Annotation;
@@ -56,7 +58,7 @@ public final class Installer {
             LOG.warn("the agent is already installed in this JVM; ignoring a second installation");
             return;
         }
-        long started = System.nanoTime();
+        StartupPhases phases = new StartupPhases();
         try {
             Bridges.install(new Bridges.Implementations(new GateBridge(), new PropagationBridge(), new GateBridge.Hidden(),
                     new CapabilityBridge(), new FrameworksBridge(), new LangChain4jBridge.Hooks(), new SpringAiBridge.Hooks()));
@@ -64,6 +66,7 @@ public final class Installer {
             LOG.warn("the agent is already installed in this JVM (its bridge is bound); ignoring a second installation");
             return;
         }
+        warmUpSigning();
         AgentOptions options;
         try {
             options = AgentOptions.parse(rawOptions);
@@ -71,6 +74,7 @@ public final class Installer {
             throw fatal("bad agent options: " + bad.getMessage());
         }
         Log.setThreshold(options.log());
+        phases.mark("bridge+options");
         RuntimeOptions runtimeOptions = RuntimeOptions.resolve(options.policy(), options.dataDir(), options.mode(), options.watch() != Boolean.FALSE);
         Policy policy;
         try {
@@ -80,6 +84,7 @@ public final class Installer {
         } catch (IOException unreadable) {
             throw fatal("cannot read the policy: " + unreadable.getMessage());
         }
+        phases.mark("policy");
         if (policy.mode() == Policy.Mode.OFF) {
             LOG.info("mode off (" + policy.source() + "): nothing is instrumented or governed");
             return;
@@ -87,24 +92,31 @@ public final class Installer {
 
         HypervisorRuntime rt;
         try {
-            rt = HypervisorRuntime.start(runtimeOptions, policy, AuditLog::openFor);
+            rt = HypervisorRuntime.start(runtimeOptions, policy, AuditLog::openFor, phases);
         } catch (IOException | RuntimeException failure) {
             throw fatal("cannot start: " + failure.getMessage());
         }
         ClassFileLocator jar = adviceLocator(jarPath);
-        IntegrationTransformer integrations = new IntegrationTransformer(Integrations.all(), policy, jar);
+        WovenClassCache cache = options.weaveCache() ? openCache(rt, jarPath) : WovenClassCache.disabled();
+        phases.mark("weave cache");
+        IntegrationTransformer integrations = new IntegrationTransformer(Integrations.all(), policy, jar, cache);
+        phases.mark("integration advice");
         integrations.install(instrumentation);
+        phases.mark("integration weaving");
         rt.frameworks().useScanner(Installer::scanClass);
         GovernedClassTransformer transformer = new GovernedClassTransformer(rt.gate(), new Weaver(jar),
                 CandidateFilter.of(policy), instrumentation, problem -> rt.audit().record("instrumentation.problem",
-                Map.of("problem", problem)));
+                Map.of("problem", problem)), cache);
         instrumentation.addTransformer(transformer, true);
         // Hidden classes bypass transformers; the hook gives their bytes the same treatment.
         org.agenthypervisor.core.gate.HiddenClasses.install((loader, bytes) ->
                 transformer.transform(null, loader, null, null, null, bytes));
+        phases.mark("governed transformer");
         retransform(instrumentation, transformer, loadedCandidates(instrumentation, transformer.filter(), policy, Set.of()));
+        phases.mark("retransform loaded");
 
         List<String> failures = SelfCheck.run(rt, transformer, integrations, jar);
+        phases.mark("self-check");
         if (!failures.isEmpty()) {
             String message = "the post-install self-check failed: " + String.join("; ", failures);
             if (policy.onInternalError() == Policy.OnInternalError.ALLOW) {
@@ -116,6 +128,7 @@ public final class Installer {
         Backends.install(rt.backend());
         // After weaving and the facade: recovered compensations are woven and may call Hypervisor.currentStep().
         rt.recoverSagasOnStart();
+        phases.mark("saga recovery");
         rt.onReload(changed -> {
             CandidateFilter filter = CandidateFilter.of(rt.policy());
             transformer.setFilter(filter);
@@ -125,11 +138,50 @@ public final class Installer {
         Runtime.getRuntime().addShutdownHook(new Thread(rt::shutdown, "agent-hypervisor-shutdown"));
         JmxView.registerLater(rt);
         runtime = rt;
-        long millis = (System.nanoTime() - started) / 1_000_000;
+        phases.mark("watch+hooks+jmx");
+        long millis = phases.elapsedMillis();
+        LOG.debug("start-up phases: " + phases + "; " + cache);
         LOG.info(frameworksLine(policy, integrations));
         LOG.info("Agent Hypervisor active" + (attached ? " (attached)" : "") + ": mode " + policy.mode().name().toLowerCase()
                 + ", policy " + policy.source() + " (" + runtimeOptions.policyOrigin() + "), " + policy.agents().size()
                 + " agent(s), " + policy.rules().size() + " rule(s), data in " + rt.dataDir() + ", started in " + millis + " ms");
+    }
+
+    /**
+     * Bouncy Castle's Ed25519 classes and tables, on the second core while this thread parses the
+     * policy and weaves: the JVM's shutdown signs a tree head over the run's records, and without
+     * this the shutdown of a short-lived JVM pays for them. Nothing waits for it.
+     */
+    private static void warmUpSigning() {
+        Thread warmUp = new Thread(() -> {
+            try {
+                org.agenthypervisor.core.crypto.Ed25519.warmUp();
+            } catch (Throwable ignored) {
+                // The first real signature meets the same failure and reports it.
+            }
+        }, "agent-hypervisor-warm-up-signing");
+        warmUp.setDaemon(true);
+        warmUp.setPriority(Thread.MIN_PRIORITY);
+        warmUp.start();
+    }
+
+    /**
+     * The woven-class cache of this data directory, keyed by the agent jar (path, size, modification
+     * time) and authenticated with a secret derived from the hypervisor's key (read without loading
+     * Bouncy Castle). A cache that cannot be opened is only a slower start.
+     */
+    private static WovenClassCache openCache(HypervisorRuntime rt, String jarPath) {
+        try {
+            java.nio.file.Path jar = java.nio.file.Path.of(jarPath).toAbsolutePath();
+            String build = jar + "|" + java.nio.file.Files.size(jar) + "|" + java.nio.file.Files.getLastModifiedTime(jar).toMillis();
+            byte[] secret = org.agenthypervisor.core.crypto.KeyDirectory.open(AuditLog.keysDir(rt.dataDir(), rt.policy()))
+                    .deriveSecret(AuditLog.KEY_ID, WovenClassCache.SECRET_LABEL);
+            return WovenClassCache.open(rt.dataDir().resolve("cache").resolve("woven"), secret, build,
+                    problem -> rt.audit().record("instrumentation.cache.rejected", Map.of("problem", problem)));
+        } catch (IOException | RuntimeException unusable) {
+            LOG.warn("no woven-class cache (" + unusable.getMessage() + "); classes are woven at every start");
+            return WovenClassCache.disabled();
+        }
     }
 
     /** What the start-up log says about the framework integrations and the framework agents the policy binds. */

@@ -36,20 +36,34 @@ final class Weaver {
     private static final ThreadLocal<Map<String, Integer>> RINGS = new ThreadLocal<>();
 
     private final ClassFileLocator adviceLocator;
-    private final Advice check;
-    private final Advice governed;
-    private final ByteBuddy byteBuddy = new ByteBuddy()
-            .with(TypeValidation.DISABLED)
-            .with(Implementation.Context.Disabled.Factory.INSTANCE);
+    /** Byte Buddy and the advice, built at the first weave: a start whose classes all come from the cache never loads them. */
+    private volatile Tools tools;
+
+    private record Tools(Advice check, Advice governed, ByteBuddy byteBuddy) {
+    }
 
     Weaver(ClassFileLocator adviceLocator) {
         this.adviceLocator = adviceLocator;
-        Advice.WithCustomMapping mapping = Advice.withCustomMapping()
-                .bind(new ConstantBinding<>(SiteId.class, SITES, null))
-                .bind(new KeyBinding())
-                .bind(new ConstantBinding<>(RequiredRing.class, RINGS, org.agenthypervisor.bridge.Gate.LOOK_UP));
-        this.check = mapping.to(TypeDescription.ForLoadedType.of(RingCheckAdvice.class), adviceLocator);
-        this.governed = mapping.to(TypeDescription.ForLoadedType.of(GovernedAdvice.class), adviceLocator);
+    }
+
+    private Tools tools() {
+        Tools t = tools;
+        if (t == null) {
+            synchronized (this) {
+                t = tools;
+                if (t == null) {
+                    Advice.WithCustomMapping mapping = Advice.withCustomMapping()
+                            .bind(new ConstantBinding<>(SiteId.class, SITES, null))
+                            .bind(new KeyBinding())
+                            .bind(new ConstantBinding<>(RequiredRing.class, RINGS, org.agenthypervisor.bridge.Gate.LOOK_UP));
+                    t = new Tools(mapping.to(TypeDescription.ForLoadedType.of(RingCheckAdvice.class), adviceLocator),
+                            mapping.to(TypeDescription.ForLoadedType.of(GovernedAdvice.class), adviceLocator),
+                            new ByteBuddy().with(TypeValidation.DISABLED).with(Implementation.Context.Disabled.Factory.INSTANCE));
+                    tools = t;
+                }
+            }
+        }
+        return t;
     }
 
     ClassFileLocator adviceLocator() {
@@ -70,15 +84,16 @@ final class Weaver {
         TypePool pool = new TypePool.Default.WithLazyResolution(new TypePool.CacheProvider.Simple(), locator,
                 TypePool.Default.ReaderMode.FAST);
         TypeDescription type = pool.describe(binaryName).resolve();
+        Tools t = tools();
         AsmVisitorWrapper.ForDeclaredMethods methods = new AsmVisitorWrapper.ForDeclaredMethods()
-                .invokable(kind(kinds, MethodPlan.Kind.CHECK), check)
-                .invokable(kind(kinds, MethodPlan.Kind.CONSTRUCTOR_CHECK), check)
-                .invokable(kind(kinds, MethodPlan.Kind.GOVERNED), governed);
+                .invokable(kind(kinds, MethodPlan.Kind.CHECK), t.check())
+                .invokable(kind(kinds, MethodPlan.Kind.CONSTRUCTOR_CHECK), t.check())
+                .invokable(kind(kinds, MethodPlan.Kind.GOVERNED), t.governed());
         SITES.set(sites);
         KEYS.set(keys);
         RINGS.set(rings);
         try {
-            return byteBuddy.decorate(type, locator).visit(methods).make().getBytes();
+            return t.byteBuddy().decorate(type, locator).visit(methods).make().getBytes();
         } finally {
             SITES.remove();
             KEYS.remove();

@@ -9,6 +9,7 @@ import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.implementation.Implementation;
 import net.bytebuddy.pool.TypePool;
+import org.agenthypervisor.agent.cache.WovenClassCache;
 import org.agenthypervisor.core.log.Log;
 import org.agenthypervisor.core.policy.Policy;
 
@@ -44,15 +45,27 @@ public final class IntegrationTransformer implements ClassFileTransformer {
     private final List<Bound> prefixed = new ArrayList<>();
     /** The prefixes of {@link #prefixed} as internal names: every class load tests them. */
     private String[] prefixInternal = new String[0];
-    private final Map<Class<?>, Advice> advice = new ConcurrentHashMap<>();
+    private final ClassFileLocator adviceLocator;
+    private final WovenClassCache cache;
+    /** Byte Buddy and the advice, built at the first weave the cache cannot answer. */
+    private volatile Map<Class<?>, Advice> advice;
+    private volatile ByteBuddy byteBuddy;
+    /** During the first retransformation pass at install: answer from the cache only, note what it lacks. */
+    private volatile List<Class<?>> cacheOnlyMisses;
+    /**
+     * The entry names the cache-only pass asked for. The JVM hands a class shared from the CDS
+     * archive to the second pass with other (reconstituted) bytes than to the first, and the next
+     * start asks with the first pass's bytes: the weave is stored under both names.
+     */
+    private final Map<Class<?>, String> firstPassNames = new ConcurrentHashMap<>();
     private final Set<String> instrumented = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<String>> features = new ConcurrentHashMap<>();
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
-    private final ByteBuddy byteBuddy = new ByteBuddy()
-            .with(TypeValidation.DISABLED)
-            .with(Implementation.Context.Disabled.Factory.INSTANCE);
 
-    public IntegrationTransformer(List<Integration> integrations, Policy policy, ClassFileLocator adviceLocator) {
+    public IntegrationTransformer(List<Integration> integrations, Policy policy, ClassFileLocator adviceLocator,
+                                  WovenClassCache cache) {
+        this.adviceLocator = adviceLocator;
+        this.cache = cache;
         List<String> prefixes = new ArrayList<>();
         for (Integration integration : integrations) {
             if (!integration.enabled(policy)) {
@@ -68,12 +81,36 @@ public final class IntegrationTransformer implements ClassFileTransformer {
                 } else {
                     exact.computeIfAbsent(target.className().replace('.', '/'), k -> new ArrayList<>()).add(bound);
                 }
-                // Built up front: describing an advice class loads the types in its signature, and a class
-                // loaded while a transformer runs is never shown to the transformers.
-                advice.computeIfAbsent(target.advice(), c -> Advice.to(TypeDescription.ForLoadedType.of(c), adviceLocator));
             }
         }
         prefixInternal = prefixes.toArray(new String[0]);
+    }
+
+    /**
+     * Describes every enabled target's advice with Byte Buddy, once. Describing an advice class loads
+     * the types in its signature, and a class loaded while a transformer runs is never shown to the
+     * transformers: so at install this runs before any weave, outside the transformer, whenever the
+     * cache lacks a class; later (a framework class the cache has not seen) inside a transform, where
+     * those types (JDK and bridge types) are loaded already or are no target of any weave.
+     */
+    private Map<Class<?>, Advice> advice() {
+        Map<Class<?>, Advice> built = advice;
+        if (built == null) {
+            synchronized (this) {
+                built = advice;
+                if (built == null) {
+                    Map<Class<?>, Advice> all = new LinkedHashMap<>();
+                    for (Integration integration : enabled) {
+                        for (Target target : integration.targets()) {
+                            all.computeIfAbsent(target.advice(), c -> Advice.to(TypeDescription.ForLoadedType.of(c), adviceLocator));
+                        }
+                    }
+                    byteBuddy = new ByteBuddy().with(TypeValidation.DISABLED).with(Implementation.Context.Disabled.Factory.INSTANCE);
+                    advice = built = all;
+                }
+            }
+        }
+        return built;
     }
 
     /** The integrations the policy turns on, in order. */
@@ -120,6 +157,28 @@ public final class IntegrationTransformer implements ClassFileTransformer {
             }
         }
         instrumentation.addTransformer(this, true);
+        if (cache.enabled()) {
+            // First from the cache alone; Byte Buddy only for what it lacks.
+            List<Class<?>> misses = java.util.Collections.synchronizedList(new ArrayList<>());
+            cacheOnlyMisses = misses;
+            try {
+                retransform(instrumentation, loaded);
+            } finally {
+                cacheOnlyMisses = null;
+            }
+            loaded = new ArrayList<>(misses);
+            if (loaded.isEmpty()) {
+                return;
+            }
+        }
+        advice();
+        retransform(instrumentation, loaded);
+    }
+
+    private static void retransform(Instrumentation instrumentation, List<Class<?>> loaded) {
+        if (loaded.isEmpty()) {
+            return;
+        }
         try {
             instrumentation.retransformClasses(loaded.toArray(new Class<?>[0]));
         } catch (Throwable batchFailed) {
@@ -187,7 +246,25 @@ public final class IntegrationTransformer implements ClassFileTransformer {
             return null;
         }
         String binaryName = internalName.replace('/', '.');
+        String entry = null;
+        if (cache.enabled()) {
+            entry = cache.name("integration", binaryName, bytes, describe(targets));
+            byte[] cached = fromCache(cache.get(entry), targets, loader, binaryName);
+            if (cached == UNCHANGED) {
+                return null;
+            }
+            if (cached != null) {
+                return cached;
+            }
+            List<Class<?>> misses = cacheOnlyMisses;
+            if (misses != null && redefined != null) {
+                misses.add(redefined);
+                firstPassNames.put(redefined, entry);
+                return null;
+            }
+        }
         try {
+            Map<Class<?>, Advice> advice = advice();
             ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(binaryName, bytes),
                     loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
             TypePool pool = new TypePool.Default.WithLazyResolution(new TypePool.CacheProvider.Simple(), locator,
@@ -195,6 +272,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
             TypeDescription type = pool.describe(binaryName).resolve();
             AsmVisitorWrapper.ForDeclaredMethods methods = new AsmVisitorWrapper.ForDeclaredMethods();
             int matched = 0;
+            Set<String> matchedFeatures = new LinkedHashSet<>();
             for (Bound bound : targets) {
                 Target target = bound.target();
                 boolean found = false;
@@ -218,11 +296,14 @@ public final class IntegrationTransformer implements ClassFileTransformer {
                                 && !m.isAbstract() && !m.isBridge(),
                         advice.get(target.advice()));
                 features.computeIfAbsent(bound.integration().name(), k -> new LinkedHashSet<>()).add(target.feature());
+                matchedFeatures.add(bound.integration().name() + "\t" + target.feature());
             }
             if (matched == 0) {
+                store(entry, redefined, toCache(Set.of(), UNCHANGED)); // the next start need not ask Byte Buddy again
                 return null;
             }
             byte[] out = byteBuddy.decorate(type, locator).visit(methods).make().getBytes();
+            store(entry, redefined, toCache(matchedFeatures, out));
             instrumented.add(binaryName);
             report(targets.get(0).integration(), loader);
             if (LOG.isDebugEnabled()) {
@@ -232,6 +313,70 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         } catch (Throwable failure) {
             LOG.error(targets.get(0).integration().name() + ": could not instrument " + binaryName
                     + "; what it governs there is NOT governed: " + failure, failure);
+            return null;
+        }
+    }
+
+    private void store(String entry, Class<?> redefined, byte[] payload) {
+        if (entry == null) {
+            return;
+        }
+        cache.put(entry, payload);
+        String first = redefined == null ? null : firstPassNames.remove(redefined);
+        if (first != null && !first.equals(entry)) {
+            cache.put(first, payload);
+        }
+    }
+
+    /** A cached answer that the class has nothing to weave. */
+    private static final byte[] UNCHANGED = new byte[0];
+
+    /** What decides a weave besides the class's bytes: the targets bound to it and their advice. */
+    private static String describe(List<Bound> targets) {
+        StringBuilder out = new StringBuilder();
+        for (Bound b : targets) {
+            Target t = b.target();
+            out.append(b.integration().name()).append('|').append(t.className()).append('|').append(t.classPrefix()).append('|')
+                    .append(t.method()).append('|').append(t.descriptorPrefix()).append('|').append(t.advice().getName())
+                    .append('|').append(t.feature()).append(';');
+        }
+        return out.toString();
+    }
+
+    private static byte[] toCache(Set<String> matchedFeatures, byte[] woven) throws java.io.IOException {
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream(woven.length + 64);
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(buffer)) {
+            out.writeInt(matchedFeatures.size());
+            for (String feature : matchedFeatures) {
+                out.writeUTF(feature);
+            }
+            out.write(woven);
+        }
+        return buffer.toByteArray();
+    }
+
+    /** A cached weave, with what it records about the weave done again (features, report); null if none. */
+    private byte[] fromCache(byte[] payload, List<Bound> targets, ClassLoader loader, String binaryName) {
+        if (payload == null) {
+            return null;
+        }
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(payload))) {
+            int count = in.readInt();
+            for (int i = 0; i < count; i++) {
+                String[] feature = in.readUTF().split("\t", 2);
+                features.computeIfAbsent(feature[0], k -> new LinkedHashSet<>()).add(feature[1]);
+            }
+            byte[] woven = in.readAllBytes();
+            if (woven.length == 0) {
+                return UNCHANGED;
+            }
+            instrumented.add(binaryName);
+            report(targets.get(0).integration(), loader);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug(targets.get(0).integration().name() + " woven into " + binaryName + " (from the cache)");
+            }
+            return woven;
+        } catch (java.io.IOException | RuntimeException unreadable) {
             return null;
         }
     }

@@ -1,0 +1,236 @@
+package org.agenthypervisor.agent.cache;
+
+import org.agenthypervisor.core.log.Log;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Woven class files by the digest of everything that decides them: the agent build, the JDK, the
+ * kind of weave, the class name, its bytes and the plan. An entry is
+ * {@code "AHWC" | version | HMAC-SHA256(name | payload) | payload}; the HMAC key is derived from the
+ * hypervisor's signing key, so whoever cannot read the key file cannot plant bytecode here. An
+ * entry that fails its check is reported (logged and passed to the problem sink, which audits it)
+ * and woven afresh; nothing read from the cache is trusted without its tag.
+ *
+ * <p>The directory holds one subdirectory per agent build and JDK; opening removes the others.
+ * Writes go to a temporary file and are renamed into place (a crash leaves no half entry under the
+ * entry's name); no fsync, since a lost entry only costs one weave.
+ */
+public final class WovenClassCache {
+    private static final Log LOG = Log.get("instrumentation");
+    private static final byte[] MAGIC = {'A', 'H', 'W', 'C'};
+    private static final byte VERSION = 1;
+    private static final int TAG = 32;
+    private static final int HEADER = MAGIC.length + 1 + TAG;
+    /** The label of the secret derived from the hypervisor's key for this cache. */
+    public static final String SECRET_LABEL = "agent-hypervisor woven-class cache v1";
+
+    private final Path dir;
+    private final SecretKeySpec secret;
+    private final byte[] context;
+    private final Consumer<String> problems;
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private volatile boolean writeFailureLogged;
+
+    private WovenClassCache(Path dir, byte[] secret, byte[] context, Consumer<String> problems) {
+        this.dir = dir;
+        this.secret = secret == null ? null : new SecretKeySpec(secret, "HmacSHA256");
+        this.context = context;
+        this.problems = problems;
+    }
+
+    /** A cache that never hits and keeps nothing (agent option {@code weaveCache=false}, or no data directory). */
+    public static WovenClassCache disabled() {
+        return new WovenClassCache(null, null, new byte[0], problem -> { });
+    }
+
+    /**
+     * @param root     the cache's directory ({@code <dataDir>/cache/woven})
+     * @param secret   the HMAC key (derived from the hypervisor's key with {@link #SECRET_LABEL})
+     * @param build    what identifies the agent build (its jar's path, size and modification time)
+     * @param problems where a rejected entry is reported (the audit log)
+     */
+    public static WovenClassCache open(Path root, byte[] secret, String build, Consumer<String> problems) {
+        String identity = build + "|" + System.getProperty("java.vm.version") + "|" + System.getProperty("java.home");
+        byte[] context = sha256(identity.getBytes(StandardCharsets.UTF_8));
+        String current = HexFormat.of().formatHex(context, 0, 8);
+        Path dir = root.resolve(current);
+        try {
+            Files.createDirectories(dir);
+            removeOtherBuilds(root, current);
+        } catch (IOException | RuntimeException unusable) {
+            LOG.warn("the woven-class cache in " + root + " is unusable (" + unusable + "); every start weaves afresh");
+            return disabled();
+        }
+        return new WovenClassCache(dir, secret, context, problems);
+    }
+
+    private static void removeOtherBuilds(Path root, String current) throws IOException {
+        try (DirectoryStream<Path> builds = Files.newDirectoryStream(root)) {
+            for (Path build : builds) {
+                if (build.getFileName().toString().equals(current) || !Files.isDirectory(build)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(build)) {
+                    for (Path entry : entries) {
+                        Files.deleteIfExists(entry);
+                    }
+                }
+                Files.deleteIfExists(build);
+            }
+        }
+    }
+
+    public boolean enabled() {
+        return dir != null;
+    }
+
+    /**
+     * The entry name of one weave.
+     *
+     * @param kind      which weaver ("integration", "governed")
+     * @param decisive  everything besides the bytes that decides the output, as text
+     */
+    public String name(String kind, String className, byte[] bytes, String decisive) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("woven-class cache lookup " + kind + " " + className + " " + bytes.length + " bytes, " + decisive);
+        }
+        MessageDigest digest = digest();
+        digest.update(context);
+        update(digest, kind);
+        update(digest, className);
+        update(digest, decisive);
+        digest.update(bytes);
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static void update(MessageDigest digest, String text) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        digest.update((byte) (utf8.length >>> 24));
+        digest.update((byte) (utf8.length >>> 16));
+        digest.update((byte) (utf8.length >>> 8));
+        digest.update((byte) utf8.length);
+        digest.update(utf8);
+    }
+
+    /** The payload stored under {@code name}, or null when there is none or it fails its check. */
+    public byte[] get(String name) {
+        if (dir == null) {
+            return null;
+        }
+        Path file = dir.resolve(name);
+        byte[] entry;
+        try {
+            entry = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException absent) {
+            misses.incrementAndGet();
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("woven-class cache miss: " + name);
+            }
+            return null;
+        } catch (IOException | RuntimeException unreadable) {
+            misses.incrementAndGet();
+            LOG.warn("cannot read the woven-class cache entry " + file + ": " + unreadable);
+            return null;
+        }
+        if (entry.length < HEADER || !Arrays.equals(entry, 0, MAGIC.length, MAGIC, 0, MAGIC.length)
+                || entry[MAGIC.length] != VERSION
+                || !MessageDigest.isEqual(Arrays.copyOfRange(entry, MAGIC.length + 1, HEADER),
+                tag(name, entry, HEADER, entry.length - HEADER))) {
+            rejected.incrementAndGet();
+            String problem = "woven-class cache entry " + file + " failed its authentication check (tampered with, "
+                    + "cut short, or written under another key); it is ignored and the class woven afresh";
+            LOG.warn(problem);
+            problems.accept(problem);
+            return null;
+        }
+        hits.incrementAndGet();
+        return Arrays.copyOfRange(entry, HEADER, entry.length);
+    }
+
+    /** Stores a payload under {@code name}; a failure is logged once and otherwise ignored (the cache is only a cache). */
+    public void put(String name, byte[] payload) {
+        if (dir == null) {
+            return;
+        }
+        byte[] entry = new byte[HEADER + payload.length];
+        System.arraycopy(MAGIC, 0, entry, 0, MAGIC.length);
+        entry[MAGIC.length] = VERSION;
+        System.arraycopy(payload, 0, entry, HEADER, payload.length);
+        System.arraycopy(tag(name, entry, HEADER, payload.length), 0, entry, MAGIC.length + 1, TAG);
+        Path file = dir.resolve(name);
+        Path temporary = dir.resolve(name + "." + Thread.currentThread().getId() + ".tmp");
+        try {
+            Files.write(temporary, entry);
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException failed) {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException ignored) {
+                // nothing more to do
+            }
+            if (!writeFailureLogged) {
+                writeFailureLogged = true;
+                LOG.warn("cannot write to the woven-class cache in " + dir + " (" + failed + "); classes are woven at every start");
+            }
+        }
+    }
+
+    private byte[] tag(String name, byte[] bytes, int offset, int length) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(secret);
+            mac.update(name.getBytes(StandardCharsets.US_ASCII));
+            mac.update(bytes, offset, length);
+            return mac.doFinal();
+        } catch (GeneralSecurityException impossible) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JDK", impossible);
+        }
+    }
+
+    public long hits() {
+        return hits.get();
+    }
+
+    public long misses() {
+        return misses.get();
+    }
+
+    public long rejected() {
+        return rejected.get();
+    }
+
+    @Override
+    public String toString() {
+        return dir == null ? "woven-class cache off" : "woven-class cache " + dir + " (" + hits + " hit(s), " + misses
+                + " miss(es), " + rejected + " rejected)";
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException impossible) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", impossible);
+        }
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        return digest().digest(bytes);
+    }
+}

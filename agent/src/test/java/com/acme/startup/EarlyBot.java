@@ -1,0 +1,21 @@
+package com.acme.startup;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A ring-3 agent (by the policy's class glob) whose static initialiser tries a ring-0 method and a
+ * file read: whoever first touches the class runs it, and it must run as the agent.
+ */
+public final class EarlyBot {
+    static final String WIPE_AT_INIT = Attempt.of(Ledger::wipe);
+    static final String READ_AT_INIT = Attempt.of(() -> Files.readString(Path.of("secret.txt")));
+
+    private EarlyBot() {
+    }
+
+    /** The same ring-0 call, from a method of the agent. */
+    public static String wipe() {
+        return Ledger.wipe();
+    }
+}

@@ -1,0 +1,126 @@
+package org.agenthypervisor.it;
+
+import org.agenthypervisor.it.ChildJvm.Result;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 11: what the agent does at start-up to be cheap must not make it weaker. Governed calls made
+ * before {@code main} (in static initialisers) are checked; a start that takes its woven classes from
+ * the woven-class cache enforces exactly like one that wove them, without loading Byte Buddy; a
+ * tampered cache entry is refused, reported and woven afresh.
+ */
+class StartupIT {
+    private static final String POLICY = """
+            version: 1
+            agents:
+              early-bot:
+                ring: 3
+                classes: com.acme.startup.EarlyBot
+            """;
+
+    private static Path workDir(String name) {
+        Path dir = ChildJvm.freshWorkDir(name);
+        ChildJvm.write(dir, "policy.yaml", POLICY);
+        ChildJvm.write(dir, "secret.txt", "the ledger's password");
+        return dir;
+    }
+
+    private static Result start(Path dir, String classLog) {
+        ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml,log=debug").in(dir);
+        if (classLog != null) {
+            jvm.jvmArg("-Xlog:class+load=info:file=" + dir.resolve(classLog));
+        }
+        Result result = jvm.run("com.acme.startup.StartupApp");
+        assertEquals(0, result.exitCode(), result::toString);
+        return result;
+    }
+
+    private static void assertEnforced(Result result) {
+        assertEquals("denied:RingViolationException", result.result("before-main"), result::toString);
+        assertEquals("denied:RingViolationException", result.result("agent-clinit-wipe"), result::toString);
+        assertEquals("denied:CapabilityDeniedException", result.result("agent-clinit-read"), result::toString);
+        assertEquals("allowed:wiped", result.result("host-wipe"), result::toString);
+        assertEquals("1", result.result("wiped"), "only the host's call ran the ring-0 body: " + result);
+    }
+
+    private static List<String> cacheEntries(Path dataDir) {
+        Path root = dataDir.resolve("cache").resolve("woven");
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).map(Path::toString).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String classesLoaded(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void governedCallsInStaticInitialisersBeforeMainAreChecked() {
+        Result result = start(workDir("startup-clinit"), null);
+        assertEnforced(result);
+        assertTrue(result.stderr().contains("started in"), result::toString);
+    }
+
+    @Test
+    void aWarmStartTakesItsWovenClassesFromTheCacheWithoutByteBuddyAndEnforcesTheSame() {
+        Path dir = workDir("startup-cache");
+        Result cold = start(dir, "cold-classes.log");
+        assertEnforced(cold);
+        assertTrue(classesLoaded(dir.resolve("cold-classes.log")).contains("shaded.net.bytebuddy.asm.Advice "),
+                "a cold start weaves with Byte Buddy");
+        assertFalse(cacheEntries(cold.dataDir()).isEmpty(), "the cold start filled the cache");
+        start(dir, null); // classes shared from the CDS archive show the JVM's second-pass bytes once
+        Result warm = start(dir, "warm-classes.log");
+        assertEnforced(warm);
+        assertTrue(warm.stderr().contains(" 0 miss(es), 0 rejected"), warm::toString);
+        String loaded = classesLoaded(dir.resolve("warm-classes.log"));
+        assertFalse(loaded.contains("shaded.net.bytebuddy.asm.Advice "), "a warm start never builds Byte Buddy's advice");
+        assertFalse(loaded.contains("shaded.net.bytebuddy.ByteBuddy "), "a warm start never builds Byte Buddy");
+        // Site keys are fresh at every start: the cached classes carry this start's, or the gate would refuse them.
+        assertFalse(AuditRecords.ofType(warm.dataDir(), "ring.denied").toString().contains("woven key"), warm::toString);
+        assertFalse(warm.stderr().contains("woven key"), warm::toString);
+    }
+
+    @Test
+    void aTamperedCacheEntryIsRefusedReportedAndWovenAfresh() throws IOException {
+        Path dir = workDir("startup-tamper");
+        Result cold = start(dir, null);
+        assertEnforced(cold);
+        List<String> entries = cacheEntries(cold.dataDir());
+        assertFalse(entries.isEmpty());
+        for (String entry : entries) {
+            // Flip one byte of the woven class in every entry (past the header and the tag).
+            byte[] bytes = Files.readAllBytes(Path.of(entry));
+            bytes[bytes.length - 7] ^= 0x20;
+            Files.write(Path.of(entry), bytes);
+        }
+        Result tampered = start(dir, null);
+        assertEnforced(tampered);
+        assertTrue(tampered.stderr().contains("failed its authentication check"), tampered::toString);
+        assertFalse(tampered.stderr().contains("Exception in thread"), tampered::toString);
+        long warned = tampered.stderr().lines().filter(l -> l.contains("failed its authentication check")).count();
+        assertTrue(warned > 0);
+        assertEquals(warned, AuditRecords.ofType(tampered.dataDir(), "instrumentation.cache.rejected").size(),
+                "every rejected entry is in the audit log");
+        Result after = start(dir, null);
+        assertEnforced(after);
+        assertFalse(after.stderr().contains("failed its authentication check"), "the rejected entries were woven afresh");
+    }
+}
