@@ -8,10 +8,16 @@ import java.io.PrintWriter;
 
 /** {@code java -jar agent-hypervisor.jar <command>}. */
 @Command(name = "agent-hypervisor", mixinStandardHelpOptions = true, versionProvider = HypervisorCommand.Version.class,
-        description = "Agent Hypervisor for the JVM: check policies, verify the audit log, inspect sagas, trust and keys.",
-        subcommands = {PolicyCommand.class, AuditCommand.class, SagaCommand.class, TrustCommand.class, KeysCommand.class,
-                VouchCommand.class, CommandLine.HelpCommand.class})
+        description = "Agent Hypervisor for the JVM: check policies, verify the audit log, inspect sagas, trust and keys.")
 public final class HypervisorCommand implements Runnable {
+    /**
+     * The subcommands, in the order the usage lists them. Only those the arguments name are built
+     * in full (picocli reads every option of a command tree by reflection, a few hundred
+     * milliseconds for all of them); the others are listed by name and description only.
+     */
+    private static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(PolicyCommand.class, AuditCommand.class,
+            SagaCommand.class, TrustCommand.class, KeysCommand.class, VouchCommand.class, CommandLine.HelpCommand.class);
+
     /** Exit code: everything is fine. */
     public static final int OK = 0;
     /** Exit code: a check or a verification failed. */
@@ -35,6 +41,21 @@ public final class HypervisorCommand implements Runnable {
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         Log.disableSlf4j();
         CommandLine cli = new CommandLine(new HypervisorCommand());
+        java.util.Set<String> named = java.util.Set.of(args);
+        for (Class<?> type : SUBCOMMANDS) {
+            Command command = type.getAnnotation(Command.class);
+            boolean full = named.contains(command.name()) || type == CommandLine.HelpCommand.class;
+            for (String alias : command.aliases()) {
+                full |= named.contains(alias);
+            }
+            if (full) {
+                cli.addSubcommand(command.name(), new CommandLine(type));
+            } else {
+                CommandLine.Model.CommandSpec listed = CommandLine.Model.CommandSpec.create().name(command.name());
+                listed.usageMessage().description(command.description());
+                cli.addSubcommand(command.name(), new CommandLine(listed));
+            }
+        }
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((failure, commandLine, parseResult) -> {

@@ -237,8 +237,8 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
         fields.put("chain", describe(chain));
         audit.record("handoff.refused", fields);
         LOG.warn("REFUSED " + message);
-        FlightEvents.HandoffRefused event = new FlightEvents.HandoffRefused();
-        if (event.isEnabled()) {
+        FlightEvents.HandoffRefused event = FlightEvents.recording() ? new FlightEvents.HandoffRefused() : null;
+        if (event != null && event.isEnabled()) {
             event.sender = sender.id();
             event.receiver = receiver.id();
             event.method = method;
@@ -482,8 +482,8 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
                 slashed.put("chain", chainFields);
                 slashed.put("durable", durable);
                 audit.record("trust.slashed", slashed);
-                FlightEvents.Slashed event = new FlightEvents.Slashed();
-                if (event.isEnabled()) {
+                FlightEvents.Slashed event = FlightEvents.recording() ? new FlightEvents.Slashed() : null;
+                if (event != null && event.isEnabled()) {
                     event.agent = p.id();
                     event.before = s.before();
                     event.after = s.after();

@@ -15,6 +15,16 @@ public final class FlightEvents {
     private FlightEvents() {
     }
 
+    /**
+     * Whether Flight Recorder is up in this JVM (a recording was started, now or earlier). Creating
+     * the first event registers the event classes with Flight Recorder, which starts its metadata
+     * repository: about 50 ms, paid at the first denial of a JVM that records nothing. Until a
+     * recording starts, no event is created.
+     */
+    public static boolean recording() {
+        return jdk.jfr.FlightRecorder.isInitialized();
+    }
+
     @Name("org.agenthypervisor.RingDenied")
     @Label("Ring Denied")
     @Category("Agent Hypervisor")

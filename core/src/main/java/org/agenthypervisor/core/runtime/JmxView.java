@@ -13,8 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The MXBean {@code org.agenthypervisor:type=Hypervisor}. Registered from a background thread so
- * that starting the platform MBean server never delays the application's start.
+ * The MXBean {@code org.agenthypervisor:type=Hypervisor}. Registered from a background thread, and
+ * {@link #REGISTRATION_DELAY_MILLIS} after the agent's start unless the JVM was started with remote
+ * JMX on: starting the platform MBean server costs about 11 MiB and a few hundred milliseconds of
+ * CPU, which a JVM that ends within seconds (a batch job, a serverless call, a test) should not pay
+ * and which a long-running one pays once its start is over. Clients poll for the name.
  */
 public final class JmxView implements HypervisorMXBean {
     public static final String NAME = "org.agenthypervisor:type=Hypervisor";
@@ -26,10 +29,20 @@ public final class JmxView implements HypervisorMXBean {
         this.runtime = runtime;
     }
 
+    /** How long after the agent's start the MXBean is registered. */
+    public static final long REGISTRATION_DELAY_MILLIS = 2_000;
+
     public static void registerLater(HypervisorRuntime runtime) {
+        boolean remote = System.getProperty("com.sun.management.jmxremote") != null
+                || System.getProperty("com.sun.management.jmxremote.port") != null;
         Thread thread = new Thread(() -> {
             try {
+                if (!remote) {
+                    Thread.sleep(REGISTRATION_DELAY_MILLIS);
+                }
                 ManagementFactory.getPlatformMBeanServer().registerMBean(new JmxView(runtime), new ObjectName(NAME));
+            } catch (InterruptedException stopped) {
+                Thread.currentThread().interrupt();
             } catch (Throwable failure) {
                 LOG.warn("cannot register the JMX MXBean " + NAME + ": " + failure);
             }

@@ -70,8 +70,8 @@ final class RuntimeEvents implements GateListener {
             String more = suppressed > 0 ? " (" + suppressed + " more denial line(s) suppressed; every denial is in the audit log)" : "";
             RINGS.warn((enforced ? "DENIED " : "WOULD DENY (audit mode; the call runs) ") + denial.message() + more);
         }
-        FlightEvents.RingDenied event = new FlightEvents.RingDenied();
-        if (event.isEnabled()) {
+        FlightEvents.RingDenied event = FlightEvents.recording() ? new FlightEvents.RingDenied() : null;
+        if (event != null && event.isEnabled()) {
             event.agent = denial.agent();
             event.method = denial.method();
             event.effectiveRing = denial.effectiveRing();

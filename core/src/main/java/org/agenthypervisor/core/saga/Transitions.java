@@ -75,8 +75,8 @@ final class Transitions {
     }
 
     static void flight(String saga, String step, String state, String method) {
-        FlightEvents.SagaTransition event = new FlightEvents.SagaTransition();
-        if (event.isEnabled()) {
+        FlightEvents.SagaTransition event = FlightEvents.recording() ? new FlightEvents.SagaTransition() : null;
+        if (event != null && event.isEnabled()) {
             event.saga = saga;
             event.step = step;
             event.state = state;
