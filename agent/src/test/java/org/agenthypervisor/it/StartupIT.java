@@ -86,16 +86,22 @@ class StartupIT {
         assertTrue(classesLoaded(dir.resolve("cold-classes.log")).contains("shaded.net.bytebuddy.asm.Advice "),
                 "a cold start weaves with Byte Buddy");
         assertFalse(cacheEntries(cold.dataDir()).isEmpty(), "the cold start filled the cache");
-        start(dir, null); // classes shared from the CDS archive show the JVM's second-pass bytes once
-        Result warm = start(dir, "warm-classes.log");
-        assertEnforced(warm);
-        assertTrue(warm.stderr().contains(" 0 miss(es), 0 rejected"), warm::toString);
+        // A JDK class can reach the weaver with other bytes from start to start (shared from the CDS
+        // archive or not, loaded before or during the installation, by another thread): each variant
+        // is cached when it first occurs, and the starts after that weave nothing.
+        Result warm = null;
+        for (int attempt = 0; attempt < 4 && (warm == null || !warm.stderr().contains(" 0 miss(es), 0 rejected")); attempt++) {
+            warm = start(dir, "warm-classes.log");
+            assertEnforced(warm);
+        }
+        Result lastWarm = warm;
+        assertTrue(warm.stderr().contains(" 0 miss(es), 0 rejected"), lastWarm::toString);
         String loaded = classesLoaded(dir.resolve("warm-classes.log"));
         assertFalse(loaded.contains("shaded.net.bytebuddy.asm.Advice "), "a warm start never builds Byte Buddy's advice");
         assertFalse(loaded.contains("shaded.net.bytebuddy.ByteBuddy "), "a warm start never builds Byte Buddy");
         // Site keys are fresh at every start: the cached classes carry this start's, or the gate would refuse them.
-        assertFalse(AuditRecords.ofType(warm.dataDir(), "ring.denied").toString().contains("woven key"), warm::toString);
-        assertFalse(warm.stderr().contains("woven key"), warm::toString);
+        assertFalse(AuditRecords.ofType(warm.dataDir(), "ring.denied").toString().contains("woven key"), lastWarm::toString);
+        assertFalse(warm.stderr().contains("woven key"), lastWarm::toString);
     }
 
     @Test
