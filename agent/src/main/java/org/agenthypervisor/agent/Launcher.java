@@ -241,9 +241,20 @@ public final class Launcher {
      * loader of the api and the bridge ({@code org.agenthypervisor.*}) or the platform loader. No
      * method takes class bytes from a caller.
      */
-    static final class InternalsLoader extends ClassLoader {
+    static final class InternalsLoader extends ClassLoader implements Supplier<List<String>> {
         static {
             registerAsParallelCapable();
+        }
+
+        /** The classes defined since the start, in order, until {@link #get()} is called (the start-up class list). */
+        private final java.util.Queue<String> defined = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private volatile boolean recording = true;
+
+        /** The classes this loader defined so far, in order; stops recording them. */
+        @Override
+        public List<String> get() {
+            recording = false;
+            return List.copyOf(defined);
         }
 
         private final JarFile jar;
@@ -312,7 +323,11 @@ public final class Launcher {
             } catch (IOException unreadable) {
                 throw new ClassNotFoundException(name, unreadable);
             }
-            return defineClass(name, bytes, 0, bytes.length, domain);
+            Class<?> type = defineClass(name, bytes, 0, bytes.length, domain);
+            if (recording) {
+                defined.add(name);
+            }
+            return type;
         }
 
         /** {@code x/Y.class} is stored as {@code org/agenthypervisor/internals/x/Y.classdata}; other resources under {@code org/agenthypervisor/internals/} as they are. */

@@ -67,10 +67,9 @@ public final class WovenClassCache {
      * @param problems where a rejected entry is reported (the audit log)
      */
     public static WovenClassCache open(Path root, byte[] secret, String build, Consumer<String> problems) {
-        String identity = build + "|" + System.getProperty("java.vm.version") + "|" + System.getProperty("java.home");
-        byte[] context = sha256(identity.getBytes(StandardCharsets.UTF_8));
-        String current = HexFormat.of().formatHex(context, 0, 8);
-        Path dir = root.resolve(current);
+        byte[] context = sha256(identity(build).getBytes(StandardCharsets.UTF_8));
+        Path dir = buildDirectory(root, build);
+        String current = dir.getFileName().toString();
         try {
             Files.createDirectories(dir);
             removeOtherBuilds(root, current);
@@ -81,6 +80,28 @@ public final class WovenClassCache {
         return new WovenClassCache(dir, secret, context, problems);
     }
 
+    private static String identity(String build) {
+        return build + "|" + System.getProperty("java.vm.version") + "|" + System.getProperty("java.home");
+    }
+
+    /**
+     * The directory of this agent build and JDK under {@code root}: named by a 64-bit FNV-1a hash of
+     * their identity (only a name; the entries' names and tags are SHA-256 and HMAC), so that it can
+     * be found before the JDK's security providers are up.
+     */
+    public static Path buildDirectory(Path root, String build) {
+        long hash = 0xcbf29ce484222325L;
+        for (byte b : identity(build).getBytes(StandardCharsets.UTF_8)) {
+            hash = (hash ^ (b & 0xFF)) * 0x100000001b3L;
+        }
+        return root.resolve(String.format("%016x", hash));
+    }
+
+    /** The directory of this build's entries (null when the cache is off). */
+    public Path directory() {
+        return dir;
+    }
+
     private static void removeOtherBuilds(Path root, String current) throws IOException {
         try (DirectoryStream<Path> builds = Files.newDirectoryStream(root)) {
             for (Path build : builds) {
@@ -89,7 +110,7 @@ public final class WovenClassCache {
                 }
                 try (DirectoryStream<Path> entries = Files.newDirectoryStream(build)) {
                     for (Path entry : entries) {
-                        Files.deleteIfExists(entry);
+                        Files.deleteIfExists(entry); // woven classes and the start-up class list
                     }
                 }
                 Files.deleteIfExists(build);

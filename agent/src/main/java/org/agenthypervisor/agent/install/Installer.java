@@ -89,6 +89,12 @@ public final class Installer {
             LOG.info("mode off (" + policy.source() + "): nothing is instrumented or governed");
             return;
         }
+        String build = buildIdentity(jarPath);
+        java.nio.file.Path cacheDir = build == null ? null : WovenClassCache.buildDirectory(
+                runtimeOptions.workingDir().resolve(policy.dataDir()).normalize().resolve("cache").resolve("woven"), build);
+        if (options.weaveCache() && cacheDir != null) {
+            ClassPreloader.start(cacheDir);
+        }
 
         HypervisorRuntime rt;
         try {
@@ -97,7 +103,7 @@ public final class Installer {
             throw fatal("cannot start: " + failure.getMessage());
         }
         ClassFileLocator jar = adviceLocator(jarPath);
-        WovenClassCache cache = options.weaveCache() ? openCache(rt, jarPath) : WovenClassCache.disabled();
+        WovenClassCache cache = options.weaveCache() && build != null ? openCache(rt, build) : WovenClassCache.disabled();
         phases.mark("weave cache");
         IntegrationTransformer integrations = new IntegrationTransformer(Integrations.all(), policy, jar, cache);
         phases.mark("integration advice");
@@ -138,6 +144,8 @@ public final class Installer {
         Runtime.getRuntime().addShutdownHook(new Thread(rt::shutdown, "agent-hypervisor-shutdown"));
         JmxView.registerLater(rt);
         runtime = rt;
+        ClassPreloader.record(cache.enabled() ? cache.directory() : java.nio.file.Path.of(""),
+                cache.enabled() && cache.misses() == 0 && cache.rejected() == 0);
         phases.mark("watch+hooks+jmx");
         long millis = phases.elapsedMillis();
         LOG.debug("start-up phases: " + phases + "; " + cache);
@@ -145,6 +153,17 @@ public final class Installer {
         LOG.info("Agent Hypervisor active" + (attached ? " (attached)" : "") + ": mode " + policy.mode().name().toLowerCase()
                 + ", policy " + policy.source() + " (" + runtimeOptions.policyOrigin() + "), " + policy.agents().size()
                 + " agent(s), " + policy.rules().size() + " rule(s), data in " + rt.dataDir() + ", started in " + millis + " ms");
+    }
+
+    /** The agent build, for the woven-class cache: the jar's path, size and modification time (null if unreadable). */
+    private static String buildIdentity(String jarPath) {
+        try {
+            java.nio.file.Path jar = java.nio.file.Path.of(jarPath).toAbsolutePath();
+            return jar + "|" + java.nio.file.Files.size(jar) + "|" + java.nio.file.Files.getLastModifiedTime(jar).toMillis();
+        } catch (IOException | RuntimeException unreadable) {
+            LOG.warn("cannot read the agent jar's size and time (" + unreadable + "); no woven-class cache");
+            return null;
+        }
     }
 
     /**
@@ -170,15 +189,13 @@ public final class Installer {
      * time) and authenticated with a secret derived from the hypervisor's key (read without loading
      * Bouncy Castle). A cache that cannot be opened is only a slower start.
      */
-    private static WovenClassCache openCache(HypervisorRuntime rt, String jarPath) {
+    private static WovenClassCache openCache(HypervisorRuntime rt, String build) {
         try {
-            java.nio.file.Path jar = java.nio.file.Path.of(jarPath).toAbsolutePath();
-            String build = jar + "|" + java.nio.file.Files.size(jar) + "|" + java.nio.file.Files.getLastModifiedTime(jar).toMillis();
             byte[] secret = org.agenthypervisor.core.crypto.KeyDirectory.open(AuditLog.keysDir(rt.dataDir(), rt.policy()))
                     .deriveSecret(AuditLog.KEY_ID, WovenClassCache.SECRET_LABEL);
             return WovenClassCache.open(rt.dataDir().resolve("cache").resolve("woven"), secret, build,
                     problem -> rt.audit().record("instrumentation.cache.rejected", Map.of("problem", problem)));
-        } catch (IOException | RuntimeException unusable) {
+        } catch (RuntimeException unusable) {
             LOG.warn("no woven-class cache (" + unusable.getMessage() + "); classes are woven at every start");
             return WovenClassCache.disabled();
         }

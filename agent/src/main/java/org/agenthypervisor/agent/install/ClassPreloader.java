@@ -1,0 +1,82 @@
+package org.agenthypervisor.agent.install;
+
+import org.agenthypervisor.core.log.Log;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Loads the agent's own classes ahead of the installer, on the second core. A warm start of this
+ * build in this data directory writes the classes its installation loaded, in order; the next start
+ * reads that list and loads (without initialising) each class on a background thread while the
+ * installer opens the logs and weaves, so the installer mostly finds its classes defined. Only the
+ * agent's own classes are named: a list someone else wrote can at worst make the agent load its own
+ * classes early. Loading is all it does; nothing is initialised, nothing waits for it.
+ */
+final class ClassPreloader {
+    private static final Log LOG = Log.get("agent");
+    private static final String FILE = "classes.list";
+    private static final String OWN = "org.agenthypervisor.";
+
+    private ClassPreloader() {
+    }
+
+    /** Starts loading the classes {@code directory} lists, if it lists any. */
+    static void start(Path directory) {
+        Path list = directory.resolve(FILE);
+        if (!Files.isRegularFile(list)) {
+            return;
+        }
+        ClassLoader loader = ClassPreloader.class.getClassLoader();
+        Thread preload = new Thread(() -> {
+            try {
+                for (String name : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+                    if (name.startsWith(OWN)) {
+                        try {
+                            Class.forName(name, false, loader);
+                        } catch (ClassNotFoundException | LinkageError gone) {
+                            // Another build's list, or a class this start does not have: the installer loads what it needs.
+                        }
+                    }
+                }
+            } catch (IOException | RuntimeException unreadable) {
+                LOG.debug("cannot read the start-up class list " + list + ": " + unreadable);
+            }
+        }, "agent-hypervisor-preload");
+        preload.setDaemon(true);
+        preload.start();
+    }
+
+    /**
+     * Writes the classes this installation loaded, when it took every woven class from the cache
+     * (a cold start also loads Byte Buddy's weaving classes, which a warm start never needs) and no
+     * list is there yet.
+     */
+    static void record(Path directory, boolean warm) {
+        ClassLoader loader = ClassPreloader.class.getClassLoader();
+        if (!(loader instanceof Supplier<?> supplier)) {
+            return;
+        }
+        Object names = supplier.get(); // stops the recording either way
+        Path list = directory.resolve(FILE);
+        if (!warm || !(names instanceof List<?> loaded) || loaded.isEmpty() || Files.exists(list) || !Files.isDirectory(directory)) {
+            return;
+        }
+        StringBuilder out = new StringBuilder();
+        for (Object name : loaded) {
+            out.append(name).append('\n');
+        }
+        Path temporary = directory.resolve(FILE + ".tmp");
+        try {
+            Files.writeString(temporary, out, StandardCharsets.UTF_8);
+            Files.move(temporary, list, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException failed) {
+            LOG.debug("cannot write the start-up class list " + list + ": " + failed);
+        }
+    }
+}
