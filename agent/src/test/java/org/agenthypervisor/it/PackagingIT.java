@@ -3,13 +3,18 @@ package org.agenthypervisor.it;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -77,6 +82,106 @@ class PackagingIT {
             assertTrue(jar.getEntry("org/agenthypervisor/internals/org/agenthypervisor/core/context/ContextCell.classdata") != null);
             assertTrue(jar.getEntry("org/agenthypervisor/internals/org/agenthypervisor/agent/install/Installer.classdata") != null);
             assertTrue(jar.getEntry("org/agenthypervisor/bridge/Gate.class") != null);
+        }
+    }
+
+    /**
+     * The jar was 16.6 MB, most of it library classes the agent never runs (all of Bouncy Castle for
+     * one algorithm, most of Byte Buddy); agent/pom.xml says what is kept of each library and why.
+     * This fails when a change brings them back, or when the agent grows past the budget.
+     */
+    @Test
+    void theAgentJarStaysUnderSixMegabytes() throws IOException {
+        long size = Files.size(Path.of(ChildJvm.agentJar()));
+        assertTrue(size < 6_000_000L, "the agent jar is " + size + " bytes; the budget is 6,000,000");
+    }
+
+    private static final String BOUNCY_CASTLE = "org/agenthypervisor/internals/org/agenthypervisor/shaded/org/bouncycastle/";
+
+    /** The packages of Bouncy Castle that Ed25519 (all core.crypto uses) runs in. */
+    private static final Set<String> BOUNCY_CASTLE_PACKAGES = Set.of("crypto", "crypto/constraints", "crypto/digests",
+            "crypto/params", "math/ec/rfc7748", "math/ec/rfc8032", "math/raw", "util", "util/encoders", "util/io",
+            "asn1", "asn1/x9");
+
+    /**
+     * Only the four ASN.1 classes that must load because CryptoServicesRegistrar names X9ECParameters as a
+     * class literal (the class and its supertypes); nothing ever uses them.
+     */
+    private static final Set<String> BOUNCY_CASTLE_ASN1 = Set.of("asn1/ASN1Encodable", "asn1/ASN1Object",
+            "asn1/x9/X9ECParameters", "asn1/x9/X9ObjectIdentifiers");
+
+    @Test
+    void bouncyCastleIsItsEd25519AndNothingElse() throws IOException {
+        Set<String> outside = new TreeSet<>();
+        int classes = 0;
+        try (JarFile jar = new JarFile(ChildJvm.agentJar())) {
+            for (String name : Collections.list(jar.entries()).stream().map(e -> e.getName()).toList()) {
+                if (!name.startsWith(BOUNCY_CASTLE) || name.endsWith("/")) {
+                    continue;
+                }
+                String path = name.substring(BOUNCY_CASTLE.length());
+                if (!path.endsWith(".classdata")) {
+                    outside.add(path + " (a resource)");
+                    continue;
+                }
+                classes++;
+                String type = path.substring(0, path.length() - ".classdata".length());
+                String pkg = type.contains("/") ? type.substring(0, type.lastIndexOf('/')) : "";
+                if (!BOUNCY_CASTLE_PACKAGES.contains(pkg)) {
+                    outside.add(type);
+                } else if (pkg.startsWith("asn1") && !BOUNCY_CASTLE_ASN1.contains(type)) {
+                    outside.add(type + " (ASN.1)");
+                } else if (type.endsWith("/package-info")) {
+                    outside.add(type);
+                }
+            }
+            assertEquals(Set.of(), outside, "Bouncy Castle classes the agent never runs (no jcajce, jce, pqc, x509, asn1...)");
+            assertTrue(classes < 150, classes + " Bouncy Castle classes; Ed25519 needs fewer than 100");
+            for (String used : List.of("math/ec/rfc8032/Ed25519", "crypto/params/Ed25519PrivateKeyParameters",
+                    "crypto/params/Ed25519PublicKeyParameters", "crypto/digests/SHA512Digest", "crypto/CryptoServicesRegistrar")) {
+                assertNotNull(jar.getEntry(BOUNCY_CASTLE + used + ".classdata"), used);
+            }
+            // Without the provider's service entry nothing registers or loads Bouncy Castle's JCA provider.
+            assertEquals(null, jar.getEntry("org/agenthypervisor/internals/META-INF/services/java.security.Provider"));
+        }
+    }
+
+    /**
+     * Jackson loads these by name (so minimizeJar would not see them); they decide how payloads with
+     * {@code @ConstructorProperties}, {@code @Transient}, java.sql, javax.xml and DOM values are read and written.
+     */
+    @Test
+    void theClassesJacksonLoadsByNameAreThere() throws IOException {
+        String databind = "org/agenthypervisor/internals/org/agenthypervisor/shaded/com/fasterxml/jackson/databind/";
+        try (JarFile jar = new JarFile(ChildJvm.agentJar())) {
+            for (String byName : List.of("ext/Java7SupportImpl", "ext/DOMSerializer", "ext/DOMDeserializer$DocumentDeserializer",
+                    "ext/CoreXMLDeserializers", "ext/CoreXMLSerializers", "ext/SqlBlobSerializer",
+                    "ser/std/SqlDateSerializer", "ser/std/SqlTimeSerializer")) {
+                assertNotNull(jar.getEntry(databind + byName + ".classdata"), byName);
+            }
+        }
+    }
+
+    /**
+     * Byte Buddy is cut to the list in agent/src/build/byte-buddy-keep.txt: what decorating classes with
+     * Advice runs, and none of the parts the agent never calls.
+     */
+    @Test
+    void byteBuddyIsWhatTheWeaverRuns() throws IOException {
+        String byteBuddy = "org/agenthypervisor/internals/org/agenthypervisor/shaded/net/bytebuddy/";
+        List<String> unused = new ArrayList<>();
+        try (JarFile jar = new JarFile(ChildJvm.agentJar())) {
+            for (String name : Collections.list(jar.entries()).stream().map(e -> e.getName()).toList()) {
+                if (name.startsWith(byteBuddy + "agent/builder/") || name.startsWith(byteBuddy + "build/")
+                        || name.startsWith(byteBuddy + "implementation/bind/") || name.startsWith(byteBuddy + "dynamic/loading/ClassInjector")) {
+                    unused.add(name);
+                }
+            }
+            assertEquals(List.of(), unused);
+            for (String used : List.of("ByteBuddy", "asm/Advice", "asm/Advice$OffsetMapping", "pool/TypePool$Default",
+                    "dynamic/scaffold/inline/DecoratingDynamicTypeBuilder", "jar/asm/ClassWriter", "jar/asm/ClassReader")) {
+                assertNotNull(jar.getEntry(byteBuddy + used + ".classdata"), used);
+            }
         }
     }
 }
