@@ -319,7 +319,18 @@ public final class Launcher {
             }
             byte[] bytes;
             try (InputStream in = jar.getInputStream(entry)) {
-                bytes = in.readAllBytes();
+                // The entry's size is known: one array of it, not readAllBytes's growing buffers and final copy
+                // (a thousand classes at start-up made that megabytes of garbage).
+                long size = entry.getSize();
+                if (size >= 0 && size < Integer.MAX_VALUE) {
+                    bytes = new byte[(int) size];
+                    int read = in.readNBytes(bytes, 0, bytes.length);
+                    if (read != bytes.length || in.read() != -1) {
+                        throw new IOException("the size of " + entry.getName() + " is not what the jar says");
+                    }
+                } else {
+                    bytes = in.readAllBytes();
+                }
             } catch (IOException unreadable) {
                 throw new ClassNotFoundException(name, unreadable);
             }

@@ -41,7 +41,7 @@ public final class HypervisorCommand implements Runnable {
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         Log.disableSlf4j();
         CommandLine cli = new CommandLine(new HypervisorCommand());
-        java.util.Set<String> named = java.util.Set.of(args);
+        java.util.Set<String> named = new java.util.HashSet<>(java.util.Arrays.asList(args));
         for (Class<?> type : SUBCOMMANDS) {
             Command command = type.getAnnotation(Command.class);
             boolean full = named.contains(command.name()) || type == CommandLine.HelpCommand.class;

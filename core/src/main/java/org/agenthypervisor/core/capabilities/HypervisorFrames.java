@@ -101,8 +101,13 @@ final class HypervisorFrames {
                 return true;
             }
         }
+        // The JVM's own container detection (jdk.internal.platform, at the first management or
+        // Runtime.availableProcessors-style query) reads its cgroup files under /proc and /sys/fs/cgroup:
+        // that is the JVM learning its own limits, whoever's call made it start.
+        boolean containerFile = path.startsWith("/proc/") || path.startsWith("/sys/fs/cgroup");
         return WALKER.walk(frames -> frames.anyMatch(f -> isJdk(f.getDeclaringClass())
-                && f.getMethodName().equals("<clinit>")));
+                && (f.getMethodName().equals("<clinit>")
+                || containerFile && f.getDeclaringClass().getName().startsWith("jdk.internal.platform."))));
     }
 
     /** One of the hypervisor's own classes, the libraries it ships included, its api (annotations, exceptions) not. */
