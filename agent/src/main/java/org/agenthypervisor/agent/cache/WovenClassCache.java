@@ -47,9 +47,20 @@ public final class WovenClassCache {
     private final AtomicLong misses = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private volatile boolean writeFailureLogged;
+    /** Whether the build's directory held no entry when the cache opened (a first start: everything will miss). */
+    private final boolean emptyAtOpen;
 
     private WovenClassCache(Path dir, byte[] secret, byte[] context, Consumer<String> problems) {
         this.dir = dir;
+        boolean empty = true;
+        if (dir != null) {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                empty = !entries.iterator().hasNext();
+            } catch (IOException | RuntimeException unreadable) {
+                empty = true;
+            }
+        }
+        this.emptyAtOpen = empty;
         this.secret = secret == null ? null : new SecretKeySpec(secret, "HmacSHA256");
         this.context = context;
         this.problems = problems;
@@ -120,6 +131,11 @@ public final class WovenClassCache {
 
     public boolean enabled() {
         return dir != null;
+    }
+
+    /** True when this build's directory was empty at open: asking the cache first would only cost time. */
+    public boolean emptyAtOpen() {
+        return emptyAtOpen;
     }
 
     /**

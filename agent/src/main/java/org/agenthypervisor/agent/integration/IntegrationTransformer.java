@@ -157,8 +157,8 @@ public final class IntegrationTransformer implements ClassFileTransformer {
             }
         }
         instrumentation.addTransformer(this, true);
-        if (cache.enabled()) {
-            // First from the cache alone; Byte Buddy only for what it lacks.
+        if (cache.enabled() && !cache.emptyAtOpen()) {
+            // First from the cache alone; Byte Buddy only for what it lacks (a first start skips this pass).
             List<Class<?>> misses = java.util.Collections.synchronizedList(new ArrayList<>());
             cacheOnlyMisses = misses;
             try {
