@@ -167,6 +167,18 @@ final class GovernedClassTransformer implements ClassFileTransformer {
     private byte[] weave(String className, byte[] bytes, ClassLoader loader, Map<String, MethodPlan.Kind> kinds,
                          Map<String, Integer> sites, Map<String, Long> keys, Map<String, Integer> rings,
                          Map<String, Integer> constructors) throws java.io.IOException {
+        try {
+            return weaveCached(className, bytes, loader, kinds, sites, keys, rings, constructors);
+        } catch (RuntimeException | java.io.IOException cacheFailed) {
+            // The cache must never be why a class runs unchecked: weave it as if there were none.
+            LOG.warn("the woven-class cache failed on " + className + " (" + cacheFailed + "); weaving it afresh");
+            return ConstructorWeaver.weave(weaver.weave(className, bytes, loader, kinds, sites, keys, rings), constructors, keys);
+        }
+    }
+
+    private byte[] weaveCached(String className, byte[] bytes, ClassLoader loader, Map<String, MethodPlan.Kind> kinds,
+                               Map<String, Integer> sites, Map<String, Long> keys, Map<String, Integer> rings,
+                               Map<String, Integer> constructors) throws java.io.IOException {
         if (!cache.enabled() || !java.util.Collections.disjoint(kinds.keySet(), constructors.keySet())) {
             return ConstructorWeaver.weave(weaver.weave(className, bytes, loader, kinds, sites, keys, rings), constructors, keys);
         }

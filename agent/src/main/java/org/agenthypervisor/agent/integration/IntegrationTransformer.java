@@ -248,8 +248,16 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         String binaryName = internalName.replace('/', '.');
         String entry = null;
         if (cache.enabled()) {
-            entry = cache.name("integration", binaryName, bytes, describe(targets));
-            byte[] cached = fromCache(cache.get(entry), targets, loader, binaryName);
+            byte[] cached;
+            try {
+                entry = cache.name("integration", binaryName, bytes, describe(targets));
+                cached = fromCache(cache.get(entry), targets, loader, binaryName);
+            } catch (RuntimeException | LinkageError cacheFailed) {
+                // A transformer that throws leaves the class as it is, unwoven: the cache failing is a miss instead.
+                LOG.warn("the woven-class cache failed on " + binaryName + " (" + cacheFailed + "); weaving it afresh");
+                entry = null;
+                cached = null;
+            }
             if (cached == UNCHANGED) {
                 return null;
             }
@@ -259,7 +267,9 @@ public final class IntegrationTransformer implements ClassFileTransformer {
             List<Class<?>> misses = cacheOnlyMisses;
             if (misses != null && redefined != null) {
                 misses.add(redefined);
-                firstPassNames.put(redefined, entry);
+                if (entry != null) {
+                    firstPassNames.put(redefined, entry);
+                }
                 return null;
             }
         }
