@@ -85,7 +85,7 @@ class StartupIT {
     }
 
     @Test
-    void aWarmStartTakesItsWovenClassesFromTheCacheWithoutByteBuddyAndEnforcesTheSame() {
+    void aWarmStartTakesItsWovenClassesFromTheCacheWithoutByteBuddyAndEnforcesTheSame() throws IOException {
         Path dir = workDir("startup-cache");
         Result cold = start(dir, "cold-classes.log");
         assertEnforced(cold);
@@ -102,6 +102,12 @@ class StartupIT {
         }
         Result lastWarm = warm;
         assertTrue(warm.stderr().contains(" 0 miss(es), 0 rejected"), lastWarm::toString);
+        // A warm start wrote the class list the next start preloads: the agent's own classes only.
+        List<String> lists = cacheEntries(warm.dataDir()).stream().filter(f -> f.endsWith("classes.list")).toList();
+        assertEquals(1, lists.size(), () -> "one start-up class list: " + cacheEntries(lastWarm.dataDir()));
+        List<String> listed = Files.readAllLines(Path.of(lists.get(0)));
+        assertTrue(listed.contains("org.agenthypervisor.agent.install.Installer"), listed::toString);
+        assertTrue(listed.stream().allMatch(n -> n.startsWith("org.agenthypervisor.")), listed::toString);
         String loaded = classesLoaded(dir.resolve("warm-classes.log"));
         assertFalse(loaded.contains("shaded.net.bytebuddy.asm.Advice "), "a warm start never builds Byte Buddy's advice");
         assertFalse(loaded.contains("shaded.net.bytebuddy.ByteBuddy "), "a warm start never builds Byte Buddy");

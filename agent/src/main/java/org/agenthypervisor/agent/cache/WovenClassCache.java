@@ -1,13 +1,13 @@
 package org.agenthypervisor.agent.cache;
 
 import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.store.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -212,16 +212,9 @@ public final class WovenClassCache {
         System.arraycopy(payload, 0, entry, HEADER, payload.length);
         System.arraycopy(tag(name, entry, HEADER, payload.length), 0, entry, MAGIC.length + 1, TAG);
         Path file = dir.resolve(name);
-        Path temporary = dir.resolve(name + "." + Thread.currentThread().getId() + ".tmp");
         try {
-            Files.write(temporary, entry);
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.replaceWithoutForce(file, entry);
         } catch (IOException | RuntimeException failed) {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException ignored) {
-                // nothing more to do
-            }
             if (!writeFailureLogged) {
                 writeFailureLogged = true;
                 LOG.warn("cannot write to the woven-class cache in " + dir + " (" + failed + "); classes are woven at every start");

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -71,10 +70,8 @@ final class ClassPreloader {
         for (Object name : loaded) {
             out.append(name).append('\n');
         }
-        Path temporary = directory.resolve(FILE + ".tmp");
         try {
-            Files.writeString(temporary, out, StandardCharsets.UTF_8);
-            Files.move(temporary, list, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            org.agenthypervisor.core.store.AtomicFiles.replaceWithoutForce(list, out.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException failed) {
             LOG.debug("cannot write the start-up class list " + list + ": " + failed);
         }

@@ -172,15 +172,22 @@ final class GovernedClassTransformer implements ClassFileTransformer {
         } catch (RuntimeException | java.io.IOException cacheFailed) {
             // The cache must never be why a class runs unchecked: weave it as if there were none.
             LOG.warn("the woven-class cache failed on " + className + " (" + cacheFailed + "); weaving it afresh");
-            return ConstructorWeaver.weave(weaver.weave(className, bytes, loader, kinds, sites, keys, rings), constructors, keys);
+            return plainWeave(className, bytes, loader, kinds, sites, keys, rings, constructors);
         }
+    }
+
+    /** The advice and the constructor switches, with this start's site ids and keys, no cache. */
+    private byte[] plainWeave(String className, byte[] bytes, ClassLoader loader, Map<String, MethodPlan.Kind> kinds,
+                              Map<String, Integer> sites, Map<String, Long> keys, Map<String, Integer> rings,
+                              Map<String, Integer> constructors) {
+        return ConstructorWeaver.weave(weaver.weave(className, bytes, loader, kinds, sites, keys, rings), constructors, keys);
     }
 
     private byte[] weaveCached(String className, byte[] bytes, ClassLoader loader, Map<String, MethodPlan.Kind> kinds,
                                Map<String, Integer> sites, Map<String, Long> keys, Map<String, Integer> rings,
                                Map<String, Integer> constructors) throws java.io.IOException {
         if (!cache.enabled() || !java.util.Collections.disjoint(kinds.keySet(), constructors.keySet())) {
-            return ConstructorWeaver.weave(weaver.weave(className, bytes, loader, kinds, sites, keys, rings), constructors, keys);
+            return plainWeave(className, bytes, loader, kinds, sites, keys, rings, constructors);
         }
         java.util.List<String> methods = new java.util.ArrayList<>(new java.util.TreeSet<>(kinds.keySet()));
         for (String constructor : new java.util.TreeSet<>(constructors.keySet())) {
@@ -236,7 +243,7 @@ final class GovernedClassTransformer implements ClassFileTransformer {
         }
         byte[] patched = patch(woven, siteBase, keyBase, methods, kinds, sites, constructors, keys);
         if (patched == null) {
-            return ConstructorWeaver.weave(weaver.weave(className, bytes, loader, kinds, sites, keys, rings), constructors, keys);
+            return plainWeave(className, bytes, loader, kinds, sites, keys, rings, constructors);
         }
         cache.put(name, buffer.toByteArray());
         return patched;

@@ -60,6 +60,24 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * {@link #write} without the two forces: after a crash the target holds the old content, the new,
+     * or (if the rename was lost) the old; never a mix. For files that are only caches, where a lost
+     * write costs a recomputation and a force per file would cost the start milliseconds each.
+     *
+     * @throws IOException on any failure; the target is then untouched and the temp file removed
+     */
+    public static void replaceWithoutForce(Path target, byte[] content) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path tmp = createTemp(abs.getParent(), abs.getFileName().toString(), null);
+        try {
+            Files.write(tmp, content);
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     private static Path createTemp(Path dir, String targetName, Set<PosixFilePermission> perms) throws IOException {
         for (int attempt = 0; ; attempt++) {
             Path tmp = dir.resolve("." + targetName + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
