@@ -14,6 +14,8 @@ public final class StartupApp {
         System.out.println("RESULT before-main " + WIPE_BEFORE_MAIN);
         System.out.println("RESULT agent-clinit-wipe " + EarlyBot.WIPE_AT_INIT);
         System.out.println("RESULT agent-clinit-read " + EarlyBot.READ_AT_INIT);
+        System.out.println("RESULT agent-clinit-connect " + EarlyBot.CONNECT_AT_INIT);
+        System.out.println("RESULT agent-clinit-exec " + EarlyBot.EXEC_AT_INIT);
         System.out.println("RESULT host-wipe " + Attempt.of(Ledger::wipe));
         System.out.println("RESULT wiped " + Ledger.WIPED.get());
     }

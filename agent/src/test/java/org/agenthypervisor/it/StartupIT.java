@@ -50,6 +50,8 @@ class StartupIT {
         assertEquals("denied:RingViolationException", result.result("before-main"), result::toString);
         assertEquals("denied:RingViolationException", result.result("agent-clinit-wipe"), result::toString);
         assertEquals("denied:CapabilityDeniedException", result.result("agent-clinit-read"), result::toString);
+        assertEquals("denied:CapabilityDeniedException", result.result("agent-clinit-connect"), result::toString);
+        assertEquals("denied:CapabilityDeniedException", result.result("agent-clinit-exec"), result::toString);
         assertEquals("allowed:wiped", result.result("host-wipe"), result::toString);
         assertEquals("1", result.result("wiped"), "only the host's call ran the ring-0 body: " + result);
     }
@@ -108,6 +110,10 @@ class StartupIT {
         List<String> listed = Files.readAllLines(Path.of(lists.get(0)));
         assertTrue(listed.contains("org.agenthypervisor.agent.install.Installer"), listed::toString);
         assertTrue(listed.stream().allMatch(n -> n.startsWith("org.agenthypervisor.")), listed::toString);
+        // The JDK's socket and process classes load after the installation (no hello world needs them) and
+        // are woven as they load: the warm start takes them from the cache too, and its denials above held.
+        assertTrue(warm.stderr().contains("JDK network entry points woven into java.net.Socket (from the cache)"), lastWarm::toString);
+        assertTrue(warm.stderr().contains("JDK system entry points woven into java.lang.ProcessImpl (from the cache)"), lastWarm::toString);
         String loaded = classesLoaded(dir.resolve("warm-classes.log"));
         assertFalse(loaded.contains("shaded.net.bytebuddy.asm.Advice "), "a warm start never builds Byte Buddy's advice");
         assertFalse(loaded.contains("shaded.net.bytebuddy.ByteBuddy "), "a warm start never builds Byte Buddy");

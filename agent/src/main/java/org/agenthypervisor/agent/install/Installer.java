@@ -76,6 +76,13 @@ public final class Installer {
         Log.setThreshold(options.log());
         phases.mark("bridge+options");
         RuntimeOptions runtimeOptions = RuntimeOptions.resolve(options.policy(), options.dataDir(), options.mode(), options.watch() != Boolean.FALSE);
+        String build = buildIdentity(jarPath);
+        // With the data directory given as an option, the class list is known before the policy is parsed: the
+        // second core loads the classes the audit log and the weavers need while this one parses the policy.
+        boolean preloading = options.weaveCache() && build != null && options.dataDir() != null;
+        if (preloading) {
+            ClassPreloader.start(wovenCacheDirectory(runtimeOptions, options.dataDir(), build));
+        }
         Policy policy;
         try {
             policy = PolicyLoader.load(runtimeOptions);
@@ -89,11 +96,8 @@ public final class Installer {
             LOG.info("mode off (" + policy.source() + "): nothing is instrumented or governed");
             return;
         }
-        String build = buildIdentity(jarPath);
-        java.nio.file.Path cacheDir = build == null ? null : WovenClassCache.buildDirectory(
-                runtimeOptions.workingDir().resolve(policy.dataDir()).normalize().resolve("cache").resolve("woven"), build);
-        if (options.weaveCache() && cacheDir != null) {
-            ClassPreloader.start(cacheDir);
+        if (!preloading && options.weaveCache() && build != null) {
+            ClassPreloader.start(wovenCacheDirectory(runtimeOptions, policy.dataDir(), build));
         }
 
         HypervisorRuntime rt;
@@ -153,6 +157,12 @@ public final class Installer {
         LOG.info("Agent Hypervisor active" + (attached ? " (attached)" : "") + ": mode " + policy.mode().name().toLowerCase()
                 + ", policy " + policy.source() + " (" + runtimeOptions.policyOrigin() + "), " + policy.agents().size()
                 + " agent(s), " + policy.rules().size() + " rule(s), data in " + rt.dataDir() + ", started in " + millis + " ms");
+    }
+
+    /** Where the woven-class cache of this build keeps its entries and the start-up class list. */
+    private static java.nio.file.Path wovenCacheDirectory(RuntimeOptions runtimeOptions, String dataDir, String build) {
+        return WovenClassCache.buildDirectory(
+                runtimeOptions.workingDir().resolve(dataDir).normalize().resolve("cache").resolve("woven"), build);
     }
 
     /** The agent build, for the woven-class cache: the jar's path, size and modification time (null if unreadable). */

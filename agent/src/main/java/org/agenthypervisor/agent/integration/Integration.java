@@ -32,4 +32,17 @@ public interface Integration {
 
     /** What to weave. */
     List<Target> targets();
+
+    /**
+     * Whether this integration's JDK classes that are not loaded yet at install are woven as they
+     * load, instead of being loaded then and retransformed (a hello world loads none of the
+     * network and process classes: start-up need not pay for them). Only safe when no advice of
+     * any integration names one of these classes in its signature: describing the advice, which
+     * a weave the cache cannot answer does inside a transform, would load the class there, and a
+     * class loaded inside a transformer is never shown to the transformers (it would run unwoven).
+     * {@code IntegrationsTest} holds every integration to that.
+     */
+    default boolean weavesUnloadedJdkClassesOnLoad() {
+        return false;
+    }
 }

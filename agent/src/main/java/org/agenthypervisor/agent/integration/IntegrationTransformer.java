@@ -130,33 +130,38 @@ public final class IntegrationTransformer implements ClassFileTransformer {
 
     /**
      * Registers the transformer and retransforms the targets the JVM has already loaded: the JDK's
-     * (loaded first if needed) and, on attach, the frameworks'.
+     * (loaded first where an integration needs them loaded, see
+     * {@link Integration#weavesUnloadedJdkClassesOnLoad()}) and, on attach, the frameworks'.
      */
     public void install(Instrumentation instrumentation) {
         // java.base must be able to link the advice's calls into the bridge's bootstrap classes.
         Module agentModule = org.agenthypervisor.bridge.Propagation.class.getModule();
         instrumentation.redefineModule(Object.class.getModule(), Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of());
-        List<Class<?>> loaded = new ArrayList<>();
-        for (String internalName : exact.keySet()) {
-            if (!isJdkTarget(internalName)) {
+        for (Map.Entry<String, List<Bound>> target : exact.entrySet()) {
+            String internalName = target.getKey();
+            if (!isJdkTarget(internalName) || wovenOnLoad(target.getValue())) {
                 continue;
             }
             try {
-                Class<?> type = Class.forName(internalName.replace('/', '.'), false, null);
-                if (instrumentation.isModifiableClass(type)) {
-                    loaded.add(type);
-                }
+                Class.forName(internalName.replace('/', '.'), false, null); // retransformed with the loaded ones below
             } catch (ClassNotFoundException absent) {
                 LOG.debug("no " + internalName + " in this JDK");
             }
         }
+        // Registered before the loaded classes are listed: a target that loads meanwhile (on another thread) is
+        // woven as it loads, and retransforming it once more below is harmless; listed first, it could slip between.
+        instrumentation.addTransformer(this, true);
+        List<Class<?>> loaded = new ArrayList<>();
         for (Class<?> type : instrumentation.getAllLoadedClasses()) {
-            if (type.getClassLoader() != null && !type.isArray() && isTarget(type.getName().replace('.', '/'))
+            if (type.isArray()) {
+                continue;
+            }
+            String internalName = type.getName().replace('.', '/');
+            if ((type.getClassLoader() != null || isJdkTarget(internalName)) && isTarget(internalName)
                     && instrumentation.isModifiableClass(type)) {
                 loaded.add(type);
             }
         }
-        instrumentation.addTransformer(this, true);
         if (cache.enabled() && !cache.emptyAtOpen()) {
             // First from the cache alone; Byte Buddy only for what it lacks (a first start skips this pass).
             List<Class<?>> misses = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -191,6 +196,15 @@ public final class IntegrationTransformer implements ClassFileTransformer {
                 }
             }
         }
+    }
+
+    private static boolean wovenOnLoad(List<Bound> bounds) {
+        for (Bound bound : bounds) {
+            if (!bound.integration().weavesUnloadedJdkClassesOnLoad()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** JDK classes an integration may weave: the public packages, and the file system provider behind java.nio.file. */

@@ -28,6 +28,11 @@ public final class FileEntryPoints extends JdkIntegration {
     }
 
     @Override
+    public boolean weavesUnloadedJdkClassesOnLoad() {
+        return true;
+    }
+
+    @Override
     public List<Target> targets() {
         return List.of(
                 t("java.io.FileInputStream", "open", "(Ljava/lang/String;)V", ReadName.class),

@@ -25,6 +25,11 @@ public final class NetworkEntryPoints extends JdkIntegration {
     }
 
     @Override
+    public boolean weavesUnloadedJdkClassesOnLoad() {
+        return true;
+    }
+
+    @Override
     public List<Target> targets() {
         return List.of(
                 t("java.net.Socket", "connect", "(Ljava/net/SocketAddress;I)V", Connect.class),

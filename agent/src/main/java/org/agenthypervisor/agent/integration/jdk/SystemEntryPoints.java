@@ -26,6 +26,11 @@ public final class SystemEntryPoints extends JdkIntegration {
     }
 
     @Override
+    public boolean weavesUnloadedJdkClassesOnLoad() {
+        return true;
+    }
+
+    @Override
     public List<Target> targets() {
         return List.of(
                 t("java.lang.ProcessImpl", "start", "([Ljava/lang/String;", StartProcess.class),
