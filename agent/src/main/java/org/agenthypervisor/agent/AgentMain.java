@@ -32,8 +32,28 @@ public final class AgentMain {
         start(options, instrumentation, true);
     }
 
+    /**
+     * The top-level usage, as the command line prints it ({@code HypervisorCommandUsageTest} keeps the two
+     * equal): {@code --help} answers from it without loading the internals and the option parser, which
+     * would cost a few hundred milliseconds.
+     */
+    public static final String USAGE = "usage.txt";
+
     /** {@code java -jar agent-hypervisor.jar ...}: the command line, in its own copy of the internals. */
     public static void main(String[] args) throws Throwable {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
+            try (java.io.InputStream usage = AgentMain.class.getResourceAsStream(USAGE)) {
+                if (usage != null) {
+                    System.out.write(usage.readAllBytes());
+                    System.out.flush();
+                    return;
+                }
+            }
+        }
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            System.out.println(version());
+            return;
+        }
         Class<?> launcher = Class.forName(LAUNCHER);
         try {
             launcher.getMethod("commandLine", String[].class, File.class).invoke(null, args, ownJar());
@@ -69,6 +89,12 @@ public final class AgentMain {
             cause.printStackTrace();
             System.exit(1);
         }
+    }
+
+    /** What {@code --version} prints: the jar manifest's {@code Implementation-Version}. */
+    public static String version() {
+        String version = AgentMain.class.getPackage().getImplementationVersion();
+        return "Agent Hypervisor for the JVM " + (version == null ? "(development build)" : version);
     }
 
     /**

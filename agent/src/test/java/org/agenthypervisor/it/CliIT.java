@@ -41,6 +41,13 @@ class CliIT {
         Result help = cli(dir, "--help");
         assertEquals(0, help.exitCode(), help::toString);
         assertTrue(help.stdout().contains("policy"), help::toString);
+        // --help answers from a stored copy of the usage (HypervisorCommandUsageTest keeps it current); help and -h
+        // say the same, and --version names the jar's version.
+        assertEquals(help.stdout(), cli(dir, "help").stdout());
+        assertEquals(help.stdout(), cli(dir, "-h").stdout());
+        Result version = cli(dir, "--version");
+        assertEquals(0, version.exitCode(), version::toString);
+        assertTrue(version.stdout().matches("(?s)Agent Hypervisor for the JVM \\d+\\.\\d+.*"), version::toString);
         Result checkHelp = cli(dir, "policy", "check", "--help");
         assertEquals(0, checkHelp.exitCode());
         assertTrue(checkHelp.stdout().contains("--classpath"), checkHelp::toString);

@@ -82,8 +82,8 @@ public final class HypervisorCommand implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = HypervisorCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"Agent Hypervisor for the JVM " + (version == null ? "(development build)" : version)};
+            // The launcher's package, defined from the jar with its manifest (the internals' loader defines none).
+            return new String[] {org.agenthypervisor.agent.AgentMain.version()};
         }
     }
 }
