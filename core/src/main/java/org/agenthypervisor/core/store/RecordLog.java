@@ -74,18 +74,23 @@ import java.util.zip.CRC32C;
  * <ol>
  *   <li>fewer than 12 bytes after the last good frame (a partial frame header);</li>
  *   <li>a frame whose length passes its check but runs past the end of the file (a partial payload);</li>
- *   <li>a frame whose CRC fails, after which the file holds nothing or only zero bytes (file systems
- *       may expose zero-filled blocks after a crash; zeros never form a valid frame, because the check
- *       of a zero length is not zero);</li>
  *   <li>a frame whose length fails its check, after whose 12-byte header the file holds nothing or
- *       only zero bytes (its real extent is unknown, so nothing after the header may be non-zero).</li>
+ *       only zero bytes (its real extent is unknown, so nothing after the header may be non-zero;
+ *       file systems may expose zero-filled blocks after a crash, and zeros never form a valid frame
+ *       header, because the check of a zero length is not zero).</li>
  * </ol>
+ * A frame that is complete by its checked length but whose CRC fails is <em>not</em> a tear, even as
+ * the very last frame: every byte the length promises is there, so nothing tells it from a forced
+ * record that was damaged since, and cutting it would silently undo a record that may have been acted
+ * on (a slash in the trust ledger, the end of a saga). It fails the open; see {@code docs/storage.md}
+ * for the one crash that can leave it (unforced data only) and what the operator does then.
  * In read-write mode the tail is cut at the start of the bad frame (truncate, then force) and
  * reported through {@link #openReport()}; in read-only mode the report says what would be cut and
  * nothing changes. Everything else is <b>corruption</b> and fails the open with a
  * {@link CorruptLogException} naming the file, byte offset and record index, having modified nothing:
- * a bad frame with non-zero bytes after it (even if the write cache reordered unforced writes, the
- * records after it are real and must not be dropped silently), a checked length above the segment's
+ * a complete frame whose CRC fails, a bad frame header with non-zero bytes after it (even if the
+ * write cache reordered unforced writes, the records after it are real and must not be dropped
+ * silently), a checked length above the segment's
  * limit, any bad or partial frame or trailing bytes in a segment that is not the last, a bad or short
  * header, a header whose first index disagrees with its file name, and a gap or overlap between
  * segments (including a first segment that does not start at 0).

@@ -75,4 +75,29 @@ class TrustLedgerTest {
         assertEquals(damaged.length, Files.readAllBytes(segment).length);
         assertFalse(java.util.Arrays.equals(before, damaged));
     }
+
+    private Path onlySegment() throws IOException {
+        try (Stream<Path> files = Files.list(TrustLedger.directory(data))) {
+            return files.filter(p -> p.toString().endsWith(".seg")).findFirst().orElseThrow();
+        }
+    }
+
+    /** Issue 12: a flipped byte in the last record was cut as a tear, undoing the slash (0.0 back to 1.0). */
+    @Test
+    void aDamagedLastRecordFailsTheOpenInsteadOfUndoingTheSlash() throws IOException {
+        try (TrustLedger ledger = TrustLedger.open(data, Durability.BATCH)) {
+            ledger.append("slash", "ring violation", List.of(new TrustLedger.Change("a", 1.0, 0.0, 0)), 1_000);
+        }
+        Path segment = onlySegment();
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[bytes.length - 2] ^= 0x04; // inside the only (and last) record
+        Files.write(segment, bytes);
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> TrustLedger.open(data, Durability.BATCH));
+        assertEquals(segment, e.file());
+        assertEquals(24, e.offset());
+        assertEquals(0, e.recordIndex());
+        assertTrue(e.getMessage().contains("CRC mismatch in a complete frame"), e.getMessage());
+        assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(segment)), "never rewritten");
+        assertThrows(CorruptLogException.class, () -> TrustLedger.read(data), "the read-only view refuses it too");
+    }
 }

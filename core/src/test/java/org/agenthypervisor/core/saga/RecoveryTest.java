@@ -251,4 +251,35 @@ class RecoveryTest {
         assertEquals(bytes.length, Files.size(segment));
         assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(segment)));
     }
+
+    /** Recovers a crashed saga to its end, so that the journal's last record is that saga's {@code end}. */
+    private Path endedSagaJournal() throws Exception {
+        crashInsideASaga("fsync", on -> {
+            debit(on, "a", 1);
+            debit(on, "b", 2);
+        });
+        h = start("fsync");
+        h.sagas.recoverOnStart();
+        h.close();
+        h = null;
+        assertEquals(State.COMPENSATED, history().saga("s1").state());
+        try (Stream<Path> files = Files.list(SagaJournal.directory(dir))) {
+            return files.filter(p -> p.toString().endsWith(".seg")).findFirst().orElseThrow();
+        }
+    }
+
+    /** Issue 12: a flipped byte in the last record (an end) was cut as a tear, and the saga compensated again. */
+    @Test
+    void aDamagedLastRecordIsCorruptionNotATornTail() throws Exception {
+        Path segment = endedSagaJournal();
+        List<String> compensatedOnce = List.copyOf(Bank.LOG);
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[bytes.length - 1] ^= 0x01; // the closing brace of the end record
+        Files.write(segment, bytes);
+        IllegalStateException stopped = assertThrows(IllegalStateException.class, () -> start("fsync"));
+        assertTrue(stopped.getMessage().contains("CRC mismatch in a complete frame"), stopped.getMessage());
+        assertTrue(stopped.getMessage().contains(segment.toString()), stopped.getMessage());
+        assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(segment)), "never rewritten");
+        assertEquals(compensatedOnce, Bank.LOG, "nothing compensated a second time");
+    }
 }
