@@ -123,6 +123,10 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
             t.audit("saga.journal.tail-cut", "file", String.valueOf(report.cutFile()), "offset", report.cutOffset(),
                     "bytesCut", report.bytesCut(), "recordsKept", report.recordsRecovered());
         }
+        if (report.markCreated()) {
+            Transitions.LOG.warn("saga journal: " + report.message() + " (expected once after an upgrade; otherwise"
+                    + " someone removed journal.hwm, and a cut journal would not have been noticed this time)");
+        }
         SagaHistory history;
         try {
             JournalSeal seal = null;

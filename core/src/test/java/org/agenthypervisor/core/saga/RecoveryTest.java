@@ -282,4 +282,33 @@ class RecoveryTest {
         assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(segment)), "never rewritten");
         assertEquals(compensatedOnce, Bank.LOG, "nothing compensated a second time");
     }
+
+    /** Offset of the last frame in a segment, walking the frames by their length fields. */
+    static long lastFrameOffset(byte[] segment) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(segment);
+        int pos = 24;
+        int last = -1;
+        while (pos + 12 <= segment.length) {
+            last = pos;
+            pos += 12 + b.getInt(pos);
+        }
+        return last;
+    }
+
+    /** Issue 12: a journal cut at a record boundary (its last end gone) opened and compensated the saga again. */
+    @Test
+    void aJournalCutBeforeItsLastRecordStopsTheEngine() throws Exception {
+        Path segment = endedSagaJournal();
+        List<String> compensatedOnce = List.copyOf(Bank.LOG);
+        byte[] bytes = Files.readAllBytes(segment);
+        long cut = lastFrameOffset(bytes);
+        try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+            raf.setLength(cut);
+        }
+        IllegalStateException stopped = assertThrows(IllegalStateException.class, () -> start("fsync"));
+        assertTrue(stopped.getMessage().contains("high-water mark"), stopped.getMessage());
+        assertTrue(stopped.getMessage().contains("are missing"), stopped.getMessage());
+        assertEquals(cut, Files.size(segment), "never rewritten");
+        assertEquals(compensatedOnce, Bank.LOG, "nothing compensated a second time");
+    }
 }
