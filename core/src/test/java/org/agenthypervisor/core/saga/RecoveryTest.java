@@ -311,4 +311,16 @@ class RecoveryTest {
         assertEquals(cut, Files.size(segment), "never rewritten");
         assertEquals(compensatedOnce, Bank.LOG, "nothing compensated a second time");
     }
+
+    /** Issue 12: an authentic second end (or any record that does not fit) was skipped silently. */
+    @Test
+    void aSecondEndOfASagaStopsTheEngine() throws Exception {
+        endedSagaJournal();
+        try (SagaJournal journal = SagaJournal.open(dir, org.agenthypervisor.core.policy.Policy.Durability.FSYNC)) {
+            journal.write(JournalRecords.end("s1", 1, JournalRecords.COMPLETED, 0, 0)); // sealed: authentic
+        }
+        IllegalStateException stopped = assertThrows(IllegalStateException.class, () -> start("fsync"));
+        assertTrue(stopped.getMessage().contains("second end of saga s1"), stopped.getMessage());
+        assertTrue(stopped.getMessage().contains("fail closed"), stopped.getMessage());
+    }
 }
