@@ -25,6 +25,7 @@ final class HighWaterMark {
     private static final int SLOT = 24;
 
     private final Path path;
+    private final byte[] slot = new byte[SLOT];
     private RandomAccessFile file; // null when read-only or closed
     private long generation;
     private long records;
@@ -104,10 +105,9 @@ final class HighWaterMark {
             return;
         }
         long gen = generation + 1;
-        byte[] b = new byte[SLOT];
-        fill(b, 0, gen, n);
+        fill(slot, 0, gen, n);
         file.seek((gen & 1) * SLOT);
-        file.write(b);
+        file.write(slot); // the older slot stays intact if this write is torn
         generation = gen;
         records = n;
     }
