@@ -323,4 +323,30 @@ class RecoveryTest {
         assertTrue(stopped.getMessage().contains("second end of saga s1"), stopped.getMessage());
         assertTrue(stopped.getMessage().contains("fail closed"), stopped.getMessage());
     }
+
+    /**
+     * Issue 12: a journal cut at a record boundary whose high-water mark is gone too (so the cut cannot
+     * be seen in the journal) opened and compensated the saga again, though the audit log recorded its end.
+     */
+    @Test
+    void anUnfinishedSagaWhoseEndTheAuditLogRecordedStopsTheEngine() throws Exception {
+        Path segment = endedSagaJournal();
+        try (org.agenthypervisor.core.audit.AuditLog audit = org.agenthypervisor.core.audit.AuditLog.open(dir,
+                new org.agenthypervisor.core.policy.Policy.AuditSettings(org.agenthypervisor.core.policy.Policy.Durability.FSYNC,
+                        10, 100, 3_600_000))) {
+            audit.record("saga.begin", java.util.Map.of("saga", "s1", "name", "transfer"));
+            audit.record("saga.end", java.util.Map.of("saga", "s1", "name", "transfer", "outcome", "compensated"));
+        }
+        List<String> compensatedOnce = List.copyOf(Bank.LOG);
+        byte[] bytes = Files.readAllBytes(segment);
+        try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+            raf.setLength(lastFrameOffset(bytes)); // the end record
+        }
+        Files.delete(SagaJournal.directory(dir).resolve("journal.hwm"));
+        IllegalStateException stopped = assertThrows(IllegalStateException.class, () -> start("fsync"));
+        assertTrue(stopped.getMessage().contains("shows saga(s) [s1] unfinished, but the audit log recorded their end"),
+                stopped.getMessage());
+        assertTrue(stopped.getMessage().contains("audit record(s) [1]"), stopped.getMessage());
+        assertEquals(compensatedOnce, Bank.LOG, "nothing compensated a second time");
+    }
 }
