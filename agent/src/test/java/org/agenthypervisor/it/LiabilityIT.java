@@ -137,6 +137,41 @@ class LiabilityIT {
         assertEquals("3", second.result("ring-planner"));
     }
 
+    /**
+     * Issue 12: a flipped byte in the ledger's last record, or a ledger cut at a record boundary, was
+     * taken for a crash tear and the slash undone at the next start. Both now stop the JVM before main.
+     */
+    @Test
+    void aDamagedOrCutLedgerStopsTheJvmBeforeMainAndIsNotRewritten() throws Exception {
+        Path dir = dir("ledger-damage", POLICY);
+        Result first = run(dir, "chain-violation");
+        Path segment;
+        try (java.util.stream.Stream<Path> files = Files.list(first.dataDir().resolve("trust"))) {
+            segment = files.filter(p -> p.toString().endsWith(".seg")).findFirst().orElseThrow();
+        }
+        byte[] intact = Files.readAllBytes(segment);
+
+        byte[] flipped = intact.clone();
+        flipped[flipped.length - 2] ^= 0x10; // inside the last (and only) record: the slash
+        Files.write(segment, flipped);
+        Result damaged = ChildJvm.withAgent("policy=policy.yaml").in(dir).run(APP, "trust");
+        assertEquals(1, damaged.exitCode(), damaged::toString);
+        assertTrue(damaged.stderr().contains("trust ledger"), damaged::toString);
+        assertTrue(damaged.stderr().contains("CRC mismatch in a complete frame"), damaged::toString);
+        assertFalse(damaged.stdout().contains("trust-executor"), damaged::toString);
+        assertTrue(java.util.Arrays.equals(flipped, Files.readAllBytes(segment)), "never rewritten");
+
+        Files.write(segment, java.util.Arrays.copyOf(intact, 24)); // cut at the first record's boundary
+        Result cut = ChildJvm.withAgent("policy=policy.yaml").in(dir).run(APP, "trust");
+        assertEquals(1, cut.exitCode(), cut::toString);
+        assertTrue(cut.stderr().contains("high-water mark"), cut::toString);
+        assertFalse(cut.stdout().contains("trust-executor"), cut::toString);
+        assertEquals(24, Files.size(segment), "never rewritten");
+
+        Files.write(segment, intact);
+        assertEquals(0.0, trust(run(dir, "trust"), "executor"), "the slash is back once the ledger is");
+    }
+
     @Test
     void aDiamondSlashesEachAgentOnce() {
         Result r = run(dir("diamond", POLICY), "diamond", "trust");

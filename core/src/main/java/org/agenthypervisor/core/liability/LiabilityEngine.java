@@ -106,6 +106,10 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
                 LOG.warn("trust ledger " + dir + ": cut a torn tail left by a crash (" + report
                         + "); the change it held never took effect");
             }
+            if (report.markCreated()) {
+                LOG.warn("trust ledger " + dir + ": " + report + " (expected once after an upgrade; otherwise someone"
+                        + " removed trust.hwm, and a cut ledger would not have been noticed this time)");
+            }
             return ledger;
         } catch (IOException | RuntimeException failure) {
             throw new UncheckedIOException("cannot open the trust ledger " + dir + ": " + failure.getMessage()

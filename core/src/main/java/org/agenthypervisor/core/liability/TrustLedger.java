@@ -63,6 +63,14 @@ public final class TrustLedger implements AutoCloseable {
         this.log = log;
     }
 
+    /**
+     * The ledger's log options: a slash is forced before it applies, so a ledger shorter than its
+     * high-water mark lost slashes, and must not open as if trust had never dropped.
+     */
+    static RecordLog.Options options() {
+        return RecordLog.Options.defaults().withHighWaterMark(true);
+    }
+
     /** The ledger's directory in a data directory. */
     public static Path directory(Path dataDir) {
         return dataDir.resolve(NAME);
@@ -75,7 +83,7 @@ public final class TrustLedger implements AutoCloseable {
      *                     naming file, offset and record), or cannot be read
      */
     public static TrustLedger open(Path dataDir, Durability durability) throws IOException {
-        RecordLog log = RecordLog.open(directory(dataDir), NAME, RecordLog.Options.defaults().withDurability(durability));
+        RecordLog log = RecordLog.open(directory(dataDir), NAME, options().withDurability(durability));
         TrustLedger ledger = new TrustLedger(log);
         try {
             ledger.replay();
@@ -101,7 +109,7 @@ public final class TrustLedger implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             return Map.of();
         }
-        try (RecordLog log = RecordLog.open(dir, NAME, RecordLog.Options.defaults().withReadOnly(true))) {
+        try (RecordLog log = RecordLog.open(dir, NAME, options().withReadOnly(true))) {
             TrustLedger reader = new TrustLedger(log);
             reader.replay();
             return new TreeMap<>(reader.latest);

@@ -54,10 +54,10 @@ public final class JournalReseal {
         long count;
         int accepted;
         // Read-write: holds the journal's lock, so no JVM can use it meanwhile (a torn tail is cut, as at a start).
-        try (RecordLog old = RecordLog.open(dir, SagaJournal.NAME, RecordLog.Options.defaults())) {
+        try (RecordLog old = RecordLog.open(dir, SagaJournal.NAME, SagaJournal.logOptions())) {
             accepted = SagaHistory.replay(old, seal, true, false).unauthenticated().size();
             deleteTree(sealing); // left by an interrupted earlier attempt
-            try (RecordLog fresh = RecordLog.open(sealing, SagaJournal.NAME, RecordLog.Options.defaults())) {
+            try (RecordLog fresh = RecordLog.open(sealing, SagaJournal.NAME, SagaJournal.logOptions())) {
                 JournalSeal.Chain chain = new JournalSeal.Chain(() -> seal, 0, null);
                 try {
                     old.forEach(0, (LogRecord r) -> {

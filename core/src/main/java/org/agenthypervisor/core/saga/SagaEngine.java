@@ -123,6 +123,10 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
             t.audit("saga.journal.tail-cut", "file", String.valueOf(report.cutFile()), "offset", report.cutOffset(),
                     "bytesCut", report.bytesCut(), "recordsKept", report.recordsRecovered());
         }
+        if (report.markCreated()) {
+            Transitions.LOG.warn("saga journal: " + report.message() + " (expected once after an upgrade; otherwise"
+                    + " someone removed journal.hwm, and a cut journal would not have been noticed this time)");
+        }
         SagaHistory history;
         try {
             JournalSeal seal = null;
@@ -140,6 +144,7 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
             throw new IllegalStateException("cannot read the saga journal in " + dir + ": " + unreadable.getMessage()
                     + ". The agent stops (fail closed); the journal is never rewritten", unreadable);
         }
+        crossCheckWithAudit(report, history, dir);
         this.ids = new SagaIds(history.highestNumber());
         for (SagaView saga : history.recoverable()) {
             pending.put(saga.id(), saga);
@@ -150,6 +155,45 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
         reportUnauthenticated(history);
         this.compensator = new Compensator(t, () -> this.policy.saga(), liability, hostContext);
         this.recovery = new Recovery(t, compensator, instances, principals, hostContext);
+    }
+
+    /**
+     * After a cut tail, or a journal whose high-water mark was missing (so a cut could not be seen),
+     * an unfinished saga may be one whose {@code end} was lost: recovering it would compensate done
+     * steps a second time. The audit log records {@code saga.end} after the journal's end, so an
+     * audited end of a saga the journal shows unfinished proves the journal lost records: refuse to
+     * start. Not restored from the audit record: the audit tail past the last signed head is not
+     * authenticated, and whether to compensate again is an operator's call. Only then, and only for
+     * unfinished sagas: a journal moved aside on purpose knows no sagas, and a clean start reads no
+     * second log.
+     */
+    private void crossCheckWithAudit(OpenReport report, SagaHistory history, Path dir) {
+        if (!(report.tornTail() || report.markCreated()) || history.unfinished().isEmpty()) {
+            return;
+        }
+        Set<String> unfinished = new java.util.LinkedHashSet<>();
+        for (SagaView saga : history.unfinished()) {
+            unfinished.add(saga.id());
+        }
+        Map<String, Long> proven;
+        try {
+            proven = org.agenthypervisor.core.audit.AuditEvidence.sagaEnds(dataDir, unfinished);
+        } catch (IOException unreadable) {
+            closeQuietly();
+            throw new IllegalStateException("the saga journal in " + dir + " lost its tail (" + report.message() + ") and"
+                    + " the audit log, needed to check what was lost, cannot be read: " + unreadable.getMessage()
+                    + ". The agent stops (fail closed)", unreadable);
+        }
+        if (proven.isEmpty()) {
+            return;
+        }
+        closeQuietly();
+        throw new IllegalStateException("the saga journal in " + dir + " is missing records: it shows saga(s) "
+                + proven.keySet() + " unfinished, but the audit log recorded their end (audit record(s) "
+                + proven.values() + "); the journal lost their end (" + report.message() + "). Recovering them would"
+                + " compensate their steps again, so the agent stops (fail closed) and never rewrites the journal: inspect"
+                + " (java -jar agent-hypervisor.jar saga show ID --data-dir " + dataDir + "; audit verify), restore the"
+                + " journal from a backup, or settle these sagas by hand and move " + dir + " aside");
     }
 
     /**

@@ -15,9 +15,13 @@ import java.nio.file.Path;
 
 /**
  * What the journal says about each saga, rebuilt by reading it from the start: the basis of
- * recovery and of {@code saga list} / {@code saga show}. A record that is not a JSON object with a
- * type and a saga id is damage the record log's checks cannot see, and fails the replay (the journal
- * is never rewritten); a record of an unknown type (a newer version's) is skipped.
+ * recovery and of {@code saga list} / {@code saga show}. An authentic record that does not fit the
+ * journal is damage the record log's checks cannot see (a bug, a key in the wrong hands, or a journal
+ * of a newer version), and fails the replay; the journal is never rewritten. That is a record that is
+ * not a JSON object with a type and a saga id, a record of an unknown type, a second {@code begin}
+ * or a second {@code end} of a saga, and any other record of a saga the journal never began.
+ * Skipping them would let recovery act on a history that is not the one written: a second end, or
+ * a record of an unknown saga, means records are missing or out of place.
  *
  * <h2>Authentication</h2>
  * Every record is checked against the journal's {@link JournalSeal}. A record that does not verify
@@ -312,6 +316,10 @@ public final class SagaHistory {
     private long highestNumber;
     private long records;
     private int skipped;
+    /** Sagas whose end was read, by number (ids of our {@code sN} form), kept after they are forgotten. */
+    private final java.util.BitSet endedNumbers = new java.util.BitSet();
+    /** The same for ids of another form (never written by this version; kept exact rather than lost). */
+    private final java.util.Set<String> endedOther = new java.util.HashSet<>();
 
     private SagaHistory() {
     }
@@ -404,7 +412,17 @@ public final class SagaHistory {
                 r.put("unauthenticated", failed.name().toLowerCase());
             }
         }
+        // Structural checks bind authentic records only: a forged record is already reported and its saga
+        // held, and a forger must not be able to stop the application by writing one.
+        boolean strict = failed == null && !quarantinedIds.contains(sagaId);
+        if (strict && !KNOWN_TYPES.contains(type)) {
+            throw new IllegalArgumentException("record " + index + " of saga " + sagaId + " has unknown type \""
+                    + type + "\" (a journal of a newer version, or damage)");
+        }
         if (type.equals(JournalRecords.BEGIN)) {
+            if (strict && (sagas.containsKey(sagaId) || ended(sagaId))) {
+                throw new IllegalArgumentException("record " + index + " is a second begin of saga " + sagaId);
+            }
             SagaView saga = new SagaView(sagaId, str(r, "name"), str(r, "method"), str(r, "agent"), time, keepRecords);
             sagas.put(sagaId, saga);
             if (saga.records != null) {
@@ -412,10 +430,22 @@ public final class SagaHistory {
             }
             return;
         }
+        boolean endedBefore = ended(sagaId);
+        if (strict && type.equals(JournalRecords.END) && endedBefore) {
+            throw new IllegalArgumentException("record " + index + " is a second end of saga " + sagaId
+                    + " (it already ended)");
+        }
+        if (type.equals(JournalRecords.END)) {
+            markEnded(sagaId);
+        }
         SagaView saga = sagas.get(sagaId);
         if (saga == null) {
-            // Ended and forgotten (recovery keeps only unfinished sagas), or the begin was cut with a torn tail.
-            return;
+            if (strict && !endedBefore) {
+                // A begin precedes every other record of its saga, and a tear only ever removes the end.
+                throw new IllegalArgumentException("record " + index + " (" + type + ") names saga " + sagaId
+                        + ", which the journal never began");
+            }
+            return; // ended and forgotten: recovery keeps only unfinished sagas (late steps are journaled after the end)
         }
         if (saga.records != null) {
             saga.records.add(withIndex(r, index));
@@ -485,6 +515,31 @@ public final class SagaHistory {
                 }
             }
             default -> skipped++;
+        }
+    }
+
+    private static final java.util.Set<String> KNOWN_TYPES = java.util.Set.of(JournalRecords.BEGIN,
+            JournalRecords.STEP_STARTED, JournalRecords.STEP_DONE, JournalRecords.STEP_FAILED, JournalRecords.ROLLBACK,
+            JournalRecords.RECOVERY, JournalRecords.COMPENSATING, JournalRecords.COMPENSATION_FAILED,
+            JournalRecords.COMPENSATED, JournalRecords.ESCALATED, JournalRecords.END);
+
+    /** The bit for an {@code sN} id (no leading zero, so one id per number), or -1. */
+    private static int bit(String sagaId) {
+        long n = SagaIds.number(sagaId);
+        return n > 0 && n < Integer.MAX_VALUE && sagaId.charAt(1) != '0' ? (int) n : -1;
+    }
+
+    private boolean ended(String sagaId) {
+        int n = bit(sagaId);
+        return n > 0 ? endedNumbers.get(n) : endedOther.contains(sagaId);
+    }
+
+    private void markEnded(String sagaId) {
+        int n = bit(sagaId);
+        if (n > 0) {
+            endedNumbers.set(n);
+        } else {
+            endedOther.add(sagaId);
         }
     }
 

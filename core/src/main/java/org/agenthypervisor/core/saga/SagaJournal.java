@@ -137,7 +137,7 @@ public final class SagaJournal implements AutoCloseable {
     /** Like {@link #open(Path, Policy.Durability)}, with the key in {@code keysDir} (policy {@code liability.keysDir}). */
     public static SagaJournal open(Path dataDir, Path keysDir, Policy.Durability durability, long batchWindowMillis)
             throws IOException {
-        RecordLog log = RecordLog.open(directory(dataDir), NAME, RecordLog.Options.defaults()
+        RecordLog log = RecordLog.open(directory(dataDir), NAME, logOptions()
                 .withDurability(durability == Policy.Durability.FSYNC ? org.agenthypervisor.core.store.Durability.FSYNC
                         : org.agenthypervisor.core.store.Durability.NONE));
         try {
@@ -171,9 +171,17 @@ public final class SagaJournal implements AutoCloseable {
         return s;
     }
 
+    /**
+     * The journal's log options: with a high-water mark, so that a journal cut at a record boundary
+     * or missing a segment (a lost {@code end}: its saga would be compensated again) fails the open.
+     */
+    static RecordLog.Options logOptions() {
+        return RecordLog.Options.defaults().withHighWaterMark(true);
+    }
+
     /** Opens the journal read-only: no lock, nothing modified, a torn tail only reported. */
     public static RecordLog openReadOnly(Path dataDir) throws IOException {
-        return RecordLog.open(directory(dataDir), NAME, RecordLog.Options.defaults().withReadOnly(true));
+        return RecordLog.open(directory(dataDir), NAME, logOptions().withReadOnly(true));
     }
 
     private static long batchWindowFromProperty() {

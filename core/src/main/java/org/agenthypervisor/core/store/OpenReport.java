@@ -12,9 +12,11 @@ import java.nio.file.Path;
  * @param cutOffset        byte offset in {@code cutFile} where the cut starts, or -1 if none
  * @param applied          true if the cut was made; false when clean or opened read-only
  * @param message          one line for the operator log
+ * @param markCreated      true if the log keeps a high-water mark, had records but no mark file, and got
+ *                         one now: missing records could not be checked this time (worth a warning)
  */
 public record OpenReport(long recordsRecovered, int segments, long bytesCut, Path cutFile, long cutOffset,
-                         boolean applied, String message) {
+                         boolean applied, String message, boolean markCreated) {
 
     /** True if the last segment ended in a torn tail (cut, or to be cut by a read-write open). */
     public boolean tornTail() {

@@ -37,7 +37,9 @@ import java.util.zip.CRC32C;
  *   <li>{@code name-NNNNNNNNNNNNNNNNNNNN.seg}: a segment; the 20 zero-padded digits are the index of its
  *       first record, so names sort in log order and a missing file shows up as a gap;</li>
  *   <li>{@code name.lock}: empty; a read-write open holds a {@link FileLock} on it;</li>
- *   <li>{@code name-NNNNNNNNNNNNNNNNNNNN.seg.tmp}: transient, while a segment is being created.</li>
+ *   <li>{@code name-NNNNNNNNNNNNNNNNNNNN.seg.tmp}: transient, while a segment is being created;</li>
+ *   <li>{@code name.hwm}: only with {@link Options#highWaterMark()}, the number of records known to be
+ *       forced; an open that finds fewer records fails (see {@link HighWaterMark}).</li>
  * </ul>
  * Several logs may share a directory under different names.
  *
@@ -74,18 +76,23 @@ import java.util.zip.CRC32C;
  * <ol>
  *   <li>fewer than 12 bytes after the last good frame (a partial frame header);</li>
  *   <li>a frame whose length passes its check but runs past the end of the file (a partial payload);</li>
- *   <li>a frame whose CRC fails, after which the file holds nothing or only zero bytes (file systems
- *       may expose zero-filled blocks after a crash; zeros never form a valid frame, because the check
- *       of a zero length is not zero);</li>
  *   <li>a frame whose length fails its check, after whose 12-byte header the file holds nothing or
- *       only zero bytes (its real extent is unknown, so nothing after the header may be non-zero).</li>
+ *       only zero bytes (its real extent is unknown, so nothing after the header may be non-zero;
+ *       file systems may expose zero-filled blocks after a crash, and zeros never form a valid frame
+ *       header, because the check of a zero length is not zero).</li>
  * </ol>
+ * A frame that is complete by its checked length but whose CRC fails is <em>not</em> a tear, even as
+ * the very last frame: every byte the length promises is there, so nothing tells it from a forced
+ * record that was damaged since, and cutting it would silently undo a record that may have been acted
+ * on (a slash in the trust ledger, the end of a saga). It fails the open; see {@code docs/storage.md}
+ * for the one crash that can leave it (unforced data only) and what the operator does then.
  * In read-write mode the tail is cut at the start of the bad frame (truncate, then force) and
  * reported through {@link #openReport()}; in read-only mode the report says what would be cut and
  * nothing changes. Everything else is <b>corruption</b> and fails the open with a
  * {@link CorruptLogException} naming the file, byte offset and record index, having modified nothing:
- * a bad frame with non-zero bytes after it (even if the write cache reordered unforced writes, the
- * records after it are real and must not be dropped silently), a checked length above the segment's
+ * a complete frame whose CRC fails, a bad frame header with non-zero bytes after it (even if the
+ * write cache reordered unforced writes, the records after it are real and must not be dropped
+ * silently), a checked length above the segment's
  * limit, any bad or partial frame or trailing bytes in a segment that is not the last, a bad or short
  * header, a header whose first index disagrees with its file name, and a gap or overlap between
  * segments (including a first segment that does not start at 0).
@@ -125,8 +132,11 @@ public final class RecordLog implements Closeable {
      *                      many bytes (default 64 MiB, at least 64)
      * @param maxRecordSize largest record {@link #append} accepts (default 16 MiB, at most 1 GiB)
      * @param readOnly      open without locking or modifying anything (default false)
+     * @param highWaterMark keep {@code name.hwm}, the number of records known to be forced, and refuse
+     *                      to open a log that holds fewer (default false; see {@link HighWaterMark})
      */
-    public record Options(Durability durability, long segmentSize, int maxRecordSize, boolean readOnly) {
+    public record Options(Durability durability, long segmentSize, int maxRecordSize, boolean readOnly,
+                          boolean highWaterMark) {
 
         public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
         public static final int DEFAULT_MAX_RECORD_SIZE = 16 << 20;
@@ -145,23 +155,28 @@ public final class RecordLog implements Closeable {
 
         /** BATCH, 64 MiB segments, 16 MiB records, read-write. */
         public static Options defaults() {
-            return new Options(Durability.BATCH, DEFAULT_SEGMENT_SIZE, DEFAULT_MAX_RECORD_SIZE, false);
+            return new Options(Durability.BATCH, DEFAULT_SEGMENT_SIZE, DEFAULT_MAX_RECORD_SIZE, false, false);
         }
 
         public Options withDurability(Durability d) {
-            return new Options(d, segmentSize, maxRecordSize, readOnly);
+            return new Options(d, segmentSize, maxRecordSize, readOnly, highWaterMark);
         }
 
         public Options withSegmentSize(long bytes) {
-            return new Options(durability, bytes, maxRecordSize, readOnly);
+            return new Options(durability, bytes, maxRecordSize, readOnly, highWaterMark);
         }
 
         public Options withMaxRecordSize(int bytes) {
-            return new Options(durability, segmentSize, bytes, readOnly);
+            return new Options(durability, segmentSize, bytes, readOnly, highWaterMark);
         }
 
         public Options withReadOnly(boolean ro) {
-            return new Options(durability, segmentSize, maxRecordSize, ro);
+            return new Options(durability, segmentSize, maxRecordSize, ro, highWaterMark);
+        }
+
+        /** For logs whose records are acted on: a cut at a frame boundary or a lost segment fails the open. */
+        public Options withHighWaterMark(boolean keep) {
+            return new Options(durability, segmentSize, maxRecordSize, readOnly, keep);
         }
     }
 
@@ -186,6 +201,8 @@ public final class RecordLog implements Closeable {
     private final String label;
     private final OpenReport report;
     private final FileChannel lockChannel; // null when read-only
+    /** Null unless {@link Options#highWaterMark()}; written only by the holder of the force token. */
+    private HighWaterMark mark;
 
     /** Serialises appends and guards the writer state below. */
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -295,6 +312,9 @@ public final class RecordLog implements Closeable {
 
     /** Scans everything; only after all of it checks out does a read-write open change a file. */
     private OpenReport recover() throws IOException {
+        // Read before listing the segments: a writer only ever raises the mark past records already
+        // in the files, so a read-only open racing a writer cannot see more marked than present.
+        HighWaterMark found = options.highWaterMark() ? HighWaterMark.read(dir, name) : null;
         Pattern segPattern = SegmentFormat.segmentPattern(name);
         Pattern tmpPattern = SegmentFormat.tempPattern(name);
         List<Path> segFiles = new ArrayList<>();
@@ -331,6 +351,18 @@ public final class RecordLog implements Closeable {
             expected = first + last.records();
         }
         long total = expected;
+        if (found != null && total < found.records()) {
+            // Forced records are never lost in a crash, and a tear is never a forced record: these were
+            // removed (a cut at a frame boundary, a deleted segment), or damaged and taken for a tear.
+            Path where = last != null ? last.segment().path : found.path();
+            long offset = last != null ? last.validEnd() : 0;
+            throw new CorruptLogException(where, offset, total, "the log ends at record " + total
+                    + (last != null && last.tear() != null ? " (after a torn tail: " + last.tear() + ")" : "")
+                    + " but its high-water mark " + found.path().getFileName() + " says " + found.records()
+                    + " records were forced: records " + total + ".." + (found.records() - 1) + " are missing"
+                    + " (segment file deleted, or the log cut at a frame boundary?). Restore them from a backup;"
+                    + " only to accept losing them, remove " + found.path());
+        }
 
         StringBuilder msg = new StringBuilder();
         long bytesCut = 0;
@@ -373,6 +405,25 @@ public final class RecordLog implements Closeable {
                 throw e;
             }
         }
+        boolean markCreated = false;
+        if (options.highWaterMark() && !options.readOnly()) {
+            try {
+                if (found == null) {
+                    // A new log, or one written before marks existed: nothing to compare with yet.
+                    found = HighWaterMark.create(dir, name, total);
+                    markCreated = true;
+                }
+                found.openForWriting();
+                found.advance(total); // the recovered records were forced above
+                mark = found;
+            } catch (IOException e) {
+                closeQuietly(file);
+                if (found != null) {
+                    found.close(false);
+                }
+                throw e;
+            }
+        }
         segments = segs.toArray(new Segment[0]);
         written = total;
         durable = total;
@@ -389,12 +440,18 @@ public final class RecordLog implements Closeable {
                 msg.append("; if a writer has the log open, this may be a record being written");
             }
         }
+        if (markCreated && total > 0) {
+            msg.append("; no high-water mark file was found (a log written before marks existed, or the file was"
+                    + " removed), so missing records could not be checked; created one at ").append(total);
+        } else if (options.highWaterMark() && options.readOnly() && found == null && total > 0) {
+            msg.append("; no high-water mark file, so missing records could not be checked");
+        }
         if (!temps.isEmpty()) {
             msg.append(options.readOnly() ? "; " + temps.size() + " leftover temp segment file(s) would be removed"
                     : "; removed " + temps.size() + " leftover temp segment file(s)");
         }
         return new OpenReport(total, segs.size(), bytesCut, cutFile, cutOffset,
-                cutFile != null && !options.readOnly(), msg.toString());
+                cutFile != null && !options.readOnly(), msg.toString(), markCreated && total > 0);
     }
 
     /**
@@ -574,6 +631,9 @@ public final class RecordLog implements Closeable {
                 // that is what lets only the last segment be torn.
                 faultHook.at("force");
                 file.getFD().sync();
+                if (mark != null) {
+                    mark.advance(first);
+                }
             }
             file.close();
             Segment seg = createSegment(first, replace);
@@ -616,6 +676,9 @@ public final class RecordLog implements Closeable {
         try {
             faultHook.at("force");
             file.getFD().sync();
+            if (mark != null) {
+                mark.advance(target); // after the force: the mark never runs ahead of the records
+            }
             ok = true;
         } catch (IOException e) {
             throw fail(e); // marks the log failed before the followers wake and look
@@ -763,8 +826,18 @@ public final class RecordLog implements Closeable {
                             faultHook.at("force");
                             file.getFD().sync();
                             synced = true;
+                            if (mark != null) {
+                                mark.advance(target);
+                            }
                         } catch (IOException e) {
                             err = fail(e);
+                        }
+                    }
+                    if (mark != null) {
+                        try {
+                            mark.close(synced);
+                        } catch (IOException e) {
+                            err = err == null ? e : err;
                         }
                     }
                     try {

@@ -110,17 +110,17 @@ final class SegmentScanner {
             }
             readFully(in, payload, n, file);
             if (!SegmentFormat.payloadMatches(crc, fh, payload, n)) {
-                // A bad last frame is a torn write if nothing but zeros follows it (file systems may
-                // expose zero-filled blocks after a crash; zeros never form a valid frame header since
-                // the check of a zero length is not zero). Real data after it means damage.
-                long nonZero = last ? firstNonZero(in, end, size, file) : -1;
-                if (last && nonZero < 0) {
-                    String why = "CRC mismatch in the last frame" + (end < size ? ", followed only by zero bytes" : "");
-                    return new Scan(seg, count, pos, size, why);
-                }
-                throw new CorruptLogException(file, pos, index, last
-                        ? "CRC mismatch with data after the frame (non-zero byte at offset " + nonZero + ")"
-                        : "CRC mismatch in a segment that is not the last one");
+                // The frame is complete by its checked length, so this is not a write that stopped
+                // short: it is damage, even in the last frame and even with only zeros after it. Cutting
+                // it would silently undo a record that may have been forced and acted on (a slash, a
+                // saga's end). See "Torn tail versus corruption" in RecordLog.
+                long nonZero = last && end < size ? firstNonZero(in, end, size, file) : -1;
+                throw new CorruptLogException(file, pos, index, "CRC mismatch in a complete frame (length " + len
+                        + " passes its check and all of its bytes are present)"
+                        + (!last ? " in a segment that is not the last one"
+                        : nonZero >= 0 ? ", with data after the frame (non-zero byte at offset " + nonZero + ")"
+                        : end < size ? ", followed by " + (size - end) + " zero bytes"
+                        : ", the last frame of the log: damaged, not torn"));
             }
             seg.noteOffset(count, pos);
             count++;

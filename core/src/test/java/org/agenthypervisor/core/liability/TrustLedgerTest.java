@@ -75,4 +75,67 @@ class TrustLedgerTest {
         assertEquals(damaged.length, Files.readAllBytes(segment).length);
         assertFalse(java.util.Arrays.equals(before, damaged));
     }
+
+    private Path onlySegment() throws IOException {
+        try (Stream<Path> files = Files.list(TrustLedger.directory(data))) {
+            return files.filter(p -> p.toString().endsWith(".seg")).findFirst().orElseThrow();
+        }
+    }
+
+    /** Issue 12: a flipped byte in the last record was cut as a tear, undoing the slash (0.0 back to 1.0). */
+    @Test
+    void aDamagedLastRecordFailsTheOpenInsteadOfUndoingTheSlash() throws IOException {
+        try (TrustLedger ledger = TrustLedger.open(data, Durability.BATCH)) {
+            ledger.append("slash", "ring violation", List.of(new TrustLedger.Change("a", 1.0, 0.0, 0)), 1_000);
+        }
+        Path segment = onlySegment();
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[bytes.length - 2] ^= 0x04; // inside the only (and last) record
+        Files.write(segment, bytes);
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> TrustLedger.open(data, Durability.BATCH));
+        assertEquals(segment, e.file());
+        assertEquals(24, e.offset());
+        assertEquals(0, e.recordIndex());
+        assertTrue(e.getMessage().contains("CRC mismatch in a complete frame"), e.getMessage());
+        assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(segment)), "never rewritten");
+        assertThrows(CorruptLogException.class, () -> TrustLedger.read(data), "the read-only view refuses it too");
+    }
+
+    private void slashTwice() throws IOException {
+        try (TrustLedger ledger = TrustLedger.open(data, Durability.BATCH)) {
+            ledger.append("slash", "first", List.of(new TrustLedger.Change("a", 1.0, 0.5, 0)), 1_000);
+            ledger.append("slash", "second", List.of(new TrustLedger.Change("a", 0.5, 0.0, 0)), 2_000);
+        }
+    }
+
+    /** Issue 12: deleting the ledger's segment reset every agent's trust with only an INFO line. */
+    @Test
+    void aDeletedSegmentFailsTheOpenInsteadOfResettingTrust() throws IOException {
+        slashTwice();
+        Files.delete(onlySegment());
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> TrustLedger.open(data, Durability.BATCH));
+        assertTrue(e.getMessage().contains("high-water mark") && e.getMessage().contains("records 0..1 are missing"),
+                e.getMessage());
+        assertThrows(CorruptLogException.class, () -> TrustLedger.read(data));
+        try (Stream<Path> files = Files.list(TrustLedger.directory(data))) {
+            assertTrue(files.noneMatch(p -> p.toString().endsWith(".seg")), "no fresh, empty ledger was created");
+        }
+    }
+
+    /** Issue 12: a ledger cut at a record boundary lost its last slash (0.0 back to 0.5) silently. */
+    @Test
+    void aLedgerCutAtARecordBoundaryFailsTheOpen() throws IOException {
+        slashTwice();
+        Path segment = onlySegment();
+        byte[] bytes = Files.readAllBytes(segment);
+        int second = 24 + 12 + java.nio.ByteBuffer.wrap(bytes).getInt(24);
+        try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
+            f.setLength(second);
+        }
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> TrustLedger.open(data, Durability.BATCH));
+        assertEquals(segment, e.file());
+        assertEquals(second, e.offset());
+        assertEquals(1, e.recordIndex());
+        assertEquals(second, Files.size(segment), "never rewritten");
+    }
 }

@@ -251,4 +251,102 @@ class RecoveryTest {
         assertEquals(bytes.length, Files.size(segment));
         assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(segment)));
     }
+
+    /** Recovers a crashed saga to its end, so that the journal's last record is that saga's {@code end}. */
+    private Path endedSagaJournal() throws Exception {
+        crashInsideASaga("fsync", on -> {
+            debit(on, "a", 1);
+            debit(on, "b", 2);
+        });
+        h = start("fsync");
+        h.sagas.recoverOnStart();
+        h.close();
+        h = null;
+        assertEquals(State.COMPENSATED, history().saga("s1").state());
+        try (Stream<Path> files = Files.list(SagaJournal.directory(dir))) {
+            return files.filter(p -> p.toString().endsWith(".seg")).findFirst().orElseThrow();
+        }
+    }
+
+    /** Issue 12: a flipped byte in the last record (an end) was cut as a tear, and the saga compensated again. */
+    @Test
+    void aDamagedLastRecordIsCorruptionNotATornTail() throws Exception {
+        Path segment = endedSagaJournal();
+        List<String> compensatedOnce = List.copyOf(Bank.LOG);
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[bytes.length - 1] ^= 0x01; // the closing brace of the end record
+        Files.write(segment, bytes);
+        IllegalStateException stopped = assertThrows(IllegalStateException.class, () -> start("fsync"));
+        assertTrue(stopped.getMessage().contains("CRC mismatch in a complete frame"), stopped.getMessage());
+        assertTrue(stopped.getMessage().contains(segment.toString()), stopped.getMessage());
+        assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(segment)), "never rewritten");
+        assertEquals(compensatedOnce, Bank.LOG, "nothing compensated a second time");
+    }
+
+    /** Offset of the last frame in a segment, walking the frames by their length fields. */
+    static long lastFrameOffset(byte[] segment) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(segment);
+        int pos = 24;
+        int last = -1;
+        while (pos + 12 <= segment.length) {
+            last = pos;
+            pos += 12 + b.getInt(pos);
+        }
+        return last;
+    }
+
+    /** Issue 12: a journal cut at a record boundary (its last end gone) opened and compensated the saga again. */
+    @Test
+    void aJournalCutBeforeItsLastRecordStopsTheEngine() throws Exception {
+        Path segment = endedSagaJournal();
+        List<String> compensatedOnce = List.copyOf(Bank.LOG);
+        byte[] bytes = Files.readAllBytes(segment);
+        long cut = lastFrameOffset(bytes);
+        try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+            raf.setLength(cut);
+        }
+        IllegalStateException stopped = assertThrows(IllegalStateException.class, () -> start("fsync"));
+        assertTrue(stopped.getMessage().contains("high-water mark"), stopped.getMessage());
+        assertTrue(stopped.getMessage().contains("are missing"), stopped.getMessage());
+        assertEquals(cut, Files.size(segment), "never rewritten");
+        assertEquals(compensatedOnce, Bank.LOG, "nothing compensated a second time");
+    }
+
+    /** Issue 12: an authentic second end (or any record that does not fit) was skipped silently. */
+    @Test
+    void aSecondEndOfASagaStopsTheEngine() throws Exception {
+        endedSagaJournal();
+        try (SagaJournal journal = SagaJournal.open(dir, org.agenthypervisor.core.policy.Policy.Durability.FSYNC)) {
+            journal.write(JournalRecords.end("s1", 1, JournalRecords.COMPLETED, 0, 0)); // sealed: authentic
+        }
+        IllegalStateException stopped = assertThrows(IllegalStateException.class, () -> start("fsync"));
+        assertTrue(stopped.getMessage().contains("second end of saga s1"), stopped.getMessage());
+        assertTrue(stopped.getMessage().contains("fail closed"), stopped.getMessage());
+    }
+
+    /**
+     * Issue 12: a journal cut at a record boundary whose high-water mark is gone too (so the cut cannot
+     * be seen in the journal) opened and compensated the saga again, though the audit log recorded its end.
+     */
+    @Test
+    void anUnfinishedSagaWhoseEndTheAuditLogRecordedStopsTheEngine() throws Exception {
+        Path segment = endedSagaJournal();
+        try (org.agenthypervisor.core.audit.AuditLog audit = org.agenthypervisor.core.audit.AuditLog.open(dir,
+                new org.agenthypervisor.core.policy.Policy.AuditSettings(org.agenthypervisor.core.policy.Policy.Durability.FSYNC,
+                        10, 100, 3_600_000))) {
+            audit.record("saga.begin", java.util.Map.of("saga", "s1", "name", "transfer"));
+            audit.record("saga.end", java.util.Map.of("saga", "s1", "name", "transfer", "outcome", "compensated"));
+        }
+        List<String> compensatedOnce = List.copyOf(Bank.LOG);
+        byte[] bytes = Files.readAllBytes(segment);
+        try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+            raf.setLength(lastFrameOffset(bytes)); // the end record
+        }
+        Files.delete(SagaJournal.directory(dir).resolve("journal.hwm"));
+        IllegalStateException stopped = assertThrows(IllegalStateException.class, () -> start("fsync"));
+        assertTrue(stopped.getMessage().contains("shows saga(s) [s1] unfinished, but the audit log recorded their end"),
+                stopped.getMessage());
+        assertTrue(stopped.getMessage().contains("audit record(s) [1]"), stopped.getMessage());
+        assertEquals(compensatedOnce, Bank.LOG, "nothing compensated a second time");
+    }
 }

@@ -45,7 +45,7 @@ class CorruptionTest {
     void crcMismatchWithValidDataAfterIt() throws IOException {
         long off = LogFiles.frameOffsets(last).get(0);
         LogFiles.flipByte(last, off + 8);
-        assertCorrupt(last, off, LogFiles.firstIndexOf(last), "CRC mismatch with data after");
+        assertCorrupt(last, off, LogFiles.firstIndexOf(last), "CRC mismatch in a complete frame");
     }
 
     @Test
@@ -62,6 +62,37 @@ class CorruptionTest {
         long off = frames.get(frames.size() - 1);
         LogFiles.flipByte(last, off + 3);
         assertCorrupt(last, off, LogFiles.firstIndexOf(last) + frames.size() - 1, "length fails its check");
+    }
+
+    /**
+     * Issue 12: one flipped byte in the last record was cut as a torn tail, silently undoing a record
+     * that had been forced (a slash, a saga's end). A complete frame with a bad CRC is damage.
+     */
+    @Test
+    void flippedPayloadByteInTheLastFrameIsDamageNotATornTail() throws IOException {
+        List<Long> frames = LogFiles.frameOffsets(last);
+        long off = frames.get(frames.size() - 1);
+        assertTrue(Files.size(last) > off + 12, "the last record needs a payload byte to flip");
+        LogFiles.flipByte(last, Files.size(last) - 1);
+        assertCorrupt(last, off, LogFiles.firstIndexOf(last) + frames.size() - 1,
+                "CRC mismatch in a complete frame (length");
+    }
+
+    @Test
+    void flippedCrcFieldOfTheLastFrameIsDamageNotATornTail() throws IOException {
+        List<Long> frames = LogFiles.frameOffsets(last);
+        long off = frames.get(frames.size() - 1);
+        LogFiles.flipByte(last, off + 8);
+        assertCorrupt(last, off, LogFiles.firstIndexOf(last) + frames.size() - 1, "damaged, not torn");
+    }
+
+    @Test
+    void damagedLastFrameFollowedByZerosIsDamageToo() throws IOException {
+        List<Long> frames = LogFiles.frameOffsets(last);
+        long off = frames.get(frames.size() - 1);
+        LogFiles.flipByte(last, off + 10);
+        LogFiles.appendBytes(last, new byte[300]);
+        assertCorrupt(last, off, LogFiles.firstIndexOf(last) + frames.size() - 1, "followed by 300 zero bytes");
     }
 
     @Test

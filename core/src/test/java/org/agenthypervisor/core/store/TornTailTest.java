@@ -70,28 +70,12 @@ class TornTailTest {
                 LogFiles.truncate(t.last, t.lastFrame + 12 + 10);
             }
         },
-        CRC_MISMATCH_IN_PAYLOAD(N - 1) {
-            void apply(TornTailTest t) throws IOException {
-                LogFiles.flipByte(t.last, t.lastFrame + 12 + 49);
-            }
-        },
-        CRC_MISMATCH_IN_CRC_FIELD(N - 1) {
-            void apply(TornTailTest t) throws IOException {
-                LogFiles.flipByte(t.last, t.lastFrame + 8);
-            }
-        },
         HEADER_SECOND_HALF_LOST(N - 1) {
             // The frame header straddled a sector boundary and only its first part reached the device.
             void apply(TornTailTest t) throws IOException {
                 byte[] b = java.nio.file.Files.readAllBytes(t.last);
                 java.util.Arrays.fill(b, (int) t.lastFrame + 6, b.length, (byte) 0);
                 java.nio.file.Files.write(t.last, b);
-            }
-        },
-        CRC_MISMATCH_THEN_ZEROS(N - 1) {
-            void apply(TornTailTest t) throws IOException {
-                LogFiles.flipByte(t.last, t.lastFrame + 12 + 20);
-                LogFiles.appendBytes(t.last, new byte[300]);
             }
         },
         ZERO_FILLED_TAIL(N) {
