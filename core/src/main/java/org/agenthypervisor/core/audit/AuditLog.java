@@ -73,7 +73,7 @@ public final class AuditLog implements AuditTrail {
     private static final int QUEUE_CAPACITY = 65_536;
     private static final int MAX_BATCH = 4_096;
     /** The key directory id of the hypervisor's own key. */
-    public static final String KEY_ID = "hypervisor";
+    public static final String KEY_ID = KeyDirectory.HYPERVISOR;
     /** The name of the audit record log in {@code <dataDir>/audit}. */
     public static final String RECORDS = "audit";
     /** The name of the tree head log in {@code <dataDir>/audit}. */
