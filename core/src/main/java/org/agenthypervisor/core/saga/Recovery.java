@@ -1,10 +1,10 @@
 package org.agenthypervisor.core.saga;
 
 import org.agenthypervisor.api.CompensationFailedException;
-import org.agenthypervisor.core.crypto.KeyDirectory;
 import org.agenthypervisor.core.context.Context;
 import org.agenthypervisor.core.context.Principal;
 import org.agenthypervisor.core.context.Principals;
+import org.agenthypervisor.core.crypto.KeyDirectory;
 import org.agenthypervisor.core.encoding.PayloadEncoder;
 import org.agenthypervisor.core.saga.SagaHistory.CompensationStatus;
 import org.agenthypervisor.core.saga.SagaHistory.SagaView;
