@@ -96,8 +96,9 @@ final class AuditCommand extends CommandGroup {
 
         @Option(names = "--allow-uncovered", paramLabel = "N",
                 description = "Accept up to N records after the last signed tree head (default: "
-                        + AuditVerifier.Coverage.DEFAULT_UNCOVERED + ", audit.treeHeadEvery's default; raise it for a"
-                        + " policy with a larger treeHeadEvery). More fail: nothing shows whether they were rewritten.")
+                        + AuditVerifier.Coverage.DEFAULT_UNCOVERED + ": audit.treeHeadEvery's default 1000 plus one write"
+                        + " batch; raise it for a policy with a larger treeHeadEvery). More fail: nothing shows whether"
+                        + " they were rewritten.")
         Long allowUncovered;
 
         @Option(names = "--allow-unsigned", description = "Accept a log with records and no signed tree head at all"

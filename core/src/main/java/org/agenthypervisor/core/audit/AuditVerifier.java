@@ -84,11 +84,12 @@ public final class AuditVerifier {
      */
     public record Coverage(boolean allowUnsigned, long allowUncovered) {
         /**
-         * The default bound: {@code audit.treeHeadEvery}'s default. A live writer signs a head every that
-         * many records (and every {@code audit.treeHeadInterval}, and at shutdown), so it leaves at most
-         * about that many uncovered; a clean shutdown leaves none.
+         * The default bound: {@code audit.treeHeadEvery}'s default (1000) plus one batch (4096). A live
+         * writer signs a head every that many records (and every {@code audit.treeHeadInterval}, and at
+         * shutdown), and signs the heads due in a batch once the batch is forced, so a running or crashed
+         * writer leaves fewer uncovered than this; a clean shutdown leaves none.
          */
-        public static final long DEFAULT_UNCOVERED = 1000;
+        public static final long DEFAULT_UNCOVERED = 1000 + AuditLog.MAX_BATCH;
 
         public Coverage {
             if (allowUncovered < 0) {
@@ -114,7 +115,8 @@ public final class AuditVerifier {
                         + ", signed " + r.lastHead().time() + ", reason " + r.lastHead().reason() + ") are covered by no"
                         + " signature";
                 return after + "; at most " + allowUncovered + " are accepted (a running writer signs a head every"
-                        + " audit.treeHeadEvery records, default 1000, every audit.treeHeadInterval and at shutdown, so more"
+                        + " audit.treeHeadEvery records, default 1000, once the batch holding them, at most "
+                        + AuditLog.MAX_BATCH + " records, is forced, every audit.treeHeadInterval and at shutdown; more"
                         + " means tree heads were deleted or signing failed, and those records could have been rewritten);"
                         + " refused";
             }
