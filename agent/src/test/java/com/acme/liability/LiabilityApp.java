@@ -29,6 +29,7 @@ public final class LiabilityApp {
                     result("peer-received", Peer.RECEIVED.get());
                 }
                 case "planner-forward" -> result(scenario, outcome(() -> new Planner().forward(new Peer(), "order-5")));
+                case "impostor" -> result(scenario, outcome(() -> new Impostor().forward(new Peer(), "order-6")));
                 case "approve" -> result(scenario, outcome(() -> new Approver().approve("r-1")));
                 case "consult" -> result(scenario, outcome(() -> new Approver().consult("r-2")));
                 case "diamond" -> result(scenario, outcome(() -> new Diamond.Coord().run()));

@@ -161,6 +161,56 @@ class AuditIT {
     }
 
     @Test
+    void aLogWhoseTreeHeadsWereDeletedDoesNotVerifyEvenWithAPinnedKey() throws IOException {
+        Path data = copy("heads-deleted");
+        Path pinned = data.getParent().resolve("hypervisor.pub");
+        Files.copy(data.resolve("keys").resolve("hypervisor.pub"), pinned);
+        Files.delete(segment(data, "heads"));
+        Path seg = segment(data, "audit");
+        byte[] file = Files.readAllBytes(seg);
+        List<byte[]> payloads = new ArrayList<>(Frames.payloads(file));
+        payloads.set(3, new String(payloads.get(3), StandardCharsets.UTF_8).replace("\"seq\":3", "\"note\":1,\"seq\":3")
+                .getBytes(StandardCharsets.UTF_8));
+        Files.write(seg, Frames.rewrite(file, payloads));
+        Map<String, byte[]> before = snapshot(data);
+        for (Result r : List.of(verify(data), verify(data, "--public-key", pinned.toString()))) {
+            assertEquals(1, r.exitCode(), r::toString);
+            assertTrue(r.stdout().contains("FAILED (not covered by signed tree heads)"), r::toString);
+            assertTrue(r.stdout().contains(records + " record(s) and no signed tree head"), r::toString);
+            assertTrue(r.stdout().contains("--allow-unsigned"), r::toString);
+        }
+        Result allowed = verify(data, "--allow-unsigned");
+        assertEquals(0, allowed.exitCode(), allowed::toString);
+        assertTrue(allowed.stdout().contains("signed tree heads: none (accepted with --allow-unsigned"), allowed::toString);
+        Result strict = verify(data, "--allow-unsigned", "--strict");
+        assertEquals(1, strict.exitCode(), strict::toString);
+        assertUnchanged(before, data);
+    }
+
+    @Test
+    void moreRecordsAfterTheLastHeadThanAllowedDoNotVerify() throws IOException {
+        Path data = copy("heads-cut");
+        // Keep only the first head (size 5): the later heads deleted, the records after it uncovered.
+        Path heads = segment(data, "heads");
+        byte[] file = Files.readAllBytes(heads);
+        Files.write(heads, Arrays.copyOf(file, (int) (long) Frames.offsets(file).get(1)));
+        int uncovered = records - 5;
+        Result byDefault = verify(data);
+        assertEquals(0, byDefault.exitCode(), "within the default bound of one interval: " + byDefault);
+        assertTrue(byDefault.stdout().contains("not yet covered:   " + uncovered + " record(s)"), byDefault::toString);
+        Result bounded = verify(data, "--allow-uncovered", String.valueOf(uncovered - 1));
+        assertEquals(1, bounded.exitCode(), bounded::toString);
+        assertTrue(bounded.stdout().contains(uncovered + " record(s) after the last signed tree head (size 5"), bounded::toString);
+        assertTrue(bounded.stdout().contains("at most " + (uncovered - 1) + " are accepted"), bounded::toString);
+        Result exact = verify(data, "--allow-uncovered", String.valueOf(uncovered));
+        assertEquals(0, exact.exitCode(), exact::toString);
+        Result strict = verify(data, "--strict");
+        assertEquals(1, strict.exitCode(), strict::toString);
+        Result both = verify(data, "--strict", "--allow-uncovered", "3");
+        assertEquals(2, both.exitCode(), both::toString);
+    }
+
+    @Test
     void swappedRecordsAreDetected() throws IOException {
         Path data = copy("swap");
         Path seg = segment(data, "audit");

@@ -15,6 +15,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -253,6 +254,33 @@ class LiabilityIT {
             assertEquals(1, bad.exitCode(), bad::toString);
             assertTrue(bad.stdout().startsWith("INVALID"), bad::toString);
         }
+    }
+
+    @Test
+    void anAgentNamedHypervisorIsRefusedAndNothingIsSignedWithTheHypervisorsKey() throws Exception {
+        // In the policy, in any case: the JVM stops before main, naming file, line and key.
+        Result bad = ChildJvm.withAgent("policy=policy.yaml").in(dir("hv-policy", POLICY + "  HyperVisor:\n    ring: 2\n"))
+                .run(APP, "handoff");
+        assertNotEquals(0, bad.exitCode(), bad::toString);
+        assertFalse(bad.stdout().contains("RESULT"), "main must not run: " + bad);
+        assertTrue(bad.stderr().contains("policy.yaml:14:3"), bad::toString);
+        assertTrue(bad.stderr().contains("agents.HyperVisor"), bad::toString);
+        assertTrue(bad.stderr().contains("is reserved (in any case) for the hypervisor's own signing key"), bad::toString);
+
+        // By @Agent("hypervisor"), with every hand-off signed: the class runs as no agent, never as the hypervisor.
+        Path dir = dir("hv-annotation", POLICY + "liability:\n  signing: each\n");
+        Result r = run(dir, "impostor");
+        assertTrue(r.output().contains("REFUSED identity: @Agent(\"hypervisor\") on com.acme.liability.Impostor"), r::toString);
+        List<Map<String, Object>> handoffs = AuditRecords.ofType(r.dataDir(), "handoff");
+        assertFalse(handoffs.isEmpty(), r::toString);
+        for (Map<String, Object> h : handoffs) {
+            assertFalse(String.valueOf(h.get("sender")).equalsIgnoreCase("hypervisor"), h::toString);
+        }
+        Result export = cli(dir, "vouch", "export", "--seq", String.valueOf(seqOf(handoffs.get(0))), "--out", "v.json");
+        assertEquals(0, export.exitCode(), export::toString);
+        Result verified = cli(dir, "vouch", "verify", "v.json", "--keys", ".agent-hypervisor/keys");
+        assertEquals(0, verified.exitCode(), verified::toString);
+        assertFalse(verified.stdout().contains("signed by 'hypervisor'"), verified::toString);
     }
 
     @Test

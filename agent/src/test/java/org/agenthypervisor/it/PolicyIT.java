@@ -34,6 +34,34 @@ class PolicyIT {
         assertTrue(r.stderr().contains("did you mean 'ring'"), r::toString);
     }
 
+    /** A ring-0 grant for support, padded with one comment line to exactly {@code bytes} bytes. */
+    static String ring0PaddedTo(int bytes) {
+        String head = "version: 1\nagents:\n  support:\n    ring: 0\n# ";
+        return head + "x".repeat(bytes - head.length() - 1) + "\n";
+    }
+
+    @Test
+    void aPolicyOverTheSizeCapStopsTheJvmAndOneJustUnderItLoads() {
+        int cap = org.agenthypervisor.core.policy.PolicyParser.MAX_BYTES;
+        Path dir = ChildJvm.freshWorkDir("policy-size");
+        // One long comment line: comments used to escape SnakeYAML's limit, and cost quadratic time.
+        ChildJvm.write(dir, "huge.yaml", ring0PaddedTo(2 * cap));
+        ChildJvm.write(dir, "under.yaml", ring0PaddedTo(cap - 1));
+        Result huge = ChildJvm.withAgent("policy=huge.yaml").in(dir).run("com.acme.desk.DeskApp", "support->ledger");
+        assertNotEquals(0, huge.exitCode(), huge::toString);
+        assertFalse(huge.stdout().contains("RESULT"), "main must not run");
+        assertTrue(huge.stderr().contains("huge.yaml:1:1"), huge::toString);
+        assertTrue(huge.stderr().contains("the policy is too large: " + 2 * cap + " bytes, the limit is " + cap + " bytes"),
+                huge::toString);
+        Result check = Cli.run(dir, "policy", "check", "--policy", "huge.yaml");
+        assertNotEquals(0, check.exitCode(), check::toString);
+        assertTrue(check.output().contains("the policy is too large: " + 2 * cap + " bytes"), check::toString);
+
+        Result under = ChildJvm.withAgent("policy=under.yaml").in(dir).run("com.acme.desk.DeskApp", "support->ledger");
+        assertEquals(0, under.exitCode(), under::toString);
+        assertTrue(under.result("support->ledger").startsWith("allowed"), "the ring-0 grant was loaded: " + under);
+    }
+
     @Test
     void aMissingPolicyFileStopsTheJvm() {
         Result r = ChildJvm.withAgent("policy=nowhere.yaml").run("com.acme.desk.DeskApp", "facade");

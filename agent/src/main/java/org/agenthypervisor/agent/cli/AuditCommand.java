@@ -77,7 +77,10 @@ final class AuditCommand extends CommandGroup {
             description = {"Recompute every record's hash and the Merkle tree, and check every signed tree head's signature",
                     "and root; report the first bad record. Strictly read-only: nothing in the data directory is written,",
                     "locked or cut (a torn tail is reported as a failure).",
-                    "Exit code 0: everything verified; 1: the log or a tree head is bad; 2: usage or configuration error."})
+                    "Fails closed on records no signed tree head covers: a log with records and no head, or more",
+                    "uncovered records than --allow-uncovered (default " + AuditVerifier.Coverage.DEFAULT_UNCOVERED + "), does not verify.",
+                    "Exit code 0: everything verified; 1: the log or a tree head is bad, or too much of it is unsigned;",
+                    "2: usage or configuration error."})
     static final class Verify implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         DataDirOptions data = new DataDirOptions();
@@ -87,8 +90,21 @@ final class AuditCommand extends CommandGroup {
                         + " elsewhere): heads signed by any other key fail. Default: the key in the key directory.")
         Path publicKey;
 
-        @Option(names = "--strict", description = "Also fail if some records are not yet covered by a signed tree head.")
+        @Option(names = "--strict", description = "Fail if any record is not covered by a signed tree head"
+                + " (--allow-uncovered 0): what a cleanly stopped JVM leaves.")
         boolean strict;
+
+        @Option(names = "--allow-uncovered", paramLabel = "N",
+                description = "Accept up to N records after the last signed tree head (default: "
+                        + AuditVerifier.Coverage.DEFAULT_UNCOVERED + ": audit.treeHeadEvery's default 1000 plus one write"
+                        + " batch; raise it for a policy with a larger treeHeadEvery). More fail: nothing shows whether"
+                        + " they were rewritten.")
+        Long allowUncovered;
+
+        @Option(names = "--allow-unsigned", description = "Accept a log with records and no signed tree head at all"
+                + " (a JVM that crashed or is still running before its first head); it then proves only that the"
+                + " records are internally consistent, not that they are the ones written.")
+        boolean allowUnsigned;
 
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -96,6 +112,16 @@ final class AuditCommand extends CommandGroup {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
+            if (strict && allowUncovered != null) {
+                throw new HypervisorCommand.UsageError("--strict means --allow-uncovered 0: give one of them");
+            }
+            AuditVerifier.Coverage coverage;
+            try {
+                coverage = new AuditVerifier.Coverage(allowUnsigned, strict ? 0
+                        : allowUncovered != null ? allowUncovered : AuditVerifier.Coverage.DEFAULT_UNCOVERED);
+            } catch (IllegalArgumentException bad) {
+                throw new HypervisorCommand.UsageError(bad.getMessage());
+            }
             Path auditDir = data.auditDir();
             PublicKey key = publicKey != null ? readKey(publicKey) : data.keyFromDirectory();
             AuditVerifier.Report r;
@@ -113,10 +139,26 @@ final class AuditCommand extends CommandGroup {
                 out.println("  verified before that: " + r.records() + " record(s), " + r.heads() + " signed tree head(s)");
                 return HypervisorCommand.FAILED;
             }
+            String refusal = coverage.refusal(r);
+            if (refusal != null) {
+                // Fail closed: records no head covers prove nothing, and deleting heads makes records uncovered.
+                out.println("audit log " + auditDir + ": FAILED (not covered by signed tree heads)");
+                out.println("  " + refusal);
+                out.println("  verified: " + r.records() + " record(s) (frames, seq fields and leaf hashes consistent), "
+                        + r.heads() + " signed tree head(s)");
+                out.println("  " + (r.lastHead() == null
+                        ? "if this is the log of a JVM that crashed or is still running before its first tree head, accept"
+                        + " it explicitly with --allow-unsigned" + (r.uncovered() > coverage.allowUncovered()
+                        ? " --allow-uncovered " + r.uncovered() : "")
+                        : "if a JVM crashed or is still running with a larger audit.treeHeadEvery, accept them explicitly"
+                        + " with --allow-uncovered " + r.uncovered()));
+                return HypervisorCommand.FAILED;
+            }
             out.println("audit log " + auditDir + ": OK");
             out.println("  records:           " + r.records() + " (frames, seq fields and leaf hashes checked, tree recomputed)");
             if (r.heads() == 0) {
-                out.println("  signed tree heads: none");
+                out.println("  signed tree heads: none" + (r.records() > 0
+                        ? " (accepted with --allow-unsigned: nothing here is signed)" : ""));
             } else {
                 out.println("  signed tree heads: " + r.heads() + ", every signature valid (key " + r.keyId()
                         + (publicKey != null ? ", pinned" : ", from the key directory") + ") and every root matches");
@@ -127,12 +169,9 @@ final class AuditCommand extends CommandGroup {
             out.println("  not yet covered:   " + r.uncovered() + " record(s) after the last signed tree head");
             out.println("  sessions:          " + r.sessions() + " closed session(s), delta roots recomputed and matched");
             if (r.uncovered() > 0) {
-                out.println("  note: records not covered by a signed tree head are protected only by their CRC and seq;"
-                        + " a head is signed every audit.treeHeadEvery records, every audit.treeHeadInterval and at shutdown");
-                if (strict) {
-                    out.println("FAILED (--strict): " + r.uncovered() + " record(s) are not covered by a signed tree head");
-                    return HypervisorCommand.FAILED;
-                }
+                out.println("  note: records not covered by a signed tree head are protected only by their CRC and seq"
+                        + " (accepted: at most " + coverage.allowUncovered() + "); a head is signed every"
+                        + " audit.treeHeadEvery records, every audit.treeHeadInterval and at shutdown");
             }
             return HypervisorCommand.OK;
         }

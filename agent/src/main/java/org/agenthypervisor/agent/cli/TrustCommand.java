@@ -132,9 +132,10 @@ final class TrustCommand extends CommandGroup {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            if (!KeyDirectory.isValidId(agent) || agent.equals("host")) {
+            if (!KeyDirectory.isValidId(agent) || agent.equals("host") || KeyDirectory.isReservedId(agent)) {
                 throw new HypervisorCommand.UsageError("'" + agent + "' is not an agent id: ids match"
-                        + " [a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])? (the host has no trust score)");
+                        + " [a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])? (the host has no trust score; '" + KeyDirectory.HYPERVISOR
+                        + "' is the hypervisor's own key id, never an agent)");
             }
             if (!(value >= 0.0 && value <= 1.0)) {
                 throw new HypervisorCommand.UsageError("VALUE must be from 0 to 1, was " + value);

@@ -67,6 +67,11 @@ final class VouchCommand extends CommandGroup {
             } catch (IllegalArgumentException bad) {
                 throw new HypervisorCommand.UsageError("audit record " + seq + " is not a readable vouch: " + bad.getMessage());
             }
+            if (KeyDirectory.isReservedId(vouch.sender())) {
+                // Never sign a vouch with the hypervisor's own key.
+                throw new HypervisorCommand.UsageError("audit record " + seq + " is a hand-off from '" + vouch.sender()
+                        + "', the hypervisor's reserved key id: refused, no vouch is signed with the hypervisor's key");
+            }
             Envelope envelope;
             if (record.get("signature") instanceof String sig && record.get("keyid") instanceof String keyid) {
                 envelope = vouch.envelope(new Envelope.Signature(keyid, Base64.getDecoder().decode(sig)));
@@ -173,6 +178,10 @@ final class VouchCommand extends CommandGroup {
             try {
                 if (!KeyDirectory.isValidId(vouch.sender())) {
                     return invalid(out, "the sender '" + vouch.sender() + "' is not a valid agent id");
+                }
+                if (KeyDirectory.isReservedId(vouch.sender())) {
+                    return invalid(out, "the sender '" + vouch.sender() + "' is the hypervisor's reserved key id, which"
+                            + " no agent may sign as");
                 }
                 key = KeyDirectory.openReadOnly(keysDir).publicKey(vouch.sender());
             } catch (KeyDirectoryException bad) {

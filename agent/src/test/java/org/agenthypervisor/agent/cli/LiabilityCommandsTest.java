@@ -81,6 +81,9 @@ class LiabilityCommandsTest {
         }
         assertEquals(2, run("trust", "set", "billing", "1.5", "--reason", "x", "--data-dir", data.toString()).code());
         assertEquals(2, run("trust", "set", "Billing!", "0.5", "--reason", "x", "--data-dir", data.toString()).code());
+        Run hypervisor = run("trust", "set", "hypervisor", "0.5", "--reason", "x", "--data-dir", data.toString());
+        assertEquals(2, hypervisor.code(), "the hypervisor's key id is never an agent");
+        assertTrue(hypervisor.err().contains("the hypervisor's own key id"), hypervisor.err());
         assertEquals(2, run("trust", "set", "billing", "0.5", "--data-dir", data.toString()).code(), "--reason is required");
         assertEquals(2, run("trust", "list", "--data-dir", dir.resolve("missing").toString()).code());
         assertEquals(2, run("trust").code());

@@ -71,9 +71,10 @@ public final class AuditLog implements AuditTrail {
     /** How long a thread waiting for a tree head spins before it parks. */
     private static final long HEAD_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     private static final int QUEUE_CAPACITY = 65_536;
-    private static final int MAX_BATCH = 4_096;
+    /** Most records written (and forced) together; their due heads are signed after. Verification allows for it. */
+    static final int MAX_BATCH = 4_096;
     /** The key directory id of the hypervisor's own key. */
-    public static final String KEY_ID = "hypervisor";
+    public static final String KEY_ID = KeyDirectory.HYPERVISOR;
     /** The name of the audit record log in {@code <dataDir>/audit}. */
     public static final String RECORDS = "audit";
     /** The name of the tree head log in {@code <dataDir>/audit}. */

@@ -43,7 +43,9 @@ import java.util.Objects;
  *   <li>a forged or re-signed head: its signature fails with the (pinned) public key.</li>
  * </ul>
  * An edit of records not yet covered by any head, with the CRC fixed and {@code seq} kept, cannot be
- * detected by anything in the directory; the report says how many records that concerns.
+ * detected by anything in the directory; the report says how many records that concerns, and
+ * {@link Coverage} refuses more of them than a running or crashed writer can leave (deleting the heads
+ * makes every record such a record).
  */
 public final class AuditVerifier {
 
@@ -66,6 +68,59 @@ public final class AuditVerifier {
                          Failure failure) {
         public boolean ok() {
             return failure == null;
+        }
+    }
+
+    /**
+     * How many records a log may hold that no signed tree head covers, and still verify. Nothing in the
+     * directory can tell such records from rewritten ones, and deleting the heads log (or its tail)
+     * turns covered records into uncovered ones; so the default fails closed: a log with records and no
+     * head at all is refused, and so are more uncovered records than one tree-head interval leaves.
+     *
+     * @param allowUnsigned  accept a log with records and no signed tree head (a JVM that crashed, or is
+     *                       still running, before its first head)
+     * @param allowUncovered the most records after the last head (all records when there is none) that
+     *                       are accepted
+     */
+    public record Coverage(boolean allowUnsigned, long allowUncovered) {
+        /**
+         * The default bound: {@code audit.treeHeadEvery}'s default (1000) plus one batch (4096). A live
+         * writer signs a head every that many records (and every {@code audit.treeHeadInterval}, and at
+         * shutdown), and signs the heads due in a batch once the batch is forced, so a running or crashed
+         * writer leaves fewer uncovered than this; a clean shutdown leaves none.
+         */
+        public static final long DEFAULT_UNCOVERED = 1000 + AuditLog.MAX_BATCH;
+
+        public Coverage {
+            if (allowUncovered < 0) {
+                throw new IllegalArgumentException("the number of uncovered records allowed must be >= 0, not " + allowUncovered);
+            }
+        }
+
+        public static Coverage defaults() {
+            return new Coverage(false, DEFAULT_UNCOVERED);
+        }
+
+        /** Why the report's uncovered records are refused, or null if they are accepted. */
+        public String refusal(Report r) {
+            if (r.records() > 0 && r.lastHead() == null && !allowUnsigned) {
+                return r.records() + " record(s) and no signed tree head: nothing in this log is signed, so records"
+                        + " rewritten with their CRC recomputed, or a deleted tree head log, cannot be told from the"
+                        + " original; refused";
+            }
+            if (r.uncovered() > allowUncovered) {
+                String after = r.lastHead() == null ? "none of the " + r.records() + " record(s) is covered by a signed"
+                        + " tree head"
+                        : r.uncovered() + " record(s) after the last signed tree head (size " + r.lastHead().size()
+                        + ", signed " + r.lastHead().time() + ", reason " + r.lastHead().reason() + ") are covered by no"
+                        + " signature";
+                return after + "; at most " + allowUncovered + " are accepted (a running writer signs a head every"
+                        + " audit.treeHeadEvery records, default 1000, once the batch holding them, at most "
+                        + AuditLog.MAX_BATCH + " records, is forced, every audit.treeHeadInterval and at shutdown; more"
+                        + " means tree heads were deleted or signing failed, and those records could have been rewritten);"
+                        + " refused";
+            }
+            return null;
         }
     }
 

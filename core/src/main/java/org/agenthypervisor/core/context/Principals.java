@@ -1,5 +1,6 @@
 package org.agenthypervisor.core.context;
 
+import org.agenthypervisor.core.crypto.KeyDirectory;
 import org.agenthypervisor.core.policy.Policy;
 import org.agenthypervisor.core.policy.Policy.AgentSpec;
 import org.agenthypervisor.core.policy.Policy.TrustSpec;
@@ -85,6 +86,11 @@ public final class Principals {
         Principal existing = byId.get(id);
         if (existing != null) {
             return existing;
+        }
+        if (KeyDirectory.isReservedId(id)) {
+            // Fail closed: an agent of this name would sign hand-offs with the hypervisor's own key.
+            throw new IllegalArgumentException("refused agent id '" + id + "': it is reserved (in any case) for the"
+                    + " hypervisor's own signing key; no agent may be named so");
         }
         Principal[] old = byIndex;
         AgentSpec spec = specs.get(id);

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -56,6 +57,12 @@ import java.util.regex.Pattern;
  * noticed. Thread-safe.
  */
 public final class KeyDirectory {
+    /**
+     * The id of the hypervisor's own key: it signs tree heads, seals saga journals and keys the
+     * woven-class cache. The only id the directory uses for itself, so no agent may have it.
+     */
+    public static final String HYPERVISOR = "hypervisor";
+
     private static final Pattern ID = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?");
     /** DER prefix of an Ed25519 PKCS#8 PrivateKeyInfo (RFC 8410): version 0, algorithm 1.3.101.112, OCTET STRING(OCTET STRING). */
     static final byte[] PKCS8_PREFIX = HexFormat.of().parseHex("302e020100300506032b657004220420");
@@ -100,6 +107,28 @@ public final class KeyDirectory {
     /** Whether {@code id} is a valid principal id: {@code [a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?}. */
     public static boolean isValidId(String id) {
         return id != null && ID.matcher(id).matches();
+    }
+
+    /**
+     * Whether {@code id}, in any case, names one of the directory's own keys ({@value #HYPERVISOR}):
+     * an agent so named would sign as the hypervisor.
+     */
+    public static boolean isReservedId(String id) {
+        return id != null && id.toLowerCase(Locale.ROOT).equals(HYPERVISOR);
+    }
+
+    /**
+     * The key of agent {@code id}, as {@link #getOrCreate}, but never one of the directory's own keys:
+     * fail closed rather than let an agent sign with the hypervisor's key.
+     *
+     * @throws KeyDirectoryException if {@code id} is reserved ({@link #isReservedId})
+     */
+    public SigningKey agentKey(String id) {
+        if (isReservedId(id)) {
+            throw new KeyDirectoryException(keyFile(HYPERVISOR), "refused: '" + id + "' is the hypervisor's own key id"
+                    + " (" + keyFile(HYPERVISOR) + "); no agent may be named so or sign with that key");
+        }
+        return getOrCreate(id);
     }
 
     /** The directory. */

@@ -1,5 +1,6 @@
 package org.agenthypervisor.core.governance;
 
+import org.agenthypervisor.core.crypto.KeyDirectory;
 import org.agenthypervisor.core.governance.MethodPlan.Compensation;
 import org.agenthypervisor.core.governance.MethodPlan.Kind;
 import org.agenthypervisor.core.governance.MethodPlan.SagaBoundary;
@@ -150,7 +151,13 @@ public final class GovernancePlanner {
         if (annotation != null) {
             Object value = annotation.value("value");
             String id = value instanceof String ? (String) value : "";
-            if (!AGENT_ID.matcher(id).matches() || id.equals("host")) {
+            if (KeyDirectory.isReservedId(id)) {
+                // Never let annotated code sign with the hypervisor's own key.
+                problems.add("REFUSED identity: @Agent(\"" + id + "\") on " + cls.name() + ": '" + KeyDirectory.HYPERVISOR
+                        + "' is reserved (in any case) for the hypervisor's own signing key; the class runs as '"
+                        + INVALID_AGENT + "', which has no grants");
+                id = INVALID_AGENT;
+            } else if (!AGENT_ID.matcher(id).matches() || id.equals("host")) {
                 problems.add("@Agent(\"" + id + "\") on " + cls.name() + " is not a valid agent id (lowercase letters,"
                         + " digits and . _ -, 1 to 64 characters, not \"host\"); the class runs as '" + INVALID_AGENT
                         + "', which has no grants");

@@ -14,7 +14,7 @@ import java.util.Arrays;
  */
 final class AgentKeys {
     /** The id of the hypervisor's own key (signed tree heads); agents' keys are named by their ids. */
-    static final String HYPERVISOR = "hypervisor";
+    static final String HYPERVISOR = KeyDirectory.HYPERVISOR;
 
     private final Path directory;
     private volatile KeyDirectory keys;
@@ -47,7 +47,8 @@ final class AgentKeys {
         if (i >= 0 && i < cache.length && cache[i] != null) {
             return cache[i];
         }
-        SigningKey key = keyDirectory().getOrCreate(p.id());
+        // agentKey refuses the hypervisor's own id: an agent never signs as the hypervisor.
+        SigningKey key = keyDirectory().agentKey(p.id());
         if (i >= 0) {
             SigningKey[] grown = i < cache.length ? cache.clone() : Arrays.copyOf(cache, Math.max(i + 1, cache.length * 2));
             grown[i] = key;

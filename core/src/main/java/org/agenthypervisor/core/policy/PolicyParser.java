@@ -1,6 +1,7 @@
 package org.agenthypervisor.core.policy;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -42,6 +43,13 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  * only: there is one way to write each, and the error for {@code Enforce} says so.
  */
 public final class PolicyParser {
+
+    /**
+     * The largest policy accepted, in bytes (1 MiB; real policies are a few kilobytes). Checked before
+     * anything is parsed: start-up and every reload pay for what they read, and only what is under the
+     * cap is read at all.
+     */
+    public static final int MAX_BYTES = 1 << 20;
 
     /** {@link Policy#source()} of {@link #defaults()}. */
     public static final String DEFAULT_SOURCE = "built-in default";
@@ -105,9 +113,42 @@ public final class PolicyParser {
      * @throws IOException     if the file cannot be read
      */
     public static Policy parse(Path file) throws PolicyException, IOException {
-        byte[] bytes = Files.readAllBytes(file);
+        byte[] bytes = read(file);
         String source = file.toString();
         return parse(decodeUtf8(bytes, source), source, sha256(bytes));
+    }
+
+    /**
+     * The bytes of a policy file, at most {@link #MAX_BYTES}: reads at most one byte more, so a huge
+     * file (or an endless one, such as a device) costs no more than the cap.
+     *
+     * @throws PolicyException naming the file, its size and the limit, if it is larger
+     */
+    public static byte[] read(Path file) throws PolicyException, IOException {
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw tooLarge(file.toString(), sizeOf(file));
+        }
+        return bytes;
+    }
+
+    private static String sizeOf(Path file) {
+        try {
+            if (Files.isRegularFile(file)) {
+                return Files.size(file) + " bytes";
+            }
+        } catch (IOException unknown) {
+            // the size is only for the message
+        }
+        return "more than " + MAX_BYTES + " bytes";
+    }
+
+    private static PolicyException tooLarge(String source, String size) {
+        return single(source, 1, 1, "the policy is too large: " + size + ", the limit is " + MAX_BYTES + " bytes (1 MiB);"
+                + " nothing of it was parsed (a policy is a few kilobytes: look for a pasted blob or a long comment)");
     }
 
     /**
@@ -156,8 +197,17 @@ public final class PolicyParser {
 
     /** YAML text to a node tree; every failure of SnakeYAML becomes a positioned problem. */
     private static Optional<Node> compose(String yaml, String source) throws PolicyException {
+        if (yaml.length() > MAX_BYTES) {
+            // A policy given as text: the same cap (a file under it never has more chars than bytes).
+            throw tooLarge(source, yaml.length() + " characters");
+        }
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(source)
+                // SnakeYAML's reader copies its window on every refill, so a long line or comment
+                // (a token it must hold whole) costs time quadratic in its length per refill size:
+                // one buffer for the whole (capped) text makes it one refill, linear.
+                .setBufferSize(yaml.length() + 1)
+                .setCodePointLimit(MAX_BYTES)
                 .setSchema(new CoreSchema())
                 .setUseMarks(true)
                 // Reported by the reader with a position, instead of a bare exception from SnakeYAML.

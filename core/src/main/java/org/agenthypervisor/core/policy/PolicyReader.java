@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.agenthypervisor.core.crypto.KeyDirectory;
 import org.agenthypervisor.core.policy.Policy.AgentSpec;
 import org.agenthypervisor.core.policy.Policy.AuditSettings;
 import org.agenthypervisor.core.policy.Policy.CompensationSpec;
@@ -375,6 +376,13 @@ final class PolicyReader {
     }
 
     private boolean checkAgentId(Node keyNode, String path, String id) {
+        if (KeyDirectory.isReservedId(id)) {
+            // Agents' keys share the key directory with the hypervisor's own: this agent would sign as it.
+            report(keyNode, path, "the agent id '" + id + "' is reserved (in any case) for the hypervisor's own signing"
+                    + " key, " + KeyDirectory.HYPERVISOR + ".key in the key directory (tree heads, sealed saga journals);"
+                    + " an agent of that name would sign as the hypervisor: choose another id");
+            return false;
+        }
         if (id.equals(RESERVED_UNIDENTIFIED)) {
             report(keyNode, path, "the agent id '" + RESERVED_UNIDENTIFIED + "' is reserved for framework tool calls"
                     + " made outside every agent; set their ring with frameworks.unidentifiedRing");

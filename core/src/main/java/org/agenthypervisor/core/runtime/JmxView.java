@@ -2,12 +2,12 @@ package org.agenthypervisor.core.runtime;
 
 import org.agenthypervisor.core.context.Principal;
 import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.policy.PolicyParser;
 import org.agenthypervisor.bridge.HypervisorMXBean;
 
 import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,7 +73,8 @@ public final class JmxView implements HypervisorMXBean {
             return "# built-in default policy\nversion: 1\n";
         }
         try {
-            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+            // Capped like the parser: a huge file must not be read whole into a JMX reply either.
+            return new String(PolicyParser.read(file), StandardCharsets.UTF_8);
         } catch (Exception unreadable) {
             return "# cannot read " + file + ": " + unreadable;
         }

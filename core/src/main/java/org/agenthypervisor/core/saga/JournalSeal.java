@@ -43,7 +43,7 @@ public final class JournalSeal {
     /** The derivation label: names the purpose, and its version if the scheme ever changes. */
     static final String LABEL = "agent-hypervisor saga journal v1";
     /** The key directory id of the key the journal key is derived from (the audit log signs with it too). */
-    static final String KEY_ID = "hypervisor";
+    static final String KEY_ID = KeyDirectory.HYPERVISOR;
     private static final byte[] NO_TAG = new byte[TAG_SIZE];
 
     private final SecretKeySpec key;

@@ -4,6 +4,7 @@ import org.agenthypervisor.api.CompensationFailedException;
 import org.agenthypervisor.core.context.Context;
 import org.agenthypervisor.core.context.Principal;
 import org.agenthypervisor.core.context.Principals;
+import org.agenthypervisor.core.crypto.KeyDirectory;
 import org.agenthypervisor.core.encoding.PayloadEncoder;
 import org.agenthypervisor.core.saga.SagaHistory.CompensationStatus;
 import org.agenthypervisor.core.saga.SagaHistory.SagaView;
@@ -195,6 +196,10 @@ final class Recovery {
         } catch (RuntimeException undecodable) {
             return escalation(step, "its journaled arguments cannot be rebuilt for " + CompensationMethods.display(
                     declaring.getName(), step.compensationName(), step.descriptor()) + ": " + undecodable.getMessage());
+        }
+        if (KeyDirectory.isReservedId(step.agent())) {
+            return escalation(step, "its agent '" + step.agent() + "' is the hypervisor's reserved key id, which no agent"
+                    + " may run as");
         }
         Principal agent = principal(step.agent());
         // The journal is data at rest: the pinned ring never exceeds what the policy grants the agent now.

@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AuditLogTest {
@@ -87,6 +88,56 @@ class AuditLogTest {
         assertEquals("shutdown", r.lastHead().reason());
         assertTrue(r.heads() >= 5, "a head every 5 records and one at shutdown: " + r.heads());
         assertTrue(Files.exists(data.resolve("keys").resolve("hypervisor.key")), "the key is created on first use");
+    }
+
+    /** Deletes every signed tree head and rewrites record {@code victim} with its CRC recomputed. */
+    void deleteHeadsAndRewrite(int victim) throws IOException {
+        try (Stream<Path> s = Files.list(auditDir())) {
+            for (Path p : (Iterable<Path>) s.filter(p -> p.getFileName().toString().startsWith("heads-"))::iterator) {
+                Files.delete(p);
+            }
+        }
+        Path seg = Frames.segment(auditDir(), "audit");
+        byte[] file = Files.readAllBytes(seg);
+        List<byte[]> payloads = new ArrayList<>(Frames.payloads(file));
+        payloads.set(victim, new String(payloads.get(victim), StandardCharsets.UTF_8).replace("record number", "RECORD NUMBER")
+                .getBytes(StandardCharsets.UTF_8));
+        Files.write(seg, Frames.rewrite(file, payloads));
+    }
+
+    @Test
+    void aLogWithRecordsAndNoSignedTreeHeadIsRefusedUnlessExplicitlyAllowed() throws IOException {
+        write(12, EVERY_5);
+        assertNull(AuditVerifier.Coverage.defaults().refusal(verify()), "a cleanly closed log is fully covered");
+        deleteHeadsAndRewrite(3);
+        AuditVerifier.Report r = verify();
+        assertTrue(r.ok(), "every record is still internally consistent: " + r.failure());
+        assertEquals(0, r.heads());
+        String refusal = AuditVerifier.Coverage.defaults().refusal(r);
+        assertNotNull(refusal, "no signed tree head must not verify by default");
+        assertTrue(refusal.contains("12 record(s) and no signed tree head"), refusal);
+        assertNull(new AuditVerifier.Coverage(true, 1000).refusal(r), "--allow-unsigned accepts it");
+        assertNotNull(new AuditVerifier.Coverage(true, 11).refusal(r), "but not more records than allowed");
+    }
+
+    @Test
+    void moreUncoveredRecordsThanAllowedAreRefused() throws IOException {
+        write(12, EVERY_5);
+        List<TreeHead> heads = AuditVerifier.readHeads(auditDir());
+        // Keep only the first head (size 5): the trailing heads "deleted", 7 records uncovered.
+        Path seg = Frames.segment(auditDir(), "heads");
+        byte[] file = Files.readAllBytes(seg);
+        Files.write(seg, java.util.Arrays.copyOf(file, (int) (long) Frames.offsets(file).get(1)));
+        assertEquals(5, heads.get(0).size());
+        AuditVerifier.Report r = verify();
+        assertTrue(r.ok(), () -> String.valueOf(r.failure()));
+        assertEquals(7, r.uncovered());
+        assertNull(AuditVerifier.Coverage.defaults().refusal(r), "within one interval of the default bound");
+        String refusal = new AuditVerifier.Coverage(false, 6).refusal(r);
+        assertNotNull(refusal);
+        assertTrue(refusal.contains("7 record(s) after the last signed tree head (size 5"), refusal);
+        assertNull(new AuditVerifier.Coverage(false, 7).refusal(r));
+        assertNotNull(new AuditVerifier.Coverage(false, 0).refusal(r), "--strict");
     }
 
     @Test

@@ -80,6 +80,20 @@ class KeyDirectoryTest {
     }
 
     @Test
+    void anAgentKeyIsNeverTheHypervisorsOwn() {
+        KeyDirectory keys = KeyDirectory.open(tmp);
+        for (String id : List.of("hypervisor", "Hypervisor", "HYPERVISOR")) {
+            assertTrue(KeyDirectory.isReservedId(id), id);
+            KeyDirectoryException refused = assertThrows(KeyDirectoryException.class, () -> keys.agentKey(id));
+            assertTrue(refused.getMessage().contains("refused: '" + id + "' is the hypervisor's own key id"),
+                    refused.getMessage());
+        }
+        assertFalse(Files.exists(tmp.resolve("hypervisor.key")), "refusing creates no key");
+        assertFalse(KeyDirectory.isReservedId("hypervisor-bot"));
+        assertEquals(keys.getOrCreate("billing"), keys.agentKey("billing"));
+    }
+
+    @Test
     void idsAreValidated() {
         KeyDirectory keys = KeyDirectory.open(tmp);
         for (String ok : List.of("billing", "support-bot", "ledger.v2", "hypervisor", "a", "0", "a_b-c.d9", "x".repeat(64))) {

@@ -147,6 +147,18 @@ class GovernancePlannerTest {
     }
 
     @Test
+    void anAtAgentNamedLikeTheHypervisorsKeyIsRefused() throws Exception {
+        Policy p = policy("agents:\n  billing: {}\n");
+        ClassPlan plan = plan(type("com.acme.Sneaky", List.of(agent("hypervisor")), method("go", "()V", PUBLIC)), p);
+        assertEquals(GovernancePlanner.INVALID_AGENT, plan.owner(), "never runs (and signs) as 'hypervisor'");
+        assertTrue(plan.problems().get(0).startsWith("REFUSED identity: @Agent(\"hypervisor\") on com.acme.Sneaky:"
+                + " 'hypervisor' is reserved"), plan.problems().toString());
+        ClassPlan upper = plan(type("com.acme.Sneaky2", List.of(agent("HyperVisor")), method("go", "()V", PUBLIC)), p);
+        assertEquals(GovernancePlanner.INVALID_AGENT, upper.owner());
+        assertTrue(upper.problems().get(0).contains("reserved (in any case)"), upper.problems().toString());
+    }
+
+    @Test
     void anAgentPinnedToItsClassesByThePolicyCannotBeClaimedByAnotherClass() throws Exception {
         Policy p = policy("agents:\n  vault:\n    ring: 0\n    classes: com.trusted.vault.**\n");
         ClassPlan forged = plan(type("com.acme.gen.Fake", List.of(agent("vault")), method("go", "()V", PUBLIC)), p);

@@ -380,6 +380,16 @@ class PolicyProblemsTest {
         }
 
         @Test
+        void reservedHypervisorInAnyCase() {
+            for (String id : List.of("hypervisor", "Hypervisor", "HYPERVISOR")) {
+                assertProblem(problem("version: 1\nagents:\n  " + id + ": {ring: 3}\n"), 3, 3, "agents." + id,
+                        "the agent id '" + id + "' is reserved (in any case) for the hypervisor's own signing key,"
+                                + " hypervisor.key in the key directory (tree heads, sealed saga journals); an agent of"
+                                + " that name would sign as the hypervisor: choose another id");
+            }
+        }
+
+        @Test
         void uppercaseId() {
             assertProblem(problem("version: 1\nagents:\n  Billing: {}\n"), 3, 3, "agents.Billing",
                     "invalid agent id 'Billing': ids are lowercase; write 'billing'");

@@ -1,5 +1,6 @@
 package org.agenthypervisor.core.policy;
 
+import org.agenthypervisor.core.crypto.KeyDirectory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -99,7 +100,7 @@ class PolicySchemaTest {
     void reservedAgentIdsAreTheParsers() {
         List<String> reserved = new ArrayList<>();
         schema.at("/properties/agents/propertyNames/not/enum").forEach(id -> reserved.add(id.asText()));
-        assertEquals(List.of("host", PolicyReader.RESERVED_UNIDENTIFIED), reserved);
+        assertEquals(List.of("host", PolicyReader.RESERVED_UNIDENTIFIED, KeyDirectory.HYPERVISOR), reserved);
         for (String id : reserved) {
             PolicyTesting.problem("version: 1\nagents:\n  " + id + ": {}\n");
         }
