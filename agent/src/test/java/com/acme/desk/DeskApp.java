@@ -102,6 +102,7 @@ public final class DeskApp {
                     result("after-attach", Outcome.of(() -> support.askLedger(ledger)));
                     result("after-attach-executor", Outcome.of(() -> support.viaExecutor(ledger)));
                 }
+                case "storm" -> storm(support, ledger);
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         }
@@ -114,7 +115,7 @@ public final class DeskApp {
         System.out.flush();
         long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline) {
-            String outcome = Outcome.of(() -> support.askLedger(ledger));
+            String outcome = Outcome.of(() -> support.db("delete from refunds"));
             if (outcome.startsWith("allowed")) {
                 result("after", outcome);
                 return;
@@ -139,6 +140,33 @@ public final class DeskApp {
         var trust = (javax.management.openmbean.TabularData) server.getAttribute(name, "TrustScores");
         result("jmx-billing-trust", trust.get(new Object[] {"billing"}).get("value"));
         result("jmx-policy-has-agents", server.getAttribute(name, "Policy").toString().contains("agents:"));
+    }
+
+    /**
+     * 3,000 calls the policy (mode: audit) would deny (the support agent calls the ring-0 {@code Db}, no
+     * hand-off), so each must leave exactly one audit record: how many
+     * ran, how many were refused, and the first refusal. Run under a file-size limit the audit log
+     * cannot write past.
+     */
+    static void storm(Support support, Ledger ledger) {
+        int ran = 0;
+        int refused = 0;
+        String first = null;
+        for (int i = 0; i < 3_000; i++) {
+            String outcome = Outcome.of(() -> support.db("delete from refunds"));
+            if (outcome.startsWith("allowed:")) {
+                ran++;
+            } else {
+                refused++;
+                if (first == null) {
+                    first = outcome;
+                }
+            }
+        }
+        result("storm-ran", ran);
+        result("storm-refused", refused);
+        result("storm-first-refusal", first);
+        result("storm-executed", Db.executed);
     }
 
     static void result(String name, Object value) {

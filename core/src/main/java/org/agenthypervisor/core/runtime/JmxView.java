@@ -134,7 +134,7 @@ public final class JmxView implements HypervisorMXBean {
         java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
         fields.put("agent", caller.principal().id());
         fields.put("operation", operation);
-        runtime.audit().record("jmx.refused", fields);
+        runtime.audit().recordBestEffort("jmx.refused", fields);
         LOG.warn("REFUSED agent '" + caller.principal().id() + "' called the hypervisor's MXBean operation " + operation
                 + " in-process");
         throw new SecurityException("agent '" + caller.principal().id() + "' may not call the hypervisor's MXBean operation "

@@ -76,6 +76,41 @@ class AuditLogTest {
         }
     }
 
+    /** Issue 12: a loss counted in the last run (the log could not write) is stated by the next open. */
+    @Test
+    void aLossCarriedFromTheLastRunIsRecordedAtTheNextOpenAndCleared() throws IOException {
+        write(3, EVERY_5);
+        try (LostRecords lost = LostRecords.open(auditDir())) {
+            lost.write(new LostRecords.Loss(42, "2026-12-01T10:00:00Z", "2026-12-01T10:05:00Z", "No space left on device"));
+        }
+        try (AuditLog log = AuditLog.open(data, EVERY_5)) {
+            log.flush();
+            assertEquals(0, log.lostRecords());
+        }
+        List<Map<String, Object>> records = new ArrayList<>();
+        try (var log = org.agenthypervisor.core.store.RecordLog.open(auditDir(), AuditLog.RECORDS,
+                org.agenthypervisor.core.store.RecordLog.Options.defaults().withReadOnly(true))) {
+            log.forEach(0, r -> records.add(castMap(CanonicalJson.parse(r.payload()))));
+        }
+        List<Map<String, Object>> lostRecords = records.stream().filter(r -> "audit.records-lost".equals(r.get("type"))).toList();
+        assertEquals(1, lostRecords.size(), records::toString);
+        Map<String, Object> r = lostRecords.get(0);
+        assertEquals(42L, ((Number) r.get("lost")).longValue());
+        assertEquals("2026-12-01T10:00:00Z", r.get("since"));
+        assertEquals("2026-12-01T10:05:00Z", r.get("until"));
+        assertEquals("No space left on device", r.get("cause"));
+        assertEquals(3L, ((Number) r.get("seq")).longValue(), "the first record of the new run");
+        try (LostRecords lost = LostRecords.open(auditDir())) {
+            assertEquals(null, lost.read(), "the loss is stated once");
+        }
+        assertTrue(verify().ok(), verify()::toString);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> castMap(Object o) {
+        return (Map<String, Object>) o;
+    }
+
     @Test
     void aLogVerifiesAndEveryRecordIsCoveredAfterClose() throws IOException {
         write(23, EVERY_5);

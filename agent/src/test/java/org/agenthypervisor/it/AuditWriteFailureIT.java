@@ -1,0 +1,93 @@
+package org.agenthypervisor.it;
+
+import org.agenthypervisor.it.ChildJvm.Result;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 12: the audit log cannot write (a file-size limit: {@code ulimit -f}, with SIGXFSZ ignored so
+ * the write fails with EFBIG instead of killing the JVM). Under {@code audit.onWriteFailure: deny}
+ * calls that must be audited are refused; under {@code continue} they run; either way every lost
+ * record is counted, the failure is one ERROR line, and the next start records
+ * {@code audit.records-lost} with the count, so written + lost = every call.
+ */
+class AuditWriteFailureIT {
+    /** 3,000 would-deny calls (mode: audit), each of which must leave one audit record. */
+    static String policy(String onWriteFailure) {
+        return RingsIT.DESK_POLICY + "mode: audit\naudit:\n  onWriteFailure: " + onWriteFailure + "\n";
+    }
+
+    /** 64 KiB per file: the audit segment stops growing after a couple of hundred records. */
+    static final String LIMIT = "trap '' XFSZ; ulimit -f 64; exec \"$@\"";
+
+    static Result storm(Path dir, String onWriteFailure) {
+        ChildJvm.write(dir, "policy.yaml", policy(onWriteFailure));
+        Result r = ChildJvm.withAgent("policy=policy.yaml").jvmArg("-XX:-UsePerfData").underShell(LIMIT).in(dir)
+                .run("com.acme.desk.DeskApp", "storm");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals(1, count(r.stderr(), "AUDIT LOG WRITE FAILED"), r::toString);
+        assertTrue(r.stderr().contains("File too large"), r::toString);
+        assertTrue(r.stderr().contains("AUDIT LOG closed with "), r::toString);
+        return r;
+    }
+
+    /** Opens the log again without the limit: the count carried over becomes a record. */
+    static long lostRecordedAtNextStart(Path dir) {
+        Result again = ChildJvm.withAgent("policy=policy.yaml").in(dir).run("com.acme.desk.DeskApp", "ledger-own");
+        assertEquals(0, again.exitCode(), again::toString);
+        List<Map<String, Object>> lost = AuditRecords.ofType(again.dataDir(), "audit.records-lost");
+        assertEquals(1, lost.size(), () -> again + "\n" + lost);
+        assertTrue(lost.get(0).get("cause").toString().contains("File too large"), lost.get(0)::toString);
+        assertTrue(lost.get(0).get("since") instanceof String && lost.get(0).get("until") instanceof String, lost.get(0)::toString);
+        Result verify = Cli.run(dir, "audit", "verify", "--data-dir", again.dataDir().toString());
+        assertEquals(0, verify.exitCode(), verify::toString);
+        return ((Number) lost.get(0).get("lost")).longValue();
+    }
+
+    @Test
+    void underDenyCallsThatCannotBeAuditedAreRefusedAndTheLossIsRecordedAtTheNextStart() {
+        Path dir = ChildJvm.freshWorkDir("audit-full-deny");
+        Result r = storm(dir, "deny");
+        int ran = Integer.parseInt(r.result("storm-ran"));
+        int refused = Integer.parseInt(r.result("storm-refused"));
+        assertEquals(3_000, ran + refused);
+        assertTrue(refused > 0, r::toString);
+        assertEquals(String.valueOf(ran), r.result("storm-executed"), "a refused call's body must not run");
+        String first = r.result("storm-first-refusal");
+        assertTrue(first.startsWith("denied:AuditUnavailableException:'ring.would-deny' cannot be audited"), first);
+        assertTrue(first.contains("File too large") && first.contains("audit.onWriteFailure"), first);
+
+        long lost = lostRecordedAtNextStart(dir);
+        long written = AuditRecords.ofType(r.dataDir(), "ring.would-deny").size();
+        assertEquals(3_000, written + lost, "every call is either in the log or counted as lost");
+        assertTrue(written <= ran, "a refused call left a record");
+    }
+
+    @Test
+    void underContinueCallsRunAndEveryLostRecordIsCounted() {
+        Path dir = ChildJvm.freshWorkDir("audit-full-continue");
+        Result r = storm(dir, "continue");
+        assertEquals("3000", r.result("storm-ran"), r::toString);
+        assertEquals("0", r.result("storm-refused"));
+        assertTrue(r.stderr().contains("run UNAUDITED"), r::toString);
+
+        long lost = lostRecordedAtNextStart(dir);
+        long written = AuditRecords.ofType(r.dataDir(), "ring.would-deny").size();
+        assertTrue(lost > 0 && written > 0, "written " + written + ", lost " + lost);
+        assertEquals(3_000, written + lost, "every call is either in the log or counted as lost");
+    }
+
+    static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}
