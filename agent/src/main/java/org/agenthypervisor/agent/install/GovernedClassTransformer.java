@@ -76,6 +76,18 @@ final class GovernedClassTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
                             ProtectionDomain domain, byte[] bytes) {
+        // Lines logged in here are written after the transform: logging must not start the
+        // application's logging framework inside a transformer (see Log).
+        boolean outermost = org.agenthypervisor.core.log.Log.enterTransform();
+        try {
+            return transformClass(module, loader, internalName, redefined, domain, bytes);
+        } finally {
+            org.agenthypervisor.core.log.Log.exitTransform(outermost);
+        }
+    }
+
+    private byte[] transformClass(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+                      ProtectionDomain domain, byte[] bytes) {
         if (internalName == null && loader != null && bytes != null) {
             // ClassLoader.defineClass(null, ...) passes no name: the class still has one, in its bytes.
             // Without it, a class defined that way would never be governed.
