@@ -91,6 +91,7 @@ public final class DeskApp {
                 case "support-db" -> result(scenario, Outcome.of(() -> support.db("delete from refunds")));
                 case "support-db-query" -> result(scenario, Outcome.of(() -> support.dbQuery("select 1")));
                 case "db-executed" -> result(scenario, Db.executed);
+                case "host-db" -> result(scenario, Outcome.of(() -> new Db().executeUpdate("host update")));
                 case "wait-for-reload" -> waitForReload(support, ledger);
                 case "jmx" -> jmx();
                 case "attach-wait" -> {
