@@ -104,6 +104,7 @@ public final class DeskApp {
                     result("after-attach-executor", Outcome.of(() -> support.viaExecutor(ledger)));
                 }
                 case "storm" -> storm(support, ledger);
+                case "storm-recover" -> stormRecover(support);
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         }
@@ -168,6 +169,40 @@ public final class DeskApp {
         result("storm-refused", refused);
         result("storm-first-refusal", first);
         result("storm-executed", Db.executed);
+    }
+
+    /**
+     * Would-deny calls (each must leave one audit record) until one is refused because the audit log
+     * cannot write; then waits for a line on standard input (the test lifts the file-size limit) and
+     * calls again, a tenth of a second apart for at most two minutes, until calls are accepted; then
+     * ten more. Prints how many calls were made in all.
+     */
+    static void stormRecover(Support support) throws Exception {
+        long calls = 0;
+        String refusal = null;
+        while (refusal == null && calls < 1_000_000) {
+            calls++;
+            String outcome = Outcome.of(() -> support.db("delete from refunds"));
+            if (!outcome.startsWith("allowed:")) {
+                refusal = outcome;
+            }
+        }
+        result("refused", refusal);
+        new BufferedReader(new InputStreamReader(System.in)).readLine();
+        boolean resumed = false;
+        for (int i = 0; i < 1_200 && !resumed; i++) {
+            calls++;
+            resumed = Outcome.of(() -> support.db("delete from refunds")).startsWith("allowed:");
+            if (!resumed) {
+                Thread.sleep(100);
+            }
+        }
+        result("resumed", resumed);
+        for (int i = 0; i < 10; i++) {
+            calls++;
+            Outcome.of(() -> support.db("delete from refunds"));
+        }
+        result("calls", calls);
     }
 
     static void result(String name, Object value) {

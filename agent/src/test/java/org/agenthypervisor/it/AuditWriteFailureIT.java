@@ -83,6 +83,61 @@ class AuditWriteFailureIT {
         assertEquals(3_000, written + lost, "every call is either in the log or counted as lost");
     }
 
+    /**
+     * The limit is lifted while the JVM runs ({@code prlimit} on its soft limit): the writer reopens
+     * the log, states the loss with {@code audit.records-lost} right after the gap, and calls are
+     * accepted again, all without a restart.
+     */
+    @Test
+    void theWriterRecoversWhenTheLogCanWriteAgainAndStatesTheLossInPlace() throws Exception {
+        Path dir = ChildJvm.freshWorkDir("audit-full-recover");
+        ChildJvm.write(dir, "policy.yaml", policy("deny"));
+        Process p = ChildJvm.withAgent("policy=policy.yaml").jvmArg("-XX:-UsePerfData")
+                .underShell("trap '' XFSZ; ulimit -S -f 64; exec \"$@\"").in(dir)
+                .timeout(180).start("com.acme.desk.DeskApp", "storm-recover");
+        java.util.concurrent.CompletableFuture<String> err = ChildJvm.drain(p.getErrorStream());
+        StringBuilder out = new StringBuilder();
+        try (java.io.BufferedReader stdout = new java.io.BufferedReader(
+                new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = stdout.readLine()) != null && !line.startsWith("RESULT refused ")) {
+                out.append(line).append('\n');
+            }
+            assertTrue(line != null, () -> "no refusal; output:\n" + out + err.getNow(""));
+            out.append(line).append('\n');
+            assertTrue(line.contains("AuditUnavailableException") && line.contains("File too large"), line);
+            Process lift = new ProcessBuilder("prlimit", "--pid", String.valueOf(p.pid()), "--fsize=unlimited:")
+                    .redirectErrorStream(true).start();
+            String liftOutput = new String(lift.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, lift.waitFor(), liftOutput);
+            p.getOutputStream().write("go\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            while ((line = stdout.readLine()) != null) {
+                out.append(line).append('\n');
+            }
+        }
+        assertTrue(p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS), "the child did not finish");
+        Result r = new Result(p.exitValue(), out.toString(), err.get(10, java.util.concurrent.TimeUnit.SECONDS), dir);
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("true", r.result("resumed"), r::toString);
+        assertEquals(1, count(r.stderr(), "AUDIT LOG WRITE FAILED"), r::toString);
+        assertTrue(r.stderr().contains("writes again"), r::toString);
+        assertTrue(!r.stderr().contains("AUDIT LOG closed with"), "nothing is owed at shutdown: " + r);
+
+        List<Map<String, Object>> records = AuditRecords.read(r.dataDir());
+        List<Map<String, Object>> lost = records.stream().filter(m -> "audit.records-lost".equals(m.get("type"))).toList();
+        assertEquals(1, lost.size(), records::toString);
+        long lostCount = ((Number) lost.get(0).get("lost")).longValue();
+        long written = records.stream().filter(m -> "ring.would-deny".equals(m.get("type"))).count();
+        long writtenAfter = records.stream().filter(m -> "ring.would-deny".equals(m.get("type"))
+                && ((Number) m.get("seq")).longValue() > ((Number) lost.get(0).get("seq")).longValue()).count();
+        assertTrue(writtenAfter >= 10, "calls after the recovery are audited again: " + writtenAfter);
+        assertEquals(Long.parseLong(r.result("calls")), written + lostCount, "every call is in the log or counted as lost");
+        assertTrue(java.nio.file.Files.readString(r.dataDir().resolve("audit/lost")).startsWith("{}"), "the loss was stated once");
+        Result verify = Cli.run(dir, "audit", "verify", "--data-dir", r.dataDir().toString());
+        assertEquals(0, verify.exitCode(), verify::toString);
+    }
+
     static int count(String text, String what) {
         int n = 0;
         for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
