@@ -22,12 +22,12 @@ import java.util.Map;
  * one canonical JSON object padded with spaces: {@code {"cause":"...","lost":N,"since":"...","until":"..."}},
  * or {@code {}} when nothing is owed.
  */
-final class LostRecords implements AutoCloseable {
+public final class LostRecords implements AutoCloseable {
     static final String FILE = "lost";
     static final int SIZE = 512;
 
     /** What is owed: {@code lost} records from {@code since} to {@code until} (ISO-8601), and why. */
-    record Loss(long lost, String since, String until, String cause) {
+    public record Loss(long lost, String since, String until, String cause) {
         Map<String, Object> fields() {
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("lost", lost);
@@ -74,6 +74,22 @@ final class LostRecords implements AutoCloseable {
         byte[] bytes = new byte[(int) Math.min(SIZE, file.length())];
         file.seek(0);
         file.readFully(bytes);
+        return parse(path, bytes);
+    }
+
+    /**
+     * For {@code audit verify} (read-only): what the lost-records file of an audit directory says is
+     * owed, or null when there is no such file or nothing is owed.
+     */
+    public static Loss owed(Path auditDir) throws IOException {
+        Path path = auditDir.resolve(FILE);
+        if (!Files.exists(path)) {
+            return null;
+        }
+        return parse(path, Files.readAllBytes(path));
+    }
+
+    private static Loss parse(Path path, byte[] bytes) throws IOException {
         String text = new String(bytes, StandardCharsets.UTF_8).trim();
         if (text.isEmpty() || text.equals("{}")) {
             return null;
