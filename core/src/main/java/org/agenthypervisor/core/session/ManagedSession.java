@@ -130,14 +130,15 @@ final class ManagedSession implements Session, SessionState {
             }
             Set<String> grown = new LinkedHashSet<>(participants);
             grown.add(agent.id());
-            participants = Collections.unmodifiableSet(grown);
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("session", id);
             fields.put("name", name);
             fields.put("agent", agent.id());
             fields.put("trust", agent.trust());
             fields.put("participants", grown.size());
+            // Audited before it takes effect: a refusal (the audit log cannot write) admits no one.
             manager.audit.record("session.joined", fields);
+            participants = Collections.unmodifiableSet(grown);
         }
     }
 
