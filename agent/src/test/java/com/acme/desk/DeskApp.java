@@ -104,6 +104,7 @@ public final class DeskApp {
                     result("after-attach-executor", Outcome.of(() -> support.viaExecutor(ledger)));
                 }
                 case "storm" -> storm(support, ledger);
+                case "jmx-lost" -> result("jmx-lost", jmxCounter("auditRecordsLost"));
                 case "storm-recover" -> stormRecover(support);
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
@@ -203,6 +204,23 @@ public final class DeskApp {
             Outcome.of(() -> support.db("delete from refunds"));
         }
         result("calls", calls);
+    }
+
+    /** A counter of the hypervisor's MXBean (registered in the background: waits up to ten seconds for it). */
+    static Object jmxCounter(String name) throws Exception {
+        javax.management.ObjectName bean = new javax.management.ObjectName("org.agenthypervisor:type=Hypervisor");
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        for (int i = 0; i < 100 && !server.isRegistered(bean); i++) {
+            Thread.sleep(100);
+        }
+        javax.management.openmbean.TabularData counters = (javax.management.openmbean.TabularData) server.getAttribute(bean, "Counters");
+        for (Object row : counters.values()) {
+            javax.management.openmbean.CompositeData entry = (javax.management.openmbean.CompositeData) row;
+            if (name.equals(entry.get("key"))) {
+                return entry.get("value");
+            }
+        }
+        return "absent";
     }
 
     static void result(String name, Object value) {

@@ -26,33 +26,47 @@ class AuditWriteFailureIT {
     /** 64 KiB per file: the audit segment stops growing after a couple of hundred records. */
     static final String LIMIT = "trap '' XFSZ; ulimit -f 64; exec \"$@\"";
 
-    static Result storm(Path dir, String onWriteFailure) {
+    static Result storm(Path dir, String onWriteFailure, String... more) {
         ChildJvm.write(dir, "policy.yaml", policy(onWriteFailure));
+        List<String> scenarios = new java.util.ArrayList<>(List.of("storm"));
+        scenarios.addAll(List.of(more));
         Result r = ChildJvm.withAgent("policy=policy.yaml").jvmArg("-XX:-UsePerfData").underShell(LIMIT).in(dir)
-                .run("com.acme.desk.DeskApp", "storm");
+                .run("com.acme.desk.DeskApp", scenarios.toArray(String[]::new));
         assertEquals(0, r.exitCode(), r::toString);
         assertEquals(1, count(r.stderr(), "AUDIT LOG WRITE FAILED"), r::toString);
         assertTrue(r.stderr().contains("File too large"), r::toString);
-        assertTrue(r.stderr().contains("AUDIT LOG closed with "), r::toString);
-        // Until the log is opened again, verification says records are missing that it does not state.
-        Result verify = Cli.run(dir, "audit", "verify", "--data-dir", r.dataDir().toString());
-        assertEquals(1, verify.exitCode(), verify::toString);
-        assertTrue(verify.stdout().contains("are not recorded in it yet"), verify::toString);
+        // The writer may have stated part of the loss itself: a reopen cuts the torn tail, which frees
+        // room under the limit for the audit.records-lost record. What is owed at exit is said so.
+        if (r.stderr().contains("AUDIT LOG closed with ")) {
+            // Until the log is opened again, verification says records are missing that it does not state.
+            Result verify = Cli.run(dir, "audit", "verify", "--data-dir", r.dataDir().toString());
+            assertEquals(1, verify.exitCode(), verify::toString);
+            assertTrue(verify.stdout().contains("are not recorded in it yet"), verify::toString);
+        } else {
+            assertTrue(r.stderr().contains("recorded as audit.records-lost"), r::toString);
+        }
         return r;
     }
 
-    /** Opens the log again without the limit: the count carried over becomes a record. */
+    /**
+     * Opens the log again without the limit: what was owed becomes a record. Returns the records the
+     * log states lost (one audit.records-lost per recovery, in the run or at this start).
+     */
     static long lostRecordedAtNextStart(Path dir) {
         Result again = ChildJvm.withAgent("policy=policy.yaml").in(dir).run("com.acme.desk.DeskApp", "ledger-own");
         assertEquals(0, again.exitCode(), again::toString);
         List<Map<String, Object>> lost = AuditRecords.ofType(again.dataDir(), "audit.records-lost");
-        assertEquals(1, lost.size(), () -> again + "\n" + lost);
-        assertTrue(lost.get(0).get("cause").toString().contains("File too large"), lost.get(0)::toString);
-        assertTrue(lost.get(0).get("since") instanceof String && lost.get(0).get("until") instanceof String, lost.get(0)::toString);
+        assertTrue(!lost.isEmpty(), () -> again + "\n" + lost);
+        long total = 0;
+        for (Map<String, Object> record : lost) {
+            assertTrue(record.get("cause").toString().contains("File too large"), record::toString);
+            assertTrue(record.get("since") instanceof String && record.get("until") instanceof String, record::toString);
+            total += ((Number) record.get("lost")).longValue();
+        }
         Result verify = Cli.run(dir, "audit", "verify", "--data-dir", again.dataDir().toString());
         assertEquals(0, verify.exitCode(), verify::toString);
-        assertTrue(verify.stdout().contains("lost records:      " + lost.get(0).get("lost") + " record(s)"), verify::toString);
-        return ((Number) lost.get(0).get("lost")).longValue();
+        assertTrue(verify.stdout().contains("lost records:      " + total + " record(s)"), verify::toString);
+        return total;
     }
 
     @Test
@@ -77,14 +91,17 @@ class AuditWriteFailureIT {
     @Test
     void underContinueCallsRunAndEveryLostRecordIsCounted() {
         Path dir = ChildJvm.freshWorkDir("audit-full-continue");
-        Result r = storm(dir, "continue");
+        Result r = storm(dir, "continue", "jmx-lost");
         assertEquals("3000", r.result("storm-ran"), r::toString);
         assertEquals("0", r.result("storm-refused"));
         assertTrue(r.stderr().contains("run UNAUDITED"), r::toString);
 
+        long jmxLost = Long.parseLong(r.result("jmx-lost"));
         long lost = lostRecordedAtNextStart(dir);
         long written = AuditRecords.ofType(r.dataDir(), "ring.would-deny").size();
         assertTrue(lost > 0 && written > 0, "written " + written + ", lost " + lost);
+        // Read right after the last call: the writer may count a few queued records later.
+        assertTrue(jmxLost > 0 && jmxLost <= lost, "the MXBean's auditRecordsLost " + jmxLost + ", lost " + lost);
         assertEquals(3_000, written + lost, "every call is either in the log or counted as lost");
     }
 

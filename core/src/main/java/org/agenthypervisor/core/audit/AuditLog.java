@@ -100,6 +100,8 @@ public final class AuditLog implements AuditTrail {
     private final boolean refuseWhenFailed;
     /** Records lost since the last {@code audit.records-lost} record (or carried over from the last run). */
     private final AtomicLong lost = new AtomicLong();
+    /** Every record lost since this log was opened, stated or not (for monitoring). */
+    private final AtomicLong lostTotal = new AtomicLong();
     /** When the owed loss began and last grew, and why (ISO-8601 text; millis while it grows). */
     private volatile String lossSince;
     private volatile long lossUntilMillis;
@@ -140,6 +142,8 @@ public final class AuditLog implements AuditTrail {
     private long persistedLost;
     private long nextRecoveryNanos;
     private long recoveryPauseMillis = 1_000;
+    /** When the writer last recovered (0: never): a failure soon after is the same trouble, not news. */
+    private long recoveredNanos;
     private SigningKey key;
     private boolean keyFailureLogged;
     private boolean lostFileFailureLogged;
@@ -382,6 +386,11 @@ public final class AuditLog implements AuditTrail {
         return lost.get();
     }
 
+    /** Every record lost since this log was opened, including those already stated. */
+    public long lostRecordsTotal() {
+        return lostTotal.get();
+    }
+
     /** True while the log cannot write. */
     public boolean failed() {
         return failure != null;
@@ -440,6 +449,7 @@ public final class AuditLog implements AuditTrail {
         }
         lossUntilMillis = now;
         lost.addAndGet(n);
+        lostTotal.addAndGet(n);
     }
 
     private String lossUntil() {
@@ -755,8 +765,19 @@ public final class AuditLog implements AuditTrail {
                 lossSince = Instant.now().toString();
             }
             failure = failed instanceof IOException ? (IOException) failed : new IOException(failed);
-            recoveryPauseMillis = 1_000;
+            // A log at a size limit frees a little room when a reopen cuts the torn tail: it "recovers"
+            // for one record and fails again. Within ten minutes of a recovery keep backing off and do
+            // not raise the alarm again; each recovery still states its loss with an ERROR and a record.
+            boolean again = recoveredNanos != 0 && System.nanoTime() - recoveredNanos < TimeUnit.MINUTES.toNanos(10);
+            recoveryPauseMillis = again ? Math.min(60_000, recoveryPauseMillis * 2) : 1_000;
             nextRecoveryNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(recoveryPauseMillis);
+            if (again) {
+                LOG.warn("audit log in " + dir + " failed again soon after it recovered (" + lossCause + "); as before, "
+                        + (refuseWhenFailed ? "calls that must be audited are refused" : "calls run unaudited")
+                        + " and lost records are counted; next retry in " + recoveryPauseMillis + " ms");
+                persistLost();
+                return;
+            }
             LOG.error("AUDIT LOG WRITE FAILED in " + dir + " (" + lossCause + "): "
                     + (refuseWhenFailed
                     ? "governed calls that must be audited are REFUSED until it writes again (audit.onWriteFailure: deny)"
@@ -850,6 +871,7 @@ public final class AuditLog implements AuditTrail {
             unsynced = 0;
             plannedSize = Math.min(headSize(), tree.size());
             writeLossRecord();
+            recoveredNanos = System.nanoTime();
             failure = null;
             LOG.warn("audit log in " + dir + " writes again; records are accepted again");
         } catch (IOException | RuntimeException stillFailing) {

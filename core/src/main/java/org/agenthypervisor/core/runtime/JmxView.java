@@ -95,7 +95,13 @@ public final class JmxView implements HypervisorMXBean {
 
     @Override
     public Map<String, Long> getCounters() {
-        return runtime.counters().snapshot();
+        Map<String, Long> counters = new java.util.LinkedHashMap<>(runtime.counters().snapshot());
+        if (runtime.audit() instanceof org.agenthypervisor.core.audit.AuditLog log) {
+            // What monitoring should alert on: audit records lost, and whether the log cannot write now.
+            counters.put("auditRecordsLost", log.lostRecordsTotal());
+            counters.put("auditLogFailing", log.failed() ? 1L : 0L);
+        }
+        return counters;
     }
 
     @Override

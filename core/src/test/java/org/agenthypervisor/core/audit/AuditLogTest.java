@@ -106,6 +106,28 @@ class AuditLogTest {
         assertTrue(verify().ok(), verify()::toString);
     }
 
+    /** Until the next open states it, a loss counted in the last run makes verification report it. */
+    @Test
+    void verificationReportsALossTheLogDoesNotStateYet() throws IOException {
+        write(3, EVERY_5);
+        assertEquals(null, verify().owed());
+        try (LostRecords lost = LostRecords.open(auditDir())) {
+            lost.write(new LostRecords.Loss(7, "2026-12-01T10:00:00Z", "2026-12-01T10:00:01Z", "File too large"));
+        }
+        AuditVerifier.Report r = verify();
+        assertTrue(r.ok(), "the records themselves verify");
+        assertEquals(7, r.owed().lost());
+        assertEquals("File too large", r.owed().cause());
+        assertEquals(0, r.lossRecords());
+        try (AuditLog log = AuditLog.open(data, EVERY_5)) {
+            log.flush();
+        }
+        AuditVerifier.Report after = verify();
+        assertEquals(null, after.owed());
+        assertEquals(1, after.lossRecords());
+        assertEquals(7, after.lostRecorded());
+    }
+
     @SuppressWarnings("unchecked")
     static Map<String, Object> castMap(Object o) {
         return (Map<String, Object>) o;
