@@ -96,7 +96,7 @@ final class GovernedClassTransformer implements ClassFileTransformer {
     }
 
     private byte[] transformClass(Module module, ClassLoader loader, String internalName, Class<?> redefined,
-                      ProtectionDomain domain, byte[] bytes) {
+                                  ProtectionDomain domain, byte[] bytes) {
         if (internalName == null && loader != null && bytes != null) {
             // ClassLoader.defineClass(null, ...) passes no name: the class still has one, in its bytes.
             // Without it, a class defined that way would never be governed.

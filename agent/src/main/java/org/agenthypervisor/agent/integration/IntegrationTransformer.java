@@ -246,7 +246,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
     }
 
     private byte[] transformTarget(Module module, ClassLoader loader, String internalName, Class<?> redefined,
-                      ProtectionDomain domain, byte[] bytes) {
+                                   ProtectionDomain domain, byte[] bytes) {
         if (internalName == null) {
             return null;
         }
