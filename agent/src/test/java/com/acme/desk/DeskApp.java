@@ -91,6 +91,7 @@ public final class DeskApp {
                 case "support-db" -> result(scenario, Outcome.of(() -> support.db("delete from refunds")));
                 case "support-db-query" -> result(scenario, Outcome.of(() -> support.dbQuery("select 1")));
                 case "db-executed" -> result(scenario, Db.executed);
+                case "host-db" -> result(scenario, Outcome.of(() -> new Db().executeUpdate("host update")));
                 case "wait-for-reload" -> waitForReload(support, ledger);
                 case "jmx" -> jmx();
                 case "attach-wait" -> {
@@ -102,6 +103,9 @@ public final class DeskApp {
                     result("after-attach", Outcome.of(() -> support.askLedger(ledger)));
                     result("after-attach-executor", Outcome.of(() -> support.viaExecutor(ledger)));
                 }
+                case "storm" -> storm(support, ledger);
+                case "jmx-lost" -> result("jmx-lost", jmxCounter("auditRecordsLost"));
+                case "storm-recover" -> stormRecover(support);
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         }
@@ -114,7 +118,7 @@ public final class DeskApp {
         System.out.flush();
         long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline) {
-            String outcome = Outcome.of(() -> support.askLedger(ledger));
+            String outcome = Outcome.of(() -> support.db("delete from refunds"));
             if (outcome.startsWith("allowed")) {
                 result("after", outcome);
                 return;
@@ -139,6 +143,84 @@ public final class DeskApp {
         var trust = (javax.management.openmbean.TabularData) server.getAttribute(name, "TrustScores");
         result("jmx-billing-trust", trust.get(new Object[] {"billing"}).get("value"));
         result("jmx-policy-has-agents", server.getAttribute(name, "Policy").toString().contains("agents:"));
+    }
+
+    /**
+     * 3,000 calls the policy (mode: audit) would deny (the support agent calls the ring-0 {@code Db}, no
+     * hand-off), so each must leave exactly one audit record: how many
+     * ran, how many were refused, and the first refusal. Run under a file-size limit the audit log
+     * cannot write past.
+     */
+    static void storm(Support support, Ledger ledger) {
+        int ran = 0;
+        int refused = 0;
+        String first = null;
+        for (int i = 0; i < 3_000; i++) {
+            String outcome = Outcome.of(() -> support.db("delete from refunds"));
+            if (outcome.startsWith("allowed:")) {
+                ran++;
+            } else {
+                refused++;
+                if (first == null) {
+                    first = outcome;
+                }
+            }
+        }
+        result("storm-ran", ran);
+        result("storm-refused", refused);
+        result("storm-first-refusal", first);
+        result("storm-executed", Db.executed);
+    }
+
+    /**
+     * Would-deny calls (each must leave one audit record) until one is refused because the audit log
+     * cannot write; then waits for a line on standard input (the test lifts the file-size limit) and
+     * calls again, a tenth of a second apart for at most two minutes, until calls are accepted; then
+     * ten more. Prints how many calls were made in all.
+     */
+    static void stormRecover(Support support) throws Exception {
+        long calls = 0;
+        String refusal = null;
+        while (refusal == null && calls < 1_000_000) {
+            calls++;
+            String outcome = Outcome.of(() -> support.db("delete from refunds"));
+            if (!outcome.startsWith("allowed:")) {
+                refusal = outcome;
+            }
+        }
+        result("refused", refusal);
+        new BufferedReader(new InputStreamReader(System.in)).readLine();
+        boolean resumed = false;
+        for (int i = 0; i < 1_200 && !resumed; i++) {
+            calls++;
+            resumed = Outcome.of(() -> support.db("delete from refunds")).startsWith("allowed:");
+            if (!resumed) {
+                Thread.sleep(100);
+            }
+        }
+        result("resumed", resumed);
+        for (int i = 0; i < 10; i++) {
+            calls++;
+            Outcome.of(() -> support.db("delete from refunds"));
+        }
+        result("calls", calls);
+    }
+
+    /** A counter of the hypervisor's MXBean (registered in the background: waits up to ten seconds for it). */
+    static Object jmxCounter(String name) throws Exception {
+        javax.management.ObjectName bean = new javax.management.ObjectName("org.agenthypervisor:type=Hypervisor");
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        for (int i = 0; i < 100 && !server.isRegistered(bean); i++) {
+            Thread.sleep(100);
+        }
+        javax.management.openmbean.TabularData counters = (javax.management.openmbean.TabularData) server.getAttribute(bean, "Counters");
+        for (Object row : counters.values()) {
+            javax.management.openmbean.CompositeData entry = (javax.management.openmbean.CompositeData) row;
+            if (name.equals(entry.get("key"))) {
+                return entry.get("value");
+            }
+        }
+        return "absent";
     }
 
     static void result(String name, Object value) {

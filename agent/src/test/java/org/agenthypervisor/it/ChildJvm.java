@@ -32,6 +32,7 @@ public final class ChildJvm {
     private Path workDir;
     private long timeoutSeconds = 90;
     private Path jarFile;
+    private final List<String> wrapper = new ArrayList<>();
 
     private ChildJvm() {
         if (System.getProperty("it.testClasses") != null) {
@@ -105,6 +106,17 @@ public final class ChildJvm {
     /** Runs {@code java -jar jar args} instead of a main class on the test class path. */
     public ChildJvm jar(Path jar) {
         this.jarFile = jar;
+        return this;
+    }
+
+    /**
+     * Runs the JVM through a shell script first, which ends with {@code exec "$@"} (the JVM's command
+     * line): {@code bash -c script bash java ...}. For process limits ({@code ulimit}) and signal
+     * dispositions the JVM inherits.
+     */
+    public ChildJvm underShell(String script) {
+        wrapper.clear();
+        wrapper.addAll(List.of("bash", "-c", script, "bash"));
         return this;
     }
 
@@ -182,7 +194,9 @@ public final class ChildJvm {
 
     /** Starts without waiting, for tests that interact with a running application. */
     public Process start(String mainClass, String... args) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command(mainClass, args)).directory(workDir().toFile());
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(command(mainClass, args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir().toFile());
         builder.environment().putAll(environment);
         return builder.start();
     }

@@ -137,6 +137,14 @@ final class AuditCommand extends CommandGroup {
                 }
                 out.println("  " + r.failure().message());
                 out.println("  verified before that: " + r.records() + " record(s), " + r.heads() + " signed tree head(s)");
+                printOwed(out, r);
+                return HypervisorCommand.FAILED;
+            }
+            if (r.owed() != null) {
+                // The log verifies, but records are missing from it that it does not state yet.
+                out.println("audit log " + auditDir + ": FAILED");
+                printOwed(out, r);
+                out.println("  verified: " + r.records() + " record(s), " + r.heads() + " signed tree head(s)");
                 return HypervisorCommand.FAILED;
             }
             String refusal = coverage.refusal(r);
@@ -168,12 +176,25 @@ final class AuditCommand extends CommandGroup {
             }
             out.println("  not yet covered:   " + r.uncovered() + " record(s) after the last signed tree head");
             out.println("  sessions:          " + r.sessions() + " closed session(s), delta roots recomputed and matched");
+            if (r.lossRecords() > 0) {
+                out.println("  lost records:      " + r.lostRecorded() + " record(s) lost while the log could not write, stated by "
+                        + r.lossRecords() + " audit.records-lost record(s)");
+            }
             if (r.uncovered() > 0) {
                 out.println("  note: records not covered by a signed tree head are protected only by their CRC and seq"
                         + " (accepted: at most " + coverage.allowUncovered() + "); a head is signed every"
                         + " audit.treeHeadEvery records, every audit.treeHeadInterval and at shutdown");
             }
             return HypervisorCommand.OK;
+        }
+    }
+
+    /** A loss counted while the log could not write (its {@code lost} file) that the log does not state yet. */
+    static void printOwed(PrintWriter out, AuditVerifier.Report r) {
+        if (r.owed() != null) {
+            out.println("  " + r.owed().lost() + " record(s) were lost from " + r.owed().since() + " to " + r.owed().until()
+                    + " (" + r.owed().cause() + ") while the log could not write, and are not recorded in it yet"
+                    + " (the next start of the hypervisor on this directory records them as audit.records-lost)");
         }
     }
 

@@ -30,6 +30,15 @@ import java.util.function.Consumer;
 final class GovernedClassTransformer implements ClassFileTransformer {
     private static final Log LOG = Log.get("instrumentation");
     private static final ThreadLocal<Boolean> BUSY = new ThreadLocal<>();
+    /**
+     * Test hook: the binary name of a class whose weave fails on purpose, so the integration tests
+     * can see what a failed weave does. Only a JVM option sets it ({@code -D}, read once when the
+     * agent starts, before the application runs, so the application cannot set it later); no policy
+     * key reaches it. Under the default {@code onInternalError: deny} it can only make a class refuse
+     * its governed methods.
+     */
+    static final String FAIL_WEAVING_PROPERTY = "agenthypervisor.test.failWeaving";
+    private static final String FAIL_WEAVING = System.getProperty(FAIL_WEAVING_PROPERTY);
 
     private final GateRuntime gate;
     private final Weaver weaver;
@@ -76,6 +85,18 @@ final class GovernedClassTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
                             ProtectionDomain domain, byte[] bytes) {
+        // Lines logged in here are written after the transform: logging must not start the
+        // application's logging framework inside a transformer (see Log).
+        boolean outermost = org.agenthypervisor.core.log.Log.enterTransform();
+        try {
+            return transformClass(module, loader, internalName, redefined, domain, bytes);
+        } finally {
+            org.agenthypervisor.core.log.Log.exitTransform(outermost);
+        }
+    }
+
+    private byte[] transformClass(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+                                  ProtectionDomain domain, byte[] bytes) {
         if (internalName == null && loader != null && bytes != null) {
             // ClassLoader.defineClass(null, ...) passes no name: the class still has one, in its bytes.
             // Without it, a class defined that way would never be governed.
@@ -89,6 +110,8 @@ final class GovernedClassTransformer implements ClassFileTransformer {
             return null;
         }
         BUSY.set(Boolean.TRUE);
+        byte[] current = bytes; // what a deny-all stub is made of if weaving fails
+        ClassPlan planned = null;
         try {
             int loaderId = System.identityHashCode(loader);
             if (!filter.isCandidate(internalName, bytes, name -> gate.enclosingOwners().apply(name) != null)) {
@@ -100,6 +123,7 @@ final class GovernedClassTransformer implements ClassFileTransformer {
             String definer = redefined == null ? runtimeDefiner(domain) : null;
             ClassInfo info = withCodeSource(withDefiner(ClassScanner.scan(bytes), definer), domain);
             ClassPlan plan = gate.plan(info);
+            planned = plan;
             String key = info.name() + "@" + loaderId;
             // Method references get bodies of their own when an agent's class is defined; a
             // retransformation must add the same ones again (it cannot add methods of its own).
@@ -108,8 +132,10 @@ final class GovernedClassTransformer implements ClassFileTransformer {
                 if (bound != bytes) {
                     boundReferences.add(key);
                     bytes = bound;
+                    current = bound;
                     info = withCodeSource(withDefiner(ClassScanner.scan(bytes), definer), domain);
                     plan = gate.plan(info);
+                    planned = plan;
                 }
             }
             report(plan, loader, domain);
@@ -139,6 +165,9 @@ final class GovernedClassTransformer implements ClassFileTransformer {
                     rings.put(m.name() + m.descriptor(), m.requiredRing());
                 }
             }
+            if (info.name().equals(FAIL_WEAVING)) {
+                throw new IllegalStateException("weaving failed on purpose (test hook -D" + FAIL_WEAVING_PROPERTY + ")");
+            }
             byte[] out = weave(info.name(), bytes, loader, kinds, sites, keys, rings, constructors);
             readGateFrom(module);
             woven.add(info.name());
@@ -149,13 +178,50 @@ final class GovernedClassTransformer implements ClassFileTransformer {
             return out;
         } catch (Throwable failure) {
             errors.incrementAndGet();
-            LOG.error("could not instrument " + internalName.replace('/', '.') + " (loader " + loader
-                    + "); its governed methods run UNCHECKED: " + failure, failure);
-            problemReporter.accept("could not instrument " + internalName.replace('/', '.') + ": " + failure);
-            return null;
+            return failed(internalName.replace('/', '.'), loader, current, planned, failure);
         } finally {
             BUSY.remove();
         }
+    }
+
+    /**
+     * Weaving a class failed. Under {@code onInternalError: deny} (the default) its governed methods
+     * must not run unchecked: they are replaced by methods that throw (every method when the failure
+     * came before the plan). Under {@code allow} the class stays as it was, unchecked, and the ERROR
+     * says so. Either way: one ERROR naming the class and the consequence, an
+     * {@code instrumentation.problem} record, a count the self-check reads.
+     */
+    private byte[] failed(String className, ClassLoader loader, byte[] original, ClassPlan plan, Throwable failure) {
+        boolean allow = gate.policy().onInternalError() == org.agenthypervisor.core.policy.Policy.OnInternalError.ALLOW;
+        byte[] out = null;
+        String consequence;
+        if (allow) {
+            consequence = "its governed methods run UNCHECKED (onInternalError: allow)";
+        } else {
+            java.util.Set<String> methods = null;
+            if (plan != null) {
+                methods = new java.util.HashSet<>();
+                for (MethodPlan m : plan.methods()) {
+                    methods.add(m.name() + m.descriptor());
+                }
+            }
+            String reason = "agent-hypervisor: " + className + " could not be instrumented (" + failure + "), so "
+                    + (methods == null ? "its methods are" : "its governed methods are")
+                    + " refused (fail closed; the policy can say onInternalError: allow)";
+            try {
+                out = DenyingStubs.stub(original, methods, reason);
+                consequence = (methods == null ? "EVERY method" : "every governed method (" + methods.size() + ")")
+                        + " now throws SecurityException (onInternalError: deny)";
+            } catch (Throwable stubFailed) {
+                // Bytes no class file parser accepts: the class fails to load rather than run unchecked.
+                out = new byte[] {0};
+                consequence = "the class is made to fail to load (its deny-all stub failed too: " + stubFailed
+                        + ") (onInternalError: deny)";
+            }
+        }
+        LOG.error("could not instrument " + className + " (loader " + loader + "): " + consequence + ": " + failure, failure);
+        problemReporter.accept("could not instrument " + className + ": " + consequence + ": " + failure);
+        return out;
     }
 
     /**

@@ -115,7 +115,7 @@ public final class Installer {
         phases.mark("integration weaving");
         rt.frameworks().useScanner(Installer::scanClass);
         GovernedClassTransformer transformer = new GovernedClassTransformer(rt.gate(), new Weaver(jar),
-                CandidateFilter.of(policy), instrumentation, problem -> rt.audit().record("instrumentation.problem",
+                CandidateFilter.of(policy), instrumentation, problem -> rt.audit().recordBestEffort("instrumentation.problem",
                 Map.of("problem", problem)), cache);
         instrumentation.addTransformer(transformer, true);
         // Hidden classes bypass transformers; the hook gives their bytes the same treatment.
@@ -204,7 +204,7 @@ public final class Installer {
             byte[] secret = org.agenthypervisor.core.crypto.KeyDirectory.open(AuditLog.keysDir(rt.dataDir(), rt.policy()))
                     .deriveSecret(AuditLog.KEY_ID, WovenClassCache.SECRET_LABEL);
             return WovenClassCache.open(rt.dataDir().resolve("cache").resolve("woven"), secret, build,
-                    problem -> rt.audit().record("instrumentation.cache.rejected", Map.of("problem", problem)));
+                    problem -> rt.audit().recordBestEffort("instrumentation.cache.rejected", Map.of("problem", problem)));
         } catch (RuntimeException unusable) {
             LOG.warn("no woven-class cache (" + unusable.getMessage() + "); classes are woven at every start");
             return WovenClassCache.disabled();

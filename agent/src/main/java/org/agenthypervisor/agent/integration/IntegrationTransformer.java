@@ -249,6 +249,18 @@ public final class IntegrationTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
                             ProtectionDomain domain, byte[] bytes) {
+        // Lines logged in here are written after the transform: logging must not start the
+        // application's logging framework inside a transformer (see Log).
+        boolean outermost = org.agenthypervisor.core.log.Log.enterTransform();
+        try {
+            return transformTarget(module, loader, internalName, redefined, domain, bytes);
+        } finally {
+            org.agenthypervisor.core.log.Log.exitTransform(outermost);
+        }
+    }
+
+    private byte[] transformTarget(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+                                   ProtectionDomain domain, byte[] bytes) {
         if (internalName == null) {
             return null;
         }

@@ -65,6 +65,19 @@ import java.util.concurrent.TimeoutException;
  * signed head does not match the records, that is logged as an error and recorded
  * ({@code audit.head-mismatch} or {@code audit.records-missing}); the log continues, and
  * {@code audit verify} will keep reporting it.
+ *
+ * <h2>When the log cannot write</h2>
+ * A write or force error (a full disk, a file-size limit, an I/O error) fails the underlying log. From
+ * then on nothing is silently dropped: every record that does not reach the log is counted, the first
+ * failure is one ERROR line saying what governed calls now do, and per {@code audit.onWriteFailure}
+ * {@link #record} either refuses (throws {@link AuditUnavailableException}: the governed call fails
+ * closed; {@code deny}, the default) or counts and returns ({@code continue}). Records queued before
+ * the failure was seen (up to one {@code audit.flushInterval} in {@code batch}) are lost in both cases
+ * and counted. The count is kept in {@code <dataDir>/audit/lost} ({@link LostRecords}). The writer
+ * tries to recover with growing pauses (1 s to a minute): it reopens the log (cutting a torn tail),
+ * rebuilds the tree from what was really written and appends an {@code audit.records-lost} record;
+ * once that is written and forced, records are accepted again. Whatever is still owed at shutdown is
+ * recorded the same way when the log is next opened.
  */
 public final class AuditLog implements AuditTrail {
     private static final Log LOG = Log.get("audit");
@@ -80,9 +93,23 @@ public final class AuditLog implements AuditTrail {
     /** The name of the tree head log in {@code <dataDir>/audit}. */
     public static final String HEADS = "heads";
 
-    private final RecordLog log;
-    private final RecordLog heads;
+    private volatile RecordLog log;
+    private volatile RecordLog heads;
+    private final Path dir;
     private final Path keysDir;
+    /** {@code audit.onWriteFailure: deny}: refuse calls that must be audited while {@link #failure} is set. */
+    private final boolean refuseWhenFailed;
+    /** Records lost since the last {@code audit.records-lost} record (or carried over from the last run). */
+    private final AtomicLong lost = new AtomicLong();
+    /** Every record lost since this log was opened, stated or not (for monitoring). */
+    private final AtomicLong lostTotal = new AtomicLong();
+    /** When the owed loss began and last grew, and why (ISO-8601 text; millis while it grows). */
+    private volatile String lossSince;
+    private volatile long lossUntilMillis;
+    private volatile String lossUntilCarried;
+    private volatile String lossCause;
+    /** Null when the lost-records file cannot be opened: the count then lives in memory and the log only. */
+    private final LostRecords lostFile;
     private final Durability durability;
     private final long flushMillis;
     private final int headEvery;
@@ -111,9 +138,16 @@ public final class AuditLog implements AuditTrail {
     private volatile IOException failure;
 
     // Writer thread only.
-    private final MerkleFrontier tree;
+    private MerkleFrontier tree;
+    /** The count last written to {@link #lostFile}. */
+    private long persistedLost;
+    private long nextRecoveryNanos;
+    private long recoveryPauseMillis = 1_000;
+    /** When the writer last recovered (0: never): a failure soon after is the same trouble, not news. */
+    private long recoveredNanos;
     private SigningKey key;
     private boolean keyFailureLogged;
+    private boolean lostFileFailureLogged;
     private long unsynced;
     private volatile TreeHead lastHead;
     private long lastHeadNanos = System.nanoTime();
@@ -145,11 +179,21 @@ public final class AuditLog implements AuditTrail {
     private record Stop(long ticket) implements Item {
     }
 
-    private AuditLog(RecordLog log, RecordLog heads, Path keysDir, Policy.AuditSettings settings, MerkleFrontier tree,
-                     TreeHead lastHead) {
+    private AuditLog(RecordLog log, RecordLog heads, Path dir, Path keysDir, Policy.AuditSettings settings, MerkleFrontier tree,
+                     TreeHead lastHead, LostRecords lostFile, LostRecords.Loss owed) {
         this.log = log;
         this.heads = heads;
+        this.dir = dir;
         this.keysDir = keysDir;
+        this.refuseWhenFailed = settings.onWriteFailure() != Policy.OnWriteFailure.CONTINUE;
+        this.lostFile = lostFile;
+        if (owed != null) {
+            lost.set(owed.lost());
+            persistedLost = owed.lost();
+            lossCause = owed.cause();
+            lossSince = owed.since();
+            lossUntilCarried = owed.until();
+        }
         this.durability = Durability.valueOf(settings.durability().name());
         this.flushMillis = Math.max(1, settings.flushMillis());
         this.headEvery = Math.max(1, settings.treeHeadEvery());
@@ -157,6 +201,15 @@ public final class AuditLog implements AuditTrail {
         this.tree = tree;
         this.lastHead = lastHead;
         this.plannedSize = lastHead == null ? 0 : lastHead.size();
+        if (lost.get() > 0) {
+            // Carried over from the last run: the first record of this one, written before anyone
+            // can queue (the writer thread starts below and takes these fields over).
+            try {
+                writeLossRecord();
+            } catch (IOException | RuntimeException failedAgain) {
+                failed(failedAgain);
+            }
+        }
         this.writer = new Thread(this::writeLoop, "agent-hypervisor-audit-writer");
         this.writer.setDaemon(true);
         this.writer.start();
@@ -193,7 +246,16 @@ public final class AuditLog implements AuditTrail {
             heads.close();
             throw e;
         }
-        AuditLog audit = new AuditLog(log, heads, keysDir, settings, tree, last);
+        LostRecords lostFile = null;
+        LostRecords.Loss owed = null;
+        try {
+            lostFile = LostRecords.open(dir);
+            owed = lostFile.read();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("audit log: cannot open " + dir.resolve(LostRecords.FILE) + " (" + e.getMessage() + "); if the log"
+                    + " fails to write, the count of lost records will only be logged, not carried to the next start", e);
+        }
+        AuditLog audit = new AuditLog(log, heads, dir, keysDir, settings, tree, last, lostFile, owed);
         reportTail(audit, log.openReport(), RECORDS);
         reportTail(audit, heads.openReport(), HEADS);
         for (Map<String, Object> problem : problems) {
@@ -312,8 +374,40 @@ public final class AuditLog implements AuditTrail {
 
     @Override
     public void record(String type, Map<String, Object> fields) {
+        append(type, fields, true);
+    }
+
+    @Override
+    public void recordBestEffort(String type, Map<String, Object> fields) {
+        append(type, fields, false);
+    }
+
+    /** How many records were lost and not yet stated by an {@code audit.records-lost} record. */
+    public long lostRecords() {
+        return lost.get();
+    }
+
+    /** Every record lost since this log was opened, including those already stated. */
+    public long lostRecordsTotal() {
+        return lostTotal.get();
+    }
+
+    /** True while the log cannot write. */
+    public boolean failed() {
+        return failure != null;
+    }
+
+    private void append(String type, Map<String, Object> fields, boolean mustAudit) {
         if (closing) {
             LOG.warn("audit log closed; dropped a '" + type + "' record: " + fields);
+            return;
+        }
+        IOException failed = failure; // the one volatile read a working log costs
+        if (failed != null) {
+            countLost(1);
+            if (mustAudit && refuseWhenFailed) {
+                throw refusal(type, failed);
+            }
             return;
         }
         // Encoded here, on the producer's thread: the single writer thread then only adds seq and time,
@@ -332,7 +426,45 @@ public final class AuditLog implements AuditTrail {
                 System.currentTimeMillis()), durability == Durability.FSYNC);
         if (durability == Durability.FSYNC) {
             awaitDurable(ticket);
+            failed = failure;
+            if (failed != null && mustAudit && refuseWhenFailed) {
+                throw refusal(type, failed); // the writer counted the record if it was lost
+            }
         }
+    }
+
+    private AuditUnavailableException refusal(String type, IOException failed) {
+        return new AuditUnavailableException("'" + type + "' cannot be audited: the audit log in " + dir
+                + " cannot write since " + lossSince + " (" + lossCause + "); the call is refused (audit.onWriteFailure:"
+                + " deny; 'continue' would run it unaudited and count the lost record)", failed);
+    }
+
+    /** Counts records that will never reach the log. */
+    private void countLost(long n) {
+        if (n <= 0) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (lossSince == null) {
+            lossSince = Instant.ofEpochMilli(now).toString();
+        }
+        lossUntilMillis = now;
+        lost.addAndGet(n);
+        lostTotal.addAndGet(n);
+    }
+
+    private String lossUntil() {
+        long until = lossUntilMillis;
+        return until > 0 ? Instant.ofEpochMilli(until).toString() : lossUntilCarried;
+    }
+
+    /** The innermost message of a failure: what the operating system said ("File too large"). */
+    private static String rootMessage(Throwable failed) {
+        Throwable t = failed;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
     /**
@@ -464,6 +596,21 @@ public final class AuditLog implements AuditTrail {
         } catch (IOException failed) {
             LOG.error("closing the audit tree head log failed: " + failed, failed);
         }
+        long owed = lost.get();
+        if (owed > 0) {
+            persistLost();
+            LOG.error("AUDIT LOG closed with " + owed + " record(s) lost from " + lossSince + " to " + lossUntil() + " ("
+                    + lossCause + "); " + (lostFile != null && persistedLost == owed
+                    ? "audit.records-lost will be recorded when the log is next opened"
+                    : "the count could not be saved in " + dir.resolve(LostRecords.FILE) + ": this line is the only record of it"));
+        }
+        if (lostFile != null) {
+            try {
+                lostFile.close();
+            } catch (IOException ignored) {
+                // it was forced at every write
+            }
+        }
     }
 
     // ---------------------------------------------------------------- writer thread
@@ -471,6 +618,12 @@ public final class AuditLog implements AuditTrail {
     private void writeLoop() {
         List<Item> batch = new ArrayList<>();
         while (true) {
+            if (failure != null) {
+                recoverIfDue();
+            }
+            if (lost.get() != persistedLost) {
+                persistLost();
+            }
             if (queue.isEmpty()) {
                 idle();
             }
@@ -608,8 +761,127 @@ public final class AuditLog implements AuditTrail {
 
     private void failed(Exception failed) {
         if (failure == null) {
+            lossCause = rootMessage(failed);
+            if (lossSince == null) {
+                lossSince = Instant.now().toString();
+            }
             failure = failed instanceof IOException ? (IOException) failed : new IOException(failed);
-            LOG.error("AUDIT LOG WRITE FAILED; records are being lost: " + failed, failed);
+            // A log at a size limit frees a little room when a reopen cuts the torn tail: it "recovers"
+            // for one record and fails again. Within ten minutes of a recovery keep backing off and do
+            // not raise the alarm again; each recovery still states its loss with an ERROR and a record.
+            boolean again = recoveredNanos != 0 && System.nanoTime() - recoveredNanos < TimeUnit.MINUTES.toNanos(10);
+            recoveryPauseMillis = again ? Math.min(60_000, recoveryPauseMillis * 2) : 1_000;
+            nextRecoveryNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(recoveryPauseMillis);
+            if (again) {
+                LOG.warn("audit log in " + dir + " failed again soon after it recovered (" + lossCause + "); as before, "
+                        + (refuseWhenFailed ? "calls that must be audited are refused" : "calls run unaudited")
+                        + " and lost records are counted; next retry in " + recoveryPauseMillis + " ms");
+                persistLost();
+                return;
+            }
+            LOG.error("AUDIT LOG WRITE FAILED in " + dir + " (" + lossCause + "): "
+                    + (refuseWhenFailed
+                    ? "governed calls that must be audited are REFUSED until it writes again (audit.onWriteFailure: deny)"
+                    : "governed calls run UNAUDITED until it writes again (audit.onWriteFailure: continue)")
+                    + "; every lost record is counted (in " + dir.resolve(LostRecords.FILE) + ") and stated by an"
+                    + " audit.records-lost record once the log writes again; retrying", failed);
+            persistLost();
+        }
+    }
+
+    /** Saves the count of lost records where the next start finds it. */
+    private void persistLost() {
+        long n = lost.get();
+        if (lostFile == null || n == persistedLost) {
+            return;
+        }
+        try {
+            lostFile.write(n == 0 ? null : new LostRecords.Loss(n, lossSince, lossUntil(), lossCause));
+            persistedLost = n;
+        } catch (IOException | RuntimeException e) {
+            if (!lostFileFailureLogged) {
+                lostFileFailureLogged = true;
+                LOG.error("cannot save the count of lost audit records in " + dir.resolve(LostRecords.FILE) + " ("
+                        + e.getMessage() + "); the count is only in memory and in these log lines", e);
+            }
+        }
+    }
+
+    /**
+     * Appends {@code audit.records-lost} for what is owed, forces it and clears the count. The first
+     * record written after a failure: if it cannot be written, the log still cannot write.
+     */
+    private void writeLossRecord() throws IOException {
+        long n = lost.get();
+        if (n <= 0) {
+            return;
+        }
+        String since = lossSince;
+        String until = lossUntil();
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("lost", n);
+        f.put("since", since);
+        f.put("until", until);
+        f.put("cause", lossCause);
+        long seq = tree.size();
+        byte[] bytes = CanonicalJson.prepare(f).with("seq", seq, "time", Instant.now().toString(), "type", "audit.records-lost");
+        long index = log.append(bytes);
+        if (index != seq) {
+            throw new IllegalStateException("audit log and Merkle tree disagree: record " + index + ", tree size " + seq);
+        }
+        log.sync();
+        tree.append(MerkleHash.leaf(bytes));
+        if (lost.addAndGet(-n) == 0) {
+            lossSince = null;
+            lossUntilMillis = 0;
+            lossUntilCarried = null;
+        }
+        persistLost();
+        LOG.error("audit log: " + n + " record(s) were lost from " + since + " to " + until + " (" + lossCause
+                + "); recorded as audit.records-lost (seq " + seq + ")");
+    }
+
+    /**
+     * While failed, now and then: reopen the log (which cuts a torn tail), rebuild the tree from what
+     * was really written, and write the loss record; success means records are accepted again.
+     */
+    private void recoverIfDue() {
+        if (closing || System.nanoTime() < nextRecoveryNanos) {
+            return;
+        }
+        try {
+            RecordLog.Options options = log.options();
+            try {
+                log.close(); // a failed log closes without forcing
+            } catch (IOException ignored) {
+                // it failed already
+            }
+            log = RecordLog.open(dir, RECORDS, options);
+            if (heads.failed()) {
+                RecordLog.Options headOptions = heads.options();
+                try {
+                    heads.close();
+                } catch (IOException ignored) {
+                    // it failed already
+                }
+                heads = RecordLog.open(dir, HEADS, headOptions);
+            }
+            tree = rebuild(log, lastHead, new ArrayList<>()); // problems are logged by rebuild
+            pending.clear();
+            dueRoots.clear();
+            unsynced = 0;
+            plannedSize = Math.min(headSize(), tree.size());
+            writeLossRecord();
+            recoveredNanos = System.nanoTime();
+            failure = null;
+            LOG.warn("audit log in " + dir + " writes again; records are accepted again");
+        } catch (IOException | RuntimeException stillFailing) {
+            recoveryPauseMillis = Math.min(60_000, recoveryPauseMillis * 2);
+            nextRecoveryNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(recoveryPauseMillis);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("audit log still cannot write (" + rootMessage(stillFailing) + "); next try in "
+                        + recoveryPauseMillis + " ms");
+            }
         }
     }
 
@@ -619,7 +891,8 @@ public final class AuditLog implements AuditTrail {
      */
     private void encodeRecord(Rec r) {
         if (failure != null) {
-            return; // a failed RecordLog refuses appends; the first error was reported
+            countLost(1); // a failed RecordLog refuses appends; the first error was reported
+            return;
         }
         long seq = tree.size();
         byte[] bytes;
@@ -686,7 +959,13 @@ public final class AuditLog implements AuditTrail {
                             + (first + pending.size()) + " records, the tree " + tree.size());
                 }
                 unsynced += pending.size();
+            } else {
+                countLost(pending.size());
             }
+        } catch (IOException writeFailed) {
+            // The records before the failed write call were written; the tree is rebuilt on recovery.
+            countLost(tree.size() - log.size());
+            throw writeFailed;
         } finally {
             pending.clear();
         }

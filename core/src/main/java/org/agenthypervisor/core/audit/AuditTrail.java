@@ -9,12 +9,29 @@ import java.util.Map;
  */
 public interface AuditTrail extends AutoCloseable {
     /**
-     * Records an event.
+     * Records an event that a governed call depends on: once the log cannot write, under
+     * {@code audit.onWriteFailure: deny} (the default) this throws {@link AuditUnavailableException}
+     * so the call fails closed instead of running unaudited; under {@code continue} the record is
+     * counted as lost and the call goes on.
      *
-     * @param type   the record type, e.g. {@code ring.denied}
+     * @param type   the record type, e.g. {@code ring.would-deny}
      * @param fields the event's fields: strings, numbers, booleans, lists and maps of those
+     * @throws AuditUnavailableException if the log cannot write and the policy says deny
      */
     void record(String type, Map<String, Object> fields);
+
+    /**
+     * Records an event whose call is refused anyway or that belongs to no call (a denial, a slash,
+     * a policy reload, a shutdown): never throws for a log that cannot write; the record is counted
+     * as lost instead. Refusing here would only replace one refusal by another, or skip a slash.
+     */
+    default void recordBestEffort(String type, Map<String, Object> fields) {
+        try {
+            record(type, fields);
+        } catch (AuditUnavailableException counted) {
+            // the trail counted the lost record and said so
+        }
+    }
 
     /** Waits until every record queued so far is written and durable per the policy. */
     void flush();

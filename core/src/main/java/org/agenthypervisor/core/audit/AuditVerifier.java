@@ -63,9 +63,13 @@ public final class AuditVerifier {
      * @param uncovered      records after the last head's size (not yet covered by a signature)
      * @param sessions       closed sessions whose delta roots were recomputed and matched
      * @param failure        the first problem, or null if everything checked out
+     * @param lossRecords    {@code audit.records-lost} records read: gaps the log states
+     * @param lostRecorded   the records they say were lost
+     * @param owed           a loss counted while the log could not write and not yet recorded in it
+     *                       ({@code <dataDir>/audit/lost}), or null
      */
     public record Report(long records, int heads, String keyId, TreeHead lastHead, long uncovered, int sessions,
-                         Failure failure) {
+                         Failure failure, int lossRecords, long lostRecorded, LostRecords.Loss owed) {
         public boolean ok() {
             return failure == null;
         }
@@ -145,6 +149,8 @@ public final class AuditVerifier {
     private int headsChecked;
     private int sessions;
     private long records;
+    private int lossRecords;
+    private long lostRecorded;
 
     private AuditVerifier(Path auditDir, PublicKey key) {
         this.auditDir = auditDir;
@@ -186,7 +192,8 @@ public final class AuditVerifier {
         }
         TreeHead last = heads.isEmpty() ? null : heads.get(heads.size() - 1);
         long uncovered = last == null ? records : Math.max(0, records - last.size());
-        return new Report(records, headsChecked, key == null ? null : key.keyId(), last, uncovered, sessions, failure);
+        return new Report(records, headsChecked, key == null ? null : key.keyId(), last, uncovered, sessions, failure,
+                lossRecords, lostRecorded, LostRecords.owed(auditDir));
     }
 
     private static RecordLog openReadOnly(Path dir, String name) throws IOException {
@@ -349,6 +356,10 @@ public final class AuditVerifier {
             throw new Stop(i, "record " + i + " has no type");
         }
         tree.append(MerkleHash.leaf(r.payload()));
+        if (type.equals("audit.records-lost")) {
+            lossRecords++;
+            lostRecorded += record.get("lost") instanceof Number n ? n.longValue() : 0;
+        }
         if (type.equals("session.delta")) {
             delta(i, record);
         } else if (type.equals("session.closed")) {

@@ -239,7 +239,7 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
         fields.put("minTrust", min);
         fields.put("policyKey", key);
         fields.put("chain", describe(chain));
-        audit.record("handoff.refused", fields);
+        audit.recordBestEffort("handoff.refused", fields);
         LOG.warn("REFUSED " + message);
         FlightEvents.HandoffRefused event = FlightEvents.recording() ? new FlightEvents.HandoffRefused() : null;
         if (event != null && event.isEnabled()) {
@@ -460,7 +460,7 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
             fields.put("chain", chainFields);
             fields.put("slashed", (long) plan.size());
             fields.put("durable", durable);
-            audit.record("anomaly", fields);
+            audit.recordBestEffort("anomaly", fields);
 
             StringBuilder line = new StringBuilder("ANOMALY ").append(cause).append(": ");
             if (plan.isEmpty()) {
@@ -485,7 +485,7 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
                 slashed.put("grantedRing", (long) p.grantedRing());
                 slashed.put("chain", chainFields);
                 slashed.put("durable", durable);
-                audit.record("trust.slashed", slashed);
+                audit.recordBestEffort("trust.slashed", slashed);
                 FlightEvents.Slashed event = FlightEvents.recording() ? new FlightEvents.Slashed() : null;
                 if (event != null && event.isEnabled()) {
                     event.agent = p.id();
@@ -521,7 +521,7 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
             fields.put("kind", kind);
             fields.put("cause", cause);
             fields.put("error", String.valueOf(failure));
-            audit.record("trust.ledger-failed", fields);
+            audit.recordBestEffort("trust.ledger-failed", fields);
             return false;
         }
     }
@@ -563,7 +563,7 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
             fields.put("reason", reason);
             fields.put("by", by);
             fields.put("effectiveRing", (long) p.effectiveRing());
-            audit.record("trust.set", fields);
+            audit.recordBestEffort("trust.set", fields);
             LOG.warn("TRUST SET by " + by + ": agent '" + agentId + "' " + format(before) + " -> " + format(after)
                     + " (effective ring " + p.effectiveRing() + "): " + reason);
             return before;
@@ -607,7 +607,7 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
                 fields.put("rate", r.rate());
                 fields.put("everyMillis", r.everyMillis());
                 fields.put("effectiveRing", (long) p.effectiveRing());
-                audit.record("trust.recovered", fields);
+                audit.recordBestEffort("trust.recovered", fields);
             }
             LOG.info("trust recovered for " + who.size() + " agent(s) (" + cause + ")");
         }

@@ -21,6 +21,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * class loader; events before that go to standard error.
  *
  * <p>Logging is never on the allowed path of a ring check.
+ *
+ * <p>Lines logged while a class file transformer runs on this thread ({@link #enterTransform}) are
+ * buffered, not written: forwarding them would start the application's logging framework inside
+ * {@code ClassFileTransformer.transform}, whose classes would then load untransformed, and which can
+ * deadlock on the class loading locks the JVM holds there. A background thread writes them once the
+ * transform has let go (so does the next line logged outside a transform, and a shutdown hook), with
+ * the time they were logged.
  */
 public final class Log {
     /** Levels, most severe first. */
@@ -33,6 +40,17 @@ public final class Log {
     private static volatile PrintStream fallback = System.err;
     private static volatile boolean useSlf4j = true;
     private static volatile Binding systemBinding;
+    /** Set while a class file transformer runs on this thread. */
+    private static final ThreadLocal<Boolean> IN_TRANSFORM = new ThreadLocal<>();
+    /** Lines logged inside a transform, in order, waiting for {@link #flushPending}. */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<Pending> PENDING = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Held while pending lines are written, so they keep their order. */
+    private static final Object DRAIN = new Object();
+    private static volatile Flusher flusher;
+
+    /** A line logged inside a transform: written later with the thread's context class loader and time. */
+    private record Pending(Log log, Level level, String message, Throwable cause, ClassLoader context, Instant time) {
+    }
 
     private final String name;
 
@@ -49,6 +67,48 @@ public final class Log {
     /** Lowest level written to standard error (SLF4J backends apply their own configuration). */
     public static void setThreshold(Level level) {
         threshold = level;
+    }
+
+    /**
+     * Called first thing by a class file transformer: lines logged on this thread until
+     * {@link #exitTransform} are buffered. Returns whether this is the outermost transform on the
+     * thread (a class loaded while transforming is transformed inside it), to hand to exitTransform.
+     */
+    public static boolean enterTransform() {
+        if (IN_TRANSFORM.get() != null) {
+            return false;
+        }
+        IN_TRANSFORM.set(Boolean.TRUE);
+        return true;
+    }
+
+    /** Called last by a class file transformer (in a finally) with what {@link #enterTransform} returned. */
+    public static void exitTransform(boolean outermost) {
+        if (outermost) {
+            IN_TRANSFORM.remove();
+            Flusher f = flusher;
+            if (f != null && !PENDING.isEmpty()) {
+                java.util.concurrent.locks.LockSupport.unpark(f);
+            }
+        }
+    }
+
+    /** Writes the lines buffered inside transforms; a no-op inside a transform. */
+    public static void flushPending() {
+        if (PENDING.isEmpty() || IN_TRANSFORM.get() != null) {
+            return;
+        }
+        synchronized (DRAIN) {
+            Pending p;
+            while ((p = PENDING.poll()) != null) {
+                p.log().write(p.level(), p.message(), p.cause(), p.context(), p.time());
+            }
+        }
+    }
+
+    /** For tests: where lines go when there is no SLF4J. */
+    static void setFallback(PrintStream out) {
+        fallback = out;
     }
 
     /** For tests and the command line: never look for SLF4J. */
@@ -85,7 +145,61 @@ public final class Log {
     }
 
     private void log(Level level, String message, Throwable cause) {
-        Binding binding = useSlf4j ? binding() : NONE;
+        if (IN_TRANSFORM.get() != null) {
+            if (useSlf4j || level.compareTo(threshold) <= 0) {
+                PENDING.add(new Pending(this, level, message, cause, Thread.currentThread().getContextClassLoader(), Instant.now()));
+                startFlusher();
+            }
+            return;
+        }
+        flushPending(); // earlier lines first
+        write(level, message, cause, Thread.currentThread().getContextClassLoader(), null);
+    }
+
+    private static void startFlusher() {
+        if (flusher != null) {
+            return;
+        }
+        synchronized (DRAIN) {
+            if (flusher == null) {
+                Flusher f = new Flusher();
+                try {
+                    Runtime.getRuntime().addShutdownHook(new Flusher());
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is exiting: the lines are written by the next log call, if any
+                }
+                flusher = f; // before start: run() tells itself from the shutdown hook by it
+                f.start();
+            }
+        }
+    }
+
+    /** Writes pending lines when a transform lets go (woken by exitTransform), and at shutdown. */
+    private static final class Flusher extends Thread {
+        Flusher() {
+            super("agent-hypervisor-log");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            if (flusher != this) { // the shutdown hook
+                flushPending();
+                return;
+            }
+            while (true) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000_000L);
+                try {
+                    flushPending();
+                } catch (Throwable broken) {
+                    // a logging framework that throws must not end the flusher
+                }
+            }
+        }
+    }
+
+    private void write(Level level, String message, Throwable cause, ClassLoader context, Instant time) {
+        Binding binding = useSlf4j ? binding(context) : NONE;
         if (binding != NONE) {
             try {
                 binding.log(name, level, message, cause);
@@ -99,15 +213,14 @@ public final class Log {
         }
         PrintStream out = fallback;
         synchronized (out) {
-            out.println("[agent-hypervisor] " + Instant.now() + " " + level + " " + name + " - " + message);
+            out.println("[agent-hypervisor] " + (time == null ? Instant.now() : time) + " " + level + " " + name + " - " + message);
             if (cause != null) {
                 cause.printStackTrace(out);
             }
         }
     }
 
-    private static Binding binding() {
-        ClassLoader context = Thread.currentThread().getContextClassLoader();
+    private static Binding binding(ClassLoader context) {
         ClassLoader system = ClassLoader.getSystemClassLoader();
         if (context != null && context != system) {
             Binding found;

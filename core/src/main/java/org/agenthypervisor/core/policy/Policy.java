@@ -73,6 +73,9 @@ public record Policy(
     /** {@code onInternalError:} */
     public enum OnInternalError { DENY, ALLOW }
 
+    /** {@code audit.onWriteFailure}: what governed calls that must be audited do once the audit log cannot write. */
+    public enum OnWriteFailure { DENY, CONTINUE }
+
     /** Where a value was written, for messages that point back into the file (1-based). */
     public record Location(String file, int line, int column) {
         @Override
@@ -315,7 +318,20 @@ public record Policy(
      * @param flushMillis        bounded delay of a batch flush, default 10 ms
      * @param treeHeadEvery      sign a tree head every N records, default 1000
      * @param treeHeadMillis     and at least every T ms when records arrived, default 5000
+     * @param onWriteFailure     once the log cannot write: refuse the calls that must be audited (deny,
+     *                           the default) or run them and count every lost record (continue)
      */
-    public record AuditSettings(Durability durability, long flushMillis, int treeHeadEvery, long treeHeadMillis) {
+    public record AuditSettings(Durability durability, long flushMillis, int treeHeadEvery, long treeHeadMillis,
+                                OnWriteFailure onWriteFailure) {
+        public AuditSettings {
+            if (onWriteFailure == null) {
+                onWriteFailure = OnWriteFailure.DENY;
+            }
+        }
+
+        /** With the default {@code onWriteFailure: deny}. */
+        public AuditSettings(Durability durability, long flushMillis, int treeHeadEvery, long treeHeadMillis) {
+            this(durability, flushMillis, treeHeadEvery, treeHeadMillis, OnWriteFailure.DENY);
+        }
     }
 }

@@ -80,6 +80,7 @@ final class PolicyReader {
     private static final Map<String, OnInternalError> ON_ERROR = choices(OnInternalError.values());
     private static final Map<String, Signing> SIGNING = choices(Signing.values());
     private static final Map<String, Durability> DURABILITY = choices(Durability.values());
+    private static final Map<String, Policy.OnWriteFailure> ON_WRITE_FAILURE = choices(Policy.OnWriteFailure.values());
     private static final Map<String, Policy.OnDenial> ON_DENIAL = onDenialChoices();
 
     private static Map<String, Policy.OnDenial> onDenialChoices() {
@@ -774,8 +775,9 @@ final class PolicyReader {
         long flush = duration(f, "flushInterval", 1, 10);
         int every = integer(f, "treeHeadEvery", 1000, 1, Integer.MAX_VALUE);
         long interval = duration(f, "treeHeadInterval", 1, 5_000);
+        Policy.OnWriteFailure onWriteFailure = choice(f, "onWriteFailure", ON_WRITE_FAILURE, Policy.OnWriteFailure.DENY);
         f.done();
-        return new AuditSettings(durability, flush, every, interval);
+        return new AuditSettings(durability, flush, every, interval, onWriteFailure);
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ public final class HypervisorRuntime {
         Propagation.installUnidentified(org.agenthypervisor.core.context.Context.of(runtime.principals.unidentified()));
         runtime.gate.activate();
         runtime.frameworks.activate();
-        runtime.audit.record("policy.loaded", runtime.policyFields(policy, false));
+        runtime.audit.recordBestEffort("policy.loaded", runtime.policyFields(policy, false));
         phases.mark("activation");
         return runtime;
     }
@@ -249,12 +249,18 @@ public final class HypervisorRuntime {
                     fields.put("capability", capability.key());
                     fields.put("target", target);
                     fields.put("reason", reason);
-                    audit.record(enforced ? "capability.denied" : "capability.would-deny", fields);
+                    if (enforced) {
+                        audit.recordBestEffort("capability.denied", fields); // refused anyway
+                    } else {
+                        audit.record("capability.would-deny", fields); // the call runs: it must be audited
+                    }
                     CAPABILITIES.warn((enforced ? "DENIED " : "WOULD DENY (audit mode; the call runs) ") + "agent '"
                             + context.principal().id() + "' " + capability.key() + " " + target + ": " + reason);
                     if (enforced) {
                         liability.capabilityViolation(context, capability.key() + " " + target);
                     }
+                } catch (org.agenthypervisor.core.audit.AuditUnavailableException refused) {
+                    throw refused; // audit.onWriteFailure: deny; the call must not run unaudited
                 } catch (RuntimeException failure) {
                     LOG.error("could not report a capability denial: " + failure, failure);
                 }
@@ -314,7 +320,7 @@ public final class HypervisorRuntime {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("source", String.valueOf(options.policyFile()));
             fields.put("problems", invalid.problems().stream().map(Object::toString).toList());
-            audit.record("policy.rejected", fields);
+            audit.recordBestEffort("policy.rejected", fields);
             return false;
         } catch (IOException unreadable) {
             counters.policyRejections.increment();
@@ -323,7 +329,7 @@ public final class HypervisorRuntime {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("source", String.valueOf(options.policyFile()));
             fields.put("problems", List.of(String.valueOf(unreadable)));
-            audit.record("policy.rejected", fields);
+            audit.recordBestEffort("policy.rejected", fields);
             return false;
         }
         if (next.sha256().equals(policy.sha256())) {
@@ -347,7 +353,7 @@ public final class HypervisorRuntime {
         this.capabilityTable = capabilityTable(next);
         this.policy = next;
         counters.policyReloads.increment();
-        audit.record("policy.reloaded", policyFields(next, true));
+        audit.recordBestEffort("policy.reloaded", policyFields(next, true));
         POLICY.info("policy reloaded from " + next.source() + " (sha256 " + next.sha256().substring(0, 12) + "): mode "
                 + next.mode().name().toLowerCase() + ", " + next.agents().size() + " agent(s), " + next.rules().size() + " rule(s)");
         afterReload.accept(changed);

@@ -96,7 +96,13 @@ public final class JmxView implements HypervisorMXBean {
 
     @Override
     public Map<String, Long> getCounters() {
-        return runtime.counters().snapshot();
+        Map<String, Long> counters = new java.util.LinkedHashMap<>(runtime.counters().snapshot());
+        if (runtime.audit() instanceof org.agenthypervisor.core.audit.AuditLog log) {
+            // What monitoring should alert on: audit records lost, and whether the log cannot write now.
+            counters.put("auditRecordsLost", log.lostRecordsTotal());
+            counters.put("auditLogFailing", log.failed() ? 1L : 0L);
+        }
+        return counters;
     }
 
     @Override
@@ -135,7 +141,7 @@ public final class JmxView implements HypervisorMXBean {
         java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
         fields.put("agent", caller.principal().id());
         fields.put("operation", operation);
-        runtime.audit().record("jmx.refused", fields);
+        runtime.audit().recordBestEffort("jmx.refused", fields);
         LOG.warn("REFUSED agent '" + caller.principal().id() + "' called the hypervisor's MXBean operation " + operation
                 + " in-process");
         throw new SecurityException("agent '" + caller.principal().id() + "' may not call the hypervisor's MXBean operation "

@@ -64,7 +64,11 @@ final class RuntimeEvents implements GateListener {
             fields.put("tool", tool);
             fields.put("framework", framework);
         }
-        audit.record(enforced ? "ring.denied" : "ring.would-deny", fields);
+        if (enforced) {
+            audit.recordBestEffort("ring.denied", fields); // refused anyway, and the slash below must happen
+        } else {
+            audit.record("ring.would-deny", fields); // the call runs: under onWriteFailure deny it must not run unaudited
+        }
         long suppressed = denialLines.tryAcquire();
         if (suppressed >= 0) {
             String more = suppressed > 0 ? " (" + suppressed + " more denial line(s) suppressed; every denial is in the audit log)" : "";
@@ -95,6 +99,6 @@ final class RuntimeEvents implements GateListener {
         fields.put("method", method);
         fields.put("error", String.valueOf(error));
         fields.put("denied", denied);
-        audit.record("gate.internal-error", fields);
+        audit.recordBestEffort("gate.internal-error", fields);
     }
 }

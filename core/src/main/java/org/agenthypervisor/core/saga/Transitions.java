@@ -68,7 +68,7 @@ final class Transitions {
             }
         }
         try {
-            audit.record(type, fields);
+            audit.recordBestEffort(type, fields); // never refuse a saga step or compensation for the audit's sake
         } catch (RuntimeException e) {
             LOG.error("could not audit '" + type + "': " + e, e);
         }

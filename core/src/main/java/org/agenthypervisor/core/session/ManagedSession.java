@@ -130,14 +130,15 @@ final class ManagedSession implements Session, SessionState {
             }
             Set<String> grown = new LinkedHashSet<>(participants);
             grown.add(agent.id());
-            participants = Collections.unmodifiableSet(grown);
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("session", id);
             fields.put("name", name);
             fields.put("agent", agent.id());
             fields.put("trust", agent.trust());
             fields.put("participants", grown.size());
+            // Audited before it takes effect: a refusal (the audit log cannot write) admits no one.
             manager.audit.record("session.joined", fields);
+            participants = Collections.unmodifiableSet(grown);
         }
     }
 
@@ -152,7 +153,7 @@ final class ManagedSession implements Session, SessionState {
         fields.put("trust", agent.trust());
         fields.put("reason", reason);
         fields.put("requirement", policyKey);
-        manager.audit.record("session.refused", fields);
+        manager.audit.recordBestEffort("session.refused", fields);
         manager.counters.refusals.increment();
         throw new SessionRefusedException(message, id, name, agent.id(), agent.trust(), policyKey);
     }
@@ -218,10 +219,8 @@ final class ManagedSession implements Session, SessionState {
     /** Applies a write and audits its delta; caller holds the monitor. */
     private long write(Principal who, String key, Entry old, Object value, String digest) {
         long version = old == null ? 1 : old.version() + 1;
-        values.put(key, new Entry(value, version, digest));
-        long seq = ++sequence;
+        long seq = sequence + 1;
         String oldDigest = old == null ? null : old.digest();
-        deltas.appendRecord(SessionDeltas.deltaBytes(id, seq, who.id(), key, oldDigest, digest, version));
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("session", id);
         fields.put("sequence", seq);
@@ -230,7 +229,11 @@ final class ManagedSession implements Session, SessionState {
         fields.put("oldDigest", oldDigest);
         fields.put("newDigest", digest);
         fields.put("version", version);
+        // Audited before it is applied: a refusal (the audit log cannot write) leaves the session unchanged.
         manager.audit.record(SessionDeltas.DELTA, fields);
+        values.put(key, new Entry(value, version, digest));
+        sequence = seq;
+        deltas.appendRecord(SessionDeltas.deltaBytes(id, seq, who.id(), key, oldDigest, digest, version));
         manager.counters.deltas.increment();
         return version;
     }
@@ -293,7 +296,7 @@ final class ManagedSession implements Session, SessionState {
         fields.put("effectiveRing", ring.effectiveRing());
         fields.put("requiredRing", required);
         fields.put("requirement", entry);
-        manager.audit.record("session.key-denied", fields);
+        manager.audit.recordBestEffort("session.key-denied", fields);
         manager.counters.denials.increment();
         throw new RingViolationException(message, who.id(), ring.effectiveRing(), ring.grantedRing(), required, target, source);
     }
@@ -321,7 +324,7 @@ final class ManagedSession implements Session, SessionState {
             fields.put("root", root);
             fields.put("deltas", deltas.size());
             fields.put("participants", java.util.List.copyOf(participants));
-            manager.audit.record("session.closed", fields);
+            manager.audit.recordBestEffort("session.closed", fields);
             subject = new LinkedHashMap<>();
             subject.put("session", id);
             subject.put("name", name);

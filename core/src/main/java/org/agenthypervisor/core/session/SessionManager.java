@@ -169,7 +169,7 @@ public class SessionManager implements CallParticipant, AutoCloseable {
             fields.put("name", s.name());
             fields.put("deltas", s.deltaCount());
             fields.put("rootSoFar", s.rootSoFar());
-            audit.record("session.left-open", fields);
+            audit.recordBestEffort("session.left-open", fields);
         }
         open.clear();
     }

@@ -501,7 +501,7 @@ public final class RecordLog implements Closeable {
      *                                  (then nothing was written)
      * @throws IllegalStateException    if the log was opened read-only
      * @throws IOException              if the log is closed or failed, or a write fails (which fails the log;
-     *                                  the records before the failed write call were written)
+     *                                  {@link #size()} then counts the records that reached the file whole)
      */
     public long appendAll(java.util.List<byte[]> records) throws IOException {
         for (byte[] r : records) {
@@ -552,7 +552,9 @@ public final class RecordLog implements Closeable {
                     faultHook.at("write");
                     file.write(buf, 0, len);
                 } catch (IOException e) {
-                    throw fail(e); // see writeFrame: nothing may be appended after a partial frame
+                    IOException failed = fail(e); // see writeFrame: nothing may be appended after a partial frame
+                    i = noteLanded(records, i, end);
+                    throw failed;
                 }
                 int start = i;
                 for (; i < end; i++) {
@@ -566,6 +568,34 @@ public final class RecordLog implements Closeable {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /**
+     * A write that fails part way (EFBIG at a file-size limit, ENOSPC) may have written whole frames
+     * of the buffer first: they are in the file and a reopen keeps them, so they count as written and
+     * the caller can tell which of its records were lost. Returns the index after the last of them.
+     */
+    private int noteLanded(java.util.List<byte[]> records, int from, int end) {
+        long landed;
+        try {
+            landed = file.length() - currentSize;
+        } catch (IOException unknown) {
+            return from;
+        }
+        int i = from;
+        while (i < end) {
+            int f = SegmentFormat.FRAME_HEADER_SIZE + records.get(i).length;
+            if (f > landed) {
+                break;
+            }
+            current.noteOffset(currentCount, currentSize);
+            currentCount++;
+            currentSize += f;
+            landed -= f;
+            i++;
+        }
+        written = written + (i - from);
+        return i;
     }
 
     /**

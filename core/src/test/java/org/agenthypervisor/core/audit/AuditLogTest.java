@@ -77,6 +77,63 @@ class AuditLogTest {
         }
     }
 
+    /** Issue 12: a loss counted in the last run (the log could not write) is stated by the next open. */
+    @Test
+    void aLossCarriedFromTheLastRunIsRecordedAtTheNextOpenAndCleared() throws IOException {
+        write(3, EVERY_5);
+        try (LostRecords lost = LostRecords.open(auditDir())) {
+            lost.write(new LostRecords.Loss(42, "2026-12-01T10:00:00Z", "2026-12-01T10:05:00Z", "No space left on device"));
+        }
+        try (AuditLog log = AuditLog.open(data, EVERY_5)) {
+            log.flush();
+            assertEquals(0, log.lostRecords());
+        }
+        List<Map<String, Object>> records = new ArrayList<>();
+        try (var log = org.agenthypervisor.core.store.RecordLog.open(auditDir(), AuditLog.RECORDS,
+                org.agenthypervisor.core.store.RecordLog.Options.defaults().withReadOnly(true))) {
+            log.forEach(0, r -> records.add(castMap(CanonicalJson.parse(r.payload()))));
+        }
+        List<Map<String, Object>> lostRecords = records.stream().filter(r -> "audit.records-lost".equals(r.get("type"))).toList();
+        assertEquals(1, lostRecords.size(), records::toString);
+        Map<String, Object> r = lostRecords.get(0);
+        assertEquals(42L, ((Number) r.get("lost")).longValue());
+        assertEquals("2026-12-01T10:00:00Z", r.get("since"));
+        assertEquals("2026-12-01T10:05:00Z", r.get("until"));
+        assertEquals("No space left on device", r.get("cause"));
+        assertEquals(3L, ((Number) r.get("seq")).longValue(), "the first record of the new run");
+        try (LostRecords lost = LostRecords.open(auditDir())) {
+            assertEquals(null, lost.read(), "the loss is stated once");
+        }
+        assertTrue(verify().ok(), verify()::toString);
+    }
+
+    /** Until the next open states it, a loss counted in the last run makes verification report it. */
+    @Test
+    void verificationReportsALossTheLogDoesNotStateYet() throws IOException {
+        write(3, EVERY_5);
+        assertEquals(null, verify().owed());
+        try (LostRecords lost = LostRecords.open(auditDir())) {
+            lost.write(new LostRecords.Loss(7, "2026-12-01T10:00:00Z", "2026-12-01T10:00:01Z", "File too large"));
+        }
+        AuditVerifier.Report r = verify();
+        assertTrue(r.ok(), "the records themselves verify");
+        assertEquals(7, r.owed().lost());
+        assertEquals("File too large", r.owed().cause());
+        assertEquals(0, r.lossRecords());
+        try (AuditLog log = AuditLog.open(data, EVERY_5)) {
+            log.flush();
+        }
+        AuditVerifier.Report after = verify();
+        assertEquals(null, after.owed());
+        assertEquals(1, after.lossRecords());
+        assertEquals(7, after.lostRecorded());
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> castMap(Object o) {
+        return (Map<String, Object>) o;
+    }
+
     @Test
     void aLogVerifiesAndEveryRecordIsCoveredAfterClose() throws IOException {
         write(23, EVERY_5);

@@ -138,6 +138,7 @@ class PolicyParserTest {
               flushInterval: 250
               treeHeadEvery: 1
               treeHeadInterval: 2m
+              onWriteFailure: continue
             frameworks:
               onDenial: abort
               unidentifiedRing: 2
@@ -213,7 +214,7 @@ class PolicyParserTest {
                 List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 81, 7)),
                         new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 83, 7)))),
                 p.sessions());
-        assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000), p.audit());
+        assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000, Policy.OnWriteFailure.CONTINUE), p.audit());
         assertEquals(new FrameworksSpec(OnDenial.ABORT, 2, false, false, false, false), p.frameworks());
     }
 
@@ -235,7 +236,7 @@ class PolicyParserTest {
                 p.liability());
         assertEquals(new SagaSettings(Durability.FSYNC, 3, 50, 2_000, true), p.saga());
         assertEquals(new SessionSettings(0.5, 16, List.of(), List.of()), p.sessions());
-        assertEquals(new AuditSettings(Durability.BATCH, 10, 1000, 5_000), p.audit());
+        assertEquals(new AuditSettings(Durability.BATCH, 10, 1000, 5_000, Policy.OnWriteFailure.DENY), p.audit());
         assertEquals(new FrameworksSpec(OnDenial.TELL_MODEL, 3, true, true, true, true), p.frameworks());
         assertSame(p, PolicyParser.defaults());
     }

@@ -299,6 +299,12 @@ class PolicyProblemsTest {
         }
 
         @Test
+        void unknownAuditWriteFailureChoiceNamesTheKey() {
+            assertProblem(problem("version: 1\naudit:\n  onWriteFailure: ignore\n"), 3, 19, "audit.onWriteFailure",
+                    "'ignore' is not allowed here; write one of deny, continue");
+        }
+
+        @Test
         void misspelledEnumValue() {
             assertProblem(problem("version: 1\nsaga: {durability: fsnyc}\n"), 2, 20, "saga.durability",
                     "'fsnyc' is not allowed here; write one of fsync, batch, none; did you mean 'fsync'?");

@@ -126,6 +126,41 @@ class SessionManagerTest {
         assertEquals(1, report.sessions());
     }
 
+    /** Issue 12: a session write the audit log refuses to record (onWriteFailure: deny) changes nothing. */
+    @Test
+    void aWriteTheAuditTrailRefusesLeavesTheSessionUnchanged() throws Exception {
+        Policy policy = PolicyParser.parse(POLICY, "p.yaml");
+        principals = new Principals(policy);
+        host = Context.of(principals.host());
+        boolean[] refusing = {false};
+        org.agenthypervisor.core.audit.AuditTrail trail = new org.agenthypervisor.core.audit.AuditTrail() {
+            @Override
+            public void record(String type, Map<String, Object> fields) {
+                if (refusing[0]) {
+                    throw new org.agenthypervisor.core.audit.AuditUnavailableException("'" + type + "' cannot be audited", null);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        sessions = new SessionManager(policy, principals, trail, new Counters());
+        Session s = sessions.open(host, "case-2");
+        assertEquals(1, s.state().put("case", "refund 42"));
+        refusing[0] = true;
+        SecurityException refused = assertThrows(SecurityException.class, () -> s.state().put("case", "refund 43"));
+        assertTrue(refused.getMessage().contains("'session.delta' cannot be audited"), refused.getMessage());
+        assertEquals("refund 42", s.state().get("case"), "the refused write was not applied");
+        assertEquals(1, s.state().version("case"));
+        refusing[0] = false;
+        assertEquals(2, s.state().put("case", "refund 43"), "the refused write took no version");
+    }
+
     @Test
     void aSessionLeftOpenAtShutdownIsRecordedNotCommitted() throws Exception {
         start();
