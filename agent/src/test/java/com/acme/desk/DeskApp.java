@@ -118,7 +118,7 @@ public final class DeskApp {
         System.out.flush();
         long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline) {
-            String outcome = Outcome.of(() -> support.db("delete from refunds"));
+            String outcome = Outcome.of(() -> support.askLedger(ledger));
             if (outcome.startsWith("allowed")) {
                 result("after", outcome);
                 return;
