@@ -80,6 +80,7 @@ class AuditTamperTest {
 
         Tally tally = new Tally();
         Random random = new Random(12);
+        try (org.agenthypervisor.core.log.QuietLog quiet = org.agenthypervisor.core.log.QuietLog.quiet()) {
         for (Path segment : segments(original)) {
             String name = segment.getFileName().toString();
             byte[] bytes = Files.readAllBytes(segment);
@@ -107,6 +108,7 @@ class AuditTamperTest {
                         boundaries.contains((long) length));
             }
             check(original, name, null, key, tally, name + " deleted", name.startsWith("heads-"));
+        }
         }
         System.out.println("AUDIT TAMPER SUITE (" + (exhaustive ? "every byte" : configured != null ? "every " + configured
                 + "th byte of the records, every byte of the heads" : "short form") + "): " + tally);
