@@ -149,8 +149,8 @@ class AuditTamperTest {
                        boolean likeACrash) throws IOException {
         tally.cases++;
         Path copy = work.resolve("case");
-        deleteTree(copy);
-        copyTree(original, copy);
+        org.agenthypervisor.core.store.DataDirCopies.deleteTree(copy);
+        org.agenthypervisor.core.store.DataDirCopies.copyTree(original, copy);
         Path segment = copy.resolve("audit").resolve(name);
         if (replacement == null) {
             Files.delete(segment);
@@ -209,30 +209,6 @@ class AuditTamperTest {
             return n;
         } catch (IOException | RuntimeException unreadable) {
             return -1;
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else if (!p.getFileName().toString().endsWith(".lock")) {
-                    Files.copy(p, target);
-                }
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
-            }
         }
     }
 }

@@ -100,8 +100,8 @@ class LedgerTamperTest {
     private String outcome(Path original, String name, byte[] replacement, Map<String, TrustLedger.Entry> scores)
             throws IOException {
         Path copy = work.resolve("case");
-        deleteTree(copy);
-        copyTree(original, copy);
+        org.agenthypervisor.core.store.DataDirCopies.deleteTree(copy);
+        org.agenthypervisor.core.store.DataDirCopies.copyTree(original, copy);
         Path segment = TrustLedger.directory(copy).resolve(name);
         if (replacement == null) {
             Files.delete(segment);
@@ -115,30 +115,6 @@ class LedgerTamperTest {
             return "refused";
         } catch (RuntimeException crashed) {
             return "crashed: " + crashed;
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else if (!p.getFileName().toString().endsWith(".lock")) {
-                    Files.copy(p, target);
-                }
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
-            }
         }
     }
 }
