@@ -94,6 +94,7 @@ public final class LogCursor implements Iterator<LogRecord>, Closeable {
             }
         }
         Segment s = segments[lo];
+        s.ensureScanned(); // a log opened with lazy sealed segments checks a segment's frames on first use
         long local = next - s.firstIndex;
         long indexed = Segment.indexedLocal(local);
         long offset = s.indexedOffset(local);

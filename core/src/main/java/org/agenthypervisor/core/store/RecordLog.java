@@ -40,6 +40,8 @@ import java.util.zip.CRC32C;
  *   <li>{@code name-NNNNNNNNNNNNNNNNNNNN.seg.tmp}: transient, while a segment is being created;</li>
  *   <li>{@code name.hwm}: only with {@link Options#highWaterMark()}, the number of records known to be
  *       forced; an open that finds fewer records fails (see {@link HighWaterMark}).</li>
+ *   <li>{@code name.start}: only once leading segments were archived ({@link #archiveBefore}), the index
+ *       of the first live record (see {@link LogStart}); without it the first segment must start at 0.</li>
  * </ul>
  * Several logs may share a directory under different names.
  *
@@ -95,7 +97,16 @@ import java.util.zip.CRC32C;
  * silently), a checked length above the segment's
  * limit, any bad or partial frame or trailing bytes in a segment that is not the last, a bad or short
  * header, a header whose first index disagrees with its file name, and a gap or overlap between
- * segments (including a first segment that does not start at 0).
+ * segments (including a first segment that does not start at 0, or at the index in {@code name.start}).
+ *
+ * <h2>Archiving and long logs</h2>
+ * {@link #archiveBefore} takes whole sealed segments out of the front of the live log (into an archive
+ * directory, or deleted) and records the new first index in {@code name.start}; the owners of the log
+ * decide when, and prove what the cut removed (a snapshot, a signed checkpoint). With
+ * {@link Options#lazySealedSegments()} an open checks only the headers of sealed segments (their record
+ * counts follow from their successors' names) and the frames of the last one; a sealed segment's
+ * frames are checked, and its sparse index built, when a read first goes through it, and a damaged one
+ * fails that read with a {@link CorruptLogException}. So opening costs the same whatever the history.
  *
  * <h2>Durability and failure</h2>
  * {@link #append} hands the frame to the OS; {@link #appendDurable} then waits according to
@@ -134,9 +145,12 @@ public final class RecordLog implements Closeable {
      * @param readOnly      open without locking or modifying anything (default false)
      * @param highWaterMark keep {@code name.hwm}, the number of records known to be forced, and refuse
      *                      to open a log that holds fewer (default false; see {@link HighWaterMark})
+     * @param lazySealedSegments open checks only the header of every segment but the last, and a
+     *                      segment's frames are checked when a read first goes through it (default
+     *                      false: open checks every frame); for logs too long to scan at each start
      */
     public record Options(Durability durability, long segmentSize, int maxRecordSize, boolean readOnly,
-                          boolean highWaterMark) {
+                          boolean highWaterMark, boolean lazySealedSegments) {
 
         public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
         public static final int DEFAULT_MAX_RECORD_SIZE = 16 << 20;
@@ -155,28 +169,33 @@ public final class RecordLog implements Closeable {
 
         /** BATCH, 64 MiB segments, 16 MiB records, read-write. */
         public static Options defaults() {
-            return new Options(Durability.BATCH, DEFAULT_SEGMENT_SIZE, DEFAULT_MAX_RECORD_SIZE, false, false);
+            return new Options(Durability.BATCH, DEFAULT_SEGMENT_SIZE, DEFAULT_MAX_RECORD_SIZE, false, false, false);
         }
 
         public Options withDurability(Durability d) {
-            return new Options(d, segmentSize, maxRecordSize, readOnly, highWaterMark);
+            return new Options(d, segmentSize, maxRecordSize, readOnly, highWaterMark, lazySealedSegments);
         }
 
         public Options withSegmentSize(long bytes) {
-            return new Options(durability, bytes, maxRecordSize, readOnly, highWaterMark);
+            return new Options(durability, bytes, maxRecordSize, readOnly, highWaterMark, lazySealedSegments);
         }
 
         public Options withMaxRecordSize(int bytes) {
-            return new Options(durability, segmentSize, bytes, readOnly, highWaterMark);
+            return new Options(durability, segmentSize, bytes, readOnly, highWaterMark, lazySealedSegments);
         }
 
         public Options withReadOnly(boolean ro) {
-            return new Options(durability, segmentSize, maxRecordSize, ro, highWaterMark);
+            return new Options(durability, segmentSize, maxRecordSize, ro, highWaterMark, lazySealedSegments);
         }
 
         /** For logs whose records are acted on: a cut at a frame boundary or a lost segment fails the open. */
         public Options withHighWaterMark(boolean keep) {
-            return new Options(durability, segmentSize, maxRecordSize, readOnly, keep);
+            return new Options(durability, segmentSize, maxRecordSize, readOnly, keep, lazySealedSegments);
+        }
+
+        /** For logs too long to check whole at every open (the audit log); see the class comment. */
+        public Options withLazySealedSegments(boolean lazy) {
+            return new Options(durability, segmentSize, maxRecordSize, readOnly, highWaterMark, lazy);
         }
     }
 
@@ -230,6 +249,10 @@ public final class RecordLog implements Closeable {
     private volatile Segment[] segments;
     /** Records written to the OS; published after the frame is written and its offset noted. */
     private volatile long written;
+    /** Index of the first live record: 0 unless leading segments were archived ({@link #archiveBefore}). */
+    private volatile long firstIndex;
+    /** Serialises {@link #archiveBefore} calls. */
+    private final Object archiving = new Object();
     /** Records known to be on the device; advanced under forceLock only after a successful force or roll. */
     private volatile long durable;
     private final AtomicReference<IOException> failure = new AtomicReference<>();
@@ -315,6 +338,7 @@ public final class RecordLog implements Closeable {
         // Read before listing the segments: a writer only ever raises the mark past records already
         // in the files, so a read-only open racing a writer cannot see more marked than present.
         HighWaterMark found = options.highWaterMark() ? HighWaterMark.read(dir, name) : null;
+        long start = LogStart.read(dir, name);
         Pattern segPattern = SegmentFormat.segmentPattern(name);
         Pattern tmpPattern = SegmentFormat.tempPattern(name);
         List<Path> segFiles = new ArrayList<>();
@@ -331,22 +355,52 @@ public final class RecordLog implements Closeable {
         }
         // 20 zero-padded digits: name order is index order.
         segFiles.sort(Comparator.comparing(p -> p.getFileName().toString()));
+        long[] firsts = new long[segFiles.size()];
+        for (int i = 0; i < firsts.length; i++) {
+            Matcher m = segPattern.matcher(segFiles.get(i).getFileName().toString());
+            m.matches();
+            firsts[i] = SegmentFormat.parseIndex(m);
+        }
+        // Segments wholly below the start were archived; an archive stopped by a crash after writing
+        // the start leaves them, and a read-write open finishes the job below.
+        List<Path> archivedLeftovers = new ArrayList<>();
+        int from = 0;
+        while (from < firsts.length && firsts[from] >= 0 && firsts[from] < start) {
+            if (from + 1 >= firsts.length || firsts[from + 1] > start) {
+                throw new CorruptLogException(segFiles.get(from), 0, start, "the log's start file "
+                        + LogStart.path(dir, name).getFileName() + " says the live log starts at record " + start
+                        + " but no segment starts there (segment file removed?)");
+            }
+            archivedLeftovers.add(segFiles.get(from));
+            from++;
+        }
+        if (start > 0 && from == firsts.length) {
+            throw new CorruptLogException(LogStart.path(dir, name), 0, start, "the log's start file says the live log"
+                    + " starts at record " + start + " but there is no segment from there on (segment files removed?)");
+        }
 
         List<Segment> segs = new ArrayList<>();
         SegmentScanner.Scan last = null;
-        long expected = 0;
-        for (int i = 0; i < segFiles.size(); i++) {
+        long expected = start;
+        for (int i = from; i < segFiles.size(); i++) {
             Path p = segFiles.get(i);
-            Matcher m = segPattern.matcher(p.getFileName().toString());
-            m.matches();
-            long first = SegmentFormat.parseIndex(m);
+            long first = firsts[i];
             if (first != expected) {
                 String why = first < 0 ? "file name index does not fit in a signed 64-bit number"
                         : first > expected ? "gap: records " + expected + ".." + (first - 1) + " are missing (segment file removed?)"
+                        + (start == 0 && i == 0 ? "; the log has no start file " + LogStart.path(dir, name).getFileName()
+                        + ", so it must start at record 0" : "")
                         : "overlap: starts at record " + first + " but the previous segment already ends at record " + (expected - 1);
                 throw new CorruptLogException(p, 0, expected, why);
             }
-            last = SegmentScanner.scan(p, first, i == segFiles.size() - 1);
+            boolean isLast = i == segFiles.size() - 1;
+            if (options.lazySealedSegments() && !isLast && firsts[i + 1] > first) {
+                // Its successor's name says how many records it holds; the frames are checked on first read.
+                segs.add(SegmentScanner.header(p, first, firsts[i + 1] - first));
+                expected = firsts[i + 1];
+                continue;
+            }
+            last = SegmentScanner.scan(p, first, isLast);
             segs.add(last.segment());
             expected = first + last.records();
         }
@@ -381,6 +435,12 @@ public final class RecordLog implements Closeable {
                 for (Path t : temps) {
                     Files.deleteIfExists(t);
                 }
+                AtomicFiles.fsyncDirectory(dir);
+            }
+            for (Path leftover : archivedLeftovers) {
+                Files.deleteIfExists(leftover);
+            }
+            if (!archivedLeftovers.isEmpty()) {
                 AtomicFiles.fsyncDirectory(dir);
             }
             if (segs.isEmpty()) {
@@ -425,12 +485,21 @@ public final class RecordLog implements Closeable {
             }
         }
         segments = segs.toArray(new Segment[0]);
+        firstIndex = start;
         written = total;
         durable = total;
 
         msg.append("opened ").append(options.readOnly() ? "read-only " : "").append(label).append(": ")
                 .append(total).append(total == 1 ? " record in " : " records in ")
                 .append(segs.size()).append(segs.size() == 1 ? " segment" : " segments");
+        if (start > 0) {
+            msg.append(", live from record ").append(start).append(" (earlier ones archived)");
+        }
+        if (!archivedLeftovers.isEmpty()) {
+            msg.append(options.readOnly() ? "; " : "; removed ").append(archivedLeftovers.size())
+                    .append(" segment file(s) below the start left by an interrupted archive")
+                    .append(options.readOnly() ? " (a read-write open removes them)" : "");
+        }
         if (cutFile != null) {
             msg.append(options.readOnly() ? "; a read-write open would cut a torn tail of " : "; cut a torn tail of ")
                     .append(bytesCut).append(bytesCut == 1 ? " byte" : " bytes")
@@ -517,7 +586,7 @@ public final class RecordLog implements Closeable {
                 byte[] r = records.get(i);
                 int frame = SegmentFormat.FRAME_HEADER_SIZE + r.length;
                 if (r.length > current.maxRecordSize || (currentCount > 0 && currentSize + frame > options.segmentSize())) {
-                    roll();
+                    rollLocked();
                 }
                 if (frame > BATCH_BUFFER) {
                     writeFrame(r, r.length);
@@ -621,7 +690,7 @@ public final class RecordLog implements Closeable {
     private long writeFrame(byte[] record, int len) throws IOException {
         int frame = SegmentFormat.FRAME_HEADER_SIZE + len;
         if (len > current.maxRecordSize || (currentCount > 0 && currentSize + frame > options.segmentSize())) {
-            roll();
+            rollLocked();
         }
         byte[] b = scratch;
         SegmentFormat.fillFrameHeader(crc, b, record, len);
@@ -647,8 +716,25 @@ public final class RecordLog implements Closeable {
         return index;
     }
 
+    /**
+     * Seals the current segment (forces it) and starts a new one at {@link #size()}, unless the current
+     * segment holds no record yet; so that a cut point ({@link #archiveBefore}) falls on a segment
+     * boundary.
+     */
+    public void roll() throws IOException {
+        writeLock.lock();
+        try {
+            ensureWritable();
+            if (currentCount > 0) {
+                rollLocked();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Starts a new segment at the next index; caller holds {@link #writeLock}. */
-    private void roll() throws IOException {
+    private void rollLocked() throws IOException {
         long first = written;
         // An empty current segment is rewritten in place (with the current record limit) rather than
         // followed by a second segment with the same first index.
@@ -767,6 +853,7 @@ public final class RecordLog implements Closeable {
             throw new IllegalArgumentException("fromIndex " + fromIndex + " < 0");
         }
         ensureOpen();
+        checkLive(fromIndex);
         long end = written; // volatile read first: the segments read next hold every record below end
         Segment[] segs = segments;
         return new LogCursor(segs, Math.min(fromIndex, end), end, CURSOR_BUFFER);
@@ -791,8 +878,9 @@ public final class RecordLog implements Closeable {
         long end = written;
         Segment[] segs = segments;
         if (index < 0 || index >= end) {
-            throw new IndexOutOfBoundsException("record " + index + " not in [0, " + end + ")");
+            throw new IndexOutOfBoundsException("record " + index + " not in [" + firstIndex + ", " + end + ")");
         }
+        checkLive(index);
         try (LogCursor c = new LogCursor(segs, index, index + 1, GET_BUFFER)) {
             return c.nextRecord().payload();
         }
@@ -801,6 +889,96 @@ public final class RecordLog implements Closeable {
     /** The number of records, which is also the index the next append gets. */
     public long size() {
         return written;
+    }
+
+    /**
+     * The index of the first record still in the live log: 0 unless leading segments were archived
+     * ({@link #archiveBefore}). The live records are {@code [firstIndex(), size())}.
+     */
+    public long firstIndex() {
+        return firstIndex;
+    }
+
+    /** The first index of each live segment, oldest first: the points where {@link #archiveBefore} can cut. */
+    public long[] segmentStarts() {
+        Segment[] segs = segments;
+        long[] starts = new long[segs.length];
+        for (int i = 0; i < segs.length; i++) {
+            starts[i] = segs[i].firstIndex;
+        }
+        return starts;
+    }
+
+    private void checkLive(long index) {
+        long first = firstIndex;
+        if (index < first) {
+            throw new IndexOutOfBoundsException("record " + index + " of " + label + " was archived: the live log starts at record "
+                    + first);
+        }
+    }
+
+    /**
+     * Takes out of the live log every whole segment whose records all lie below {@code index}, never
+     * the current (last) segment, and returns the new {@link #firstIndex()}. With an
+     * {@code archiveDir} each is first copied there under its own name and format (so that directory,
+     * opened read-only as log {@link #name()}, reads the archived records) and forced; then the new
+     * first index is written durably to {@code name.start}; then the live copies are deleted. With
+     * {@code archiveDir} null they are only deleted. Each segment's frames are checked before it goes:
+     * damage is reported here rather than carried into the archive.
+     *
+     * <p>A crash part way leaves either the old start (the copies in the archive are overwritten by the
+     * next call) or the new one (the next read-write open deletes the leftovers). Appends and reads go
+     * on meanwhile; a cursor created before the call may fail on a segment deleted under it.
+     *
+     * @throws IllegalStateException if the log was opened read-only
+     * @throws IOException           if the log is closed or failed, a segment is damaged, or a copy,
+     *                               write or delete fails (the live log then still holds every record)
+     */
+    public long archiveBefore(long index, Path archiveDir) throws IOException {
+        synchronized (archiving) {
+            ensureWritable();
+            Segment[] segs = segments;
+            int n = 0;
+            // Only sealed segments: those with a successor, whose first index bounds their records.
+            while (n + 1 < segs.length && segs[n + 1].firstIndex <= index) {
+                n++;
+            }
+            if (n == 0) {
+                return firstIndex;
+            }
+            long newFirst = segs[n].firstIndex;
+            for (int i = 0; i < n; i++) {
+                segs[i].ensureScanned();
+            }
+            if (archiveDir != null) {
+                Files.createDirectories(archiveDir);
+                for (int i = 0; i < n; i++) {
+                    Path target = archiveDir.resolve(segs[i].path.getFileName());
+                    Path tmp = archiveDir.resolve(segs[i].path.getFileName() + ".tmp");
+                    Files.copy(segs[i].path, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    try (RandomAccessFile f = new RandomAccessFile(tmp.toFile(), "rw")) {
+                        f.getFD().sync();
+                    }
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                }
+                AtomicFiles.fsyncDirectory(archiveDir);
+            }
+            LogStart.write(dir, name, newFirst);
+            writeLock.lock();
+            try {
+                // Rolls publish new arrays under the write lock; drop the archived prefix of the latest.
+                Segment[] now = segments;
+                segments = Arrays.copyOfRange(now, n, now.length);
+                firstIndex = newFirst;
+            } finally {
+                writeLock.unlock();
+            }
+            for (int i = 0; i < n; i++) {
+                Files.deleteIfExists(segs[i].path);
+            }
+            AtomicFiles.fsyncDirectory(dir);
+            return newFirst;
+        }
     }
 
     /** What opening found and did. */

@@ -1,5 +1,6 @@
 package org.agenthypervisor.core.store;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -23,11 +24,38 @@ final class Segment {
     /** The limit written in this segment's header; frames longer than this are damage. */
     final int maxRecordSize;
     private volatile long[] sparse = new long[16];
+    /**
+     * -1 once the frames were checked and the sparse index filled (always, except for a sealed segment
+     * of a log opened with lazy sealed segments); else the records its successor's name says it holds.
+     */
+    private volatile long unscanned;
 
     Segment(Path path, long firstIndex, int maxRecordSize) {
+        this(path, firstIndex, maxRecordSize, -1);
+    }
+
+    Segment(Path path, long firstIndex, int maxRecordSize, long unscannedRecords) {
         this.path = path;
         this.firstIndex = firstIndex;
         this.maxRecordSize = maxRecordSize;
+        this.unscanned = unscannedRecords;
+    }
+
+    /**
+     * Checks every frame and fills the sparse index, once, if open skipped it; a damaged segment fails
+     * every call (a {@link CorruptLogException} naming file and offset).
+     */
+    void ensureScanned() throws IOException {
+        if (unscanned < 0) {
+            return;
+        }
+        synchronized (this) {
+            long records = unscanned;
+            if (records >= 0) {
+                SegmentScanner.scanSealed(this, records);
+                unscanned = -1;
+            }
+        }
     }
 
     /** Records that the segment's record number {@code local} (0-based within it) starts at {@code offset}. */

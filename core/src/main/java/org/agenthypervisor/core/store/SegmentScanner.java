@@ -38,26 +38,56 @@ final class SegmentScanner {
         long size = Files.size(file);
         // FileInputStream rather than a FileChannel: an interrupt must not close anything under us.
         try (InputStream in = new BufferedInputStream(new FileInputStream(file.toFile()), 1 << 16)) {
-            byte[] h = new byte[SegmentFormat.HEADER_SIZE];
-            int got = readUpTo(in, h, SegmentFormat.HEADER_SIZE);
-            if (got < SegmentFormat.HEADER_SIZE) {
-                // Segments are created complete (temp file, force, rename), so a short header is never
-                // a crash artefact.
-                throw new CorruptLogException(file, 0, nameIndex, "bad segment header: file has " + got
-                        + " bytes, a header needs " + SegmentFormat.HEADER_SIZE);
-            }
-            Object decoded = SegmentFormat.decodeHeader(h);
-            if (decoded instanceof String reason) {
-                throw new CorruptLogException(file, 0, nameIndex, reason);
-            }
-            SegmentFormat.Header header = (SegmentFormat.Header) decoded;
-            if (header.firstIndex() != nameIndex) {
-                throw new CorruptLogException(file, 0, nameIndex, "bad segment header: it says first index "
-                        + header.firstIndex() + " but the file name says " + nameIndex);
-            }
-            Segment seg = new Segment(file, nameIndex, header.maxRecordSize());
+            Segment seg = readHeader(in, file, nameIndex, -1);
             return scanFrames(in, seg, size, last);
         }
+    }
+
+    /**
+     * Checks only the header of a sealed segment (not the last) and returns it unscanned, holding
+     * {@code records} records by its successor's name; {@link Segment#ensureScanned} checks the frames
+     * when a read first needs them.
+     */
+    static Segment header(Path file, long nameIndex, long records) throws IOException {
+        try (InputStream in = new FileInputStream(file.toFile())) {
+            return readHeader(in, file, nameIndex, records);
+        }
+    }
+
+    /** Scans the frames of a sealed segment whose header was checked by {@link #header}, filling its index. */
+    static void scanSealed(Segment seg, long records) throws IOException {
+        Path file = seg.path;
+        long size = Files.size(file);
+        try (InputStream in = new BufferedInputStream(new FileInputStream(file.toFile()), 1 << 16)) {
+            readHeader(in, file, seg.firstIndex, records);
+            Scan scan = scanFrames(in, seg, size, false);
+            if (scan.records() != records) {
+                throw new CorruptLogException(file, scan.validEnd(), seg.firstIndex + scan.records(), "segment holds "
+                        + scan.records() + " records but the next segment's name says " + records
+                        + " (records removed, or a segment file renamed?)");
+            }
+        }
+    }
+
+    private static Segment readHeader(InputStream in, Path file, long nameIndex, long records) throws IOException {
+        byte[] h = new byte[SegmentFormat.HEADER_SIZE];
+        int got = readUpTo(in, h, SegmentFormat.HEADER_SIZE);
+        if (got < SegmentFormat.HEADER_SIZE) {
+            // Segments are created complete (temp file, force, rename), so a short header is never
+            // a crash artefact.
+            throw new CorruptLogException(file, 0, nameIndex, "bad segment header: file has " + got
+                    + " bytes, a header needs " + SegmentFormat.HEADER_SIZE);
+        }
+        Object decoded = SegmentFormat.decodeHeader(h);
+        if (decoded instanceof String reason) {
+            throw new CorruptLogException(file, 0, nameIndex, reason);
+        }
+        SegmentFormat.Header header = (SegmentFormat.Header) decoded;
+        if (header.firstIndex() != nameIndex) {
+            throw new CorruptLogException(file, 0, nameIndex, "bad segment header: it says first index "
+                    + header.firstIndex() + " but the file name says " + nameIndex);
+        }
+        return new Segment(file, nameIndex, header.maxRecordSize(), records);
     }
 
     private static Scan scanFrames(InputStream in, Segment seg, long size, boolean last) throws IOException {
