@@ -80,6 +80,7 @@ final class PolicyReader {
     private static final Map<String, OnInternalError> ON_ERROR = choices(OnInternalError.values());
     private static final Map<String, Signing> SIGNING = choices(Signing.values());
     private static final Map<String, Durability> DURABILITY = choices(Durability.values());
+    private static final Map<String, Policy.SagaArchive> SAGA_ARCHIVE = choices(Policy.SagaArchive.values());
     private static final Map<String, Policy.OnWriteFailure> ON_WRITE_FAILURE = choices(Policy.OnWriteFailure.values());
     private static final Map<String, Policy.OnDenial> ON_DENIAL = onDenialChoices();
 
@@ -713,8 +714,10 @@ final class PolicyReader {
                     + "); the cap must be at least the first delay");
         }
         boolean recoverOnStart = bool(f, "recoverOnStart", true);
+        long retention = duration(f, "retention", 0, SagaSettings.DEFAULT_RETENTION_MILLIS);
+        Policy.SagaArchive archive = choice(f, "archive", SAGA_ARCHIVE, Policy.SagaArchive.KEEP);
         f.done();
-        return new SagaSettings(durability, retries, backoff, maxBackoff, recoverOnStart);
+        return new SagaSettings(durability, retries, backoff, maxBackoff, recoverOnStart, retention, archive);
     }
 
     private SessionSettings sessions(Fields top) {
