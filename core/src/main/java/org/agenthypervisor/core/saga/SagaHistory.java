@@ -149,7 +149,7 @@ public final class SagaHistory {
         private final Map<String, Object> started;
         private final long startedAt;
         private StepStatus status = StepStatus.STARTED;
-        /** Journal index of the record that last settled the step's forward outcome (started, or done). */
+        /** Replay position of the record that last settled the step's forward outcome (started, or done). */
         private long order;
         private byte[] result;
         private boolean resultComplete;
@@ -158,11 +158,11 @@ public final class SagaHistory {
         private int attempts;
         private String lastError;
 
-        StepView(String id, Map<String, Object> started, long index) {
+        StepView(String id, Map<String, Object> started, long index, long position) {
             this.id = id;
             this.started = started;
             this.startedAt = index;
-            this.order = index;
+            this.order = position;
         }
 
         public String id() {
@@ -231,7 +231,11 @@ public final class SagaHistory {
             return status == StepStatus.STARTED;
         }
 
-        /** The journal index of its done record (or of its started record while it has none). */
+        /**
+         * Where its done record (or its started record while it has none) came in the replay: orders steps
+         * as the journal does. Not the journal index: records carried by compaction keep the index they had,
+         * which after {@code saga seal --accept} may lie above the records that follow the carry.
+         */
         public long order() {
             return order;
         }
@@ -315,6 +319,8 @@ public final class SagaHistory {
     private boolean tampered;
     private long highestNumber;
     private long records;
+    /** Records applied, carried ones included: the order of steps. */
+    private long applied;
     private int skipped;
     /** Sagas whose end was read, by number (ids of our {@code sN} form), kept after they are forgotten. */
     private final java.util.BitSet endedNumbers = new java.util.BitSet();
@@ -621,18 +627,20 @@ public final class SagaHistory {
             }
             return;
         }
+        long previous = -1;
         for (Object o : (List<Object>) list) {
             if (!(o instanceof Map) || !(((Map<?, ?>) o).get("index") instanceof Number)
                     || !(((Map<?, ?>) o).get("type") instanceof String) || !sagaId.equals(((Map<?, ?>) o).get("saga"))
-                    || ((Number) ((Map<?, ?>) o).get("index")).longValue() >= index) {
+                    || ((Number) ((Map<?, ?>) o).get("index")).longValue() <= previous) {
                 if (strict) {
                     throw new IllegalArgumentException("record " + index + " is a carry of saga " + sagaId
-                            + " holding something that is not one of its earlier records");
+                            + " holding something that is not one of its records in journal order");
                 }
                 continue;
             }
             Map<String, Object> record = new LinkedHashMap<>((Map<String, Object>) o);
             long original = ((Number) record.remove("index")).longValue();
+            previous = original;
             if (failed != null && keepRecords) {
                 record.put("unauthenticated", failed.name().toLowerCase());
             }
@@ -648,6 +656,7 @@ public final class SagaHistory {
     }
 
     private void applyRecord(long index, Map<String, Object> r, String type, String sagaId, long time, boolean strict) {
+        long position = ++applied;
         if (type.equals(JournalRecords.BEGIN)) {
             if (strict && (sagas.containsKey(sagaId) || ended(sagaId))) {
                 throw new IllegalArgumentException("record " + index + " is a second begin of saga " + sagaId);
@@ -683,11 +692,11 @@ public final class SagaHistory {
         String stepId = str(r, "step");
         StepView step = stepId == null ? null : saga.steps.get(stepId);
         switch (type) {
-            case JournalRecords.STEP_STARTED -> saga.steps.put(stepId, new StepView(stepId, r, index));
+            case JournalRecords.STEP_STARTED -> saga.steps.put(stepId, new StepView(stepId, r, index, position));
             case JournalRecords.STEP_DONE -> {
                 if (step != null) {
                     step.status = StepStatus.DONE;
-                    step.order = index;
+                    step.order = position;
                     Object result = r.get("result");
                     step.result = CanonicalJson.write(result);
                     step.resultComplete = Boolean.TRUE.equals(r.get("resultComplete"));

@@ -23,6 +23,7 @@ import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -374,6 +375,51 @@ class SagaCompactionTest {
         assertEquals(List.of(), credits(), "an edited carry is never acted on: " + Bank.LOG);
         assertEquals(List.of("s4"), h.sagas.held());
         assertEquals(1, h.audit.ofType("saga.journal.unauthenticated").size());
+    }
+
+    @Test
+    void aSagaRunningWhileTheEngineCompactsKeepsItsStepOrderAcrossTheCarry() throws Exception {
+        for (String durability : new String[] {"fsync", "batch", "none"}) {
+            Bank.reset();
+            Path sub = dir.resolve(durability);
+            String policy = policy("0s", "keep").replace("durability: fsync", "durability: " + durability);
+            Harness on = new Harness(sub, policy).register(Bank.class, Workflow.class);
+            Bank.stepProbe = () -> on.sagas.currentStep(on.current());
+            finishedSagas(on, 2);
+            on.enter(Workflow.class, new Workflow(), "transfer", new Object[0]); // s5, running
+            debit(on, "a", 1);
+            JournalCompaction.Result result = on.sagas.compact(); // what the runtime's maintenance thread calls
+            assertEquals(1, result.carried(), durability + ": " + result);
+            assertTrue(result.firstAfter() > 0, durability + ": " + result);
+            debit(on, "b", 2);
+            on.resetContext();
+            on.close();
+            new Harness(sub, policy).register(Bank.class, Workflow.class).close(); // compacts again: both steps carried
+            Harness after = new Harness(sub, policy).register(Bank.class, Workflow.class);
+            Bank.stepProbe = () -> after.sagas.currentStep(after.current());
+            try (RecordLog log = SagaJournal.openReadOnly(sub)) {
+                assertEquals(List.of("s5"), SagaHistory.replay(log, true, true).sagas().stream().map(SagaView::id).toList(),
+                        durability);
+            }
+            after.sagas.recoverOnStart();
+            after.close();
+            assertEquals(List.of("credit b 2 @s5.2", "credit a 1 @s5.1"), credits(), durability + ": most recently done first");
+        }
+    }
+
+    @Test
+    void anOperatorCanStillResealACompactedJournalAndItsCarriedSagaIsRecovered() throws Exception {
+        Harness first = start("0s", "keep");
+        finishedSagas(first, 2);
+        crashInsideASaga(first); // s5
+        start("0s", "keep").close(); // compacts: s5 carried
+        JournalReseal.Result resealed = JournalReseal.reseal(dir, SagaJournal.defaultKeysDir(dir));
+        assertEquals(2, resealed.records(), "the live part only: the checkpoint and the carry");
+        h = start("0s", "keep");
+        h.sagas.recoverOnStart();
+        assertEquals(List.of("credit b 2 @s5.2", "credit a 1 @s5.1"), credits());
+        h.call(Workflow.class, new Workflow(), "transfer", new Object[0], () -> null);
+        assertNotNull(liveHistory().saga("s6"), "ids continue after the re-sealed checkpoint");
     }
 
     // ---------------------------------------------------------------- file helpers (what a forger does)
