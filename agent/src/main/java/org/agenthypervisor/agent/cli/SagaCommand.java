@@ -471,10 +471,8 @@ final class SagaCommand extends CommandGroup {
             }
             Path lockFile = dir.resolve(SagaJournal.NAME + ".lock");
             boolean locked = Files.exists(lockFile) && lockedByAnother(lockFile, true);
-            Path archiveDir = org.agenthypervisor.core.saga.JournalCompaction.archiveDir(dir);
             try (RecordLog log = SagaJournal.openReadOnly(dataDir);
-                 RecordLog archive = log.firstIndex() > 0 && Files.isDirectory(archiveDir)
-                         ? RecordLog.open(archiveDir, SagaJournal.NAME, RecordLog.Options.defaults().withReadOnly(true)) : null) {
+                 RecordLog archive = openArchive(dir, log)) {
                 // Never creates a key; without one nothing verifies, and that is what the listing then says.
                 JournalSeal seal = JournalSeal.load(keys(dataDir, keysDir)).orElse(null);
                 // Compacted: the archive (if kept) and the live part read as one chain.
@@ -500,6 +498,21 @@ final class SagaCommand extends CommandGroup {
                     : "note: records 0-" + (liveFrom - 1) + " of the journal were taken out by compaction and are not"
                     + " in saga/" + org.agenthypervisor.core.saga.JournalCompaction.ARCHIVE + "/ (saga.archive: delete):"
                     + " sagas that finished before them are not shown");
+        }
+
+        /** The archive compaction kept, or null (none, or unreadable: then only the live part is shown, with a note). */
+        private static RecordLog openArchive(Path dir, RecordLog live) {
+            Path archiveDir = org.agenthypervisor.core.saga.JournalCompaction.archiveDir(dir);
+            if (live.firstIndex() == 0 || !Files.isDirectory(archiveDir)) {
+                return null;
+            }
+            try {
+                return RecordLog.open(archiveDir, SagaJournal.NAME, RecordLog.Options.defaults().withReadOnly(true));
+            } catch (IOException unreadable) {
+                System.err.println("note: the journal's archive " + archiveDir + " cannot be read (" + unreadable.getMessage()
+                        + "); showing the live journal only");
+                return null;
+            }
         }
 
         void reportTail(PrintWriter out) {
