@@ -133,13 +133,13 @@ public final class JournalCompaction {
             throws IOException {
         RecordLog log = journal.recordLog();
         long firstBefore = log.firstIndex();
-        if (log.size() == firstBefore) {
-            return new Result(-1, 0, firstBefore, firstBefore, "the journal is empty");
-        }
         SagaHistory h = history != null ? history : SagaHistory.replay(log, journal.seal(), false, true);
         long threshold = now - retentionMillis;
         long[] decided = journal.exclusive(w -> {
-            h.readFrom(log); // what was appended since the replay
+            h.readFrom(log); // what was appended since the replay (in none mode, what the writer had queued)
+            if (log.size() == log.firstIndex()) {
+                return new long[] {-3, 0, log.firstIndex()};
+            }
             if (!h.unauthenticated().isEmpty()) {
                 return null;
             }
@@ -182,6 +182,9 @@ public final class JournalCompaction {
         if (decided == null) {
             return new Result(-1, 0, firstBefore, firstBefore, "records of the journal fail authentication (saga list"
                     + " shows them); nothing is carried or archived until an operator settles them");
+        }
+        if (decided[0] == -3) {
+            return new Result(-1, 0, firstBefore, firstBefore, "the journal is empty");
         }
         if (decided[0] == -2) {
             return new Result(-1, 0, firstBefore, firstBefore, "an unfinished saga's records do not fit in one record of"

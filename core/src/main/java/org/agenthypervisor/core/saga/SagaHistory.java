@@ -592,7 +592,7 @@ public final class SagaHistory {
         Checkpoint c = new Checkpoint(index, intValue(r.get("carries")), longValue(r.get("cut")), latestEnd, usable);
         checkpoints.add(c);
         counting = c.carries > 0 ? c : null;
-        if (authentic) {
+        if (usable) { // a re-sealed checkpoint (saga seal --accept) names indexes of the old numbering
             latestCut = c.cut;
         }
     }

@@ -240,6 +240,31 @@ class SagaCompactionTest {
     }
 
     @Test
+    void aLiveJournalStartingAtACheckpointWhoseCarriesAreMissingIsRefused() throws Exception {
+        Harness first = start("0s", "keep");
+        finishedSagas(first, 1);
+        crashInsideASaga(first); // s4
+        long incomplete;
+        try (SagaJournal journal = SagaJournal.open(dir, Policy.Durability.FSYNC)) {
+            incomplete = journal.exclusive(w -> {
+                w.roll();
+                long k = w.next();
+                w.append(JournalRecords.checkpoint(System.currentTimeMillis(), k, w.previousTag(), 4, 1, k));
+                return k;
+            });
+        }
+        Path journalDir = SagaJournal.directory(dir);
+        for (Path segment : segments(journalDir)) {
+            if (firstIndexOf(segment) < incomplete) {
+                Files.delete(segment);
+            }
+        }
+        writeStart(journalDir, incomplete);
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> start("0s", "keep"));
+        assertTrue(refused.getMessage().contains("announces 1 carried saga(s) but 0 follow it"), refused.getMessage());
+    }
+
+    @Test
     void aRunStoppedBetweenItsCarriesAndTheArchiveCutsAtTheNextOneAndLeftoverCopiesDoNotMatter() throws Exception {
         Harness first = start("0s", "keep");
         finishedSagas(first, 2);
