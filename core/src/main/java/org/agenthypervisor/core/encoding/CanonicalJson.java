@@ -351,7 +351,8 @@ public final class CanonicalJson {
      * {@code Boolean} and {@code null}.
      *
      * @throws IllegalArgumentException if {@code json} is not exactly one well-formed JSON value in
-     *     UTF-8, has a duplicate key, or a number too large for a double; the message says where
+     *     UTF-8, has a duplicate key, a number too large for a double, or nesting deeper than the
+     *     writer accepts; the message says where
      */
     public static Object parse(byte[] json) {
         try (JsonParser p = FACTORY.createParser(json)) {
@@ -359,7 +360,7 @@ public final class CanonicalJson {
             if (first == null) {
                 throw new IllegalArgumentException("malformed JSON: no value");
             }
-            Object value = readValue(p, first);
+            Object value = readValue(p, first, 0);
             if (p.nextToken() != null) {
                 throw new IllegalArgumentException("malformed JSON: more than one value, next at "
                         + where(p));
@@ -374,14 +375,18 @@ public final class CanonicalJson {
         }
     }
 
-    private static Object readValue(JsonParser p, JsonToken t) throws IOException {
+    private static Object readValue(JsonParser p, JsonToken t, int depth) throws IOException {
+        if (depth > MAX_DEPTH && (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY)) {
+            // What the writer refuses, the reader refuses too: a value read must be writable again.
+            throw new IllegalArgumentException("malformed JSON: nesting deeper than " + MAX_DEPTH + " at " + where(p));
+        }
         switch (t) {
             case START_OBJECT: {
                 Map<String, Object> map = new LinkedHashMap<>();
                 JsonToken next;
                 while ((next = p.nextToken()) == JsonToken.FIELD_NAME) {
                     String key = p.currentName();
-                    map.put(key, readValue(p, p.nextToken()));
+                    map.put(key, readValue(p, p.nextToken(), depth + 1));
                 }
                 expect(p, next, JsonToken.END_OBJECT);
                 return map;
@@ -393,7 +398,7 @@ public final class CanonicalJson {
                     if (next == null) {
                         throw new IllegalArgumentException("malformed JSON: unterminated array");
                     }
-                    list.add(readValue(p, next));
+                    list.add(readValue(p, next, depth + 1));
                 }
                 return list;
             }
