@@ -249,4 +249,33 @@ class ArchiveTest {
             assertTrue(bad.getMessage().contains("next segment's name says"), bad.getMessage());
         }
     }
+
+    @Test
+    void aLogWhoseDirectoryWasRemovedWhileOpenFailsAtTheNextForce() throws IOException {
+        try (RecordLog log = RecordLog.open(live(), NAME, small())) {
+            log.appendDurable(payload(1));
+            Path moved = tmp.resolve("moved");
+            Files.move(live(), moved); // the directory removed (or moved aside) under a running JVM
+            log.append(payload(2)); // lands in the file the log still has open
+            IOException gone = assertThrows(IOException.class, () -> log.appendDurable(payload(3)));
+            assertTrue(String.valueOf(gone.getCause()).contains("was removed while the log was open"), String.valueOf(gone));
+            assertTrue(log.failed());
+            assertThrows(IOException.class, () -> log.append(payload(4)), "a failed log refuses appends");
+        }
+    }
+
+    @Test
+    void checkFilesCatchesAReplacedSegmentWithoutAForce() throws IOException {
+        try (RecordLog log = RecordLog.open(live(), NAME, small().withDurability(Durability.NONE))) {
+            log.append(payload(1));
+            log.checkFiles();
+            Path seg = LogFiles.segments(live()).get(0);
+            Path copy = tmp.resolve("copy.seg");
+            Files.copy(seg, copy);
+            Files.move(copy, seg, StandardCopyOption.REPLACE_EXISTING);
+            IOException replaced = assertThrows(IOException.class, log::checkFiles);
+            assertTrue(String.valueOf(replaced.getCause()).contains("was replaced"), String.valueOf(replaced));
+            assertTrue(log.failed());
+        }
+    }
 }
