@@ -1125,11 +1125,12 @@ public final class RecordLog implements Closeable {
      * fails the log, so every later append throws. For callers that never force (durability {@code none})
      * and for a periodic check.
      *
-     * @throws IOException if the log is closed or failed, or its current segment was removed or replaced
+     * @throws IOException if its current segment was removed or replaced (a closed or already failed log
+     *                     is left alone)
      */
     public void checkFiles() throws IOException {
-        if (options.readOnly()) {
-            return;
+        if (options.readOnly() || closed || failure.get() != null) {
+            return; // nothing to protect, or already failed and reported
         }
         if (!takeToken(0, true)) {
             return;
