@@ -400,7 +400,15 @@ public final class AuditLog implements AuditTrail {
 
     private void append(String type, Map<String, Object> fields, boolean mustAudit) {
         if (closing) {
-            LOG.warn("audit log closed; dropped a '" + type + "' record: " + fields);
+            // The JVM is shutting down (or the log was closed): nothing can be written any more. Say so
+            // for each record, and under deny refuse the call like any other that cannot be audited.
+            lostTotal.incrementAndGet();
+            LOG.warn("audit log closed; a '" + type + "' record cannot be written" + (mustAudit && refuseWhenFailed
+                    ? " and its call is refused" : "") + ": " + fields);
+            if (mustAudit && refuseWhenFailed) {
+                throw new AuditUnavailableException("'" + type + "' cannot be audited: the audit log in " + dir
+                        + " is closed (the JVM is shutting down); the call is refused (audit.onWriteFailure: deny)", null);
+            }
             return;
         }
         IOException failed = failure; // the one volatile read a working log costs
