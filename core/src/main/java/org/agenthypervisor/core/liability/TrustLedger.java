@@ -151,7 +151,8 @@ public final class TrustLedger implements AutoCloseable {
             return Map.of();
         }
         // A JVM may write a newer snapshot and archive segments while this reads: read the snapshot
-        // first (the log only grows past it), and try again if an archive moved the log past it.
+        // first (the log only grows past it), and try again if an archive moved the log past it or
+        // removed a file being read. Damage fails every attempt the same way.
         for (int attempt = 1; ; attempt++) {
             TrustSnapshot.Contents snapshot = TrustSnapshot.read(dir);
             try (RecordLog log = RecordLog.open(dir, NAME, options().withReadOnly(true))) {
@@ -163,7 +164,7 @@ public final class TrustLedger implements AutoCloseable {
                     throw new IOException("trust ledger " + dir + " has a snapshot but no ledger files", none);
                 }
                 return Map.of();
-            } catch (SnapshotBehind raced) {
+            } catch (IOException | IndexOutOfBoundsException raced) {
                 if (attempt >= 3) {
                     throw raced;
                 }
