@@ -125,6 +125,7 @@ public final class TrustLedger implements AutoCloseable {
         TrustLedger ledger = new TrustLedger(log);
         try {
             ledger.load(TrustSnapshot.read(log.dir()));
+            TrustSnapshot.removeLeftoverTemps(log.dir());
             if (ledger.applied - ledger.covered >= SNAPSHOT_EVERY) {
                 ledger.snapshotQuietly();
             }

@@ -20,7 +20,7 @@ import java.util.zip.CRC32C;
  * (the snapshot sums up records {@code [0, covers)}), so that opening the ledger reads this file and
  * the records after it instead of the whole history. Replaced whole with {@link AtomicFiles#write}
  * (temp file, force, rename, force of the directory): a crash leaves the old snapshot or the new one,
- * and a leftover {@code .trust.snapshot.*.tmp} is never read.
+ * and a leftover {@code .trust.snapshot.*.tmp} is never read (the next read-write open deletes it).
  *
  * <p>Format, integers big-endian:
  * <pre>
@@ -162,6 +162,22 @@ final class TrustSnapshot {
             }
         }
         return new Contents(covers, lastCrc, entries);
+    }
+
+    /**
+     * Deletes temp files a crash left while a snapshot was being written (never read: the rename
+     * that would have made one the snapshot did not happen). For the read-write open only.
+     */
+    static void removeLeftoverTemps(Path ledgerDir) throws IOException {
+        String prefix = "." + FILE + ".";
+        try (java.util.stream.Stream<Path> files = Files.list(ledgerDir)) {
+            for (Path p : files.toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(prefix) && n.endsWith(".tmp")) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     /** CRC32C of a record's payload, as {@code lastRecordCrc}. */

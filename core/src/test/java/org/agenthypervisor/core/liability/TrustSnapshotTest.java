@@ -96,8 +96,11 @@ class TrustSnapshotTest {
         Path torn = dir.resolve("." + TrustSnapshot.FILE + ".0123456789abcdef.tmp");
         byte[] half = Files.readAllBytes(snapshotFile(data));
         Files.write(torn, java.util.Arrays.copyOf(half, half.length / 2));
+        assertEquals(0.5, TrustLedger.read(data).get("a").trust(), "the read-only view ignores it");
+        assertTrue(Files.exists(torn), "and leaves it");
         try (TrustLedger ledger = TrustLedger.open(data, Durability.BATCH)) {
             assertEquals(0.5, ledger.trust("a").getAsDouble());
+            assertFalse(Files.exists(torn), "the read-write open removes it");
             slash(ledger, "a", 0.5, 0.25, 2_000);
         }
         assertEquals(0.25, TrustLedger.read(data).get("a").trust());
