@@ -332,6 +332,11 @@ public final class TrustLedger implements AutoCloseable {
         return index;
     }
 
+    /** Fails the ledger if its files were removed or replaced under it (see {@link RecordLog#checkFiles}). */
+    public void checkFiles() throws IOException {
+        log.checkFiles();
+    }
+
     /** The number of records. */
     public long size() {
         return log.size();

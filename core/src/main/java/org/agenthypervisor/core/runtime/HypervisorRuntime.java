@@ -390,6 +390,9 @@ public final class HypervisorRuntime {
         if (audit instanceof org.agenthypervisor.core.audit.AuditLog log) {
             maintenance.add("audit files", () -> log.recordLog().checkFiles());
         }
+        maintenance.add("trust ledger files", () -> liability.ledger().checkFiles());
+        // Cheap when nothing is due (one record read); retires whole segments when they are.
+        maintenance.add("trust ledger retention", liability::applyRetention);
         maintenance.start();
     }
 
