@@ -919,6 +919,13 @@ public final class RecordLog implements Closeable {
         return starts;
     }
 
+    private boolean holdsSegments(Path directory) throws IOException {
+        Pattern segPattern = SegmentFormat.segmentPattern(name);
+        try (Stream<Path> list = Files.list(directory)) {
+            return list.anyMatch(p -> segPattern.matcher(p.getFileName().toString()).matches());
+        }
+    }
+
     private void checkLive(long index) {
         long first = firstIndex;
         if (index < first) {
@@ -962,6 +969,11 @@ public final class RecordLog implements Closeable {
             }
             if (archiveDir != null) {
                 Files.createDirectories(archiveDir);
+                if (segs[0].firstIndex > 0 && !holdsSegments(archiveDir) && LogStart.read(archiveDir, name) == 0) {
+                    // A new archive of a log whose earlier records were deleted, not archived: say where it
+                    // starts, so that it opens as a log of its own.
+                    LogStart.write(archiveDir, name, segs[0].firstIndex);
+                }
                 for (int i = 0; i < n; i++) {
                     Path target = archiveDir.resolve(segs[i].path.getFileName());
                     Path tmp = archiveDir.resolve(segs[i].path.getFileName() + ".tmp");

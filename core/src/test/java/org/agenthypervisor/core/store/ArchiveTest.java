@@ -101,6 +101,22 @@ class ArchiveTest {
     }
 
     @Test
+    void anArchiveBegunAfterRecordsWereDeletedSaysWhereItStarts() throws IOException {
+        write(200);
+        long deletedUpTo;
+        long archivedUpTo;
+        try (RecordLog log = RecordLog.open(live(), NAME, small())) {
+            deletedUpTo = log.archiveBefore(60, null);
+            archivedUpTo = log.archiveBefore(140, archive());
+        }
+        try (RecordLog old = RecordLog.open(archive(), NAME, small().withReadOnly(true))) {
+            assertEquals(deletedUpTo, old.firstIndex());
+            assertEquals(archivedUpTo, old.size());
+            assertRecords(old, deletedUpTo, archivedUpTo);
+        }
+    }
+
+    @Test
     void theCurrentSegmentIsNeverArchivedAndRollMakesACutPoint() throws IOException {
         try (RecordLog log = RecordLog.open(live(), NAME, RecordLog.Options.defaults())) {
             for (int i = 0; i < 10; i++) {
