@@ -179,7 +179,7 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
             JournalCompaction.Result result;
             try {
                 result = JournalCompaction.compact(journal, history, System.currentTimeMillis(),
-                        settings.retentionMillis(), settings.archive() == Policy.SagaArchive.KEEP,
+                        settings.retentionMillis(), settings.archive() == Policy.Archive.KEEP,
                         JournalCompaction.minRecordsFromProperty());
             } catch (IOException | RuntimeException failed) {
                 Transitions.LOG.error("saga journal compaction failed (the journal keeps every record it had): " + failed,
