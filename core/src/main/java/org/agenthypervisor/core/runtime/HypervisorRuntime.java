@@ -393,6 +393,9 @@ public final class HypervisorRuntime {
         maintenance.add("trust ledger files", () -> liability.ledger().checkFiles());
         // Cheap when nothing is due (one record read); retires whole segments when they are.
         maintenance.add("trust ledger retention", liability::applyRetention);
+        maintenance.add("saga journal files", () -> sagas.journal().recordLog().checkFiles());
+        // Writes nothing unless 10,000 records followed the last checkpoint or a cut has come due.
+        maintenance.add("saga journal compaction", sagas::compact);
         maintenance.start();
     }
 
