@@ -315,6 +315,8 @@ public final class SagaHistory {
 
     private final Map<String, SagaView> sagas = new LinkedHashMap<>();
     private final List<Unauthenticated> unauthenticated = new ArrayList<>();
+    /** A sealed (format 2) record was read: from here on a format 1 record is a downgrade. */
+    private boolean sawSealed;
     private final java.util.Set<String> quarantinedIds = new java.util.LinkedHashSet<>();
     private boolean tampered;
     private long highestNumber;
@@ -533,6 +535,11 @@ public final class SagaHistory {
         }
         // Without the key nothing can be trusted, as with a bad tag: every unfinished saga is held.
         tampered |= failed == Reason.BAD_TAG || failed == Reason.NO_KEY;
+        // Format 1 records only ever come before the first sealed one (journals written before records
+        // were authenticated); one after it is a sealed record whose format byte was changed, or one put
+        // there by hand: a downgrade, tampering like a bad tag.
+        tampered |= failed == Reason.FORMAT_1 && sawSealed;
+        sawSealed |= JournalSeal.isSealed(stored);
         byte[] payload = JournalSeal.json(stored);
         Object parsed;
         try {
