@@ -368,6 +368,16 @@ public final class AuditLog implements AuditTrail {
                     + first + " was found among the last " + CHECKPOINT_SEARCH + " heads, so the Merkle tree cannot be"
                     + " rebuilt; run 'audit verify' (with --archive DIR if the archive is at hand)");
         }
+        if (first > 0 && trusted == null && checkpointAt(heads, first, key) == null) {
+            // Retention cuts only at a signed checkpoint: a live log starting anywhere else lost its head.
+            LOG.error("audit log: the live log starts at record " + first + " but no validly signed checkpoint has that"
+                    + " size: records 0.." + (first - 1) + " were removed by something other than retention; run 'audit verify'");
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("type", "audit.records-missing");
+            p.put("firstLive", first);
+            p.put("problem", "the live log starts where no signed checkpoint is");
+            problems.add(p);
+        }
         long start = tree.size();
         boolean checked = last == null || last.size() == 0 || last.size() < start;
         if (!checked && last.size() == start) {
@@ -1301,7 +1311,7 @@ public final class AuditLog implements AuditTrail {
             if (time < 0 || time >= c.cutoffMillis()) {
                 break; // segments are in time order: later ones are newer still
             }
-            if (checkpointAt(boundary, pk) != null) {
+            if (checkpointAt(heads, boundary, pk) != null) {
                 cut = boundary;
             }
         }
@@ -1341,34 +1351,34 @@ public final class AuditLog implements AuditTrail {
     }
 
     /** A checkpoint of exactly {@code size} records in the heads log, signed by {@code key} and consistent; or null. */
-    private TreeHead checkpointAt(long size, PublicKey key) throws IOException {
+    static TreeHead checkpointAt(RecordLog heads, long size, PublicKey key) throws IOException {
         long lo = heads.firstIndex();
         long hi = heads.size();
         while (lo < hi) { // the first head of size >= size (sizes never decrease)
             long mid = (lo + hi) >>> 1;
-            if (headAt(mid).size() < size) {
+            if (headAt(heads, mid).size() < size) {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
         for (long i = lo; i < heads.size(); i++) {
-            TreeHead h = headAt(i);
+            TreeHead h = headAt(heads, i);
             if (h.size() != size) {
                 return null;
             }
-            if (h.isCheckpoint() && h.verify(key) && h.frontierMatchesRoot()) {
+            if (h.isCheckpoint() && key != null && h.verify(key) && h.frontierMatchesRoot()) {
                 return h;
             }
         }
         return null;
     }
 
-    private TreeHead headAt(long i) throws IOException {
+    private static TreeHead headAt(RecordLog heads, long i) throws IOException {
         try {
             return TreeHead.fromJson(heads.get(i));
         } catch (IllegalArgumentException malformed) {
-            throw new IOException("tree head #" + i + " in " + dir + " is malformed: " + malformed.getMessage(), malformed);
+            throw new IOException("tree head #" + i + " in " + heads.dir() + " is malformed: " + malformed.getMessage(), malformed);
         }
     }
 
