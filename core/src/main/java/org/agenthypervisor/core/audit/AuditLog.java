@@ -332,6 +332,9 @@ public final class AuditLog implements AuditTrail {
 
     /** The hypervisor's public key in {@code keysDir}, or null when there is none (yet) or it cannot be read. */
     private static PublicKey publicKey(Path keysDir) {
+        if (!java.nio.file.Files.isDirectory(keysDir)) {
+            return null; // a first start: no key, and no head to check
+        }
         try {
             return KeyDirectory.openReadOnly(keysDir).publicKey(KEY_ID).orElse(null);
         } catch (RuntimeException unreadable) {
