@@ -189,7 +189,8 @@ final class AuditCommand extends CommandGroup {
                         ? " (accepted with --allow-unsigned: nothing here is signed)" : ""));
             } else {
                 out.println("  signed tree heads: " + r.heads() + ", every signature valid (key " + r.keyId()
-                        + (publicKey != null ? ", pinned" : ", from the key directory") + ") and every root matches");
+                        + (publicKey != null ? ", pinned" : ", from the key directory") + ") and every root "
+                        + (r.cut() > 0 && !r.archiveRead() ? "from the cut on " : "") + "matches");
                 TreeHead last = r.lastHead();
                 out.println("  last signed size:  " + last.size() + " (root " + last.rootHex() + ", signed " + last.time()
                         + ", reason " + last.reason() + ")");

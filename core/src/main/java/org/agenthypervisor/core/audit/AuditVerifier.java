@@ -442,6 +442,10 @@ public final class AuditVerifier {
                         + " frontier was altered (it is signed, so by the holder of the key)");
             }
             String session = h.sessionId();
+            boolean liveOnly = cut > 0 && !archiveRead;
+            if (session != null && liveOnly && !closedRoots.containsKey(session) && !openedLive.contains(session)) {
+                acrossCut.add(session); // closed before the cut: its deltas are archived
+            }
             if (session != null && !acrossCut.contains(session)) {
                 String signed = h.subject().get("root") instanceof String s ? s : null;
                 String recomputed = closedRoots.get(session);
