@@ -60,12 +60,18 @@ import java.util.concurrent.TimeoutException;
  *
  * <h2>Opening</h2>
  * Opening reports a torn tail of either log (the crash case: cut and recorded as
- * {@code audit.tail-cut}) and refuses a corrupted one: it is never rewritten. Then it rebuilds the
- * tree's right edge by reading and hashing every record: one sequential read and one SHA-256 per
- * record (about a second per million records here), no memory beyond the read buffer. If the last
- * signed head does not match the records, that is logged as an error and recorded
+ * {@code audit.tail-cut}) and refuses a corrupted one: it is never rewritten. Sealed segments are
+ * opened lazily. Then it restores the tree's right edge from the last signed checkpoint (every head
+ * carries the frontier at its size; see {@link #restore}) and hashes only the records after it, so
+ * start-up time and memory do not grow with the history. If the last signed head does not match
+ * those records, or a checkpoint is bad, that is logged as an error and recorded
  * ({@code audit.head-mismatch} or {@code audit.records-missing}); the log continues, and
  * {@code audit verify} will keep reporting it.
+ *
+ * <h2>Retention</h2>
+ * With {@code audit.retention}, whole segments older than it are archived at a signed checkpoint
+ * ({@link #applyRetention(long, Path)}), once at open and whenever the runtime calls
+ * {@link #applyRetention()}.
  *
  * <h2>When the log cannot write</h2>
  * A write or force error (a full disk, a file-size limit, an I/O error) fails the underlying log. From
