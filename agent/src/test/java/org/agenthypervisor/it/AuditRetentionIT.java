@@ -129,6 +129,39 @@ class AuditRetentionIT {
         assertTrue(whole.stdout().contains("does not match the records"), whole::toString);
     }
 
+    /** What an attacker writes: a start file in the store's format with a correct CRC (big-endian, CRC32C of bytes 0..19). */
+    static void forgeStart(Path auditDir, long first) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24);
+        b.putInt(0x41485354).putShort((short) 1).putShort((short) 0).putLong(first).putInt(0);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b.array(), 0, 20);
+        b.putInt((int) crc.getValue());
+        Files.write(auditDir.resolve("audit.start"), b.array());
+    }
+
+    @Test
+    void aLiveSegmentDeletedWithTheStartRewrittenDoesNotVerify() throws IOException {
+        Path data = copy("retention-forged-start");
+        Path audit = data.resolve("audit");
+        List<Path> live;
+        try (Stream<Path> s = Files.list(audit)) {
+            live = s.filter(p -> p.getFileName().toString().matches("audit-\\d{20}\\.seg")).sorted().toList();
+        }
+        assertTrue(live.size() >= 2, "live segments: " + live);
+        long next = Long.parseLong(live.get(1).getFileName().toString().substring(6, 26));
+        Files.delete(live.get(0));
+        forgeStart(audit, next);
+        Map<String, byte[]> before = AuditIT.snapshot(data);
+        Result r = cli(data, "audit", "verify");
+        assertEquals(1, r.exitCode(), r::toString);
+        // The next segment starts at a checkpoint retention planted, but it never stated a cut there.
+        assertTrue(r.stdout().contains("no audit.archived record in the live log states a cut at " + next), r::toString);
+        Result whole = cli(data, "audit", "verify", "--archive", audit.resolve("archive").toString());
+        assertEquals(1, whole.exitCode(), whole::toString);
+        assertTrue(whole.stdout().contains("are in neither"), whole::toString);
+        AuditIT.assertUnchanged(before, data);
+    }
+
     @Test
     void theArchiveDeletedAndTheStartKeptStillVerifiesLiveButNotWhole() throws IOException {
         Path data = copy("retention-archive-gone");
