@@ -106,6 +106,7 @@ public final class DeskApp {
                 case "storm" -> storm(support, ledger);
                 case "jmx-lost" -> result("jmx-lost", jmxCounter("auditRecordsLost"));
                 case "storm-recover" -> stormRecover(support);
+                case "dir-removed" -> dirRemoved(support);
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         }
@@ -204,6 +205,36 @@ public final class DeskApp {
             Outcome.of(() -> support.db("delete from refunds"));
         }
         result("calls", calls);
+    }
+
+    /**
+     * Audited calls, then READY and a wait for a line on standard input (the test removes the data
+     * directory meanwhile), then calls for at most 20 s until one is refused; then ten more, to show
+     * the refusal lasts. Prints the first refusal and how many of the last ten ran.
+     */
+    static void dirRemoved(Support support) throws Exception {
+        for (int i = 0; i < 50; i++) {
+            Outcome.of(() -> support.db("delete from refunds"));
+        }
+        result("ready", true);
+        new BufferedReader(new InputStreamReader(System.in)).readLine();
+        String refusal = null;
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (refusal == null && System.currentTimeMillis() < deadline) {
+            String outcome = Outcome.of(() -> support.db("delete from refunds"));
+            if (!outcome.startsWith("allowed:")) {
+                refusal = outcome;
+            }
+        }
+        result("refused", refusal);
+        int ran = 0;
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(300); // past the writer's first attempts to reopen the log
+            if (Outcome.of(() -> support.db("delete from refunds")).startsWith("allowed:")) {
+                ran++;
+            }
+        }
+        result("ran-after", ran);
     }
 
     /** A counter of the hypervisor's MXBean (registered in the background: waits up to ten seconds for it). */

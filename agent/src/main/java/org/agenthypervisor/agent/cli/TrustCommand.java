@@ -49,6 +49,7 @@ final class TrustCommand extends CommandGroup {
             description = {"List every agent's trust score and its latest change, from the trust ledger.",
                     "Works while the application runs (the ledger is read without locking).",
                     "Agents the ledger never mentions have their initial trust from the policy: give --policy to list them too.",
+                    "With --history, list every change instead, oldest first: archived records (trust/archive) and the live ledger.",
                     "Exit code 0: listed; 2: no data directory, or a damaged ledger or policy."})
     static final class ListScores implements Callable<Integer> {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
@@ -59,13 +60,30 @@ final class TrustCommand extends CommandGroup {
                 description = "Also list the agents the policy names, with their initial trust if unchanged.")
         Path policyFile;
 
+        @Option(names = "--history",
+                description = "List every change (time, kind, agent, before -> after, cause, ledger record), oldest first,"
+                        + " including records retention moved to the archive.")
+        boolean history;
+
+        @Option(names = "--agent", paramLabel = "AGENT", description = "With --history: only the changes of this agent.")
+        String agent;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            if (agent != null && !history) {
+                throw new HypervisorCommand.UsageError("--agent goes with --history (trust list already shows every agent)");
+            }
+            if (history && policyFile != null) {
+                throw new HypervisorCommand.UsageError("--policy does not go with --history (the history is the ledger's)");
+            }
             existingDataDir(dataDir);
+            if (history) {
+                return history(out);
+            }
             Map<String, TrustLedger.Entry> ledger;
             try {
                 ledger = TrustLedger.read(dataDir);
@@ -101,6 +119,43 @@ final class TrustCommand extends CommandGroup {
                     out.printf(Locale.ROOT, "%-24s %-8s %s%n", row.getKey(), format((Double) row.getValue()),
                             "none (initial trust from the policy)");
                 }
+            }
+            return HypervisorCommand.OK;
+        }
+
+        private int history(PrintWriter out) {
+            long[] shown = {0};
+            TrustLedger.HistoryReport report;
+            try {
+                report = TrustLedger.history(dataDir, e -> {
+                    for (TrustLedger.Change c : e.changes()) {
+                        if (agent != null && !agent.equals(c.agent())) {
+                            continue;
+                        }
+                        if (shown[0]++ == 0) {
+                            out.printf(Locale.ROOT, "%-8s %-24s %-8s %-24s %-17s %s%n", "RECORD", "TIME", "KIND", "AGENT",
+                                    "BEFORE -> AFTER", "CAUSE");
+                        }
+                        String change = (Double.isNaN(c.before()) ? "?" : format(c.before())) + " -> " + format(c.after());
+                        out.printf(Locale.ROOT, "%-8d %-24s %-8s %-24s %-17s %s%n", e.index(), e.time(), e.kind(),
+                                c.agent(), change, e.cause());
+                    }
+                });
+            } catch (IOException | RuntimeException damaged) {
+                out.flush();
+                throw new HypervisorCommand.UsageError("cannot read the trust ledger's history in "
+                        + TrustLedger.directory(dataDir) + ": " + damaged.getMessage());
+            }
+            for (String note : report.notes()) {
+                out.println("note: " + note);
+            }
+            if (shown[0] == 0) {
+                out.println("no trust changes" + (agent == null ? "" : " of '" + agent + "'") + " recorded in "
+                        + TrustLedger.directory(dataDir));
+            } else {
+                out.println(shown[0] + " change(s) in ledger records " + report.firstKept() + ".." + (report.size() - 1)
+                        + (report.archived() > 0 ? " (" + report.archived() + " record(s) from "
+                        + TrustLedger.directory(dataDir).resolve(TrustLedger.ARCHIVE) + ")" : ""));
             }
             return HypervisorCommand.OK;
         }

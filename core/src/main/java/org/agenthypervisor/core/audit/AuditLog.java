@@ -163,6 +163,7 @@ public final class AuditLog implements AuditTrail {
     private SigningKey key;
     private boolean keyFailureLogged;
     private boolean lostFileFailureLogged;
+    private boolean historyGoneLogged;
     private long unsynced;
     private volatile TreeHead lastHead;
     private long lastHeadNanos = System.nanoTime();
@@ -643,7 +644,15 @@ public final class AuditLog implements AuditTrail {
 
     private void append(String type, Map<String, Object> fields, boolean mustAudit) {
         if (closing) {
-            LOG.warn("audit log closed; dropped a '" + type + "' record: " + fields);
+            // The JVM is shutting down (or the log was closed): nothing can be written any more. Say so
+            // for each record, and under deny refuse the call like any other that cannot be audited.
+            lostTotal.incrementAndGet();
+            LOG.warn("audit log closed; a '" + type + "' record cannot be written" + (mustAudit && refuseWhenFailed
+                    ? " and its call is refused" : "") + ": " + fields);
+            if (mustAudit && refuseWhenFailed) {
+                throw new AuditUnavailableException("'" + type + "' cannot be audited: the audit log in " + dir
+                        + " is closed (the JVM is shutting down); the call is refused (audit.onWriteFailure: deny)", null);
+            }
             return;
         }
         IOException failed = failure; // the one volatile read a working log costs
@@ -1101,17 +1110,31 @@ public final class AuditLog implements AuditTrail {
      * was really written, and write the loss record; success means records are accepted again.
      */
     private void recoverIfDue() {
-        if (closing || System.nanoTime() < nextRecoveryNanos) {
+        if (closing || historyGoneLogged || System.nanoTime() < nextRecoveryNanos) {
             return;
         }
         try {
             RecordLog.Options options = log.options();
+            long reached = log.size(); // records that reached the file whole before it failed
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                throw historyGone("its directory " + dir + " no longer exists");
+            }
             try {
                 log.close(); // a failed log closes without forcing
             } catch (IOException ignored) {
                 // it failed already
             }
             log = RecordLog.open(dir, RECORDS, options);
+            if (log.size() < reached) {
+                // Removed or replaced under us: going on would start a second history in the same place.
+                long found = log.size();
+                try {
+                    log.close();
+                } catch (IOException ignored) {
+                    // closing a log nobody may write
+                }
+                throw historyGone("it holds " + found + " records where this JVM wrote " + reached);
+            }
             if (heads.failed()) {
                 RecordLog.Options headOptions = heads.options();
                 try {
@@ -1132,6 +1155,10 @@ public final class AuditLog implements AuditTrail {
             failure = null;
             LOG.warn("audit log in " + dir + " writes again; records are accepted again");
         } catch (IOException | RuntimeException stillFailing) {
+            if (stillFailing instanceof HistoryGone && !historyGoneLogged) {
+                historyGoneLogged = true;
+                LOG.error(stillFailing.getMessage());
+            }
             recoveryPauseMillis = Math.min(60_000, recoveryPauseMillis * 2);
             nextRecoveryNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(recoveryPauseMillis);
             if (LOG.isDebugEnabled()) {
@@ -1139,6 +1166,22 @@ public final class AuditLog implements AuditTrail {
                         + recoveryPauseMillis + " ms");
             }
         }
+    }
+
+    /** The log's files were removed or replaced while it ran: it stays failed until the JVM restarts. */
+    private static final class HistoryGone extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        HistoryGone(String message) {
+            super(message);
+        }
+    }
+
+    private HistoryGone historyGone(String why) {
+        return new HistoryGone("AUDIT LOG in " + dir + " cannot resume: " + why + " (the data directory was removed"
+                + " or replaced while the JVM ran). It stays failed until the JVM restarts; "
+                + (refuseWhenFailed ? "calls that must be audited stay refused" : "calls run unaudited and are counted")
+                + ". Restore the directory from a backup, or accept the loss, and restart.");
     }
 
     /**

@@ -1,11 +1,5 @@
 package org.agenthypervisor.core.encoding;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -51,10 +45,6 @@ import java.util.Map;
 public final class CanonicalJson {
     /** Deeper nesting than this is an error (a cycle in a tree of maps would otherwise overflow the stack). */
     static final int MAX_DEPTH = 500;
-
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
 
     private CanonicalJson() {}
 
@@ -355,86 +345,7 @@ public final class CanonicalJson {
      *     writer accepts; the message says where
      */
     public static Object parse(byte[] json) {
-        try (JsonParser p = FACTORY.createParser(json)) {
-            JsonToken first = p.nextToken();
-            if (first == null) {
-                throw new IllegalArgumentException("malformed JSON: no value");
-            }
-            Object value = readValue(p, first, 0);
-            if (p.nextToken() != null) {
-                throw new IllegalArgumentException("malformed JSON: more than one value, next at "
-                        + where(p));
-            }
-            return value;
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("malformed JSON: " + e.getOriginalMessage() + " at "
-                    + (e.getLocation() == null ? "?" : "line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr()), e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("malformed JSON: " + e.getMessage(), e);
-        }
-    }
-
-    private static Object readValue(JsonParser p, JsonToken t, int depth) throws IOException {
-        if (depth > MAX_DEPTH && (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY)) {
-            // What the writer refuses, the reader refuses too: a value read must be writable again.
-            throw new IllegalArgumentException("malformed JSON: nesting deeper than " + MAX_DEPTH + " at " + where(p));
-        }
-        switch (t) {
-            case START_OBJECT: {
-                Map<String, Object> map = new LinkedHashMap<>();
-                JsonToken next;
-                while ((next = p.nextToken()) == JsonToken.FIELD_NAME) {
-                    String key = p.currentName();
-                    map.put(key, readValue(p, p.nextToken(), depth + 1));
-                }
-                expect(p, next, JsonToken.END_OBJECT);
-                return map;
-            }
-            case START_ARRAY: {
-                List<Object> list = new ArrayList<>();
-                JsonToken next;
-                while ((next = p.nextToken()) != JsonToken.END_ARRAY) {
-                    if (next == null) {
-                        throw new IllegalArgumentException("malformed JSON: unterminated array");
-                    }
-                    list.add(readValue(p, next, depth + 1));
-                }
-                return list;
-            }
-            case VALUE_STRING:
-                return p.getText();
-            case VALUE_NUMBER_INT:
-                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue() : p.getLongValue();
-            case VALUE_NUMBER_FLOAT: {
-                double d = p.getDoubleValue();
-                if (!Double.isFinite(d)) {
-                    throw new IllegalArgumentException("malformed JSON: number " + p.getText()
-                            + " is out of the range of a double at " + where(p));
-                }
-                return d;
-            }
-            case VALUE_TRUE:
-                return Boolean.TRUE;
-            case VALUE_FALSE:
-                return Boolean.FALSE;
-            case VALUE_NULL:
-                return null;
-            default:
-                throw new IllegalArgumentException("malformed JSON: unexpected " + t + " at " + where(p));
-        }
-    }
-
-    private static void expect(JsonParser p, JsonToken actual, JsonToken expected) {
-        if (actual != expected) {
-            throw new IllegalArgumentException("malformed JSON: expected " + expected + ", got " + actual
-                    + " at " + where(p));
-        }
-    }
-
-    private static String where(JsonParser p) {
-        var loc = p.currentLocation();
-        return "line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+        return JsonReader.read(json);
     }
 
     /**

@@ -92,6 +92,7 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
         this.ledger = openLedger(dataDir);
         // Before any call can happen: agents known now get their persisted score, later ones on creation.
         principals.usePersistedTrust(ledger::trust);
+        applyRetention();
         this.keys = new AgentKeys(keysDirectory(policy, dataDir));
         this.recovery = new TrustRecovery(this);
         recovery.start();
@@ -131,6 +132,30 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
     /** The directory of the agents' keys. */
     public Path keysDirectory() {
         return keys.directory();
+    }
+
+    /**
+     * The trust ledger's maintenance: a snapshot if anything changed since the last one, then
+     * {@code liability.retention} / {@code liability.archive} (see {@link TrustLedger#applyRetention}).
+     * Runs once when the engine starts; the runtime calls it periodically (hourly is plenty: records
+     * are retired whole segments at a time). A failure is logged and changes nothing; it never stops
+     * the application.
+     *
+     * @return the number of records retired from the live ledger
+     */
+    public long applyRetention() {
+        if (closed) {
+            return 0;
+        }
+        Policy.LiabilitySpec spec = policy.liability();
+        try {
+            return ledger.applyRetention(spec.retentionMillis(), spec.archive() == Policy.Archive.DELETE,
+                    System.currentTimeMillis());
+        } catch (IOException | RuntimeException failure) {
+            LOG.warn("trust ledger " + TrustLedger.directory(dataDir) + ": retention failed (" + failure
+                    + "); nothing was lost, the live ledger just keeps its old records until the next run");
+            return 0;
+        }
     }
 
     /** The trust ledger (for tools and tests). */

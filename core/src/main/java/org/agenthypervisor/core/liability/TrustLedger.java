@@ -1,6 +1,7 @@
 package org.agenthypervisor.core.liability;
 
 import org.agenthypervisor.core.encoding.CanonicalJson;
+import org.agenthypervisor.core.log.Log;
 import org.agenthypervisor.core.store.CorruptLogException;
 import org.agenthypervisor.core.store.Durability;
 import org.agenthypervisor.core.store.LogRecord;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The persistent trust ledger: {@code <dataDir>/trust}, one {@link RecordLog} named {@code trust}
@@ -43,13 +45,38 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The read-write open holds the log's lock for the life of the JVM, which is how the command
  * line knows whether a JVM is using the data directory.
+ *
+ * <h2>Snapshot and retention</h2>
+ * {@code trust/trust.snapshot} ({@link TrustSnapshot}) holds every agent's latest change as of a
+ * record index; opening reads it and replays only the records after it. A snapshot is written when
+ * {@value #SNAPSHOT_EVERY} records have been appended since the last one, by {@link #compact}, and
+ * at {@link #close} if anything was appended (slashes are rare, so in practice: at every close after
+ * a change). A damaged snapshot, one that covers more records than the ledger has, one that covers
+ * fewer than the live log's first record, or a missing one when records were archived, fails the
+ * open naming the file.
+ *
+ * <p>{@link #applyRetention} moves whole segments whose records are all older than the retention
+ * and covered by the snapshot to {@code trust/archive} (or deletes them); {@link #history} reads the
+ * archive and the live log together. Archived records are never needed to open the ledger.
  */
 public final class TrustLedger implements AutoCloseable {
     public static final String NAME = "trust";
     public static final int VERSION = 1;
+    /** Records appended since the last snapshot that make the next append write one. */
+    public static final int SNAPSHOT_EVERY = 1_000;
+    /** The archive of retired segments, inside the ledger's directory. */
+    public static final String ARCHIVE = "archive";
+
+    private static final Log LOG = Log.get("liability");
 
     private final RecordLog log;
     private final Map<String, Entry> latest = new ConcurrentHashMap<>();
+    /** Records [0, applied) are reflected in {@link #latest}. */
+    private long applied;
+    /** Records the snapshot on disk covers (0 if none). */
+    private long covered;
+    /** Records read from the log when the ledger was opened (the tail after the snapshot). */
+    private long replayedAtOpen;
 
     /** An agent's latest change: its score, what changed it, when, and the ledger record's index. */
     public record Entry(String agent, double trust, String kind, String cause, String time, long index) {
@@ -57,6 +84,17 @@ public final class TrustLedger implements AutoCloseable {
 
     /** One agent's change in a record. {@code before} may be NaN (unknown, written as null). */
     public record Change(String agent, double before, double after, int distance) {
+    }
+
+    /** One ledger record, for {@link #history}. */
+    public record Event(long index, String kind, String cause, String time, List<Change> changes) {
+    }
+
+    /**
+     * What {@link #history} read: records {@code [firstKept, size)}, and notes on records it could
+     * not show (deleted by retention).
+     */
+    public record HistoryReport(long firstKept, long size, long archived, List<String> notes) {
     }
 
     private TrustLedger(RecordLog log) {
@@ -86,7 +124,11 @@ public final class TrustLedger implements AutoCloseable {
         RecordLog log = RecordLog.open(directory(dataDir), NAME, options().withDurability(durability));
         TrustLedger ledger = new TrustLedger(log);
         try {
-            ledger.replay();
+            ledger.load(TrustSnapshot.read(log.dir()));
+            TrustSnapshot.removeLeftoverTemps(log.dir());
+            if (ledger.applied - ledger.covered >= SNAPSHOT_EVERY) {
+                ledger.snapshotQuietly();
+            }
         } catch (IOException | RuntimeException failure) {
             log.close();
             throw failure;
@@ -109,12 +151,25 @@ public final class TrustLedger implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             return Map.of();
         }
-        try (RecordLog log = RecordLog.open(dir, NAME, options().withReadOnly(true))) {
-            TrustLedger reader = new TrustLedger(log);
-            reader.replay();
-            return new TreeMap<>(reader.latest);
-        } catch (NoSuchFileException none) {
-            return Map.of();
+        // A JVM may write a newer snapshot and archive segments while this reads: read the snapshot
+        // first (the log only grows past it), and try again if an archive moved the log past it or
+        // removed a file being read. Damage fails every attempt the same way.
+        for (int attempt = 1; ; attempt++) {
+            TrustSnapshot.Contents snapshot = TrustSnapshot.read(dir);
+            try (RecordLog log = RecordLog.open(dir, NAME, options().withReadOnly(true))) {
+                TrustLedger reader = new TrustLedger(log);
+                reader.load(snapshot);
+                return new TreeMap<>(reader.latest);
+            } catch (NoSuchFileException none) {
+                if (snapshot != null) {
+                    throw new IOException("trust ledger " + dir + " has a snapshot but no ledger files", none);
+                }
+                return Map.of();
+            } catch (IOException | IndexOutOfBoundsException raced) {
+                if (attempt >= 3) {
+                    throw raced;
+                }
+            }
         }
     }
 
@@ -139,41 +194,96 @@ public final class TrustLedger implements AutoCloseable {
         }
     }
 
-    private void replay() throws IOException {
-        log.forEach(0, (LogRecord r) -> apply(r.index(), r.payload()));
+    /** The snapshot is older than the live log's first record: for a reader, a race with an archive. */
+    private static final class SnapshotBehind extends IOException {
+        SnapshotBehind(String message) {
+            super(message);
+        }
     }
 
-    private void apply(long index, byte[] payload) {
+    /** Takes the snapshot's scores (checked against the log), then replays the records after it. */
+    private void load(TrustSnapshot.Contents snapshot) throws IOException {
+        Path file = TrustSnapshot.file(log.dir());
+        long first = log.firstIndex();
+        long size = log.size();
+        long from = 0;
+        if (snapshot == null) {
+            if (first > 0) {
+                throw new IOException("trust ledger snapshot " + file + " is missing, but records 0.." + (first - 1)
+                        + " of the ledger were archived and only a snapshot sums them up; the agents' scores cannot"
+                        + " be known without it: restore it from a backup");
+            }
+        } else {
+            long covers = snapshot.covers();
+            if (covers > size) {
+                throw new IOException("trust ledger snapshot " + file + " covers " + covers + " records, but the ledger"
+                        + " has only " + size + ": the ledger lost records or the snapshot belongs to another ledger;"
+                        + " neither is rewritten: restore the ledger directory from a backup");
+            }
+            if (covers < first) {
+                throw new SnapshotBehind("trust ledger snapshot " + file + " covers records 0.." + (covers - 1)
+                        + ", but the live ledger starts at record " + first + ": records " + covers + ".." + (first - 1)
+                        + " were archived without a snapshot that covers them (an older snapshot was restored?)");
+            }
+            if (covers > first) {
+                long crc = TrustSnapshot.crcOf(log.get(covers - 1));
+                if (crc != snapshot.lastRecordCrc()) {
+                    throw new IOException("trust ledger snapshot " + file + " does not match the ledger: record "
+                            + (covers - 1) + ", the last it covers, differs from the one it was made from (the snapshot"
+                            + " or the ledger was replaced); neither is rewritten: restore the ledger directory from a"
+                            + " backup");
+                }
+            }
+            latest.putAll(snapshot.entries());
+            covered = covers;
+            from = covers;
+        }
+        log.forEach(from, (LogRecord r) -> {
+            Event e = parse(log.dir(), r.index(), r.payload());
+            for (Change c : e.changes()) {
+                latest.put(c.agent(), new Entry(c.agent(), c.after(), e.kind(), e.cause(), e.time(), e.index()));
+            }
+        });
+        replayedAtOpen = size - from;
+        applied = size;
+    }
+
+    /** Parses and checks one record; a bad one is an {@link IllegalStateException} naming the ledger. */
+    private static Event parse(Path dir, long index, byte[] payload) {
         Object tree;
         try {
             tree = CanonicalJson.parse(payload);
         } catch (IllegalArgumentException bad) {
-            throw new IllegalStateException("trust ledger " + log.dir() + ": record " + index + " is not JSON ("
+            throw new IllegalStateException("trust ledger " + dir + ": record " + index + " is not JSON ("
                     + bad.getMessage() + "); the ledger is never rewritten: restore it from a backup", bad);
         }
         if (!(tree instanceof Map) || !(((Map<?, ?>) tree).get("changes") instanceof List)) {
-            throw new IllegalStateException("trust ledger " + log.dir() + ": record " + index
+            throw new IllegalStateException("trust ledger " + dir + ": record " + index
                     + " has no \"changes\"; the ledger is never rewritten: restore it from a backup");
         }
         Map<?, ?> rec = (Map<?, ?>) tree;
         String kind = String.valueOf(rec.get("kind"));
         String cause = rec.get("cause") == null ? "" : String.valueOf(rec.get("cause"));
         String time = String.valueOf(rec.get("time"));
+        List<Change> changes = new ArrayList<>();
         for (Object o : (List<?>) rec.get("changes")) {
             if (!(o instanceof Map) || !(((Map<?, ?>) o).get("agent") instanceof String)
                     || !(((Map<?, ?>) o).get("after") instanceof Number)) {
-                throw new IllegalStateException("trust ledger " + log.dir() + ": record " + index
+                throw new IllegalStateException("trust ledger " + dir + ": record " + index
                         + " has a change without agent or after: " + o);
             }
             Map<?, ?> c = (Map<?, ?>) o;
             String agent = (String) c.get("agent");
             double after = ((Number) c.get("after")).doubleValue();
             if (!(after >= 0.0 && after <= 1.0)) {
-                throw new IllegalStateException("trust ledger " + log.dir() + ": record " + index + " sets '" + agent
+                throw new IllegalStateException("trust ledger " + dir + ": record " + index + " sets '" + agent
                         + "' to " + after + ", outside [0, 1]");
             }
-            latest.put(agent, new Entry(agent, after, kind, cause, time, index));
+            double before = c.get("before") instanceof Number b ? b.doubleValue() : Double.NaN;
+            int distance = c.get("distance") instanceof Number d ? d.intValue() : 0;
+            changes.add(new Change(agent, before, after, distance));
         }
+        return new Event(index, kind, cause, time, changes);
     }
 
     /** The live score the ledger holds for an agent, if it ever changed. */
@@ -192,7 +302,7 @@ public final class TrustLedger implements AutoCloseable {
      *
      * @return the record's index
      */
-    public long append(String kind, String cause, List<Change> changes, long timeMillis) throws IOException {
+    public synchronized long append(String kind, String cause, List<Change> changes, long timeMillis) throws IOException {
         List<Object> list = new ArrayList<>(changes.size());
         for (Change c : changes) {
             list.add(CanonicalJson.object()
@@ -213,7 +323,18 @@ public final class TrustLedger implements AutoCloseable {
         for (Change c : changes) {
             latest.put(c.agent(), new Entry(c.agent(), c.after(), kind, cause, time, index));
         }
+        if (index == applied) {
+            applied = index + 1;
+        }
+        if (applied - covered >= SNAPSHOT_EVERY) {
+            snapshotQuietly(); // the record is durable whatever happens to the snapshot
+        }
         return index;
+    }
+
+    /** Fails the ledger if its files were removed or replaced under it (see {@link RecordLog#checkFiles}). */
+    public void checkFiles() throws IOException {
+        log.checkFiles();
     }
 
     /** The number of records. */
@@ -221,8 +342,159 @@ public final class TrustLedger implements AutoCloseable {
         return log.size();
     }
 
+    /** Records the current snapshot covers (0 if there is none). */
+    public synchronized long snapshotCovers() {
+        return covered;
+    }
+
+    /** How many records opening read from the log: those after the snapshot. */
+    public long replayedAtOpen() {
+        return replayedAtOpen;
+    }
+
+    /**
+     * Writes a snapshot of the current scores if any record was appended since the last one.
+     *
+     * @return whether one was written
+     * @throws IOException if it could not be written (the old snapshot then stays; nothing is lost)
+     */
+    public synchronized boolean compact() throws IOException {
+        if (applied == covered) {
+            return false;
+        }
+        if (log.failed() || applied != log.size()) {
+            throw new IOException("trust ledger " + log.dir() + ": not writing a snapshot: the log failed or holds a"
+                    + " record whose change is not known here (records " + applied + " of " + log.size() + ")");
+        }
+        log.sync(); // a snapshot must never cover a record that a crash could still take away
+        long covers = applied;
+        long crc = TrustSnapshot.crcOf(log.get(covers - 1));
+        TrustSnapshot.write(log.dir(), covers, crc, latest.values());
+        covered = covers;
+        return true;
+    }
+
+    private void snapshotQuietly() {
+        try {
+            compact();
+        } catch (IOException | RuntimeException failure) {
+            LOG.warn("trust ledger " + log.dir() + ": could not write the snapshot " + TrustSnapshot.file(log.dir())
+                    + " (" + failure + "); the ledger is intact, the next open just replays more records");
+        }
+    }
+
+    /**
+     * Retires old records: writes a snapshot if needed, seals the current segment once its first record
+     * is older than the retention (so that a cut point exists), then removes from the live log every
+     * whole segment whose records are all older than the retention and covered by the snapshot: copied
+     * to {@code trust/archive}, or deleted when {@code delete}. Whether a segment is old is judged by its
+     * last record's time (records are appended in time order; a clock set back only delays retirement).
+     *
+     * @return the number of records retired
+     */
+    public long applyRetention(long retentionMillis, boolean delete, long nowMillis) throws IOException {
+        long cut;
+        long first;
+        synchronized (this) {
+            compact();
+            long cutoff = nowMillis - retentionMillis;
+            long[] starts = log.segmentStarts();
+            long current = starts[starts.length - 1];
+            if (log.size() > current && olderThan(current, cutoff)) {
+                log.roll();
+                starts = log.segmentStarts();
+            }
+            first = log.firstIndex();
+            cut = first;
+            for (int i = 0; i + 1 < starts.length; i++) {
+                long end = starts[i + 1];
+                if (end > covered || !olderThan(end - 1, cutoff)) {
+                    break;
+                }
+                cut = end;
+            }
+        }
+        if (cut <= first) {
+            return 0;
+        }
+        // Outside the lock: copying segments must not hold up a slash. The snapshot already covers them.
+        long now = log.archiveBefore(cut, delete ? null : log.dir().resolve(ARCHIVE));
+        LOG.info("trust ledger " + log.dir() + ": " + (delete ? "deleted" : "archived to " + log.dir().resolve(ARCHIVE))
+                + " records " + first + ".." + (now - 1) + ", older than the retention and covered by the snapshot");
+        return now - first;
+    }
+
+    private boolean olderThan(long index, long cutoffMillis) throws IOException {
+        try {
+            return parseMillis(parse(log.dir(), index, log.get(index)).time()) < cutoffMillis;
+        } catch (RuntimeException unreadable) {
+            return false; // keep what cannot be dated
+        }
+    }
+
+    private static long parseMillis(String time) {
+        return Instant.parse(time).toEpochMilli();
+    }
+
+    /**
+     * Reads every record still kept, archived and live, oldest first, without locking or changing
+     * anything (works while a JVM uses the ledger).
+     *
+     * @param each receives each record in index order
+     * @return what was read; {@code notes} says which records are not kept any more
+     * @throws IOException if a file is damaged (naming it) or cannot be read
+     */
+    public static HistoryReport history(Path dataDir, Consumer<Event> each) throws IOException {
+        Path dir = directory(dataDir);
+        List<String> notes = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return new HistoryReport(0, 0, 0, notes);
+        }
+        // The live log first: an archive run copies segments to the archive before it removes them
+        // from the live log, so the archive then holds at least everything below this first index.
+        try (RecordLog live = RecordLog.open(dir, NAME, options().withReadOnly(true))) {
+            long first = live.firstIndex();
+            long firstKept = first;
+            long archived = 0;
+            Path archiveDir = dir.resolve(ARCHIVE);
+            if (first > 0 && Files.isDirectory(archiveDir)) {
+                try (RecordLog archive = RecordLog.open(archiveDir, NAME, RecordLog.Options.defaults().withReadOnly(true))) {
+                    long aFirst = archive.firstIndex();
+                    long aEnd = Math.min(archive.size(), first);
+                    if (aEnd > aFirst) {
+                        firstKept = aFirst;
+                        archive.forEach(aFirst, (LogRecord r) -> {
+                            if (r.index() < aEnd) {
+                                each.accept(parse(archiveDir, r.index(), r.payload()));
+                            }
+                        });
+                        archived = aEnd - aFirst;
+                        if (aEnd < first) {
+                            notes.add("records " + aEnd + ".." + (first - 1) + " were deleted by retention"
+                                    + " (liability.archive: delete)");
+                        }
+                    }
+                } catch (NoSuchFileException none) {
+                    // an empty archive directory: nothing archived there
+                }
+            }
+            if (firstKept > 0) {
+                notes.add(0, "records 0.." + (firstKept - 1) + " were deleted by retention (liability.archive: delete);"
+                        + " the snapshot keeps the scores they set");
+            }
+            live.forEach(first, (LogRecord r) -> each.accept(parse(dir, r.index(), r.payload())));
+            return new HistoryReport(firstKept, live.size(), archived, notes);
+        } catch (NoSuchFileException none) {
+            return new HistoryReport(0, 0, 0, notes);
+        }
+    }
+
+    /** Writes a snapshot if anything was appended since the last one, then closes. */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        if (!log.options().readOnly() && !log.failed()) {
+            snapshotQuietly();
+        }
         log.close();
     }
 }

@@ -260,13 +260,24 @@ public record Policy(
      *                                severity for the step's chain (default 0: off)
      * @param compensationFailureSeverity severity for the step's agent (the actor) when a saga
      *                                step's compensation finally fails (default 1.0; 0: off)
+     * @param retentionMillis         {@code liability.retention}: trust ledger records older than this
+     *                                (and covered by the snapshot) leave the live ledger, default 90 days
+     * @param archive                 {@code liability.archive}: what happens to them, default keep
      */
     public record LiabilitySpec(Signing signing, String keysDir, double ringViolationSeverity,
                                 double riskCompensable, double riskPartial, double riskDefault,
                                 double floor, double decay, int maxDepth, Recovery recovery,
                                 double refusedHandoffSeverity, double stepFailureSeverity,
-                                double compensationFailureSeverity) {
+                                double compensationFailureSeverity, long retentionMillis, Archive archive) {
+        /** The default {@code liability.retention}: 90 days. */
+        public static final long DEFAULT_RETENTION_MILLIS = 90L * 24 * 60 * 60 * 1000;
     }
+
+    /**
+     * {@code liability.archive}: {@code keep} moves retired trust ledger segments to
+     * {@code <dataDir>/trust/archive} (history stays readable); {@code delete} removes them.
+     */
+    public enum Archive { KEEP, DELETE }
 
     /**
      * {@code liability.recovery}: every {@code everyMillis}, each agent's trust rises by {@code rate}

@@ -84,7 +84,7 @@ public final class PolicyParser {
         keys.put("trust", keys("thresholds"));
         keys.put("trust.thresholds", keys("0", "1", "2"));
         keys.put("liability", keys("signing", "keysDir", "ringViolationSeverity", "riskWeights", "floor", "decay",
-                "maxDepth", "recovery", "anomalies"));
+                "maxDepth", "recovery", "anomalies", "retention", "archive"));
         keys.put("liability.riskWeights", keys("compensable", "partial", "default"));
         keys.put("liability.recovery", keys("rate", "every"));
         keys.put("liability.anomalies", keys("refusedHandoff", "stepFailure", "compensationFailure"));

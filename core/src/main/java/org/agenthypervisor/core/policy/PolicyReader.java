@@ -79,6 +79,7 @@ final class PolicyReader {
     private static final Map<String, Mode> MODES = choices(Mode.values());
     private static final Map<String, OnInternalError> ON_ERROR = choices(OnInternalError.values());
     private static final Map<String, Signing> SIGNING = choices(Signing.values());
+    private static final Map<String, Policy.Archive> ARCHIVE = choices(Policy.Archive.values());
     private static final Map<String, Durability> DURABILITY = choices(Durability.values());
     private static final Map<String, Policy.OnWriteFailure> ON_WRITE_FAILURE = choices(Policy.OnWriteFailure.values());
     private static final Map<String, Policy.OnDenial> ON_DENIAL = onDenialChoices();
@@ -666,9 +667,11 @@ final class PolicyReader {
         double stepFailure = number(anomalies, "stepFailure", UNIT, 0.0);
         double compensationFailure = number(anomalies, "compensationFailure", UNIT, 1.0);
         anomalies.done();
+        long retention = duration(f, "retention", 1, LiabilitySpec.DEFAULT_RETENTION_MILLIS);
+        Policy.Archive archive = choice(f, "archive", ARCHIVE, Policy.Archive.KEEP);
         f.done();
         return new LiabilitySpec(signing, keysDir, ringViolationSeverity, compensable, partial, dflt, floor, decay,
-                maxDepth, recovery, refusedHandoff, stepFailure, compensationFailure);
+                maxDepth, recovery, refusedHandoff, stepFailure, compensationFailure, retention, archive);
     }
 
     private Recovery recovery(Fields liability) {

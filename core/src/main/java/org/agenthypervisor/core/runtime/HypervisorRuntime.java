@@ -50,6 +50,7 @@ public final class HypervisorRuntime {
     private volatile Policy policy;
     private volatile Consumer<Set<String>> afterReload = changed -> { };
     private PolicyWatcher watcher;
+    private final Maintenance maintenance = new Maintenance();
 
     private HypervisorRuntime(RuntimeOptions options, Policy policy, java.util.function.BiFunction<Path, Policy, AuditTrail> auditFactory,
                               StartupPhases phases) throws IOException {
@@ -109,6 +110,7 @@ public final class HypervisorRuntime {
         runtime.gate.activate();
         runtime.frameworks.activate();
         runtime.audit.recordBestEffort("policy.loaded", runtime.policyFields(policy, false));
+        runtime.startMaintenance();
         phases.mark("activation");
         return runtime;
     }
@@ -379,9 +381,30 @@ public final class HypervisorRuntime {
         return out;
     }
 
+    /**
+     * Housekeeping off the start path: a log whose files were removed under it (a log that forces
+     * notices at its next force; this covers {@code none} durability and quiet logs) fails, so calls
+     * that need it fail closed.
+     */
+    private void startMaintenance() {
+        if (audit instanceof org.agenthypervisor.core.audit.AuditLog log) {
+            maintenance.add("audit files", () -> log.recordLog().checkFiles());
+        }
+        maintenance.add("trust ledger files", () -> liability.ledger().checkFiles());
+        // Cheap when nothing is due (one record read); retires whole segments when they are.
+        maintenance.add("trust ledger retention", liability::applyRetention);
+        maintenance.start();
+    }
+
+    /** Runs every housekeeping task once, now, on the calling thread. */
+    public void runMaintenance() {
+        maintenance.runOnce();
+    }
+
     /** Flushes and closes what needs it; registered as a shutdown hook by the agent. */
     public void shutdown() {
         try {
+            maintenance.stop();
             if (watcher != null) {
                 watcher.stop();
             }

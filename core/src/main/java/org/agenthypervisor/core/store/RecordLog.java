@@ -244,6 +244,12 @@ public final class RecordLog implements Closeable {
     /** Allocated by the first {@link #appendAll}; guarded by writeLock. */
     private byte[] batchBuffer;
     private final CRC32C crc = new CRC32C();
+    /**
+     * The identity (device and inode) of the current segment file when it was opened, or null where the
+     * file system has none: a force checks the path still leads to it, so a data directory removed or
+     * replaced while the log is open fails the log instead of writing on into an unlinked file.
+     */
+    private Object currentKey;
 
     /** Every segment, oldest first; replaced (never mutated) on roll. */
     private volatile Segment[] segments;
@@ -452,6 +458,7 @@ public final class RecordLog implements Closeable {
             }
             current = segs.get(segs.size() - 1);
             file = new RandomAccessFile(current.path.toFile(), "rw");
+            currentKey = fileKey(current.path);
             try {
                 if (cutFile != null) {
                     file.setLength(currentSize);
@@ -746,6 +753,7 @@ public final class RecordLog implements Closeable {
                 // The old segment must be complete on the device before a newer one can exist:
                 // that is what lets only the last segment be torn.
                 faultHook.at("force");
+                checkStillLinked();
                 file.getFD().sync();
                 if (mark != null) {
                     mark.advance(first);
@@ -756,6 +764,7 @@ public final class RecordLog implements Closeable {
             RandomAccessFile raf = new RandomAccessFile(seg.path.toFile(), "rw");
             raf.seek(SegmentFormat.HEADER_SIZE);
             file = raf;
+            currentKey = fileKey(seg.path);
             current = seg;
             currentSize = SegmentFormat.HEADER_SIZE;
             currentCount = 0;
@@ -791,6 +800,7 @@ public final class RecordLog implements Closeable {
         boolean ok = false;
         try {
             faultHook.at("force");
+            checkStillLinked();
             file.getFD().sync();
             if (mark != null) {
                 mark.advance(target); // after the force: the mark never runs ahead of the records
@@ -909,6 +919,13 @@ public final class RecordLog implements Closeable {
         return starts;
     }
 
+    private boolean holdsSegments(Path directory) throws IOException {
+        Pattern segPattern = SegmentFormat.segmentPattern(name);
+        try (Stream<Path> list = Files.list(directory)) {
+            return list.anyMatch(p -> segPattern.matcher(p.getFileName().toString()).matches());
+        }
+    }
+
     private void checkLive(long index) {
         long first = firstIndex;
         if (index < first) {
@@ -952,6 +969,11 @@ public final class RecordLog implements Closeable {
             }
             if (archiveDir != null) {
                 Files.createDirectories(archiveDir);
+                if (segs[0].firstIndex > 0 && !holdsSegments(archiveDir) && LogStart.read(archiveDir, name) == 0) {
+                    // A new archive of a log whose earlier records were deleted, not archived: say where it
+                    // starts, so that it opens as a log of its own.
+                    LogStart.write(archiveDir, name, segs[0].firstIndex);
+                }
                 for (int i = 0; i < n; i++) {
                     Path target = archiveDir.resolve(segs[i].path.getFileName());
                     Path tmp = archiveDir.resolve(segs[i].path.getFileName() + ".tmp");
@@ -1084,6 +1106,60 @@ public final class RecordLog implements Closeable {
                     + options.maxRecordSize() + " of record log " + label);
         }
         return record.length;
+    }
+
+    /**
+     * Fails unless the current segment's path still leads to the file this log writes: records written
+     * to a file that was removed (the data directory deleted under a running JVM) or replaced would be
+     * acknowledged and then never found again. One {@code stat} per force; {@link #checkFiles} for logs
+     * that never force.
+     */
+    private void checkStillLinked() throws IOException {
+        Object expected = currentKey;
+        if (expected == null) {
+            return;
+        }
+        Object now;
+        try {
+            now = fileKey(current.path);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            now = "missing";
+        }
+        if (!expected.equals(now)) {
+            throw new IOException("segment file " + current.path + " was " + ("missing".equals(now) ? "removed" : "replaced")
+                    + " while the log was open (data directory deleted or moved?): records written from now on"
+                    + " would be lost");
+        }
+    }
+
+    /**
+     * Checks that the log's files are still where it writes them (see {@link #checkStillLinked}); if not,
+     * fails the log, so every later append throws. For callers that never force (durability {@code none})
+     * and for a periodic check.
+     *
+     * @throws IOException if its current segment was removed or replaced (a closed or already failed log
+     *                     is left alone)
+     */
+    public void checkFiles() throws IOException {
+        if (options.readOnly() || closed || failure.get() != null) {
+            return; // nothing to protect, or already failed and reported
+        }
+        if (!takeToken(0, true)) {
+            return;
+        }
+        boolean ok = false;
+        try {
+            checkStillLinked();
+            ok = true;
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            giveBackToken(ok ? durable : -1);
+        }
+    }
+
+    private static Object fileKey(Path p) throws IOException {
+        return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     }
 
     private void ensureOpen() throws IOException {

@@ -135,6 +135,28 @@ class AuditLogTest {
     }
 
     @Test
+    void afterCloseARecordThatMustBeAuditedIsRefusedUnderDenyAndCountedEitherWay() throws IOException {
+        AuditLog log = AuditLog.open(data, EVERY_5);
+        log.record("test.event", Map.of("n", 1));
+        log.close();
+        try (org.agenthypervisor.core.log.QuietLog quiet = org.agenthypervisor.core.log.QuietLog.quiet()) {
+            AuditUnavailableException refused = org.junit.jupiter.api.Assertions.assertThrows(AuditUnavailableException.class,
+                    () -> log.record("ring.denied", Map.of("n", 2)));
+            assertTrue(refused.getMessage().contains("is closed"), refused.getMessage());
+            log.recordBestEffort("policy.loaded", Map.of("n", 3)); // best effort: counted, not refused
+        }
+        assertEquals(2, log.lostRecordsTotal());
+        Policy.AuditSettings goOn = new Policy.AuditSettings(Policy.Durability.BATCH, 10, 5, 3_600_000,
+                Policy.OnWriteFailure.CONTINUE);
+        AuditLog other = AuditLog.open(data, goOn);
+        other.close();
+        try (org.agenthypervisor.core.log.QuietLog quiet = org.agenthypervisor.core.log.QuietLog.quiet()) {
+            other.record("ring.denied", Map.of("n", 4)); // continue: the call goes on
+        }
+        assertEquals(1, other.lostRecordsTotal());
+    }
+
+    @Test
     void aLogVerifiesAndEveryRecordIsCoveredAfterClose() throws IOException {
         write(23, EVERY_5);
         AuditVerifier.Report r = verify();

@@ -96,7 +96,56 @@ class LedgerTamperTest {
         assertTrue(cases > 100, summary);
     }
 
-    /** "refused", "unchanged", or what went wrong. */
+    /**
+     * The same for {@code trust.snapshot} (written when the ledger closed): every byte changed and
+     * every cut must be refused at start with a message naming the file, never read as other scores;
+     * a deleted snapshot (nothing archived yet) just means a full replay, the same scores.
+     */
+    @Test
+    void everyChangeToTheSnapshotIsRefused() throws IOException {
+        Path original = work.resolve("original");
+        Random random = new Random(41);
+        try (TrustLedger ledger = TrustLedger.open(original, Durability.FSYNC)) {
+            for (int i = 0; i < 12; i++) {
+                ledger.append("slash", "violation " + i, List.of(new TrustLedger.Change("agent-" + (i % 4), 1.0,
+                        i / 20.0, 0)), 1_000L + i);
+            }
+        }
+        Map<String, TrustLedger.Entry> scores = TrustLedger.read(original);
+        String name = TrustSnapshot.FILE;
+        Path file = TrustLedger.directory(original).resolve(name);
+        byte[] bytes = Files.readAllBytes(file);
+        int cases = 0;
+        List<String> violations = new ArrayList<>();
+        try (org.agenthypervisor.core.log.QuietLog quiet = org.agenthypervisor.core.log.QuietLog.quiet()) {
+            for (int at = 0; at < bytes.length; at++) {
+                byte[] changed = bytes.clone();
+                changed[at] ^= (byte) (1 + random.nextInt(255));
+                String outcome = outcome(original, name, changed, scores);
+                cases++;
+                if (!outcome.equals("refused naming the file")) {
+                    violations.add("byte " + at + ": " + outcome);
+                }
+            }
+            for (int length = 0; length < bytes.length; length++) {
+                String outcome = outcome(original, name, java.util.Arrays.copyOf(bytes, length), scores);
+                cases++;
+                if (!outcome.equals("refused naming the file")) {
+                    violations.add("cut at " + length + ": " + outcome);
+                }
+            }
+            String deleted = outcome(original, name, null, scores);
+            if (!deleted.equals("unchanged")) {
+                violations.add("snapshot deleted: " + deleted);
+            }
+        }
+        String summary = cases + " changes to a " + bytes.length + "-byte snapshot, " + violations.size()
+                + " not refused" + (violations.isEmpty() ? "" : ": " + violations.subList(0, Math.min(8, violations.size())));
+        System.out.println("SNAPSHOT TAMPER SUITE: " + summary);
+        assertTrue(violations.isEmpty(), summary);
+    }
+
+    /** "refused", "refused naming the file", "unchanged", or what went wrong. */
     private String outcome(Path original, String name, byte[] replacement, Map<String, TrustLedger.Entry> scores)
             throws IOException {
         Path copy = work.resolve("case");
@@ -112,7 +161,11 @@ class LedgerTamperTest {
             Map<String, TrustLedger.Entry> read = TrustLedger.read(copy);
             return read.equals(scores) ? "unchanged" : "scores changed to " + read;
         } catch (IOException refused) {
-            return "refused";
+            if (replacement != null && !java.util.Arrays.equals(replacement, Files.readAllBytes(segment))) {
+                return "refused, but the file was rewritten";
+            }
+            return String.valueOf(refused.getMessage()).contains(segment.toString()) && name.equals(TrustSnapshot.FILE)
+                    ? "refused naming the file" : "refused";
         } catch (RuntimeException crashed) {
             return "crashed: " + crashed;
         }

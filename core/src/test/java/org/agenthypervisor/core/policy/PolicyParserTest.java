@@ -2,6 +2,8 @@ package org.agenthypervisor.core.policy;
 
 import static org.agenthypervisor.core.policy.PolicyTesting.FILE;
 import static org.agenthypervisor.core.policy.PolicyTesting.parse;
+import static org.agenthypervisor.core.policy.PolicyTesting.problem;
+import org.agenthypervisor.core.policy.PolicyException.Problem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -114,6 +116,8 @@ class PolicyParserTest {
                 refusedHandoff: 0.3
                 stepFailure: 0.1
                 compensationFailure: 0.4
+              retention: 720h
+              archive: delete
             saga:
               durability: none
               retries: 0
@@ -208,13 +212,13 @@ class PolicyParserTest {
                 p.sagas());
         assertEquals(new TrustSpec(0.99, 0.9, 0.5), p.trust());
         assertEquals(new LiabilitySpec(Signing.EACH, "/etc/hypervisor/keys", 0.5, 0.1, 0.5, 0.9, 0.0, 1.0, 4,
-                new Recovery(0.05, 3_600_000), 0.3, 0.1, 0.4), p.liability());
+                new Recovery(0.05, 3_600_000), 0.3, 0.1, 0.4, 30L * 24 * 3_600_000, Policy.Archive.DELETE), p.liability());
         assertEquals(new SagaSettings(Durability.NONE, 0, 1_500, 60_000, false), p.saga());
         assertEquals(new SessionSettings(0.6, 8,
-                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 88, 7)),
-                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 91, 7))),
-                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 81, 7)),
-                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 83, 7)))),
+                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 90, 7)),
+                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 93, 7))),
+                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 83, 7)),
+                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 85, 7)))),
                 p.sessions());
         assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000, Policy.OnWriteFailure.CONTINUE, 2160L * 3_600_000,
                 "/var/lib/hypervisor-archive/audit"), p.audit());
@@ -235,8 +239,8 @@ class PolicyParserTest {
         assertEquals(List.of(), p.compensations());
         assertEquals(List.of(), p.sagas());
         assertEquals(new TrustSpec(0.95, 0.95, 0.60), p.trust());
-        assertEquals(new LiabilitySpec(Signing.BATCHED, null, 1.0, 0.2, 0.65, 0.95, 0.05, 0.5, 0, null, 0.0, 0.0, 1.0),
-                p.liability());
+        assertEquals(new LiabilitySpec(Signing.BATCHED, null, 1.0, 0.2, 0.65, 0.95, 0.05, 0.5, 0, null, 0.0, 0.0, 1.0,
+                90L * 24 * 3_600_000, Policy.Archive.KEEP), p.liability());
         assertEquals(new SagaSettings(Durability.FSYNC, 3, 50, 2_000, true), p.saga());
         assertEquals(new SessionSettings(0.5, 16, List.of(), List.of()), p.sessions());
         assertEquals(new AuditSettings(Durability.BATCH, 10, 1000, 5_000, Policy.OnWriteFailure.DENY), p.audit());
@@ -540,5 +544,18 @@ class PolicyParserTest {
                         () -> "EVERY_KEY does not use " + e.getKey() + " " + key);
             }
         }
+    }
+
+    /** Issue 12: the trust ledger's retention and what happens to retired segments. */
+    @Test
+    void liabilityRetentionAndArchive() {
+        Policy p = parse("version: 1\nliability:\n  retention: 720h\n  archive: delete\n");
+        assertEquals(30L * 24 * 3_600_000, p.liability().retentionMillis());
+        assertEquals(Policy.Archive.DELETE, p.liability().archive());
+        assertEquals(Policy.Archive.KEEP, parse("version: 1\nliability:\n  archive: keep\n").liability().archive());
+        Problem bad = problem("version: 1\nliability:\n  archive: move\n");
+        assertEquals("liability.archive", bad.keyPath());
+        assertTrue(bad.message().contains("keep") && bad.message().contains("delete"), bad.message());
+        assertEquals("liability.retention", problem("version: 1\nliability:\n  retention: 0s\n").keyPath());
     }
 }

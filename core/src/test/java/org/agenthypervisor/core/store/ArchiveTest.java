@@ -101,6 +101,22 @@ class ArchiveTest {
     }
 
     @Test
+    void anArchiveBegunAfterRecordsWereDeletedSaysWhereItStarts() throws IOException {
+        write(200);
+        long deletedUpTo;
+        long archivedUpTo;
+        try (RecordLog log = RecordLog.open(live(), NAME, small())) {
+            deletedUpTo = log.archiveBefore(60, null);
+            archivedUpTo = log.archiveBefore(140, archive());
+        }
+        try (RecordLog old = RecordLog.open(archive(), NAME, small().withReadOnly(true))) {
+            assertEquals(deletedUpTo, old.firstIndex());
+            assertEquals(archivedUpTo, old.size());
+            assertRecords(old, deletedUpTo, archivedUpTo);
+        }
+    }
+
+    @Test
     void theCurrentSegmentIsNeverArchivedAndRollMakesACutPoint() throws IOException {
         try (RecordLog log = RecordLog.open(live(), NAME, RecordLog.Options.defaults())) {
             for (int i = 0; i < 10; i++) {
@@ -247,6 +263,35 @@ class ArchiveTest {
         try (RecordLog log = RecordLog.open(live(), NAME, small().withLazySealedSegments(true))) {
             CorruptLogException bad = assertThrows(CorruptLogException.class, () -> log.forEach(0, r -> { }));
             assertTrue(bad.getMessage().contains("next segment's name says"), bad.getMessage());
+        }
+    }
+
+    @Test
+    void aLogWhoseDirectoryWasRemovedWhileOpenFailsAtTheNextForce() throws IOException {
+        try (RecordLog log = RecordLog.open(live(), NAME, small())) {
+            log.appendDurable(payload(1));
+            Path moved = tmp.resolve("moved");
+            Files.move(live(), moved); // the directory removed (or moved aside) under a running JVM
+            log.append(payload(2)); // lands in the file the log still has open
+            IOException gone = assertThrows(IOException.class, () -> log.appendDurable(payload(3)));
+            assertTrue(String.valueOf(gone.getCause()).contains("was removed while the log was open"), String.valueOf(gone));
+            assertTrue(log.failed());
+            assertThrows(IOException.class, () -> log.append(payload(4)), "a failed log refuses appends");
+        }
+    }
+
+    @Test
+    void checkFilesCatchesAReplacedSegmentWithoutAForce() throws IOException {
+        try (RecordLog log = RecordLog.open(live(), NAME, small().withDurability(Durability.NONE))) {
+            log.append(payload(1));
+            log.checkFiles();
+            Path seg = LogFiles.segments(live()).get(0);
+            Path copy = tmp.resolve("copy.seg");
+            Files.copy(seg, copy);
+            Files.move(copy, seg, StandardCopyOption.REPLACE_EXISTING);
+            IOException replaced = assertThrows(IOException.class, log::checkFiles);
+            assertTrue(String.valueOf(replaced.getCause()).contains("was replaced"), String.valueOf(replaced));
+            assertTrue(log.failed());
         }
     }
 }
