@@ -525,8 +525,9 @@ public final class AuditLog implements AuditTrail {
 
     /**
      * Applies {@code audit.retention} and {@code audit.archive} of the policy now; null when no retention
-     * is set. For the runtime's maintenance thread (and run once at open): call it about every
-     * {@code retention / 10}, at most hourly: each call also plants the next possible cut (see below).
+     * is set. For the runtime's maintenance thread (and run once at open): cheap when nothing is due
+     * (the writer forces what it holds, a few records are read), so any period up to
+     * {@code retention / 10} does.
      */
     public Retention applyRetention() throws IOException {
         return retentionMillis <= 0 ? null : applyRetention(retentionMillis, archiveDir);
@@ -553,9 +554,10 @@ public final class AuditLog implements AuditTrail {
      * {@code audit.archived} record stating it ({@code before}: the cut) is written and covered by a
      * signed head: a live log that starts at a record no such record names was cut by someone else.
      *
-     * <p>Segment boundaries fall where the store rolled, not at heads; so every pass also plants the next
-     * cut: it signs a checkpoint at the current size and rolls the segment there. A later pass can cut
-     * there once all records below it are older than the retention. The tree heads log is kept whole
+     * <p>Segment boundaries fall where the store rolled, not at heads; so a pass also plants the next
+     * cut: it signs a checkpoint at the current size and rolls the segment there, when the current
+     * segment began more than {@code retention / 10} ago. A later pass can cut there once all records
+     * below it are older than the retention. The tree heads log is kept whole
      * (about a kilobyte per {@code audit.treeHeadEvery} records): the heads below the cut still show
      * what was signed, and their signatures are still checked.
      *
@@ -1376,16 +1378,29 @@ public final class AuditLog implements AuditTrail {
             encodeRecord(new Rec(0, "audit.archived", CanonicalJson.prepare(f), null, null, System.currentTimeMillis()));
             syncRecords();
             signDueRoots();
+            signCheckpointHere(); // the statement of the cut is signed before the cut is made
         }
         long[] now = log.segmentStarts();
-        if (tree.size() > now[now.length - 1]) {
-            TreeHead h = lastHead;
-            if (h == null || h.size() != tree.size() || !h.isCheckpoint()) {
-                signHead("checkpoint", null);
+        long current = now[now.length - 1];
+        // Plant at most every retention/10 (by the current segment's first record): cuts that fine keep
+        // the live history under 1.1 x the retention without a segment per pass (the runtime runs a
+        // pass every minute or so).
+        if (tree.size() > current) {
+            long since = recordMillis(current);
+            if (since >= 0 && since <= System.currentTimeMillis() - c.retentionMillis() / 10) {
+                signCheckpointHere();
+                log.roll(); // the next segment starts at the checkpoint just signed: a future cut
             }
-            log.roll(); // the next segment starts at the checkpoint just signed: a future cut
         }
         return cut;
+    }
+
+    /** Signs a checkpoint at the current size unless the last head already is one there. */
+    private void signCheckpointHere() throws IOException {
+        TreeHead h = lastHead;
+        if (h == null || h.size() != tree.size() || !h.isCheckpoint()) {
+            signHead("checkpoint", null);
+        }
     }
 
     /** The time of record {@code index} in epoch ms, or -1 if it has none readable. */

@@ -322,6 +322,20 @@ class AuditRetentionTest {
     }
 
     @Test
+    void aPassOnFreshRecordsNeitherCutsNorRollsASegment() throws Exception {
+        try (AuditLog log = AuditLog.open(data, DEFAULTS)) {
+            write(log, 0, 100);
+            for (int i = 0; i < 3; i++) { // a maintenance thread runs a pass every minute or so
+                AuditLog.Retention r = log.applyRetention(3_600_000, archive());
+                assertEquals(0, r.firstIndex());
+                assertEquals(0, r.archived());
+            }
+            assertEquals(1, log.recordLog().segmentStarts().length, "no segment per pass");
+        }
+        assertFalse(Files.exists(archive()));
+    }
+
+    @Test
     void retentionAtOpenUsesThePolicy() throws Exception {
         Policy.AuditSettings keep = DEFAULTS;
         Policy.AuditSettings retain = new Policy.AuditSettings(Policy.Durability.BATCH, 10, 1000, 3_600_000,
