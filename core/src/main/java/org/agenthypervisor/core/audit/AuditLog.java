@@ -55,7 +55,8 @@ import java.util.concurrent.TimeoutException;
  * directory, created on first use) every {@code audit.treeHeadEvery} records after the last head (at
  * exactly that size: the root is taken there and signed once the batch holding it is forced), once {@code audit.treeHeadInterval} has passed since the last head
  * while records arrived, on demand ({@link #signTreeHead}, used when a session closes) and at
- * {@link #close()}. A head is appended only after the records it covers were forced (unless the
+ * {@link #close()}. Every head carries the Merkle frontier at its size (a checkpoint, see
+ * {@link TreeHead}), so opening and retention can start from any of them. A head is appended only after the records it covers were forced (unless the
  * durability is {@code none}), so a crash can lose records only past the last head, never under it.
  *
  * <h2>Opening</h2>
@@ -123,6 +124,7 @@ public final class AuditLog implements AuditTrail {
     private final Path archiveDir;
     /** Records hashed when the log was opened (those after the checkpoint it started from). */
     private final long hashedAtOpen;
+    private final TreeHead openedFrom;
     /** The checkpoint the tree was last restored from or the last head signed here: a known-good start for recovery. */
     private volatile TreeHead trustedCheckpoint;
     private final Object retentionLock = new Object();
@@ -221,6 +223,7 @@ public final class AuditLog implements AuditTrail {
         this.headNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, settings.treeHeadMillis()));
         this.tree = restored.tree();
         this.hashedAtOpen = restored.hashed();
+        this.openedFrom = restored.checkpoint();
         this.trustedCheckpoint = restored.checkpoint();
         this.retentionMillis = settings.retentionMillis();
         this.archiveDir = settings.archive() == null ? dir.resolve("archive")
@@ -515,8 +518,7 @@ public final class AuditLog implements AuditTrail {
 
     /** The checkpoint opening started from, or null (it hashed from record 0). */
     public TreeHead openedFrom() {
-        TreeHead t = trustedCheckpoint;
-        return t;
+        return openedFrom;
     }
 
     /** What a retention pass did: the live log now starts at {@code firstIndex}; {@code archived} records left it. */
