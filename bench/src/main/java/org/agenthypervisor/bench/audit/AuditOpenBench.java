@@ -22,8 +22,10 @@ import java.util.stream.Stream;
  * with 10 million records, heap independent of the history.
  *
  * <pre>
- * java -Xmx64m -cp bench/target/benchmarks.jar org.agenthypervisor.bench.audit.AuditOpenBench DIR [RECORDS] [OPENS] [verify]
+ * java -Xmx64m -cp bench/target/benchmarks.jar org.agenthypervisor.bench.audit.AuditOpenBench DIR [RECORDS] [OPENS] [verify|retain]
  * </pre>
+ * {@code retain} first archives the whole history (a 1 ms retention: one pass plants a cut, the next
+ * archives below it) and then times the opens and both verifications (live, and with the archive).
  * A plain main, not JMH: the first open of a fresh JVM (what a start-up pays) is the figure that
  * matters, and building the log takes about a minute per 10 million records. {@code verify} also
  * times {@code audit verify} (which reads everything, by design).
@@ -40,7 +42,9 @@ public final class AuditOpenBench {
         Path data = Path.of(args[0]);
         long records = args.length > 1 ? Long.parseLong(args[1]) : 10_000_000L;
         int opens = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        boolean verify = args.length > 3 && args[3].equals("verify");
+        boolean retain = args.length > 3 && args[3].equals("retain");
+        boolean verify = retain || args.length > 3 && args[3].equals("verify");
+        Path archive = data.resolve("audit").resolve("archive");
         Policy.AuditSettings settings = new Policy.AuditSettings(Policy.Durability.NONE, 10, 1000, 3_600_000);
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         System.out.printf("JVM %s, max heap %d MB%n", Runtime.version(), Runtime.getRuntime().maxMemory() >> 20);
@@ -67,6 +71,17 @@ public final class AuditOpenBench {
             System.out.printf("reusing %s (%,d bytes of segments)%n", data, size(data.resolve("audit")));
         }
         KeyDirectory.openReadOnly(data.resolve("keys")); // not part of the figure: class loading of the key code
+        if (retain) {
+            try (AuditLog log = AuditLog.open(data, settings)) {
+                for (int pass = 1; pass <= 2; pass++) {
+                    Thread.sleep(5);
+                    long t0 = System.nanoTime();
+                    AuditLog.Retention r = log.applyRetention(1, archive);
+                    System.out.printf("retention pass %d: %.1f s, %,d records archived, live log from record %,d%n", pass,
+                            (System.nanoTime() - t0) / 1e9, r.archived(), r.firstIndex());
+                }
+            }
+        }
 
         for (int i = 0; i < opens; i++) {
             System.gc();
@@ -76,7 +91,7 @@ public final class AuditOpenBench {
             long openNanos = System.nanoTime() - t0;
             System.gc();
             long during = memory.getHeapMemoryUsage().getUsed();
-            System.out.printf("open #%d: %.1f ms, %,d records live, hashed %,d (from the checkpoint of size %,d),"
+            System.out.printf("open #%d: %.1f ms, %,d log size, hashed %,d (from the checkpoint of size %,d),"
                             + " heap used after GC %.1f MB before, %.1f MB with the log open%n", i + 1, openNanos / 1e6,
                     log.recordLog().size(), log.recordsHashedAtOpen(),
                     log.openedFrom() == null ? 0 : log.openedFrom().size(), before / 1048576.0, during / 1048576.0);
@@ -85,11 +100,14 @@ public final class AuditOpenBench {
             System.out.printf("  close: %.1f ms%n", (System.nanoTime() - c0) / 1e6);
         }
         if (verify) {
-            long t0 = System.nanoTime();
-            AuditVerifier.Report r = AuditVerifier.verify(data.resolve("audit"),
-                    KeyDirectory.openReadOnly(data.resolve("keys")).publicKey(AuditLog.KEY_ID).orElseThrow());
-            System.out.printf("audit verify: %s, %,d records, %,d heads, %.1f s%n", r.ok() ? "OK" : r.failure(),
-                    r.records(), r.heads(), (System.nanoTime() - t0) / 1e9);
+            for (Path dir : Files.isDirectory(archive) ? new Path[] {null, archive} : new Path[] {null}) {
+                long t0 = System.nanoTime();
+                AuditVerifier.Report r = AuditVerifier.verify(data.resolve("audit"),
+                        KeyDirectory.openReadOnly(data.resolve("keys")).publicKey(AuditLog.KEY_ID).orElseThrow(), dir);
+                System.out.printf("audit verify%s: %s, %,d records checked (live from %,d), %,d heads, %.1f s%n",
+                        dir == null ? "" : " --archive", r.ok() ? "OK" : r.failure(), r.recordsChecked(), r.cut(), r.heads(),
+                        (System.nanoTime() - t0) / 1e9);
+            }
         }
     }
 

@@ -198,7 +198,7 @@ public final class AuditLog implements AuditTrail {
     }
 
     /** Retention, the writer's part: choose the cut, state it, plant the next one (see {@link #applyRetention}). */
-    private record CutRequest(long ticket, long cutoffMillis, long retentionMillis, Path archive,
+    private record CutRequest(long ticket, long cut, long retentionMillis, Path archive,
                               CompletableFuture<Long> result) implements Item {
     }
 
@@ -575,8 +575,10 @@ public final class AuditLog implements AuditTrail {
             }
             long before = log.firstIndex();
             CompletableFuture<Long> result = new CompletableFuture<>();
-            long cutoff = System.currentTimeMillis() - retentionMillis;
-            enqueue(t -> new CutRequest(t, cutoff, retentionMillis, archive, result), true);
+            // Chosen here, not by the writer: reading record times may check whole sealed segments'
+            // frames (lazy open), which must not hold up the records being written meanwhile.
+            long chosen = newestCut(System.currentTimeMillis() - retentionMillis);
+            enqueue(t -> new CutRequest(t, chosen, retentionMillis, archive, result), true);
             long cut;
             try {
                 cut = awaitWriter(result);
@@ -1347,30 +1349,41 @@ public final class AuditLog implements AuditTrail {
     }
 
     /**
-     * The writer's part of a retention pass (records so far are written and forced): the newest segment
-     * boundary below which every record is older than the cutoff and at which a valid checkpoint was
-     * signed; states it with an {@code audit.archived} record; then signs a checkpoint at the current
-     * size and rolls the segment there (the next possible cut). Returns the cut (the current first index
-     * when nothing can be archived).
+     * The newest segment boundary below which every record is older than {@code cutoffMillis} and at
+     * which a valid checkpoint was signed; the current first index when there is none. Reads only.
+     */
+    private long newestCut(long cutoffMillis) throws IOException {
+        RecordLog records = log;
+        long first = records.firstIndex();
+        long[] starts = records.segmentStarts();
+        long cut = first;
+        PublicKey pk = publicKey(keysDir);
+        if (pk == null) {
+            return cut; // no key: no head was ever signed, so there is no checkpoint to cut at
+        }
+        for (int j = 1; j < starts.length; j++) {
+            long boundary = starts[j];
+            if (boundary <= first || checkpointAt(heads, boundary, pk) == null) {
+                continue; // most boundaries are where the store filled a segment: no checkpoint there
+            }
+            long time = recordMillis(records, boundary - 1);
+            if (time < 0 || time >= cutoffMillis) {
+                break; // segments are in time order: later ones are newer still
+            }
+            cut = boundary;
+        }
+        return cut;
+    }
+
+    /**
+     * The writer's part of a retention pass (records so far are written and forced): states the cut
+     * chosen by {@link #newestCut} with an {@code audit.archived} record covered by a signed checkpoint,
+     * then, when the current segment began more than {@code retention / 10} ago, signs a checkpoint at
+     * the current size and rolls the segment there (the next possible cut). Returns the cut.
      */
     private long chooseCut(CutRequest c) throws IOException {
         long first = log.firstIndex();
-        long[] starts = log.segmentStarts();
-        long cut = first;
-        PublicKey pk = signingKey().publicKey();
-        for (int j = 1; j < starts.length; j++) {
-            long boundary = starts[j];
-            if (boundary <= first) {
-                continue;
-            }
-            long time = recordMillis(boundary - 1);
-            if (time < 0 || time >= c.cutoffMillis()) {
-                break; // segments are in time order: later ones are newer still
-            }
-            if (checkpointAt(heads, boundary, pk) != null) {
-                cut = boundary;
-            }
-        }
+        long cut = Math.max(first, c.cut());
         if (cut > first) {
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("before", cut);
@@ -1388,7 +1401,7 @@ public final class AuditLog implements AuditTrail {
         // the live history under 1.1 x the retention without a segment per pass (the runtime runs a
         // pass every minute or so).
         if (tree.size() > current) {
-            long since = recordMillis(current);
+            long since = recordMillis(log, current);
             if (since >= 0 && since <= System.currentTimeMillis() - c.retentionMillis() / 10) {
                 signCheckpointHere();
                 log.roll(); // the next segment starts at the checkpoint just signed: a future cut
@@ -1406,7 +1419,7 @@ public final class AuditLog implements AuditTrail {
     }
 
     /** The time of record {@code index} in epoch ms, or -1 if it has none readable. */
-    private long recordMillis(long index) throws IOException {
+    private static long recordMillis(RecordLog log, long index) throws IOException {
         try {
             Object parsed = CanonicalJson.parse(log.get(index));
             if (parsed instanceof Map<?, ?> m && m.get("time") instanceof String t) {
