@@ -169,7 +169,7 @@ class CrashRecoveryIT {
     }
 
     /** What the journal and the effects agree on, and where they do not. */
-    private record Check(int sagas, int stepsRun, int compensated, int inDoubt, int reruns, int lostToDurability,
+    record Check(int sagas, int stepsRun, int compensated, int inDoubt, int reruns, int lostToDurability,
                          List<String> violations) {
         @Override
         public String toString() {
@@ -180,7 +180,7 @@ class CrashRecoveryIT {
         }
     }
 
-    private static Check check(SagaHistory history, Effects effects, boolean strict) {
+    static Check check(SagaHistory history, Effects effects, boolean strict) {
         Map<String, SagaView> sagas = new TreeMap<>();
         for (SagaView saga : history.sagas()) {
             sagas.put(saga.id(), saga);
@@ -240,10 +240,10 @@ class CrashRecoveryIT {
     }
 
     /** The side effects by step id: how often each ran and was undone. */
-    private record Effects(Map<String, Integer> done, Map<String, Integer> undone, int reruns) {
+    record Effects(Map<String, Integer> done, Map<String, Integer> undone, int reruns) {
     }
 
-    private static Effects effects(Path dir) throws IOException {
+    static Effects effects(Path dir) throws IOException {
         Map<String, Integer> done = new TreeMap<>();
         Map<String, Integer> undone = new TreeMap<>();
         int reruns = 0;

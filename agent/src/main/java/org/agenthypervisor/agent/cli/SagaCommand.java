@@ -87,6 +87,7 @@ final class SagaCommand extends CommandGroup {
                 return HypervisorCommand.OK;
             }
             journal.reportTail(out);
+            journal.reportCompaction(out);
             boolean authentic = journal.reportAuthentication(out, dataDir);
             List<SagaView> shown = new ArrayList<>();
             for (SagaView saga : journal.history.sagas()) {
@@ -151,7 +152,9 @@ final class SagaCommand extends CommandGroup {
             String sagaId = SagaIds.normalize(id);
             SagaView saga = journal == null ? null : journal.history.saga(sagaId);
             if (saga == null) {
-                err.println("no saga " + sagaId + " in the journal of " + dataDir + " (saga list shows the ids)");
+                err.println("no saga " + sagaId + " in the journal of " + dataDir + " (saga list shows the ids"
+                        + (journal != null && journal.liveFrom > 0 && !journal.archived ? "; sagas that finished before"
+                        + " record " + journal.liveFrom + " were deleted by compaction, saga.archive: delete" : "") + ")");
                 return HypervisorCommand.FAILED;
             }
             journal.reportTail(out);
@@ -160,6 +163,12 @@ final class SagaCommand extends CommandGroup {
             if (saga.quarantined()) {
                 out.println("  WARNING  records " + saga.unauthenticated() + " of this saga fail authentication: what"
                         + " follows is what they claim, not what this hypervisor wrote");
+            }
+            List<Map<String, Object>> records = saga.records();
+            if (!records.isEmpty() && records.get(records.size() - 1).get("index") instanceof Number last
+                    && last.longValue() < journal.liveFrom) {
+                out.println("  journal  archived by compaction (saga/" + org.agenthypervisor.core.saga.JournalCompaction.ARCHIVE
+                        + "/); no longer in the live journal");
             }
             out.println("  boundary " + saga.method() + " (agent " + saga.agent() + ")");
             out.println("  began    " + time(saga.began()) + (saga.ended() < 0 ? "" : ", ended " + time(saga.ended())));
@@ -411,6 +420,9 @@ final class SagaCommand extends CommandGroup {
         final SagaHistory history;
         final OpenReport report;
         final boolean locked;
+        /** The live journal's first record (after compaction), and whether the archive before it was read. */
+        long liveFrom;
+        boolean archived;
 
         private Journal(SagaHistory history, OpenReport report, boolean locked) {
             this.history = history;
@@ -459,14 +471,47 @@ final class SagaCommand extends CommandGroup {
             }
             Path lockFile = dir.resolve(SagaJournal.NAME + ".lock");
             boolean locked = Files.exists(lockFile) && lockedByAnother(lockFile, true);
-            try (RecordLog log = SagaJournal.openReadOnly(dataDir)) {
+            try (RecordLog log = SagaJournal.openReadOnly(dataDir);
+                 RecordLog archive = openArchive(dir, log)) {
                 // Never creates a key; without one nothing verifies, and that is what the listing then says.
                 JournalSeal seal = JournalSeal.load(keys(dataDir, keysDir)).orElse(null);
-                return new Journal(SagaHistory.replay(log, seal, true, keepRecords), log.openReport(), locked);
+                // Compacted: the archive (if kept) and the live part read as one chain.
+                Journal journal = new Journal(SagaHistory.replayWithArchive(archive, log, seal, true, keepRecords),
+                        log.openReport(), locked);
+                journal.liveFrom = log.firstIndex();
+                journal.archived = archive != null && archive.size() == log.firstIndex();
+                return journal;
             } catch (CorruptLogException corrupt) {
                 throw new HypervisorCommand.UsageError("the saga journal is corrupt: " + corrupt.getMessage());
             } catch (IOException unreadable) {
                 throw new HypervisorCommand.UsageError("cannot read the saga journal in " + dir + ": " + unreadable.getMessage());
+            }
+        }
+
+        /** After compaction: where the records before the live part are. */
+        void reportCompaction(PrintWriter out) {
+            if (liveFrom == 0) {
+                return;
+            }
+            out.println(archived ? "note: records 0-" + (liveFrom - 1) + " of the journal were archived by compaction"
+                    + " (saga.retention); read from saga/" + org.agenthypervisor.core.saga.JournalCompaction.ARCHIVE + "/"
+                    : "note: records 0-" + (liveFrom - 1) + " of the journal were taken out by compaction and are not"
+                    + " in saga/" + org.agenthypervisor.core.saga.JournalCompaction.ARCHIVE + "/ (saga.archive: delete):"
+                    + " sagas that finished before them are not shown");
+        }
+
+        /** The archive compaction kept, or null (none, or unreadable: then only the live part is shown, with a note). */
+        private static RecordLog openArchive(Path dir, RecordLog live) {
+            Path archiveDir = org.agenthypervisor.core.saga.JournalCompaction.archiveDir(dir);
+            if (live.firstIndex() == 0 || !Files.isDirectory(archiveDir)) {
+                return null;
+            }
+            try {
+                return RecordLog.open(archiveDir, SagaJournal.NAME, RecordLog.Options.defaults().withReadOnly(true));
+            } catch (IOException unreadable) {
+                System.err.println("note: the journal's archive " + archiveDir + " cannot be read (" + unreadable.getMessage()
+                        + "); showing the live journal only");
+                return null;
             }
         }
 

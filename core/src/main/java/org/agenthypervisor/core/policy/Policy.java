@@ -297,9 +297,19 @@ public record Policy(
      * @param backoffMillis    delay before the first retry, default 50 ms; doubles each retry
      * @param maxBackoffMillis cap of the delay, default 2000 ms
      * @param recoverOnStart   recover unfinished sagas when the agent starts, default true
+     * @param retentionMillis  how long a finished saga stays in the live journal, default 7 days (168h)
+     * @param archive          what compaction does with the segments finished sagas leave, default keep
      */
     public record SagaSettings(Durability durability, int retries, long backoffMillis, long maxBackoffMillis,
-                               boolean recoverOnStart) {
+                               boolean recoverOnStart, long retentionMillis, Archive archive) {
+        public static final long DEFAULT_RETENTION_MILLIS = 7L * 24 * 3_600_000;
+
+        /** With the default retention and archive. */
+        public SagaSettings(Durability durability, int retries, long backoffMillis, long maxBackoffMillis,
+                            boolean recoverOnStart) {
+            this(durability, retries, backoffMillis, maxBackoffMillis, recoverOnStart, DEFAULT_RETENTION_MILLIS,
+                    Archive.KEEP);
+        }
     }
 
     /**

@@ -716,8 +716,10 @@ final class PolicyReader {
                     + "); the cap must be at least the first delay");
         }
         boolean recoverOnStart = bool(f, "recoverOnStart", true);
+        long retention = duration(f, "retention", 0, SagaSettings.DEFAULT_RETENTION_MILLIS);
+        Policy.Archive archive = choice(f, "archive", ARCHIVE, Policy.Archive.KEEP);
         f.done();
-        return new SagaSettings(durability, retries, backoff, maxBackoff, recoverOnStart);
+        return new SagaSettings(durability, retries, backoff, maxBackoff, recoverOnStart, retention, archive);
     }
 
     private SessionSettings sessions(Fields top) {

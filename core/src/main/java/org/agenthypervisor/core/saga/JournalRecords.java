@@ -1,5 +1,11 @@
 package org.agenthypervisor.core.saga;
 
+import org.agenthypervisor.core.encoding.CanonicalJson;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * The journal's record types and how each is written. Every record is a canonical JSON object with
  * {@code type}, {@code saga} (the saga id) and {@code time} (epoch milliseconds), plus:
@@ -24,6 +30,9 @@ package org.agenthypervisor.core.saga;
  *   <tr><td>{@value #ESCALATED}</td><td>{@code step}, {@code reason}, {@code attempts}</td></tr>
  *   <tr><td>{@value #END}</td><td>{@code outcome} (completed, compensated, escalated),
  *       {@code compensated}, {@code escalated} (step counts)</td></tr>
+ *   <tr><td>{@value #CHECKPOINT}</td><td>{@code saga} empty; {@code start}, {@code previous}, {@code highest},
+ *       {@code carries}, {@code cut} (see {@link #checkpoint})</td></tr>
+ *   <tr><td>{@value #CARRY}</td><td>{@code records} (the saga's records so far, each with its {@code index})</td></tr>
  * </table>
  */
 public final class JournalRecords {
@@ -38,6 +47,10 @@ public final class JournalRecords {
     public static final String COMPENSATED = "compensated";
     public static final String ESCALATED = "escalated";
     public static final String END = "end";
+    /** Written by compaction at the start of a segment: where a later cut may fall (see {@link JournalCompaction}). */
+    public static final String CHECKPOINT = "checkpoint";
+    /** Written by compaction right after a checkpoint: an unfinished saga's records so far, re-embedded. */
+    public static final String CARRY = "carry";
 
     /** Outcomes of an ended saga. */
     public static final String COMPLETED = "completed";
@@ -119,6 +132,43 @@ public final class JournalRecords {
     public static byte[] end(String saga, long time, String outcome, int compensated, int escalated) {
         return JournalJson.record(END, saga, time).put("outcome", outcome).put("compensated", compensated)
                 .put("escalated", escalated).toBytes();
+    }
+
+    /**
+     * A compaction checkpoint, the first record of its segment. {@code saga} is empty (it names no
+     * saga). Its MAC binds its index and {@code previous}, so a journal whose live part starts here
+     * can be verified without the archived record before it.
+     *
+     * @param start    its own index (a cut here makes it the first live record)
+     * @param previous the stored tag of the record before it, hex (what the chain continues from)
+     * @param highest  the highest saga number the journal has mentioned so far (ids are never reused)
+     * @param carries  how many carry records follow it at once
+     * @param cut      where this compaction archives up to (the live part never starts later than this)
+     */
+    public static byte[] checkpoint(long time, long start, byte[] previous, long highest, int carries, long cut) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("type", CHECKPOINT);
+        r.put("saga", "");
+        r.put("time", time);
+        r.put("start", start);
+        r.put("previous", java.util.HexFormat.of().formatHex(previous));
+        r.put("highest", highest);
+        r.put("carries", carries);
+        r.put("cut", cut);
+        return CanonicalJson.write(r);
+    }
+
+    /**
+     * A carry: every record of an unfinished saga so far, in journal order, each with its original
+     * {@code index} (steps are ordered by it), so that the saga no longer needs the segments they are in.
+     */
+    public static byte[] carry(String saga, long time, List<Map<String, Object>> records) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("type", CARRY);
+        r.put("saga", saga);
+        r.put("time", time);
+        r.put("records", records);
+        return CanonicalJson.write(r);
     }
 
     /** {@code java.lang.IllegalStateException: message}, bounded so a huge message cannot bloat the journal. */

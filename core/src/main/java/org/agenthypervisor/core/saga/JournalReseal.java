@@ -60,7 +60,9 @@ public final class JournalReseal {
             try (RecordLog fresh = RecordLog.open(sealing, SagaJournal.NAME, SagaJournal.logOptions())) {
                 JournalSeal.Chain chain = new JournalSeal.Chain(() -> seal, 0, null);
                 try {
-                    old.forEach(0, (LogRecord r) -> {
+                    // A compacted journal: its live part only (the carries stand for what was archived); the
+                    // re-sealed journal starts again at record 0.
+                    old.forEach(old.firstIndex(), (LogRecord r) -> {
                         byte[] json = JournalSeal.json(r.payload());
                         requireJournalRecord(r.index(), json);
                         byte[] sealed = chain.seal(json);

@@ -156,6 +156,16 @@ public final class JournalSeal {
             return record;
         }
 
+        /** The tag the next record chains to (a copy): what a checkpoint records as {@code previous}. */
+        byte[] previousTag() {
+            return previous.clone();
+        }
+
+        /** The index the next record gets. */
+        long next() {
+            return next;
+        }
+
         /** The record {@link #seal} returned last is in the log: the next one chains to it. */
         void appended(byte[] record) {
             System.arraycopy(record, 1, previous, 0, TAG_SIZE);
@@ -163,12 +173,24 @@ public final class JournalSeal {
         }
     }
 
-    /** The reader's side: checks records in log order, from record 0. Not thread-safe. */
+    /**
+     * The reader's side: checks records in log order, from record 0, or from a compaction checkpoint
+     * with the tag it names ({@link #continueFrom}). Not thread-safe.
+     */
     final class Verifier {
         private final Mac mac = newMac();
         private final byte[] expected = new byte[TAG_SIZE];
         private final byte[] position = new byte[8];
         private byte[] previous = NO_TAG;
+
+        /**
+         * The next record chains to {@code tag}: for a live journal that starts after archived records,
+         * the tag its first record (a checkpoint, which binds the tag) names; that record verifies only
+         * if the tag is the one it was sealed with.
+         */
+        void continueFrom(byte[] tag) {
+            previous = tag.length == TAG_SIZE ? tag.clone() : NO_TAG;
+        }
 
         /** Whether {@code record}, stored at {@code index}, is a format 2 record whose tag verifies. */
         boolean verify(long index, byte[] record) {

@@ -138,7 +138,8 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
                     Transitions.LOG.error("saga journal: cannot load the hypervisor's key to verify the journal: " + noKey);
                 }
             }
-            history = SagaHistory.replay(journal.recordLog(), seal, false, false);
+            // Records kept for unfinished sagas only (they are dropped as sagas end): compaction carries them.
+            history = SagaHistory.replay(journal.recordLog(), seal, false, true);
         } catch (IOException unreadable) {
             closeQuietly();
             throw new IllegalStateException("cannot read the saga journal in " + dir + ": " + unreadable.getMessage()
@@ -155,6 +156,48 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
         reportUnauthenticated(history);
         this.compensator = new Compensator(t, () -> this.policy.saga(), liability, hostContext);
         this.recovery = new Recovery(t, compensator, instances, principals, hostContext);
+        compact(history);
+    }
+
+    // ---------------------------------------------------------------- compaction
+
+    private final Object compacting = new Object();
+
+    /**
+     * Takes finished sagas older than {@code saga.retention} out of the live journal (see
+     * {@link JournalCompaction}). Runs once when the engine opens; the runtime calls it again
+     * periodically (any interval works: a run with nothing to do writes nothing). Never throws: a
+     * failure is logged, and a failed append fails the journal as any write would.
+     */
+    public JournalCompaction.Result compact() {
+        return compact(null);
+    }
+
+    private JournalCompaction.Result compact(SagaHistory history) {
+        synchronized (compacting) {
+            Policy.SagaSettings settings = policy.saga();
+            JournalCompaction.Result result;
+            try {
+                result = JournalCompaction.compact(journal, history, System.currentTimeMillis(),
+                        settings.retentionMillis(), settings.archive() == Policy.Archive.KEEP,
+                        JournalCompaction.minRecordsFromProperty());
+            } catch (IOException | RuntimeException failed) {
+                Transitions.LOG.error("saga journal compaction failed (the journal keeps every record it had): " + failed,
+                        failed);
+                return null;
+            }
+            if (result.skipped() != null) {
+                if (warnedOnce.add("compaction:" + result.skipped())) {
+                    Transitions.LOG.warn("saga journal: " + result);
+                }
+            } else if (result.checkpoint() >= 0 || result.archivedRecords() > 0) {
+                Transitions.LOG.info("saga journal: " + result);
+                t.audit("saga.journal.compacted", "checkpoint", result.checkpoint(), "carried", result.carried(),
+                        "firstBefore", result.firstBefore(), "firstAfter", result.firstAfter(),
+                        "archive", settings.archive().name().toLowerCase());
+            }
+            return result;
+        }
     }
 
     /**

@@ -149,7 +149,7 @@ public final class SagaHistory {
         private final Map<String, Object> started;
         private final long startedAt;
         private StepStatus status = StepStatus.STARTED;
-        /** Journal index of the record that last settled the step's forward outcome (started, or done). */
+        /** Replay position of the record that last settled the step's forward outcome (started, or done). */
         private long order;
         private byte[] result;
         private boolean resultComplete;
@@ -158,11 +158,11 @@ public final class SagaHistory {
         private int attempts;
         private String lastError;
 
-        StepView(String id, Map<String, Object> started, long index) {
+        StepView(String id, Map<String, Object> started, long index, long position) {
             this.id = id;
             this.started = started;
             this.startedAt = index;
-            this.order = index;
+            this.order = position;
         }
 
         public String id() {
@@ -231,7 +231,11 @@ public final class SagaHistory {
             return status == StepStatus.STARTED;
         }
 
-        /** The journal index of its done record (or of its started record while it has none). */
+        /**
+         * Where its done record (or its started record while it has none) came in the replay: orders steps
+         * as the journal does. Not the journal index: records carried by compaction keep the index they had,
+         * which after {@code saga seal --accept} may lie above the records that follow the carry.
+         */
         public long order() {
             return order;
         }
@@ -315,11 +319,55 @@ public final class SagaHistory {
     private boolean tampered;
     private long highestNumber;
     private long records;
+    /** Records applied, carried ones included: the order of steps. */
+    private long applied;
     private int skipped;
     /** Sagas whose end was read, by number (ids of our {@code sN} form), kept after they are forgotten. */
     private final java.util.BitSet endedNumbers = new java.util.BitSet();
     /** The same for ids of another form (never written by this version; kept exact rather than lost). */
     private final java.util.Set<String> endedOther = new java.util.HashSet<>();
+
+    // Compaction (see JournalCompaction): where the live part may be cut, and what the checkpoints say.
+    /** A compaction checkpoint seen in the replay. */
+    static final class Checkpoint {
+        final long index;
+        final int carries;
+        final long cut;
+        /** The latest end-record time before it: it may become the first live record once that is past retention. */
+        final long latestEndBefore;
+        final boolean usable;
+        int carriesSeen;
+
+        Checkpoint(long index, int carries, long cut, long latestEndBefore, boolean usable) {
+            this.index = index;
+            this.carries = carries;
+            this.cut = cut;
+            this.latestEndBefore = latestEndBefore;
+            this.usable = usable;
+        }
+
+        /** Authentic, at the index it names, and every carry it announced follows it. */
+        boolean complete() {
+            return usable && carriesSeen == carries;
+        }
+    }
+
+    private final List<Checkpoint> checkpoints = new ArrayList<>();
+    /** The checkpoint whose carries are still being counted, or null. */
+    private Checkpoint counting;
+    /** The latest time of an end record read. */
+    private long latestEnd;
+    /** The highest number a checkpoint names: ids up to it may belong to archived sagas. */
+    private long archivedHighest;
+    /** The cut the last authentic checkpoint names, or -1 if none was read. */
+    private long latestCut = -1;
+    /** The index of the first record read (the live part's first record for a compacted journal). */
+    private long first;
+    /** The index the next record read must have. */
+    private long next;
+    private JournalSeal.Verifier verifier;
+    private boolean keepFinished;
+    private boolean keepRecords;
 
     private SagaHistory() {
     }
@@ -345,31 +393,137 @@ public final class SagaHistory {
      */
     public static SagaHistory replay(RecordLog log, JournalSeal seal, boolean keepFinished, boolean keepRecords)
             throws IOException {
+        SagaHistory history = start(log, seal, keepFinished, keepRecords);
+        history.readFrom(log);
+        history.checkStart(log);
+        history.attachUnauthenticated();
+        return history;
+    }
+
+    /**
+     * Reads the whole history: the archived records in {@code archive} (a read-only log of
+     * {@code saga/archive}, see {@link JournalCompaction}) and then the live journal, as one chain.
+     * For the tools; if the archive does not reach the live part's first record (deleted per
+     * {@code saga.archive: delete}, or moved away) only the live part is read.
+     */
+    public static SagaHistory replayWithArchive(RecordLog archive, RecordLog live, JournalSeal seal, boolean keepFinished,
+                                                boolean keepRecords) throws IOException {
+        if (archive == null || archive.size() != live.firstIndex() || live.firstIndex() == 0) {
+            return replay(live, seal, keepFinished, keepRecords);
+        }
+        SagaHistory history = start(archive, seal, keepFinished, keepRecords);
+        history.readFrom(archive);
+        history.checkStart(archive);
+        history.readFrom(live);
+        history.attachUnauthenticated();
+        return history;
+    }
+
+    /**
+     * A replay positioned at the log's first live record. A compacted journal starts at a checkpoint
+     * that names the tag its chain continues from; anything else there means segments were removed
+     * and {@code journal.start} written by hand, or damage: the replay fails (nothing is changed).
+     */
+    private static SagaHistory start(RecordLog log, JournalSeal seal, boolean keepFinished, boolean keepRecords)
+            throws IOException {
         SagaHistory history = new SagaHistory();
-        JournalSeal.Verifier verifier = seal == null ? null : seal.verifier();
+        history.verifier = seal == null ? null : seal.verifier();
+        history.keepFinished = keepFinished;
+        history.keepRecords = keepRecords;
+        long first = log.firstIndex();
+        history.first = first;
+        history.next = first;
+        if (first > 0 && log.size() > first) {
+            Map<?, ?> checkpoint = checkpointAt(log, first);
+            Object previous = checkpoint == null ? null : checkpoint.get("previous");
+            byte[] tag = null;
+            if (previous instanceof String && ((String) previous).length() == 2 * JournalSeal.TAG_SIZE) {
+                try {
+                    tag = java.util.HexFormat.of().parseHex((String) previous);
+                } catch (IllegalArgumentException notHex) {
+                    tag = null;
+                }
+            }
+            if (tag == null) {
+                throw new IOException("saga journal " + log.dir() + ": its live part starts at record " + first + " ("
+                        + log.name() + ".start) but that record is not the checkpoint compaction writes where it cuts:"
+                        + " segments were removed and " + log.name() + ".start written by hand, or the journal is damaged."
+                        + " Nothing was changed; put the missing segments back (from " + JournalCompaction.ARCHIVE
+                        + "/ or a backup) or move the saga directory aside after inspecting it");
+            }
+            if (history.verifier != null) {
+                history.verifier.continueFrom(tag);
+            }
+        }
+        return history;
+    }
+
+    private static Map<?, ?> checkpointAt(RecordLog log, long index) throws IOException {
+        Object parsed;
         try {
-            log.forEach(0, (LogRecord r) -> history.apply(r.index(), r.payload(), verifier, keepFinished, keepRecords));
+            parsed = CanonicalJson.parse(JournalSeal.json(log.get(index)));
+        } catch (IllegalArgumentException notJson) {
+            return null;
+        }
+        if (parsed instanceof Map<?, ?> m && JournalRecords.CHECKPOINT.equals(m.get("type"))
+                && m.get("start") instanceof Number n && n.longValue() == index) {
+            return m;
+        }
+        return null;
+    }
+
+    /** Reads the records of {@code log} from where this replay stands to the log's end (compaction reads on). */
+    void readFrom(RecordLog log) throws IOException {
+        try {
+            log.forEach(next, (LogRecord r) -> {
+                apply(r.index(), r.payload());
+                next = r.index() + 1;
+            });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (IllegalArgumentException e) {
             throw new IOException("saga journal " + log.dir() + ": " + e.getMessage()
                     + "; the journal is never rewritten: move the saga directory aside after inspecting it", e);
         }
-        for (String id : history.quarantinedIds) {
-            SagaView saga = history.sagas.get(id);
+    }
+
+    /** A compacted journal: its first checkpoint must be whole, and no checkpoint may say the cut lies earlier. */
+    private void checkStart(RecordLog log) throws IOException {
+        if (first == 0 || next == first) {
+            return;
+        }
+        Checkpoint head = checkpoints.isEmpty() ? null : checkpoints.get(0);
+        if (head == null || head.index != first || !head.complete()) {
+            throw new IOException("saga journal " + log.dir() + ": the checkpoint at record " + first + ", where its live"
+                    + " part starts, " + (head == null || head.index != first ? "does not verify"
+                    : "announces " + head.carries + " carried saga(s) but " + head.carriesSeen + " follow it")
+                    + ": segments were removed and " + log.name() + ".start written by hand, or the journal is damaged."
+                    + " Nothing was changed; put the missing segments back or move the saga directory aside");
+        }
+        if (latestCut < first) {
+            throw new IOException("saga journal " + log.dir() + ": its live part starts at record " + first + " but the last"
+                    + " compaction cut at record " + latestCut + ": the segments in between were removed and "
+                    + log.name() + ".start written by hand. Nothing was changed; put them back (from "
+                    + JournalCompaction.ARCHIVE + "/ or a backup) or move the saga directory aside");
+        }
+    }
+
+    private void attachUnauthenticated() {
+        for (String id : quarantinedIds) {
+            SagaView saga = sagas.get(id);
             if (saga != null) {
-                for (Unauthenticated u : history.unauthenticated) {
+                saga.unauthenticated.clear();
+                for (Unauthenticated u : unauthenticated) {
                     if (id.equals(u.saga())) {
                         saga.unauthenticated.add(u.index());
                     }
                 }
             }
         }
-        return history;
     }
 
     @SuppressWarnings("unchecked")
-    private void apply(long index, byte[] stored, JournalSeal.Verifier verifier, boolean keepFinished, boolean keepRecords) {
+    private void apply(long index, byte[] stored) {
         records++;
         Reason failed = null;
         if (verifier == null) {
@@ -406,7 +560,9 @@ public final class SagaHistory {
         noteNumber(sagaId); // forged ids count too: new sagas never reuse an id the journal mentions
         if (failed != null) {
             unauthenticated.add(new Unauthenticated(index, sagaId, type, failed));
-            quarantinedIds.add(sagaId);
+            if (!sagaId.isEmpty()) { // a checkpoint names no saga
+                quarantinedIds.add(sagaId);
+            }
             if (keepRecords) {
                 r = new LinkedHashMap<>(r);
                 r.put("unauthenticated", failed.name().toLowerCase());
@@ -419,6 +575,88 @@ public final class SagaHistory {
             throw new IllegalArgumentException("record " + index + " of saga " + sagaId + " has unknown type \""
                     + type + "\" (a journal of a newer version, or damage)");
         }
+        countCarry(index, type);
+        switch (type) {
+            case JournalRecords.CHECKPOINT -> checkpoint(index, r, failed == null);
+            case JournalRecords.CARRY -> carry(index, r, sagaId, failed, strict);
+            default -> applyRecord(index, r, type, sagaId, time, strict);
+        }
+    }
+
+    /** A checkpoint: a possible cut point for compaction, and the highest id so far. */
+    private void checkpoint(long index, Map<String, Object> r, boolean authentic) {
+        long highest = longValue(r.get("highest"));
+        highestNumber = Math.max(highestNumber, highest);
+        archivedHighest = Math.max(archivedHighest, highest);
+        boolean usable = authentic && longValue(r.get("start")) == index;
+        Checkpoint c = new Checkpoint(index, intValue(r.get("carries")), longValue(r.get("cut")), latestEnd, usable);
+        checkpoints.add(c);
+        counting = c.carries > 0 ? c : null;
+        if (usable) { // a re-sealed checkpoint (saga seal --accept) names indexes of the old numbering
+            latestCut = c.cut;
+        }
+    }
+
+    private void countCarry(long index, String type) {
+        Checkpoint c = counting;
+        if (c == null) {
+            return;
+        }
+        if (type.equals(JournalRecords.CARRY) && index == c.index + c.carriesSeen + 1) {
+            if (++c.carriesSeen == c.carries) {
+                counting = null;
+            }
+        } else if (!type.equals(JournalRecords.CHECKPOINT)) {
+            counting = null; // incomplete: a crash between its records, never a cut point
+        }
+    }
+
+    /**
+     * A carry stands for the saga's records in archived segments. Where the replay already knows the
+     * saga (it read those records, or the saga ended) the carry only repeats them and is skipped.
+     */
+    @SuppressWarnings("unchecked")
+    private void carry(long index, Map<String, Object> r, String sagaId, Reason failed, boolean strict) {
+        if (sagas.containsKey(sagaId) || ended(sagaId)) {
+            return;
+        }
+        Object list = r.get("records");
+        if (!(list instanceof List)) {
+            if (strict) {
+                throw new IllegalArgumentException("record " + index + " is a carry of saga " + sagaId + " without records");
+            }
+            return;
+        }
+        long previous = -1;
+        for (Object o : (List<Object>) list) {
+            if (!(o instanceof Map) || !(((Map<?, ?>) o).get("index") instanceof Number)
+                    || !(((Map<?, ?>) o).get("type") instanceof String) || !sagaId.equals(((Map<?, ?>) o).get("saga"))
+                    || ((Number) ((Map<?, ?>) o).get("index")).longValue() <= previous) {
+                if (strict) {
+                    throw new IllegalArgumentException("record " + index + " is a carry of saga " + sagaId
+                            + " holding something that is not one of its records in journal order");
+                }
+                continue;
+            }
+            Map<String, Object> record = new LinkedHashMap<>((Map<String, Object>) o);
+            long original = ((Number) record.remove("index")).longValue();
+            previous = original;
+            if (failed != null && keepRecords) {
+                record.put("unauthenticated", failed.name().toLowerCase());
+            }
+            String type = (String) record.get("type");
+            long time = record.get("time") instanceof Number ? ((Number) record.get("time")).longValue() : 0;
+            if (strict && (!KNOWN_TYPES.contains(type) || type.equals(JournalRecords.CARRY)
+                    || type.equals(JournalRecords.CHECKPOINT))) {
+                throw new IllegalArgumentException("record " + index + " is a carry of saga " + sagaId
+                        + " holding a record of type \"" + type + "\"");
+            }
+            applyRecord(original, record, type, sagaId, time, strict);
+        }
+    }
+
+    private void applyRecord(long index, Map<String, Object> r, String type, String sagaId, long time, boolean strict) {
+        long position = ++applied;
         if (type.equals(JournalRecords.BEGIN)) {
             if (strict && (sagas.containsKey(sagaId) || ended(sagaId))) {
                 throw new IllegalArgumentException("record " + index + " is a second begin of saga " + sagaId);
@@ -437,10 +675,11 @@ public final class SagaHistory {
         }
         if (type.equals(JournalRecords.END)) {
             markEnded(sagaId);
+            latestEnd = Math.max(latestEnd, time);
         }
         SagaView saga = sagas.get(sagaId);
         if (saga == null) {
-            if (strict && !endedBefore) {
+            if (strict && !endedBefore && !archived(sagaId)) {
                 // A begin precedes every other record of its saga, and a tear only ever removes the end.
                 throw new IllegalArgumentException("record " + index + " (" + type + ") names saga " + sagaId
                         + ", which the journal never began");
@@ -453,11 +692,11 @@ public final class SagaHistory {
         String stepId = str(r, "step");
         StepView step = stepId == null ? null : saga.steps.get(stepId);
         switch (type) {
-            case JournalRecords.STEP_STARTED -> saga.steps.put(stepId, new StepView(stepId, r, index));
+            case JournalRecords.STEP_STARTED -> saga.steps.put(stepId, new StepView(stepId, r, index, position));
             case JournalRecords.STEP_DONE -> {
                 if (step != null) {
                     step.status = StepStatus.DONE;
-                    step.order = index;
+                    step.order = position;
                     Object result = r.get("result");
                     step.result = CanonicalJson.write(result);
                     step.resultComplete = Boolean.TRUE.equals(r.get("resultComplete"));
@@ -518,7 +757,18 @@ public final class SagaHistory {
         }
     }
 
+    /** A saga a compaction may have archived: a late record of it follows its end, which is in the archive. */
+    private boolean archived(String sagaId) {
+        long n = SagaIds.number(sagaId);
+        return n > 0 && n <= archivedHighest;
+    }
+
+    private static long longValue(Object v) {
+        return v instanceof Number ? ((Number) v).longValue() : -1;
+    }
+
     private static final java.util.Set<String> KNOWN_TYPES = java.util.Set.of(JournalRecords.BEGIN,
+            JournalRecords.CHECKPOINT, JournalRecords.CARRY,
             JournalRecords.STEP_STARTED, JournalRecords.STEP_DONE, JournalRecords.STEP_FAILED, JournalRecords.ROLLBACK,
             JournalRecords.RECOVERY, JournalRecords.COMPENSATING, JournalRecords.COMPENSATION_FAILED,
             JournalRecords.COMPENSATED, JournalRecords.ESCALATED, JournalRecords.END);
@@ -629,6 +879,26 @@ public final class SagaHistory {
     /** The highest saga number in the journal (0 if none): new sagas number from the next one. */
     public long highestNumber() {
         return highestNumber;
+    }
+
+    /** The compaction checkpoints read, in journal order. */
+    List<Checkpoint> checkpoints() {
+        return Collections.unmodifiableList(checkpoints);
+    }
+
+    /** The cut the last authentic checkpoint names, or -1. */
+    long latestCut() {
+        return latestCut;
+    }
+
+    /** The latest time of an end record read (0 if none). */
+    long latestEnd() {
+        return latestEnd;
+    }
+
+    /** The index of the first record read. */
+    public long firstIndex() {
+        return first;
     }
 
     /** How many records were read. */

@@ -202,6 +202,10 @@ public final class SagaJournal implements AutoCloseable {
         return DEFAULT_BATCH_WINDOW_MILLIS;
     }
 
+    static void warn(String message) {
+        LOG.warn(message);
+    }
+
     /** What opening found (a torn tail that was cut, records kept). */
     public OpenReport openReport() {
         return log.openReport();
@@ -283,6 +287,69 @@ public final class SagaJournal implements AutoCloseable {
                 }
             }
             case NONE -> { }
+        }
+    }
+
+    /** What runs while compaction holds the journal ({@link #exclusive}). */
+    interface Exclusive<T> {
+        T run(Writer writer) throws IOException;
+    }
+
+    /** Appends in chain order while {@link #exclusive} holds the journal; a failure fails the journal, as any write. */
+    final class Writer {
+        private Writer() {
+        }
+
+        /** The index the next record gets. */
+        long next() {
+            return chain.next();
+        }
+
+        /** The stored tag of the last record: what the next one chains to. */
+        byte[] previousTag() {
+            return chain.previousTag();
+        }
+
+        long append(byte[] json) throws IOException {
+            try {
+                byte[] sealed = chain.seal(json);
+                long index = log.append(sealed);
+                chain.appended(sealed);
+                return index;
+            } catch (IOException | RuntimeException e) {
+                failure.compareAndSet(null, e);
+                throw e instanceof IOException ? (IOException) e : new IOException("cannot seal or append a journal record: " + e, e);
+            }
+        }
+
+        /** Starts a new segment (unless the current one is empty): the next record is the first of its segment. */
+        void roll() throws IOException {
+            try {
+                log.roll();
+            } catch (IOException | RuntimeException e) {
+                failure.compareAndSet(null, e);
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Runs {@code body} with no other record appended meanwhile: every record sealed so far is in the
+     * log (in {@code none} mode this waits for the writer), and appends wait until it returns. For
+     * compaction, whose checkpoint and carries must be the first records of a segment and must not
+     * interleave with the records of the sagas they carry.
+     */
+    <T> T exclusive(Exclusive<T> body) throws IOException {
+        checkUsable();
+        synchronized (chain) {
+            while (log.size() < chain.next()) {
+                checkUsable();
+                if (writer != null) {
+                    LockSupport.unpark(writer);
+                }
+                LockSupport.parkNanos(50_000);
+            }
+            return body.run(new Writer());
         }
     }
 

@@ -124,6 +124,8 @@ class PolicyParserTest {
               backoff: 1.5s
               maxBackoff: 1m
               recoverOnStart: false
+              retention: 36h
+              archive: delete
             sessions:
               named:
                 - name: "refund-*"
@@ -213,12 +215,13 @@ class PolicyParserTest {
         assertEquals(new TrustSpec(0.99, 0.9, 0.5), p.trust());
         assertEquals(new LiabilitySpec(Signing.EACH, "/etc/hypervisor/keys", 0.5, 0.1, 0.5, 0.9, 0.0, 1.0, 4,
                 new Recovery(0.05, 3_600_000), 0.3, 0.1, 0.4, 30L * 24 * 3_600_000, Policy.Archive.DELETE), p.liability());
-        assertEquals(new SagaSettings(Durability.NONE, 0, 1_500, 60_000, false), p.saga());
+        assertEquals(new SagaSettings(Durability.NONE, 0, 1_500, 60_000, false, 36 * 3_600_000L, Policy.Archive.DELETE),
+                p.saga());
         assertEquals(new SessionSettings(0.6, 8,
-                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 90, 7)),
-                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 93, 7))),
-                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 83, 7)),
-                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 85, 7)))),
+                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 92, 7)),
+                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 95, 7))),
+                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 85, 7)),
+                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 87, 7)))),
                 p.sessions());
         assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000, Policy.OnWriteFailure.CONTINUE, 2160L * 3_600_000,
                 "/var/lib/hypervisor-archive/audit"), p.audit());
