@@ -101,6 +101,13 @@ final class AuditCommand extends CommandGroup {
                         + " they were rewritten.")
         Long allowUncovered;
 
+        @Option(names = "--archive", paramLabel = "DIR",
+                description = "Also read the records that audit.retention archived (default archive: <data-dir>/audit/archive)"
+                        + " and prove the whole log from record 0. Without it, a log whose older segments were archived is"
+                        + " proven from the signed checkpoint at its first live record, and the output says which records"
+                        + " were not checked.")
+        Path archive;
+
         @Option(names = "--allow-unsigned", description = "Accept a log with records and no signed tree head at all"
                 + " (a JVM that crashed or is still running before its first head); it then proves only that the"
                 + " records are internally consistent, not that they are the ones written.")
@@ -126,9 +133,10 @@ final class AuditCommand extends CommandGroup {
             PublicKey key = publicKey != null ? readKey(publicKey) : data.keyFromDirectory();
             AuditVerifier.Report r;
             try {
-                r = AuditVerifier.verify(auditDir, key);
+                r = AuditVerifier.verify(auditDir, key, archive);
             } catch (NoSuchFileException missing) {
-                throw new HypervisorCommand.UsageError("no audit log in " + auditDir + ": " + missing.getMessage());
+                throw new HypervisorCommand.UsageError(archive != null && missing.getFile().equals(archive.toString())
+                        ? "no archive directory " + archive : "no audit log in " + auditDir + ": " + missing.getMessage());
             }
             if (!r.ok()) {
                 out.println("audit log " + auditDir + ": FAILED");
@@ -136,7 +144,7 @@ final class AuditCommand extends CommandGroup {
                     out.println("  first bad record: " + r.failure().record());
                 }
                 out.println("  " + r.failure().message());
-                out.println("  verified before that: " + r.records() + " record(s), " + r.heads() + " signed tree head(s)");
+                out.println("  verified before that: " + r.recordsChecked() + " record(s), " + r.heads() + " signed tree head(s)");
                 printOwed(out, r);
                 return HypervisorCommand.FAILED;
             }
@@ -163,19 +171,33 @@ final class AuditCommand extends CommandGroup {
                 return HypervisorCommand.FAILED;
             }
             out.println("audit log " + auditDir + ": OK");
-            out.println("  records:           " + r.records() + " (frames, seq fields and leaf hashes checked, tree recomputed)");
+            if (r.cut() == 0) {
+                out.println("  records:           " + r.records() + " (frames, seq fields and leaf hashes checked, tree recomputed)");
+            } else if (r.archiveRead()) {
+                out.println("  records:           " + r.records() + " (records 0.." + (r.cut() - 1) + " read from the archive "
+                        + archive + ", the rest live; frames, seq fields and leaf hashes checked, tree recomputed from record 0)");
+            } else {
+                out.println("  records:           " + r.recordsChecked() + " live, records " + r.cut() + ".." + (r.records() - 1)
+                        + " (frames, seq fields and leaf hashes checked, tree extended from the signed checkpoint of size "
+                        + r.cut() + ")");
+                out.println("  archived:          records 0.." + (r.cut() - 1) + " are archived and were NOT checked (give"
+                        + " --archive DIR to prove them too); " + r.headsBelowCut() + " tree head(s) below the cut: signatures"
+                        + " checked, roots not");
+            }
             if (r.heads() == 0) {
                 out.println("  signed tree heads: none" + (r.records() > 0
                         ? " (accepted with --allow-unsigned: nothing here is signed)" : ""));
             } else {
                 out.println("  signed tree heads: " + r.heads() + ", every signature valid (key " + r.keyId()
-                        + (publicKey != null ? ", pinned" : ", from the key directory") + ") and every root matches");
+                        + (publicKey != null ? ", pinned" : ", from the key directory") + ") and every root "
+                        + (r.cut() > 0 && !r.archiveRead() ? "from the cut on " : "") + "matches");
                 TreeHead last = r.lastHead();
                 out.println("  last signed size:  " + last.size() + " (root " + last.rootHex() + ", signed " + last.time()
                         + ", reason " + last.reason() + ")");
             }
             out.println("  not yet covered:   " + r.uncovered() + " record(s) after the last signed tree head");
-            out.println("  sessions:          " + r.sessions() + " closed session(s), delta roots recomputed and matched");
+            out.println("  sessions:          " + r.sessions() + " closed session(s), delta roots recomputed and matched"
+                    + (r.sessionsAcrossCut() > 0 ? "; " + r.sessionsAcrossCut() + " session(s) across the cut not recomputed" : ""));
             if (r.lossRecords() > 0) {
                 out.println("  lost records:      " + r.lostRecorded() + " record(s) lost while the log could not write, stated by "
                         + r.lossRecords() + " audit.records-lost record(s)");
@@ -223,6 +245,10 @@ final class AuditCommand extends CommandGroup {
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the proof to FILE instead of standard output.")
         Path output;
 
+        @Option(names = "--archive", paramLabel = "DIR", description = "Where audit.retention archived older records:"
+                + " needed for a record, or a --from size, below the live log's first record.")
+        Path archive;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -238,8 +264,8 @@ final class AuditCommand extends CommandGroup {
             PublicKey key = data.keyFromDirectory();
             Map<String, Object> proof;
             try {
-                proof = index != null ? AuditProofs.inclusion(auditDir, index, size, key)
-                        : AuditProofs.consistency(auditDir, from, to, key);
+                proof = index != null ? AuditProofs.inclusion(auditDir, index, size, key, archive)
+                        : AuditProofs.consistency(auditDir, from, to, key, archive);
             } catch (AuditProofs.ProofException e) {
                 if (e.usage()) {
                     throw new HypervisorCommand.UsageError(e.getMessage());

@@ -1,6 +1,7 @@
 package org.agenthypervisor.core.audit;
 
 import org.agenthypervisor.core.crypto.KeyDirectory;
+import org.agenthypervisor.core.crypto.PublicKey;
 import org.agenthypervisor.core.crypto.SigningKey;
 import org.agenthypervisor.core.encoding.CanonicalJson;
 import org.agenthypervisor.core.log.Log;
@@ -54,17 +55,24 @@ import java.util.concurrent.TimeoutException;
  * directory, created on first use) every {@code audit.treeHeadEvery} records after the last head (at
  * exactly that size: the root is taken there and signed once the batch holding it is forced), once {@code audit.treeHeadInterval} has passed since the last head
  * while records arrived, on demand ({@link #signTreeHead}, used when a session closes) and at
- * {@link #close()}. A head is appended only after the records it covers were forced (unless the
+ * {@link #close()}. Every head carries the Merkle frontier at its size (a checkpoint, see
+ * {@link TreeHead}), so opening and retention can start from any of them. A head is appended only after the records it covers were forced (unless the
  * durability is {@code none}), so a crash can lose records only past the last head, never under it.
  *
  * <h2>Opening</h2>
  * Opening reports a torn tail of either log (the crash case: cut and recorded as
- * {@code audit.tail-cut}) and refuses a corrupted one: it is never rewritten. Then it rebuilds the
- * tree's right edge by reading and hashing every record: one sequential read and one SHA-256 per
- * record (about a second per million records here), no memory beyond the read buffer. If the last
- * signed head does not match the records, that is logged as an error and recorded
+ * {@code audit.tail-cut}) and refuses a corrupted one: it is never rewritten. Sealed segments are
+ * opened lazily. Then it restores the tree's right edge from the last signed checkpoint (every head
+ * carries the frontier at its size; see {@link #restore}) and hashes only the records after it, so
+ * start-up time and memory do not grow with the history. If the last signed head does not match
+ * those records, or a checkpoint is bad, that is logged as an error and recorded
  * ({@code audit.head-mismatch} or {@code audit.records-missing}); the log continues, and
  * {@code audit verify} will keep reporting it.
+ *
+ * <h2>Retention</h2>
+ * With {@code audit.retention}, whole segments older than it are archived at a signed checkpoint
+ * ({@link #applyRetention(long, Path)}), once at open and whenever the runtime calls
+ * {@link #applyRetention()}.
  *
  * <h2>When the log cannot write</h2>
  * A write or force error (a full disk, a file-size limit, an I/O error) fails the underlying log. From
@@ -111,6 +119,15 @@ public final class AuditLog implements AuditTrail {
     /** Null when the lost-records file cannot be opened: the count then lives in memory and the log only. */
     private final LostRecords lostFile;
     private final Durability durability;
+    /** {@code audit.retention} in ms (0: keep everything) and where archived segments go. */
+    private final long retentionMillis;
+    private final Path archiveDir;
+    /** Records hashed when the log was opened (those after the checkpoint it started from). */
+    private final long hashedAtOpen;
+    private final TreeHead openedFrom;
+    /** The checkpoint the tree was last restored from or the last head signed here: a known-good start for recovery. */
+    private volatile TreeHead trustedCheckpoint;
+    private final Object retentionLock = new Object();
     private final long flushMillis;
     private final int headEvery;
     private final long headNanos;
@@ -161,7 +178,7 @@ public final class AuditLog implements AuditTrail {
     private long timeMillis;
     private String timeText;
 
-    private sealed interface Item permits Rec, HeadRequest, Stop {
+    private sealed interface Item permits Rec, HeadRequest, CutRequest, Stop {
         long ticket();
     }
 
@@ -180,7 +197,12 @@ public final class AuditLog implements AuditTrail {
     private record Stop(long ticket) implements Item {
     }
 
-    private AuditLog(RecordLog log, RecordLog heads, Path dir, Path keysDir, Policy.AuditSettings settings, MerkleFrontier tree,
+    /** Retention, the writer's part: choose the cut, state it, plant the next one (see {@link #applyRetention}). */
+    private record CutRequest(long ticket, long cut, long retentionMillis, Path archive,
+                              CompletableFuture<Long> result) implements Item {
+    }
+
+    private AuditLog(RecordLog log, RecordLog heads, Path dir, Path keysDir, Policy.AuditSettings settings, Restored restored,
                      TreeHead lastHead, LostRecords lostFile, LostRecords.Loss owed) {
         this.log = log;
         this.heads = heads;
@@ -199,7 +221,13 @@ public final class AuditLog implements AuditTrail {
         this.flushMillis = Math.max(1, settings.flushMillis());
         this.headEvery = Math.max(1, settings.treeHeadEvery());
         this.headNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, settings.treeHeadMillis()));
-        this.tree = tree;
+        this.tree = restored.tree();
+        this.hashedAtOpen = restored.hashed();
+        this.openedFrom = restored.checkpoint();
+        this.trustedCheckpoint = restored.checkpoint();
+        this.retentionMillis = settings.retentionMillis();
+        this.archiveDir = settings.archive() == null ? dir.resolve("archive")
+                : Path.of(settings.archive()).toAbsolutePath().normalize();
         this.lastHead = lastHead;
         this.plannedSize = lastHead == null ? 0 : lastHead.size();
         if (lost.get() > 0) {
@@ -228,20 +256,24 @@ public final class AuditLog implements AuditTrail {
     public static AuditLog open(Path dataDir, Policy.AuditSettings settings, Path keysDir) throws IOException {
         Durability durability = Durability.valueOf(settings.durability().name());
         Path dir = dataDir.resolve("audit");
-        RecordLog log = RecordLog.open(dir, RECORDS, RecordLog.Options.defaults().withDurability(durability));
+        // Lazy: only the last segment's frames are scanned at open; the rest are checked when read
+        // (audit verify reads them all). Start-up time must not grow with the history.
+        RecordLog log = RecordLog.open(dir, RECORDS, RecordLog.Options.defaults().withDurability(durability)
+                .withLazySealedSegments(true));
         RecordLog heads;
         try {
-            heads = RecordLog.open(dir, HEADS, RecordLog.Options.defaults().withDurability(durability));
+            heads = RecordLog.open(dir, HEADS, RecordLog.Options.defaults().withDurability(durability)
+                    .withLazySealedSegments(true));
         } catch (IOException | RuntimeException e) {
             log.close();
             throw e;
         }
         List<Map<String, Object>> problems = new ArrayList<>();
-        MerkleFrontier tree;
+        Restored restored;
         TreeHead last;
         try {
             last = lastHead(heads, problems);
-            tree = rebuild(log, last, problems);
+            restored = restore(log, heads, last, publicKey(keysDir), null, problems);
         } catch (IOException | RuntimeException e) {
             log.close();
             heads.close();
@@ -256,12 +288,15 @@ public final class AuditLog implements AuditTrail {
             LOG.error("audit log: cannot open " + dir.resolve(LostRecords.FILE) + " (" + e.getMessage() + "); if the log"
                     + " fails to write, the count of lost records will only be logged, not carried to the next start", e);
         }
-        AuditLog audit = new AuditLog(log, heads, dir, keysDir, settings, tree, last, lostFile, owed);
+        AuditLog audit = new AuditLog(log, heads, dir, keysDir, settings, restored, last, lostFile, owed);
         reportTail(audit, log.openReport(), RECORDS);
         reportTail(audit, heads.openReport(), HEADS);
         for (Map<String, Object> problem : problems) {
             String type = (String) problem.remove("type");
             audit.record(type, problem);
+        }
+        if (audit.retentionMillis > 0) {
+            audit.applyRetentionLogged();
         }
         return audit;
     }
@@ -298,18 +333,75 @@ public final class AuditLog implements AuditTrail {
         }
     }
 
-    /** Hashes every record into a fresh frontier, checking the last head's root on the way. */
-    private static MerkleFrontier rebuild(RecordLog log, TreeHead last, List<Map<String, Object>> problems)
-            throws IOException {
-        MerkleFrontier tree = new MerkleFrontier();
-        long n = log.size();
-        boolean checked = last == null;
-        if (last != null && last.size() == 0) {
-            checked = true;
+    /** The tree as restored at open: the checkpoint it started from (null: record 0) and the records hashed after it. */
+    record Restored(MerkleFrontier tree, TreeHead checkpoint, long hashed) {
+    }
+
+    /** How many heads, from the last back, are looked at for a checkpoint to open from. */
+    static final int CHECKPOINT_SEARCH = 64;
+
+    /** The hypervisor's public key in {@code keysDir}, or null when there is none (yet) or it cannot be read. */
+    private static PublicKey publicKey(Path keysDir) {
+        if (!java.nio.file.Files.isDirectory(keysDir)) {
+            return null; // a first start: no key, and no head to check
         }
-        try (LogCursor cursor = log.read(0)) {
+        try {
+            return KeyDirectory.openReadOnly(keysDir).publicKey(KEY_ID).orElse(null);
+        } catch (RuntimeException unreadable) {
+            LOG.warn("audit log: cannot read the public key " + KEY_ID + " in " + keysDir + " (" + unreadable.getMessage()
+                    + "); tree head checkpoints cannot be checked, so the tree is rebuilt from every live record");
+            return null;
+        }
+    }
+
+    /**
+     * Rebuilds the tree's right edge: from the last checkpoint whose signature verifies and whose frontier
+     * folds to its signed root, hashing only the records after it (so opening costs the same with ten
+     * million records of history as with ten thousand); from record 0 when there is none. Checks the last
+     * head's root on the way. A bad checkpoint is recorded ({@code audit.head-mismatch}) and an older one
+     * tried. A live log that starts after record 0 (older segments archived) cannot be rebuilt without a
+     * valid checkpoint at or after its first record: that fails (fail closed; {@code audit verify} says why).
+     *
+     * @param trusted a checkpoint known good (signed by this writer, or restored from before), or null
+     */
+    static Restored restore(RecordLog log, RecordLog heads, TreeHead last, PublicKey key, TreeHead trusted,
+                            List<Map<String, Object>> problems) throws IOException {
+        long first = log.firstIndex();
+        long n = log.size();
+        TreeHead from = trusted != null && trusted.isCheckpoint() && trusted.size() >= first && trusted.size() <= n
+                ? trusted : findCheckpoint(log, heads, key, problems);
+        MerkleFrontier tree;
+        if (from != null) {
+            tree = from.toFrontier();
+        } else if (first == 0) {
+            tree = new MerkleFrontier();
+        } else {
+            throw new IOException("cannot open the audit log in " + log.dir() + ": its live part starts at record " + first
+                    + " (older segments were archived) and no validly signed tree head checkpoint at or after record "
+                    + first + " was found among the last " + CHECKPOINT_SEARCH + " heads, so the Merkle tree cannot be"
+                    + " rebuilt; run 'audit verify' (with --archive DIR if the archive is at hand)");
+        }
+        if (first > 0 && trusted == null && checkpointAt(heads, first, key) == null) {
+            // Retention cuts only at a signed checkpoint: a live log starting anywhere else lost its head.
+            LOG.error("audit log: the live log starts at record " + first + " but no validly signed checkpoint has that"
+                    + " size: records 0.." + (first - 1) + " were removed by something other than retention; run 'audit verify'");
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("type", "audit.records-missing");
+            p.put("firstLive", first);
+            p.put("problem", "the live log starts where no signed checkpoint is");
+            problems.add(p);
+        }
+        long start = tree.size();
+        boolean checked = last == null || last.size() == 0 || last.size() < start;
+        if (!checked && last.size() == start) {
+            checked = true;
+            checkHead(tree, last, problems);
+        }
+        long hashed = 0;
+        try (LogCursor cursor = log.read(start)) {
             while (cursor.hasNext()) {
                 tree.appendRecord(cursor.next().payload());
+                hashed++;
                 if (!checked && tree.size() == last.size()) {
                     checked = true;
                     checkHead(tree, last, problems);
@@ -327,7 +419,53 @@ public final class AuditLog implements AuditTrail {
             p.put("records", n);
             problems.add(p);
         }
-        return tree;
+        return new Restored(tree, from, hashed);
+    }
+
+    /**
+     * The last checkpoint, among the last {@value #CHECKPOINT_SEARCH} heads, that lies within the live
+     * records, is signed by {@code key} and whose frontier folds to its root; null if none. The first bad
+     * checkpoint met is recorded.
+     */
+    private static TreeHead findCheckpoint(RecordLog log, RecordLog heads, PublicKey key,
+                                           List<Map<String, Object>> problems) throws IOException {
+        long first = log.firstIndex();
+        long n = log.size();
+        boolean reported = false;
+        int looked = 0;
+        for (long i = heads.size() - 1; i >= heads.firstIndex() && looked < CHECKPOINT_SEARCH; i--, looked++) {
+            TreeHead h;
+            try {
+                h = TreeHead.fromJson(heads.get(i));
+            } catch (IllegalArgumentException malformed) {
+                continue; // the last one is reported by lastHead(); verify reports any
+            }
+            if (!h.isCheckpoint() || h.size() > n) {
+                continue; // a head above the records is reported as audit.records-missing
+            }
+            if (h.size() < first) {
+                break;
+            }
+            String problem = key == null ? "there is no public key " + KEY_ID + " to check it with"
+                    : !h.keyId().equals(key.keyId()) ? "it names key " + h.keyId() + ", not the hypervisor's key " + key.keyId()
+                    : !h.verify(key) ? "its signature does not verify with key " + key.keyId()
+                    : !h.frontierMatchesRoot() ? "its frontier does not fold to its signed root" : null;
+            if (problem == null) {
+                return h;
+            }
+            if (!reported) {
+                reported = true;
+                LOG.error("audit log: tree head #" + i + " (size " + h.size() + ") cannot be used as a checkpoint: " + problem
+                        + "; an older checkpoint or the records are used instead; run 'audit verify'");
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("type", "audit.head-mismatch");
+                p.put("headIndex", i);
+                p.put("signedSize", h.size());
+                p.put("problem", "checkpoint: " + problem);
+                problems.add(p);
+            }
+        }
+        return null;
     }
 
     private static void checkHead(MerkleFrontier tree, TreeHead last, List<Map<String, Object>> problems) {
@@ -371,6 +509,118 @@ public final class AuditLog implements AuditTrail {
     /** The last signed tree head, or null if none was ever signed. */
     public TreeHead lastTreeHead() {
         return lastHead;
+    }
+
+    /** How many records opening hashed: those after the checkpoint it started from (all live ones without one). */
+    public long recordsHashedAtOpen() {
+        return hashedAtOpen;
+    }
+
+    /** The checkpoint opening started from, or null (it hashed from record 0). */
+    public TreeHead openedFrom() {
+        return openedFrom;
+    }
+
+    /** What a retention pass did: the live log now starts at {@code firstIndex}; {@code archived} records left it. */
+    public record Retention(long firstIndex, long archived, Path archive) {
+    }
+
+    /**
+     * Applies {@code audit.retention} and {@code audit.archive} of the policy now; null when no retention
+     * is set. For the runtime's maintenance thread (and run once at open): cheap when nothing is due
+     * (the writer forces what it holds, a few records are read), so any period up to
+     * {@code retention / 10} does.
+     */
+    public Retention applyRetention() throws IOException {
+        return retentionMillis <= 0 ? null : applyRetention(retentionMillis, archiveDir);
+    }
+
+    private void applyRetentionLogged() {
+        try {
+            Retention r = applyRetention();
+            if (r != null && r.archived() > 0) {
+                LOG.info("audit log: " + r.archived() + " record(s) older than audit.retention archived to " + r.archive()
+                        + "; the live log starts at record " + r.firstIndex());
+            }
+        } catch (IOException | RuntimeException failed) {
+            LOG.error("audit log: applying audit.retention failed (" + failed.getMessage() + "); every record stays live", failed);
+        }
+    }
+
+    /**
+     * Archives the oldest whole segments of the record log whose records are all older than
+     * {@code retentionMillis}, up to a <em>cut</em> that is a segment boundary and the size of a signed
+     * checkpoint (a tree head with its frontier): {@code audit verify} then proves the live part from
+     * that checkpoint, and {@code audit verify --archive DIR} the whole log. Segments are copied to
+     * {@code archive} (null: deleted) by {@link RecordLog#archiveBefore}. Before the cut is made, an
+     * {@code audit.archived} record stating it ({@code before}: the cut) is written and covered by a
+     * signed head: a live log that starts at a record no such record names was cut by someone else.
+     *
+     * <p>Segment boundaries fall where the store rolled, not at heads; so a pass also plants the next
+     * cut: it signs a checkpoint at the current size and rolls the segment there, when the current
+     * segment began more than {@code retention / 10} ago. A later pass can cut there once all records
+     * below it are older than the retention. The tree heads log is kept whole
+     * (about a kilobyte per {@code audit.treeHeadEvery} records): the heads below the cut still show
+     * what was signed, and their signatures are still checked.
+     *
+     * @return the new first live index and how many records left the live log
+     */
+    public Retention applyRetention(long retentionMillis, Path archive) throws IOException {
+        if (retentionMillis <= 0) {
+            throw new IllegalArgumentException("retention must be > 0 ms, got " + retentionMillis);
+        }
+        synchronized (retentionLock) {
+            if (closing) {
+                throw new IOException("the audit log in " + dir + " is closed");
+            }
+            long before = log.firstIndex();
+            CompletableFuture<Long> result = new CompletableFuture<>();
+            // Chosen here, not by the writer: reading record times may check whole sealed segments'
+            // frames (lazy open), which must not hold up the records being written meanwhile.
+            long chosen = newestCut(System.currentTimeMillis() - retentionMillis);
+            enqueue(t -> new CutRequest(t, chosen, retentionMillis, archive, result), true);
+            long cut;
+            try {
+                cut = awaitWriter(result);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof IOException io) {
+                    throw io;
+                }
+                throw new IOException("audit retention failed: " + cause, cause);
+            }
+            if (cut <= before) {
+                return new Retention(before, 0, archive);
+            }
+            // Outside the writer: copying segments may take seconds, and records keep being written meanwhile.
+            long first = log.archiveBefore(cut, archive);
+            return new Retention(first, first - before, archive);
+        }
+    }
+
+    private static <T> T awaitWriterResult(CompletableFuture<T> result, Thread writer) throws ExecutionException, IOException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return result.get(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    if (!writer.isAlive() && !result.isDone()) {
+                        throw new IOException("the audit writer stopped");
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private <T> T awaitWriter(CompletableFuture<T> result) throws ExecutionException, IOException {
+        return awaitWriterResult(result, writer);
     }
 
     @Override
@@ -733,9 +983,17 @@ public final class AuditLog implements AuditTrail {
                     signDueRoots();
                     if (failure == null) {
                         h.result().complete(h.reason().equals("shutdown") && tree.size() == headSize() && lastHead != null
-                                ? lastHead : signHead(h.reason(), h.subject()));
+                                && lastHead.isCheckpoint() ? lastHead : signHead(h.reason(), h.subject()));
                     } else {
                         h.result().completeExceptionally(failure);
+                    }
+                } else if (item instanceof CutRequest c) {
+                    syncRecords();
+                    signDueRoots();
+                    if (failure == null) {
+                        c.result().complete(chooseCut(c));
+                    } else {
+                        c.result().completeExceptionally(failure);
                     }
                 } else if (item instanceof Stop) {
                     stop = true;
@@ -748,6 +1006,9 @@ public final class AuditLog implements AuditTrail {
                 }
                 if (item instanceof HeadRequest h) {
                     h.result().completeExceptionally(failed);
+                }
+                if (item instanceof CutRequest c) {
+                    c.result().completeExceptionally(failed);
                 }
                 if (item instanceof Stop) {
                     stop = true;
@@ -889,7 +1150,8 @@ public final class AuditLog implements AuditTrail {
                 }
                 heads = RecordLog.open(dir, HEADS, headOptions);
             }
-            tree = rebuild(log, lastHead, new ArrayList<>()); // problems are logged by rebuild
+            tree = restore(log, heads, lastHead, key == null ? null : key.publicKey(), trustedCheckpoint,
+                    new ArrayList<>()).tree(); // problems are logged
             pending.clear();
             dueRoots.clear();
             unsynced = 0;
@@ -955,7 +1217,7 @@ public final class AuditLog implements AuditTrail {
         tree.append(MerkleHash.leaf(bytes));
         if (tree.size() - plannedSize >= headEvery) {
             // Exactly every N records: remember the root here, sign it once the batch is forced.
-            dueRoots.add(new Object[] {tree.size(), tree.root()});
+            dueRoots.add(new Object[] {tree.size(), tree.root(), tree.pieces()});
             plannedSize = tree.size();
         }
     }
@@ -1027,7 +1289,9 @@ public final class AuditLog implements AuditTrail {
         try {
             for (Object[] due : dueRoots) {
                 if (failure == null) {
-                    signHead((Long) due[0], (byte[]) due[1], "every", null);
+                    @SuppressWarnings("unchecked")
+                    List<byte[]> pieces = (List<byte[]>) due[2];
+                    signHead((Long) due[0], (byte[]) due[1], pieces, "every", null);
                 }
             }
         } catch (IOException | RuntimeException failed) {
@@ -1065,20 +1329,139 @@ public final class AuditLog implements AuditTrail {
 
     /** Signs a head over the whole tree and appends it; the records it covers are already forced. */
     private TreeHead signHead(String reason, Map<String, Object> subject) throws IOException {
-        return signHead(tree.size(), tree.root(), reason, subject);
+        return signHead(tree.size(), tree.root(), tree.pieces(), reason, subject);
     }
 
-    private TreeHead signHead(long size, byte[] root, String reason, Map<String, Object> subject) throws IOException {
+    /** Every head is a checkpoint (carries the frontier at its size): any of them can start a fast open or a cut. */
+    private TreeHead signHead(long size, byte[] root, List<byte[]> frontier, String reason, Map<String, Object> subject)
+            throws IOException {
         SigningKey k = signingKey();
-        TreeHead head = TreeHead.sign(size, root, Instant.now(), reason, subject, k);
+        TreeHead head = TreeHead.sign(size, root, Instant.now(), reason, subject, frontier, k);
         heads.append(head.toJson());
         if (durability != Durability.NONE) {
             heads.sync();
         }
         lastHead = head;
+        trustedCheckpoint = head;
         plannedSize = Math.max(plannedSize, size);
         lastHeadNanos = System.nanoTime();
         return head;
+    }
+
+    /**
+     * The newest segment boundary below which every record is older than {@code cutoffMillis} and at
+     * which a valid checkpoint was signed; the current first index when there is none. Reads only.
+     */
+    private long newestCut(long cutoffMillis) throws IOException {
+        RecordLog records = log;
+        long first = records.firstIndex();
+        long[] starts = records.segmentStarts();
+        long cut = first;
+        PublicKey pk = publicKey(keysDir);
+        if (pk == null) {
+            return cut; // no key: no head was ever signed, so there is no checkpoint to cut at
+        }
+        for (int j = 1; j < starts.length; j++) {
+            long boundary = starts[j];
+            if (boundary <= first || checkpointAt(heads, boundary, pk) == null) {
+                continue; // most boundaries are where the store filled a segment: no checkpoint there
+            }
+            long time = recordMillis(records, boundary - 1);
+            if (time < 0 || time >= cutoffMillis) {
+                break; // segments are in time order: later ones are newer still
+            }
+            cut = boundary;
+        }
+        return cut;
+    }
+
+    /**
+     * The writer's part of a retention pass (records so far are written and forced): states the cut
+     * chosen by {@link #newestCut} with an {@code audit.archived} record covered by a signed checkpoint,
+     * then, when the current segment began more than {@code retention / 10} ago, signs a checkpoint at
+     * the current size and rolls the segment there (the next possible cut). Returns the cut.
+     */
+    private long chooseCut(CutRequest c) throws IOException {
+        long first = log.firstIndex();
+        long cut = Math.max(first, c.cut());
+        if (cut > first) {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("before", cut);
+            f.put("records", cut - first);
+            f.put("archive", c.archive() == null ? "(deleted)" : c.archive().toString());
+            f.put("retentionMillis", c.retentionMillis());
+            encodeRecord(new Rec(0, "audit.archived", CanonicalJson.prepare(f), null, null, System.currentTimeMillis()));
+            syncRecords();
+            signDueRoots();
+            signCheckpointHere(); // the statement of the cut is signed before the cut is made
+        }
+        long[] now = log.segmentStarts();
+        long current = now[now.length - 1];
+        // Plant at most every retention/10 (by the current segment's first record): cuts that fine keep
+        // the live history under 1.1 x the retention without a segment per pass (the runtime runs a
+        // pass every minute or so).
+        if (tree.size() > current) {
+            long since = recordMillis(log, current);
+            if (since >= 0 && since <= System.currentTimeMillis() - c.retentionMillis() / 10) {
+                signCheckpointHere();
+                log.roll(); // the next segment starts at the checkpoint just signed: a future cut
+            }
+        }
+        return cut;
+    }
+
+    /** Signs a checkpoint at the current size unless the last head already is one there. */
+    private void signCheckpointHere() throws IOException {
+        TreeHead h = lastHead;
+        if (h == null || h.size() != tree.size() || !h.isCheckpoint()) {
+            signHead("checkpoint", null);
+        }
+    }
+
+    /** The time of record {@code index} in epoch ms, or -1 if it has none readable. */
+    private static long recordMillis(RecordLog log, long index) throws IOException {
+        try {
+            Object parsed = CanonicalJson.parse(log.get(index));
+            if (parsed instanceof Map<?, ?> m && m.get("time") instanceof String t) {
+                return Instant.parse(t).toEpochMilli();
+            }
+        } catch (RuntimeException unreadable) {
+            LOG.warn("audit retention: record " + index + " has no readable time (" + unreadable.getMessage()
+                    + "); nothing from there on is archived");
+        }
+        return -1;
+    }
+
+    /** A checkpoint of exactly {@code size} records in the heads log, signed by {@code key} and consistent; or null. */
+    static TreeHead checkpointAt(RecordLog heads, long size, PublicKey key) throws IOException {
+        long lo = heads.firstIndex();
+        long hi = heads.size();
+        while (lo < hi) { // the first head of size >= size (sizes never decrease)
+            long mid = (lo + hi) >>> 1;
+            if (headAt(heads, mid).size() < size) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        for (long i = lo; i < heads.size(); i++) {
+            TreeHead h = headAt(heads, i);
+            if (h.size() != size) {
+                return null;
+            }
+            if (h.isCheckpoint() && key != null && h.verify(key) && h.frontierMatchesRoot()) {
+                return h;
+            }
+        }
+        return null;
+    }
+
+    private static TreeHead headAt(RecordLog heads, long i) throws IOException {
+        try {
+            return TreeHead.fromJson(heads.get(i));
+        } catch (IllegalArgumentException malformed) {
+            throw new IOException("tree head #" + i + " in " + heads.dir() + " is malformed: " + malformed.getMessage(), malformed);
+        }
     }
 
     private SigningKey signingKey() {

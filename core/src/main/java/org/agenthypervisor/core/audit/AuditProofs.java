@@ -35,6 +35,14 @@ import java.util.Map;
  * {@code treeHead} is the stored form of a {@link TreeHead}; {@code oldTreeHead} is present when a head
  * was signed at the old size; {@code publicKey} (the hypervisor's public key, PEM) only when the
  * generator knew it. A verifier should pin the key it trusts; the embedded one is a convenience.
+ *
+ * <h2>After retention</h2>
+ * When older segments were archived (the live log starts at record {@code F > 0}), proofs are made
+ * from the signed checkpoint of size {@code F}: the tree is extended from its frontier over the live
+ * records, which gives the inclusion proof of every live record and consistency proofs from any size
+ * {@code >= F}, against any later signed head (a proof file is the same either way). Proofs that need
+ * archived records (the inclusion of a record below {@code F}, consistency from a size below it) need
+ * the archive directory.
  */
 public final class AuditProofs {
     private AuditProofs() {
@@ -62,13 +70,22 @@ public final class AuditProofs {
      */
     public static Map<String, Object> inclusion(Path auditDir, long index, Long size, PublicKey publicKey)
             throws IOException, ProofException {
+        return inclusion(auditDir, index, size, publicKey, null);
+    }
+
+    /** {@link #inclusion(Path, long, Long, PublicKey)} reading archived records from {@code archiveDir} (null: none). */
+    public static Map<String, Object> inclusion(Path auditDir, long index, Long size, PublicKey publicKey, Path archiveDir)
+            throws IOException, ProofException {
         TreeHead head = head(auditDir, size);
         if (index < 0 || index >= head.size()) {
             throw new ProofException(true, "record index " + index + " is not covered by the signed tree head of size "
                     + head.size() + " (valid: 0.." + (head.size() - 1) + ")");
         }
         byte[][] record = new byte[1][];
-        MerkleTree tree = rebuild(auditDir, head, index, record);
+        MerkleTree tree = rebuild(auditDir, archiveDir, head, index, record);
+        if (index < tree.base()) {
+            throw archived("record " + index, tree.base());
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("kind", "inclusion");
         out.put("index", index);
@@ -88,12 +105,21 @@ public final class AuditProofs {
      */
     public static Map<String, Object> consistency(Path auditDir, long from, Long to, PublicKey publicKey)
             throws IOException, ProofException {
+        return consistency(auditDir, from, to, publicKey, null);
+    }
+
+    /** {@link #consistency(Path, long, Long, PublicKey)} reading archived records from {@code archiveDir} (null: none). */
+    public static Map<String, Object> consistency(Path auditDir, long from, Long to, PublicKey publicKey, Path archiveDir)
+            throws IOException, ProofException {
         TreeHead head = head(auditDir, to);
         if (from < 1 || from > head.size()) {
             throw new ProofException(true, "--from " + from + " must be between 1 and the new tree size " + head.size()
                     + " (RFC 9162 defines no consistency proof from the empty tree)");
         }
-        MerkleTree tree = rebuild(auditDir, head, -1, null);
+        MerkleTree tree = rebuild(auditDir, archiveDir, head, -1, null);
+        if (from < tree.base()) {
+            throw archived("the tree of " + from + " records", tree.base());
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("kind", "consistency");
         out.put("oldSize", from);
@@ -138,19 +164,45 @@ public final class AuditProofs {
         return found;
     }
 
-    /** The tree of the head's records, checked against the head's root. */
-    private static MerkleTree rebuild(Path auditDir, TreeHead head, long keep, byte[][] kept)
+    private static ProofException archived(String what, long first) {
+        return new ProofException(true, what + " lies below record " + first + ", where the live log starts (older"
+                + " records were archived by audit.retention): give the archive directory with --archive DIR");
+    }
+
+    /**
+     * The tree of the head's records, checked against the head's root: from record 0 (reading the archived
+     * records from {@code archiveDir} when the live log starts later), or else extended from the checkpoint at
+     * the live log's first record (the tree's {@link MerkleTree#base()} is then that record).
+     */
+    private static MerkleTree rebuild(Path auditDir, Path archiveDir, TreeHead head, long keep, byte[][] kept)
             throws IOException, ProofException {
         MerkleTree tree = new MerkleTree();
-        try (RecordLog log = RecordLog.open(auditDir, AuditLog.RECORDS, RecordLog.Options.defaults().withReadOnly(true));
-             LogCursor cursor = log.read(0)) {
-            while (cursor.hasNext() && tree.size() < head.size()) {
-                LogRecord r = cursor.next();
-                tree.appendRecord(r.payload());
-                if (r.index() == keep) {
-                    kept[0] = r.payload();
+        try (RecordLog log = RecordLog.open(auditDir, AuditLog.RECORDS, RecordLog.Options.defaults().withReadOnly(true))) {
+            long first = log.firstIndex();
+            if (first > 0 && archiveDir != null) {
+                try (RecordLog archive = RecordLog.open(archiveDir, AuditLog.RECORDS,
+                        RecordLog.Options.defaults().withReadOnly(true))) {
+                    if (archive.firstIndex() > 0 || archive.size() < first) {
+                        throw new ProofException(false, "the archive " + archiveDir + " holds records " + archive.firstIndex()
+                                + ".." + (archive.size() - 1) + ", not 0.." + (first - 1) + "; run 'audit verify --archive'");
+                    }
+                    append(archive, 0, first, tree, head, keep, kept);
                 }
+            } else if (first > 0) {
+                TreeHead checkpoint = null;
+                for (TreeHead h : AuditVerifier.readHeads(auditDir)) {
+                    if (h.size() == first && h.isCheckpoint() && h.frontierMatchesRoot()) {
+                        checkpoint = h;
+                        break;
+                    }
+                }
+                if (checkpoint == null) {
+                    throw new ProofException(false, "the live log starts at record " + first + " and no checkpoint of that"
+                            + " size is in the tree head log; give --archive DIR, and run 'audit verify'");
+                }
+                tree = MerkleTree.extending(first, checkpoint.frontier());
             }
+            append(log, first, head.size(), tree, head, keep, kept);
         } catch (CorruptLogException | UncheckedIOException damaged) {
             throw new ProofException(false, "the audit log is damaged (" + damaged.getMessage() + "); run 'audit verify'");
         }
@@ -163,6 +215,19 @@ public final class AuditProofs {
                     + "; run 'audit verify'");
         }
         return tree;
+    }
+
+    private static void append(RecordLog log, long from, long to, MerkleTree tree, TreeHead head, long keep, byte[][] kept)
+            throws IOException {
+        try (LogCursor cursor = log.read(from)) {
+            while (cursor.hasNext() && tree.size() < Math.min(to, head.size())) {
+                LogRecord r = cursor.next();
+                tree.appendRecord(r.payload());
+                if (r.index() == keep) {
+                    kept[0] = r.payload();
+                }
+            }
+        }
     }
 
     /**

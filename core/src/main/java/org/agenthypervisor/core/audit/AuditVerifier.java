@@ -46,6 +46,18 @@ import java.util.Objects;
  * detected by anything in the directory; the report says how many records that concerns, and
  * {@link Coverage} refuses more of them than a running or crashed writer can leave (deleting the heads
  * makes every record such a record).
+ *
+ * <h2>A log whose older segments were archived</h2>
+ * When the live log starts at record {@code F > 0} (retention moved records {@code [0, F)} to an
+ * archive), the live records are proven from the signed checkpoint of size exactly {@code F}: a tree
+ * head with the Merkle frontier at that size, whose signature verifies and whose frontier folds to its
+ * root. The tree is extended from that frontier over the live records, and every later head must
+ * match it: each is shown to be an extension of the checkpoint (consistency across the cut). The live
+ * part must also hold the {@code audit.archived} record that retention writes before it cuts, naming
+ * {@code F}. Heads below the cut have their signatures checked; their roots cannot be without the
+ * records. A live log that starts where no valid checkpoint is (segments deleted and
+ * {@code audit.start} forged) does not verify. With an archive directory, records {@code [0, F)} are
+ * read from it and the whole log is proven from record 0 as if nothing had been archived.
  */
 public final class AuditVerifier {
 
@@ -67,11 +79,22 @@ public final class AuditVerifier {
      * @param lostRecorded   the records they say were lost
      * @param owed           a loss counted while the log could not write and not yet recorded in it
      *                       ({@code <dataDir>/audit/lost}), or null
+     * @param cut            the first live record: records below it were archived (0: none)
+     * @param archiveRead    whether the archived records {@code [0, cut)} were read and checked too
+     * @param headsBelowCut  heads of a size below the cut whose signatures were checked but whose roots
+     *                       could not be (their records are archived and were not read)
+     * @param sessionsAcrossCut closed sessions whose deltas began before the cut (not recomputed)
      */
     public record Report(long records, int heads, String keyId, TreeHead lastHead, long uncovered, int sessions,
-                         Failure failure, int lossRecords, long lostRecorded, LostRecords.Loss owed) {
+                         Failure failure, int lossRecords, long lostRecorded, LostRecords.Loss owed, long cut,
+                         boolean archiveRead, int headsBelowCut, int sessionsAcrossCut) {
         public boolean ok() {
             return failure == null;
+        }
+
+        /** The records actually read and checked. */
+        public long recordsChecked() {
+            return archiveRead ? records : Math.max(0, records - cut);
         }
     }
 
@@ -141,8 +164,17 @@ public final class AuditVerifier {
 
     private final Path auditDir;
     private final PublicKey key;
+    private final Path archiveDir;
     private final List<TreeHead> heads = new ArrayList<>();
-    private final MerkleFrontier tree = new MerkleFrontier();
+    private MerkleFrontier tree = new MerkleFrontier();
+    /** The first live record; whether records below it are read from the archive. */
+    private long cut;
+    private boolean archiveRead;
+    /** Live-only: whether an audit.archived record states the cut; sessions opened in the live part. */
+    private boolean cutStated;
+    private final java.util.Set<String> openedLive = new java.util.HashSet<>();
+    private final java.util.Set<String> acrossCut = new java.util.HashSet<>();
+    private int headsBelowCut;
     private final Map<String, SessionRoot> openSessions = new HashMap<>();
     private final Map<String, String> closedRoots = new HashMap<>();
     private int nextHead;
@@ -152,9 +184,10 @@ public final class AuditVerifier {
     private int lossRecords;
     private long lostRecorded;
 
-    private AuditVerifier(Path auditDir, PublicKey key) {
+    private AuditVerifier(Path auditDir, PublicKey key, Path archiveDir) {
         this.auditDir = auditDir;
         this.key = key;
+        this.archiveDir = archiveDir;
     }
 
     /**
@@ -165,15 +198,28 @@ public final class AuditVerifier {
      * @throws NoSuchFileException if there is no audit directory
      */
     public static Report verify(Path auditDir, PublicKey key) throws IOException {
+        return verify(auditDir, key, null);
+    }
+
+    /**
+     * Verifies {@code <dataDir>/audit}, reading the records archived by retention from
+     * {@code archiveDir} (null: prove the live part from its checkpoint only).
+     *
+     * @throws NoSuchFileException if there is no audit directory, or no such archive directory
+     */
+    public static Report verify(Path auditDir, PublicKey key, Path archiveDir) throws IOException {
         if (!Files.isDirectory(auditDir)) {
             throw new NoSuchFileException(auditDir.toString(), null, "no audit log directory");
         }
-        return new AuditVerifier(auditDir, key).run();
+        if (archiveDir != null && !Files.isDirectory(archiveDir)) {
+            throw new NoSuchFileException(archiveDir.toString(), null, "no archive directory");
+        }
+        return new AuditVerifier(auditDir, key, archiveDir).run();
     }
 
     /** Reads the tree heads of an audit directory read-only, without checking them. */
     public static List<TreeHead> readHeads(Path auditDir) throws IOException {
-        AuditVerifier v = new AuditVerifier(auditDir, null);
+        AuditVerifier v = new AuditVerifier(auditDir, null, null);
         try {
             v.loadHeads();
         } catch (Stop stop) {
@@ -193,7 +239,7 @@ public final class AuditVerifier {
         TreeHead last = heads.isEmpty() ? null : heads.get(heads.size() - 1);
         long uncovered = last == null ? records : Math.max(0, records - last.size());
         return new Report(records, headsChecked, key == null ? null : key.keyId(), last, uncovered, sessions, failure,
-                lossRecords, lostRecorded, LostRecords.owed(auditDir));
+                lossRecords, lostRecorded, LostRecords.owed(auditDir), cut, archiveRead, headsBelowCut, acrossCut.size());
     }
 
     private static RecordLog openReadOnly(Path dir, String name) throws IOException {
@@ -244,7 +290,16 @@ public final class AuditVerifier {
             throw new Stop(corrupt.recordIndex(), describe(corrupt));
         }
         try (log) {
-            try (LogCursor cursor = log.read(0)) {
+            cut = log.firstIndex();
+            records = cut;
+            if (cut > 0) {
+                if (archiveDir != null) {
+                    scanArchive();
+                } else {
+                    startFromCheckpoint();
+                }
+            }
+            try (LogCursor cursor = log.read(cut)) {
                 while (cursor.hasNext()) {
                     LogRecord r = cursor.next();
                     headsAt(r.index());
@@ -258,6 +313,12 @@ public final class AuditVerifier {
                 throw e.getCause();
             }
             headsAt(records);
+            if (cut > 0 && !archiveRead && !cutStated) {
+                throw new Stop(cut, "the live log starts at record " + cut + " and a signed checkpoint of that size exists,"
+                        + " but no audit.archived record in the live log states a cut at " + cut + " (retention writes one,"
+                        + " covered by a signed head, before it archives): records 0.." + (cut - 1) + " were removed by"
+                        + " something other than retention; give --archive DIR to check them");
+            }
             OpenReport report = log.openReport();
             if (report.tornTail()) {
                 throw new Stop(records, "record " + records + " (byte offset " + report.cutOffset() + " of "
@@ -273,6 +334,75 @@ public final class AuditVerifier {
                         + " records but the log holds only " + records + "; records were cut from under a signed tree head");
             }
         }
+    }
+
+    /** Reads the archived records {@code [0, cut)} from the archive directory, checking them as live ones. */
+    private void scanArchive() throws IOException, Stop {
+        RecordLog archive;
+        try {
+            archive = openReadOnly(archiveDir, AuditLog.RECORDS);
+        } catch (CorruptLogException corrupt) {
+            throw new Stop(corrupt.recordIndex(), "in the archive " + archiveDir + ": " + describe(corrupt));
+        }
+        try (archive) {
+            if (archive.firstIndex() > 0 || archive.size() < cut) {
+                throw new Stop(Math.min(archive.size(), cut), "the archive " + archiveDir + " holds records "
+                        + archive.firstIndex() + ".." + (archive.size() - 1) + " but the live log starts at record " + cut
+                        + ": records " + (archive.firstIndex() > 0 ? 0 : archive.size()) + ".."
+                        + (archive.firstIndex() > 0 ? archive.firstIndex() - 1 : cut - 1) + " are in neither");
+            }
+            records = 0;
+            try (LogCursor cursor = archive.read(0)) {
+                while (cursor.hasNext() && records < cut) {
+                    LogRecord r = cursor.next();
+                    headsAt(r.index());
+                    check(r);
+                    records = r.index() + 1;
+                }
+            } catch (UncheckedIOException e) {
+                if (e.getCause() instanceof CorruptLogException corrupt) {
+                    throw new Stop(corrupt.recordIndex(), "in the archive " + archiveDir + ": " + describe(corrupt));
+                }
+                throw e.getCause();
+            }
+            if (records < cut) {
+                throw new Stop(records, "the archive " + archiveDir + " ends at record " + records + " but the live log"
+                        + " starts at record " + cut);
+            }
+            archiveRead = true;
+        }
+    }
+
+    /**
+     * Without the archive: checks the signatures of the heads below the cut, then starts the tree from the
+     * signed checkpoint of size exactly {@code cut}, whose frontier must fold to its root.
+     */
+    private void startFromCheckpoint() throws Stop {
+        while (nextHead < heads.size() && heads.get(nextHead).size() < cut) {
+            checkSignature(nextHead, heads.get(nextHead));
+            headsBelowCut++;
+            headsChecked++;
+            nextHead++;
+        }
+        String problem = "no tree head has size " + cut;
+        for (int i = nextHead; i < heads.size() && heads.get(i).size() == cut; i++) {
+            TreeHead h = heads.get(i);
+            if (!h.isCheckpoint()) {
+                problem = "the tree head(s) of size " + cut + " carry no frontier";
+                continue;
+            }
+            checkSignature(i, h);
+            if (!h.frontierMatchesRoot()) {
+                throw new Stop(-1, "tree head #" + i + " (size " + cut + ") is signed but its frontier does not fold to its"
+                        + " signed root: it cannot prove the records after the cut");
+            }
+            tree = h.toFrontier();
+            return;
+        }
+        throw new Stop(cut, "the live log starts at record " + cut + " (records 0.." + (cut - 1) + " are not in it), but"
+                + " no signed checkpoint has that size (" + problem + "): retention cuts only at a signed checkpoint, so"
+                + " segments were deleted and the log's start was rewritten; give --archive DIR if the records were"
+                + " archived");
     }
 
     private static String tear(OpenReport report) {
@@ -297,20 +427,7 @@ public final class AuditVerifier {
     private void headsAt(long size) throws Stop {
         while (nextHead < heads.size() && heads.get(nextHead).size() == size) {
             TreeHead h = heads.get(nextHead);
-            String which = "tree head #" + nextHead + " (size " + h.size() + ", signed " + h.time() + ", reason "
-                    + h.reason() + ")";
-            if (key == null) {
-                throw new Stop(-1, which + " cannot be checked: no public key (give the hypervisor's public key, or the"
-                        + " key directory that holds " + AuditLog.KEY_ID + ".pub)");
-            }
-            if (!h.keyId().equals(key.keyId())) {
-                throw new Stop(-1, which + " names key " + h.keyId() + ", not the hypervisor's key " + key.keyId()
-                        + ": it was signed by another key (forged or re-signed)");
-            }
-            if (!h.verify(key)) {
-                throw new Stop(-1, which + ": the signature does not verify with key " + key.keyId()
-                        + ": the head was forged or altered");
-            }
+            String which = checkSignature(nextHead, h);
             byte[] root = tree.root();
             if (!MessageDigest.isEqual(root, h.root())) {
                 long from = nextHead == 0 ? 0 : heads.get(nextHead - 1).size();
@@ -320,8 +437,16 @@ public final class AuditVerifier {
                         + ", recomputed " + HexFormat.of().formatHex(root) + "; " + range
                         + " was changed (with its CRC recomputed), replaced or reordered after it was signed");
             }
+            if (h.isCheckpoint() && !h.frontierMatchesRoot()) {
+                throw new Stop(-1, which + " matches the records but its frontier does not fold to its root: the"
+                        + " frontier was altered (it is signed, so by the holder of the key)");
+            }
             String session = h.sessionId();
-            if (session != null) {
+            boolean liveOnly = cut > 0 && !archiveRead;
+            if (session != null && liveOnly && !closedRoots.containsKey(session) && !openedLive.contains(session)) {
+                acrossCut.add(session); // closed before the cut: its deltas are archived
+            }
+            if (session != null && !acrossCut.contains(session)) {
                 String signed = h.subject().get("root") instanceof String s ? s : null;
                 String recomputed = closedRoots.get(session);
                 if (recomputed == null || !recomputed.equals(signed)) {
@@ -332,6 +457,25 @@ public final class AuditVerifier {
             headsChecked++;
             nextHead++;
         }
+    }
+
+    /** Checks a head's key and signature; returns how to name it. */
+    private String checkSignature(int index, TreeHead h) throws Stop {
+        String which = "tree head #" + index + " (size " + h.size() + ", signed " + h.time() + ", reason "
+                + h.reason() + ")";
+        if (key == null) {
+            throw new Stop(-1, which + " cannot be checked: no public key (give the hypervisor's public key, or the"
+                    + " key directory that holds " + AuditLog.KEY_ID + ".pub)");
+        }
+        if (!h.keyId().equals(key.keyId())) {
+            throw new Stop(-1, which + " names key " + h.keyId() + ", not the hypervisor's key " + key.keyId()
+                    + ": it was signed by another key (forged or re-signed)");
+        }
+        if (!h.verify(key)) {
+            throw new Stop(-1, which + ": the signature does not verify with key " + key.keyId()
+                    + ": the head was forged or altered");
+        }
+        return which;
     }
 
     @SuppressWarnings("unchecked")
@@ -359,6 +503,21 @@ public final class AuditVerifier {
         if (type.equals("audit.records-lost")) {
             lossRecords++;
             lostRecorded += record.get("lost") instanceof Number n ? n.longValue() : 0;
+        }
+        boolean liveOnly = cut > 0 && !archiveRead;
+        if (liveOnly && type.equals("audit.archived") && record.get("before") instanceof Long before && before == cut) {
+            cutStated = true;
+        }
+        if (liveOnly && type.equals("session.opened")) {
+            openedLive.add(String.valueOf(record.get("session")));
+        }
+        if (liveOnly && (type.equals("session.delta") || type.equals("session.closed"))) {
+            String session = String.valueOf(record.get("session"));
+            if (acrossCut.contains(session) || !openedLive.contains(session) && !openSessions.containsKey(session)) {
+                // Opened before the cut: its earlier deltas are archived, so its root cannot be recomputed here.
+                acrossCut.add(session);
+                return;
+            }
         }
         if (type.equals("session.delta")) {
             delta(i, record);

@@ -4,10 +4,15 @@ import org.agenthypervisor.core.crypto.Envelope;
 import org.agenthypervisor.core.crypto.PublicKey;
 import org.agenthypervisor.core.crypto.SigningKey;
 import org.agenthypervisor.core.encoding.CanonicalJson;
+import org.agenthypervisor.core.merkle.MerkleFrontier;
 import org.agenthypervisor.core.merkle.MerkleHash;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -23,7 +28,13 @@ import java.util.Objects;
  * One canonical JSON object per record of the {@code heads} log:
  * <pre>{"keyId":"…","reason":"every","root":"&lt;64 hex&gt;","signature":"&lt;base64&gt;","size":1000,
  * "subject":{…},"time":"2026-…Z","version":1}</pre>
- * ({@code subject} only when there is one). The signature covers the DSSE pre-authentication encoding
+ * ({@code subject} only when there is one) and, on heads signed since retention exists, the member
+ * {@code "frontier":["<64 hex>",…]}: the roots of the complete subtrees the tree of {@code size}
+ * records is made of (one per set bit of {@code size}, largest first, see {@link MerkleFrontier}).
+ * A head with a frontier is a <em>checkpoint</em>: the tree can be extended from it without the
+ * records below it (a fast open, and verification of a log whose older segments were archived), and
+ * its frontier is checked by folding it to the signed root ({@link #frontierMatchesRoot()}). Heads
+ * without it (older ones) stay valid. The signature covers the DSSE pre-authentication encoding
  * ({@link Envelope#pae}) of {@link #PAYLOAD_TYPE} and the canonical JSON of the same object without
  * {@code signature}, so a signature made for a tree head can never pass for a vouch or anything else
  * the hypervisor signs, and every field, including the reason and the subject, is covered.
@@ -37,9 +48,10 @@ import java.util.Objects;
  * @param subject   what the head was signed for, or null: for a session's close
  *                  {@code {"deltas":n,"name":"…","root":"<hex>","session":"<id>"}}
  * @param signature 64 bytes (the accessor returns a copy)
+ * @param frontier  the checkpoint frontier, or null (the accessor returns copies)
  */
 public record TreeHead(long size, byte[] root, Instant time, String keyId, String reason, Map<String, Object> subject,
-                       byte[] signature) {
+                       byte[] signature, List<byte[]> frontier) {
     /** The DSSE payload type bound into every tree head signature. */
     public static final String PAYLOAD_TYPE = "application/vnd.agenthypervisor.tree-head+json";
     static final int VERSION = 1;
@@ -59,15 +71,78 @@ public record TreeHead(long size, byte[] root, Instant time, String keyId, Strin
         root = root.clone();
         signature = signature.clone();
         subject = subject == null ? null : Map.copyOf(subject);
+        if (frontier != null) {
+            List<byte[]> copy = new ArrayList<>(frontier.size());
+            for (byte[] piece : frontier) {
+                if (piece.length != MerkleHash.SIZE) {
+                    throw new IllegalArgumentException("a frontier piece is " + MerkleHash.SIZE + " bytes, got " + piece.length);
+                }
+                copy.add(piece.clone());
+            }
+            frontier = Collections.unmodifiableList(copy);
+        }
         time = Instant.ofEpochMilli(time.toEpochMilli()); // what the JSON form keeps
     }
 
-    /** Signs a head with {@code key}. */
+    /** A head without a frontier (the form before checkpoints). */
+    public TreeHead(long size, byte[] root, Instant time, String keyId, String reason, Map<String, Object> subject,
+                    byte[] signature) {
+        this(size, root, time, keyId, reason, subject, signature, null);
+    }
+
+    /** Signs a head with {@code key}, without a frontier. */
     public static TreeHead sign(long size, byte[] root, Instant time, String reason, Map<String, Object> subject,
                                 SigningKey key) {
-        TreeHead unsigned = new TreeHead(size, root, time, key.keyId(), reason, subject, new byte[0]);
+        return sign(size, root, time, reason, subject, null, key);
+    }
+
+    /** Signs a head with {@code key}; with a frontier (null: none) it is a checkpoint, and the signature covers it. */
+    public static TreeHead sign(long size, byte[] root, Instant time, String reason, Map<String, Object> subject,
+                                List<byte[]> frontier, SigningKey key) {
+        TreeHead unsigned = new TreeHead(size, root, time, key.keyId(), reason, subject, new byte[0], frontier);
         byte[] sig = key.sign(Envelope.pae(PAYLOAD_TYPE, unsigned.signedPayload()));
-        return new TreeHead(size, root, time, key.keyId(), reason, subject, sig);
+        return new TreeHead(size, root, time, key.keyId(), reason, subject, sig, frontier);
+    }
+
+    /** Signs a checkpoint: the frontier's size and root with its pieces. */
+    public static TreeHead signCheckpoint(MerkleFrontier tree, Instant time, String reason, Map<String, Object> subject,
+                                          SigningKey key) {
+        return sign(tree.size(), tree.root(), time, reason, subject, tree.pieces(), key);
+    }
+
+    @Override
+    public List<byte[]> frontier() {
+        if (frontier == null) {
+            return null;
+        }
+        List<byte[]> out = new ArrayList<>(frontier.size());
+        frontier.forEach(p -> out.add(p.clone()));
+        return out;
+    }
+
+    /** Whether this head carries a frontier (is a checkpoint). */
+    public boolean isCheckpoint() {
+        return frontier != null;
+    }
+
+    /**
+     * Whether the frontier has the right number of pieces for the size and folds to the signed root.
+     * False for a head without one. A valid signature and this together make the frontier trustworthy.
+     */
+    public boolean frontierMatchesRoot() {
+        if (frontier == null) {
+            return false;
+        }
+        try {
+            return MessageDigest.isEqual(MerkleFrontier.of(size, frontier).root(), root);
+        } catch (IllegalArgumentException wrongCount) {
+            return false;
+        }
+    }
+
+    /** The frontier as a tree to extend (a fresh copy), or null when this head has none. */
+    public MerkleFrontier toFrontier() {
+        return frontier == null ? null : MerkleFrontier.of(size, frontier);
     }
 
     @Override
@@ -115,6 +190,11 @@ public record TreeHead(long size, byte[] root, Instant time, String keyId, Strin
             m.put("signature", Base64.getEncoder().encodeToString(signature));
         }
         m.put("size", size);
+        if (frontier != null) {
+            List<Object> hexes = new ArrayList<>(frontier.size());
+            frontier.forEach(p -> hexes.add(HexFormat.of().formatHex(p)));
+            m.put("frontier", hexes);
+        }
         if (subject != null) {
             m.put("subject", subject);
         }
@@ -142,7 +222,7 @@ public record TreeHead(long size, byte[] root, Instant time, String keyId, Strin
     @SuppressWarnings("unchecked")
     public static TreeHead fromMap(Map<String, Object> m) {
         for (String key : m.keySet()) {
-            if (!Map.of("keyId", 1, "reason", 1, "root", 1, "signature", 1, "size", 1, "subject", 1, "time", 1, "version", 1)
+            if (!Map.of("frontier", 1, "keyId", 1, "reason", 1, "root", 1, "signature", 1, "size", 1, "subject", 1, "time", 1, "version", 1)
                     .containsKey(key)) {
                 throw new IllegalArgumentException("tree head has an unknown member '" + key + "'");
             }
@@ -169,8 +249,28 @@ public record TreeHead(long size, byte[] root, Instant time, String keyId, Strin
         if (subject != null && !(subject instanceof Map)) {
             throw new IllegalArgumentException("tree head member 'subject' must be an object");
         }
+        List<byte[]> frontier = null;
+        if (m.containsKey("frontier")) {
+            if (!(m.get("frontier") instanceof List<?> list)) {
+                throw new IllegalArgumentException("tree head member 'frontier' must be an array of hex hashes");
+            }
+            frontier = new ArrayList<>(list.size());
+            for (Object piece : list) {
+                byte[] hash;
+                try {
+                    hash = HexFormat.of().parseHex((String) piece);
+                } catch (RuntimeException bad) {
+                    throw new IllegalArgumentException("tree head member 'frontier' holds a malformed hash: " + piece);
+                }
+                if (hash.length != MerkleHash.SIZE) {
+                    throw new IllegalArgumentException("tree head member 'frontier' holds a hash of " + hash.length
+                            + " bytes, not " + MerkleHash.SIZE);
+                }
+                frontier.add(hash);
+            }
+        }
         return new TreeHead((Long) size, root, time, string(m, "keyId"), string(m, "reason"),
-                (Map<String, Object>) subject, signature);
+                (Map<String, Object>) subject, signature, frontier);
     }
 
     private static String string(Map<String, Object> m, String key) {
@@ -198,7 +298,7 @@ public record TreeHead(long size, byte[] root, Instant time, String keyId, Strin
 
     @Override
     public String toString() {
-        return "tree head size " + size + " root " + rootHex().substring(0, 16) + "… (" + reason + ", " + time
+        return (frontier != null ? "checkpoint" : "tree head") + " size " + size + " root " + rootHex().substring(0, 16) + "… (" + reason + ", " + time
                 + ", key " + keyId + ")";
     }
 }

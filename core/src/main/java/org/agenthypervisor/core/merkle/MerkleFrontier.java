@@ -26,6 +26,48 @@ public final class MerkleFrontier {
     /** An empty frontier. */
     public MerkleFrontier() {}
 
+    /**
+     * The frontier of a tree of {@code size} leaves from its pieces (as {@link #pieces()} gives them:
+     * one root per set bit of {@code size}, largest subtree first). Lets a tree be extended from a
+     * signed checkpoint without its leaves; check {@link #root()} against the signed root.
+     *
+     * @throws IllegalArgumentException if the number of pieces is not the number of set bits of size,
+     *                                  or a piece is not 32 bytes
+     */
+    public static MerkleFrontier of(long size, java.util.List<byte[]> pieces) {
+        if (size < 0) {
+            throw new IllegalArgumentException("tree size " + size + " < 0");
+        }
+        if (pieces.size() != Long.bitCount(size)) {
+            throw new IllegalArgumentException("a tree of " + size + " leaves has " + Long.bitCount(size)
+                    + " frontier piece(s), got " + pieces.size());
+        }
+        MerkleFrontier f = new MerkleFrontier();
+        f.pieces = new byte[Math.max(8, pieces.size() + 1)][];
+        for (byte[] p : pieces) {
+            if (p.length != HASH) {
+                throw new IllegalArgumentException("a frontier piece is " + HASH + " bytes, got " + p.length);
+            }
+            f.pieces[f.count++] = p.clone();
+        }
+        f.size = size;
+        return f;
+    }
+
+    /** The roots of the complete subtrees, largest (leftmost) first: copies. */
+    public java.util.List<byte[]> pieces() {
+        java.util.List<byte[]> out = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(pieces[i].clone());
+        }
+        return out;
+    }
+
+    /** An independent copy. */
+    public MerkleFrontier copy() {
+        return of(size, pieces());
+    }
+
     /** Appends a leaf hash (32 bytes, usually {@link MerkleHash#leaf}); returns its index. */
     public long append(byte[] leafHash) {
         if (leafHash.length != HASH) {

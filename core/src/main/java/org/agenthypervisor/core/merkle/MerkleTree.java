@@ -31,6 +31,11 @@ public final class MerkleTree {
     private final HashList[] levels = new HashList[64];
     /** Number of leaves; written after the nodes it makes visible (safe publication). */
     private volatile long size;
+    /**
+     * Leaves below {@code base} are not held, only the frontier pieces of that size ({@link #extending}):
+     * a node below it is known only if it is one of those pieces.
+     */
+    private long base;
 
     /** An empty tree. */
     public MerkleTree() {
@@ -67,6 +72,57 @@ public final class MerkleTree {
         return index;
     }
 
+    /**
+     * A tree of {@code size} leaves known only by its frontier (the roots of its complete subtrees, largest
+     * first, as {@link MerkleFrontier#pieces()} gives them), to be extended by {@link #append}. Roots and
+     * proofs that need only those pieces and later leaves work: every root from {@code size} on, the
+     * inclusion proof of every later leaf, consistency proofs from {@code size} or later. Anything that
+     * needs a node below {@code size} other than a piece throws {@link IllegalArgumentException}.
+     */
+    public static MerkleTree extending(long size, List<byte[]> pieces) {
+        if (size < 0 || pieces.size() != Long.bitCount(size)) {
+            throw new IllegalArgumentException("a tree of " + size + " leaves has " + Long.bitCount(size)
+                    + " frontier piece(s), got " + pieces.size());
+        }
+        MerkleTree t = new MerkleTree();
+        long start = 0;
+        int i = 0;
+        for (int level = 63; level >= 0; level--) {
+            if ((size & (1L << level)) != 0) {
+                byte[] piece = pieces.get(i++);
+                if (piece.length != HASH) {
+                    throw new IllegalArgumentException("a frontier piece is " + HASH + " bytes, got " + piece.length);
+                }
+                if (t.levels[level] == null) {
+                    t.levels[level] = new HashList();
+                }
+                t.levels[level].set(start >>> level, piece, 0);
+                start += 1L << level;
+            }
+        }
+        t.base = size;
+        t.size = size;
+        return t;
+    }
+
+    /** The first leaf this tree holds (0 unless it was made by {@link #extending}). */
+    public long base() {
+        return base;
+    }
+
+    /** Throws unless the complete subtree of 2^level leaves from {@code start} is held. */
+    private void need(int level, long start) {
+        if (start + (1L << level) > base) {
+            return; // holds a leaf appended after base: it was hashed from the pieces and those leaves
+        }
+        long pieceStart = (base >>> (level + 1)) << (level + 1);
+        if ((base & (1L << level)) != 0 && start == pieceStart) {
+            return;
+        }
+        throw new IllegalArgumentException("this needs the subtree of leaves [" + start + ", " + (start + (1L << level))
+                + "), below leaf " + base + " from which this tree was extended: those leaves are not held");
+    }
+
     /** Hashes {@code record} as a leaf ({@link MerkleHash#leaf(byte[])}), appends it and returns its index. */
     public long appendRecord(byte[] record) {
         return append(MerkleHash.leaf(record));
@@ -83,6 +139,7 @@ public final class MerkleTree {
         if (index < 0 || index >= n) {
             throw new IllegalArgumentException("leaf index " + index + " outside [0, " + n + ")");
         }
+        need(0, index);
         return levels[0].get(index);
     }
 
@@ -185,6 +242,7 @@ public final class MerkleTree {
     private byte[] subtree(long start, long n) {
         if (Long.bitCount(n) == 1) {
             int level = Long.numberOfTrailingZeros(n);
+            need(level, start);
             return levels[level].get(start >>> level);
         }
         // n = 2^a + 2^b + ... (a > b > ...): the tree is node(P_a, node(P_b, ...)) where P_x is the
@@ -198,6 +256,7 @@ public final class MerkleTree {
             if ((n & (1L << level)) != 0) {
                 starts[i] = s;
                 lvls[i] = level;
+                need(level, s);
                 s += 1L << level;
                 i++;
             }

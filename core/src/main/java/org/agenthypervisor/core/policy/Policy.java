@@ -341,13 +341,26 @@ public record Policy(
      * @param treeHeadMillis     and at least every T ms when records arrived, default 5000
      * @param onWriteFailure     once the log cannot write: refuse the calls that must be audited (deny,
      *                           the default) or run them and count every lost record (continue)
+     * @param retentionMillis    {@code audit.retention}: segments whose records are all older are archived;
+     *                           0 (the default) keeps everything live
+     * @param archive            {@code audit.archive}: where archived segments go, or null for
+     *                           {@code <dataDir>/audit/archive}
      */
     public record AuditSettings(Durability durability, long flushMillis, int treeHeadEvery, long treeHeadMillis,
-                                OnWriteFailure onWriteFailure) {
+                                OnWriteFailure onWriteFailure, long retentionMillis, String archive) {
         public AuditSettings {
             if (onWriteFailure == null) {
                 onWriteFailure = OnWriteFailure.DENY;
             }
+            if (retentionMillis < 0) {
+                throw new IllegalArgumentException("audit.retention " + retentionMillis + " ms < 0");
+            }
+        }
+
+        /** Keeping every record live. */
+        public AuditSettings(Durability durability, long flushMillis, int treeHeadEvery, long treeHeadMillis,
+                             OnWriteFailure onWriteFailure) {
+            this(durability, flushMillis, treeHeadEvery, treeHeadMillis, onWriteFailure, 0, null);
         }
 
         /** With the default {@code onWriteFailure: deny}. */

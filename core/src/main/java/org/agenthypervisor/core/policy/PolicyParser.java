@@ -92,7 +92,7 @@ public final class PolicyParser {
         keys.put("sessions", keys("minTrust", "maxParticipants", "keys", "named"));
         keys.put("sessions.keys[]", keys("key", "readRing", "writeRing"));
         keys.put("sessions.named[]", keys("name", "minTrust", "maxParticipants"));
-        keys.put("audit", keys("durability", "flushInterval", "treeHeadEvery", "treeHeadInterval", "onWriteFailure"));
+        keys.put("audit", keys("durability", "flushInterval", "treeHeadEvery", "treeHeadInterval", "onWriteFailure", "retention", "archive"));
         return Collections.unmodifiableMap(keys);
     }
 

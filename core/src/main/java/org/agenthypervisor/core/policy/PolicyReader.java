@@ -781,8 +781,14 @@ final class PolicyReader {
         int every = integer(f, "treeHeadEvery", 1000, 1, Integer.MAX_VALUE);
         long interval = duration(f, "treeHeadInterval", 1, 5_000);
         Policy.OnWriteFailure onWriteFailure = choice(f, "onWriteFailure", ON_WRITE_FAILURE, Policy.OnWriteFailure.DENY);
+        long retention = f.has("retention") ? duration(f, "retention", 1, 0) : 0; // absent: keep every record live
+        String archive = null;
+        Node archiveNode = f.value("archive");
+        if (archiveNode != null && !isNull(archiveNode)) {
+            archive = nonBlankText(f, "archive", null);
+        }
         f.done();
-        return new AuditSettings(durability, flush, every, interval, onWriteFailure);
+        return new AuditSettings(durability, flush, every, interval, onWriteFailure, retention, archive);
     }
 
     // ---------------------------------------------------------------------------------------------

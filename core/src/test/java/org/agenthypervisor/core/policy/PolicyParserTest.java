@@ -145,6 +145,8 @@ class PolicyParserTest {
               treeHeadEvery: 1
               treeHeadInterval: 2m
               onWriteFailure: continue
+              retention: 2160h
+              archive: /var/lib/hypervisor-archive/audit
             frameworks:
               onDenial: abort
               unidentifiedRing: 2
@@ -221,7 +223,8 @@ class PolicyParserTest {
                 List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 85, 7)),
                         new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 87, 7)))),
                 p.sessions());
-        assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000, Policy.OnWriteFailure.CONTINUE), p.audit());
+        assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000, Policy.OnWriteFailure.CONTINUE, 2160L * 3_600_000,
+                "/var/lib/hypervisor-archive/audit"), p.audit());
         assertEquals(new FrameworksSpec(OnDenial.ABORT, 2, false, false, false, false), p.frameworks());
     }
 
