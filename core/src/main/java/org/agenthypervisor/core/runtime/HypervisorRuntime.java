@@ -389,6 +389,8 @@ public final class HypervisorRuntime {
     private void startMaintenance() {
         if (audit instanceof org.agenthypervisor.core.audit.AuditLog log) {
             maintenance.add("audit files", () -> log.recordLog().checkFiles());
+            // Nothing unless audit.retention is set; then it plants a cut at most every retention/10.
+            maintenance.add("audit retention", log::applyRetention);
         }
         maintenance.add("trust ledger files", () -> liability.ledger().checkFiles());
         // Cheap when nothing is due (one record read); retires whole segments when they are.
