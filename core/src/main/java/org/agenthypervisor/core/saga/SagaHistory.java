@@ -535,10 +535,10 @@ public final class SagaHistory {
         }
         // Without the key nothing can be trusted, as with a bad tag: every unfinished saga is held.
         tampered |= failed == Reason.BAD_TAG || failed == Reason.NO_KEY;
-        // Format 1 records only ever come before the first sealed one (journals written before records
-        // were authenticated); one after it is a sealed record whose format byte was changed, or one put
-        // there by hand: a downgrade, tampering like a bad tag.
-        tampered |= failed == Reason.FORMAT_1 && sawSealed;
+        // An unauthenticated record that names no saga cannot be pinned on one: if it comes after a sealed
+        // record it may be a sealed record whose format byte was changed (a downgrade that hides, say, a
+        // step's "done"), so it holds every unfinished saga, like a bad tag.
+        boolean downgrade = failed == Reason.FORMAT_1 && sawSealed;
         sawSealed |= JournalSeal.isSealed(stored);
         byte[] payload = JournalSeal.json(stored);
         Object parsed;
@@ -547,6 +547,7 @@ public final class SagaHistory {
         } catch (IllegalArgumentException e) {
             if (failed != null) {
                 unauthenticated.add(new Unauthenticated(index, null, null, failed));
+                tampered |= downgrade;
                 return;
             }
             throw new IllegalArgumentException("record " + index + " is not JSON (" + e.getMessage() + ")", e);
@@ -555,6 +556,7 @@ public final class SagaHistory {
                 || !(((Map<?, ?>) parsed).get("saga") instanceof String)) {
             if (failed != null) {
                 unauthenticated.add(new Unauthenticated(index, null, null, failed));
+                tampered |= downgrade;
                 return;
             }
             throw new IllegalArgumentException("record " + index + " is not a journal record (a JSON object with"

@@ -42,7 +42,7 @@ class PolicyProblemsTest {
                     saga:
                       retry: 5
                     """), 3, 3, "saga.retry", "unknown key 'retry'; keys allowed here: durability, retries, backoff,"
-                    + " maxBackoff, recoverOnStart");
+                    + " maxBackoff, recoverOnStart, retention, archive");
         }
 
         @Test
