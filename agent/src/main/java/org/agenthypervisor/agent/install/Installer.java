@@ -104,7 +104,7 @@ public final class Installer {
         try {
             rt = HypervisorRuntime.start(runtimeOptions, policy, AuditLog::openFor, phases);
         } catch (IOException | RuntimeException failure) {
-            throw fatal("cannot start: " + failure.getMessage());
+            throw fatal("cannot start: " + org.agenthypervisor.core.store.IoProblems.describe(failure));
         }
         ClassFileLocator jar = adviceLocator(jarPath);
         WovenClassCache cache = options.weaveCache() && build != null ? openCache(rt, build) : WovenClassCache.disabled();

@@ -486,7 +486,7 @@ public final class AuditLog implements AuditTrail {
             return open(dataDir, policy.audit(), keysDir(dataDir, policy));
         } catch (IOException failure) {
             throw new UncheckedIOException("cannot open the audit log in " + dataDir.resolve("audit") + ": "
-                    + failure.getMessage(), failure);
+                    + org.agenthypervisor.core.store.IoProblems.describe(failure), failure);
         }
     }
 

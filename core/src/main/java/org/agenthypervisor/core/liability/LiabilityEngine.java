@@ -113,7 +113,8 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
             }
             return ledger;
         } catch (IOException | RuntimeException failure) {
-            throw new UncheckedIOException("cannot open the trust ledger " + dir + ": " + failure.getMessage()
+            throw new UncheckedIOException("cannot open the trust ledger " + dir + ": "
+                    + org.agenthypervisor.core.store.IoProblems.describe(failure)
                     + " (the ledger is never rewritten; if it is damaged, restore it from a backup, or move it aside"
                     + " to start every agent from its initial trust)",
                     failure instanceof IOException ? (IOException) failure : new IOException(failure));

@@ -113,7 +113,8 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
                     + " agent-hypervisor.jar saga list --data-dir " + dataDir + "), then move " + dir + " aside to start"
                     + " with an empty journal (its unfinished sagas are then not recovered)", corrupt);
         } catch (IOException failure) {
-            throw new IllegalStateException("cannot open the saga journal in " + dir + ": " + failure.getMessage(), failure);
+            throw new IllegalStateException("cannot open the saga journal in " + dir + ": "
+                    + org.agenthypervisor.core.store.IoProblems.describe(failure), failure);
         }
         this.t = new Transitions(journal, audit, counters);
         OpenReport report = journal.openReport();
