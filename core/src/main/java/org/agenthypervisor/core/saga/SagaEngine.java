@@ -87,6 +87,8 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
     private final Map<String, SagaView> pending = new LinkedHashMap<>();
     /** Unfinished sagas recovery must not act on: their records (or the journal) failed authentication. */
     private final Map<String, SagaView> held = new LinkedHashMap<>();
+    /** Why a held saga is held, where it is not the journal's authentication. */
+    private final Map<String, String> heldWhy = new java.util.HashMap<>();
     /** What each deferred saga waits for (classes to load or to get a factory for). */
     private final Map<String, Set<String>> waitingBySaga = new LinkedHashMap<>();
     /** All of those classes: an immutable snapshot the gate path reads, empty when nothing waits. */
@@ -146,10 +148,16 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
             throw new IllegalStateException("cannot read the saga journal in " + dir + ": " + unreadable.getMessage()
                     + ". The agent stops (fail closed); the journal is never rewritten", unreadable);
         }
-        crossCheckWithAudit(report, history, dir);
+        Set<String> endLost = crossCheckWithAudit(report, history, dir);
         this.ids = new SagaIds(history.highestNumber());
         for (SagaView saga : history.recoverable()) {
-            pending.put(saga.id(), saga);
+            if (endLost.contains(saga.id())) {
+                held.put(saga.id(), saga);
+                heldWhy.put(saga.id(), "not recovered: the journal lost its end, which the audit log recorded; settle it"
+                        + " by hand (saga show " + saga.id() + ")");
+            } else {
+                pending.put(saga.id(), saga);
+            }
         }
         for (SagaView saga : history.held()) {
             held.put(saga.id(), saga);
@@ -205,15 +213,20 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
      * After a cut tail, or a journal whose high-water mark was missing (so a cut could not be seen),
      * an unfinished saga may be one whose {@code end} was lost: recovering it would compensate done
      * steps a second time. The audit log records {@code saga.end} after the journal's end, so an
-     * audited end of a saga the journal shows unfinished proves the journal lost records: refuse to
-     * start. Not restored from the audit record: the audit tail past the last signed head is not
-     * authenticated, and whether to compensate again is an operator's call. Only then, and only for
-     * unfinished sagas: a journal moved aside on purpose knows no sagas, and a clean start reads no
-     * second log.
+     * audited end of a saga the journal shows unfinished proves the journal lost records: such a saga
+     * is held (never recovered automatically), loudly. Not settled from the audit record: the audit
+     * tail past the last signed head is not authenticated, and whether to compensate again is an
+     * operator's call. The JVM still starts and recovers the other sagas: a full disk that failed the
+     * journal in the middle of sagas (which then ended in memory, and the audit log, once it could
+     * write again, recorded their end) must not keep the application down once space returns. Only
+     * after a cut tail or a missing mark, and only for unfinished sagas: a journal moved aside on
+     * purpose knows no sagas, and a clean start reads no second log.
+     *
+     * @return the sagas whose end the journal lost
      */
-    private void crossCheckWithAudit(OpenReport report, SagaHistory history, Path dir) {
+    private Set<String> crossCheckWithAudit(OpenReport report, SagaHistory history, Path dir) {
         if (!(report.tornTail() || report.markCreated()) || history.unfinished().isEmpty()) {
-            return;
+            return Set.of();
         }
         Set<String> unfinished = new java.util.LinkedHashSet<>();
         for (SagaView saga : history.unfinished()) {
@@ -229,15 +242,18 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
                     + ". The agent stops (fail closed)", unreadable);
         }
         if (proven.isEmpty()) {
-            return;
+            return Set.of();
         }
-        closeQuietly();
-        throw new IllegalStateException("the saga journal in " + dir + " is missing records: it shows saga(s) "
-                + proven.keySet() + " unfinished, but the audit log recorded their end (audit record(s) "
-                + proven.values() + "); the journal lost their end (" + report.message() + "). Recovering them would"
-                + " compensate their steps again, so the agent stops (fail closed) and never rewrites the journal: inspect"
-                + " (java -jar agent-hypervisor.jar saga show ID --data-dir " + dataDir + "; audit verify), restore the"
-                + " journal from a backup, or settle these sagas by hand and move " + dir + " aside");
+        Transitions.LOG.error("SAGA JOURNAL LOST RECORDS in " + dir + ": it shows saga(s) " + proven.keySet()
+                + " unfinished, but the audit log recorded their end (audit record(s) " + proven.values() + "); the"
+                + " journal lost their end (" + report.message() + "; a crash, or a full disk that failed the journal"
+                + " while they ran). Recovering them could compensate their steps again, so they are HELD, never"
+                + " recovered automatically; the journal is never rewritten. Inspect them (java -jar agent-hypervisor.jar"
+                + " saga show ID --data-dir " + dataDir + "; audit verify) and settle them by hand. Other sagas are"
+                + " recovered as usual.");
+        t.audit("saga.held", "sagas", List.copyOf(proven.keySet()), "auditRecords", List.copyOf(proven.values()),
+                "reason", "the journal lost their end, which the audit log recorded");
+        return proven.keySet();
     }
 
     /**
@@ -600,8 +616,8 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
         synchronized (this) {
             for (SagaView saga : held.values()) {
                 if (wanted.isEmpty() || wanted.contains(saga.id())) {
-                    out.add(new Recovered(saga.id(), "held", "not recovered: the journal failed authentication (saga list"
-                            + " shows why; saga seal --accept after inspecting it)"));
+                    out.add(new Recovered(saga.id(), "held", heldWhy.getOrDefault(saga.id(), "not recovered: the journal"
+                            + " failed authentication (saga list shows why; saga seal --accept after inspecting it)")));
                 }
             }
         }
