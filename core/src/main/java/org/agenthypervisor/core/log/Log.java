@@ -47,6 +47,8 @@ public final class Log {
     /** Held while pending lines are written, so they keep their order. */
     private static final Object DRAIN = new Object();
     private static volatile Flusher flusher;
+    /** A thread is writing lines it took from {@link #PENDING}; set and cleared under {@link #DRAIN}. */
+    private static volatile boolean draining;
 
     /** A line logged inside a transform: written later with the thread's context class loader and time. */
     private record Pending(Log log, Level level, String message, Throwable cause, ClassLoader context, Instant time) {
@@ -93,15 +95,24 @@ public final class Log {
         }
     }
 
-    /** Writes the lines buffered inside transforms; a no-op inside a transform. */
+    /**
+     * Writes the lines buffered inside transforms; a no-op inside a transform. When it returns, every
+     * line buffered before the call is written, also one another thread (the flusher) took from the
+     * queue and is still writing: that is what keeps a later line after it.
+     */
     public static void flushPending() {
-        if (PENDING.isEmpty() || IN_TRANSFORM.get() != null) {
+        if ((PENDING.isEmpty() && !draining) || IN_TRANSFORM.get() != null) {
             return;
         }
         synchronized (DRAIN) {
-            Pending p;
-            while ((p = PENDING.poll()) != null) {
-                p.log().write(p.level(), p.message(), p.cause(), p.context(), p.time());
+            draining = true;
+            try {
+                Pending p;
+                while ((p = PENDING.poll()) != null) {
+                    p.log().write(p.level(), p.message(), p.cause(), p.context(), p.time());
+                }
+            } finally {
+                draining = false;
             }
         }
     }
