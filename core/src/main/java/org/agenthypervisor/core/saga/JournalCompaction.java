@@ -55,6 +55,9 @@ public final class JournalCompaction {
      * @param firstAfter  and after it
      * @param skipped     why the run did nothing, or null
      */
+    /** Why a run on an empty journal did nothing: not worth a warning. */
+    static final String EMPTY = "the journal is empty";
+
     public record Result(long checkpoint, int carried, long firstBefore, long firstAfter, String skipped) {
         public long archivedRecords() {
             return firstAfter - firstBefore;
@@ -184,7 +187,7 @@ public final class JournalCompaction {
                     + " shows them); nothing is carried or archived until an operator settles them");
         }
         if (decided[0] == -3) {
-            return new Result(-1, 0, firstBefore, firstBefore, "the journal is empty");
+            return new Result(-1, 0, firstBefore, firstBefore, EMPTY);
         }
         if (decided[0] == -2) {
             return new Result(-1, 0, firstBefore, firstBefore, "an unfinished saga's records do not fit in one record of"

@@ -195,6 +195,9 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
                         failed);
                 return null;
             }
+            if (JournalCompaction.EMPTY.equals(result.skipped())) {
+                return result; // a new or empty journal: nothing to say
+            }
             if (result.skipped() != null) {
                 if (warnedOnce.add("compaction:" + result.skipped())) {
                     Transitions.LOG.warn("saga journal: " + result);
