@@ -1,14 +1,11 @@
 package org.agenthypervisor.core.crypto;
 
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -54,36 +51,6 @@ class EnvelopeFuzzProperties {
 
     @Provide
     Arbitrary<byte[]> mutated() {
-        Arbitrary<int[]> mutation = Combinators.combine(Arbitraries.integers().between(0, 2),
-                Arbitraries.integers().between(0, Integer.MAX_VALUE), Arbitraries.integers().between(0, 255))
-                .as((kind, at, value) -> new int[] {kind, at, value});
-        return mutation.list().ofMinSize(1).ofMaxSize(3).map(list -> {
-            byte[] out = SIGNED.clone();
-            for (int[] m : list) {
-                int at = m[1] % Math.max(1, out.length);
-                switch (m[0]) {
-                    case 0 -> {
-                        if (out.length > 0) {
-                            byte[] shorter = new byte[out.length - 1];
-                            System.arraycopy(out, 0, shorter, 0, at);
-                            System.arraycopy(out, at + 1, shorter, at, out.length - at - 1);
-                            out = shorter;
-                        }
-                    }
-                    case 1 -> {
-                        byte[] longer = Arrays.copyOf(out, out.length + 1);
-                        System.arraycopy(out, at, longer, at + 1, out.length - at);
-                        longer[at] = (byte) m[2];
-                        out = longer;
-                    }
-                    default -> {
-                        if (out.length > 0) {
-                            out[at] = (byte) m[2];
-                        }
-                    }
-                }
-            }
-            return out;
-        });
+        return org.agenthypervisor.core.encoding.ByteMutations.of(SIGNED, 3);
     }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -203,28 +202,6 @@ class JsonReaderDifferentialProperties {
 
     @Provide
     Arbitrary<byte[]> mutated() {
-        Arbitrary<int[]> mutation = Combinators.combine(Arbitraries.integers().between(0, 2),
-                Arbitraries.integers().between(0, Integer.MAX_VALUE), Arbitraries.integers().between(0, 255))
-                .as((kind, at, value) -> new int[] {kind, at, value});
-        return mutation.list().ofMinSize(1).ofMaxSize(3).map(list -> {
-            byte[] out = SAMPLE.clone();
-            for (int[] m : list) {
-                int at = m[1] % Math.max(1, out.length);
-                if (m[0] == 0 && out.length > 0) {
-                    byte[] shorter = new byte[out.length - 1];
-                    System.arraycopy(out, 0, shorter, 0, at);
-                    System.arraycopy(out, at + 1, shorter, at, out.length - at - 1);
-                    out = shorter;
-                } else if (m[0] == 1) {
-                    byte[] longer = Arrays.copyOf(out, out.length + 1);
-                    System.arraycopy(out, at, longer, at + 1, out.length - at);
-                    longer[at] = (byte) m[2];
-                    out = longer;
-                } else if (out.length > 0) {
-                    out[at] = (byte) m[2];
-                }
-            }
-            return out;
-        });
+        return ByteMutations.of(SAMPLE, 3);
     }
 }

@@ -2,13 +2,11 @@ package org.agenthypervisor.core.encoding;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -59,28 +57,6 @@ class MalformedPayloadProperties {
 
     @Provide
     Arbitrary<byte[]> mutated() {
-        Arbitrary<int[]> mutation = Combinators.combine(Arbitraries.integers().between(0, 2),
-                Arbitraries.integers().between(0, Integer.MAX_VALUE), Arbitraries.integers().between(0, 255))
-                .as((kind, at, value) -> new int[] {kind, at, value});
-        return mutation.list().ofMinSize(1).ofMaxSize(4).map(list -> {
-            byte[] out = HANDOFF.clone();
-            for (int[] m : list) {
-                int at = m[1] % Math.max(1, out.length);
-                if (m[0] == 0 && out.length > 0) {
-                    byte[] shorter = new byte[out.length - 1];
-                    System.arraycopy(out, 0, shorter, 0, at);
-                    System.arraycopy(out, at + 1, shorter, at, out.length - at - 1);
-                    out = shorter;
-                } else if (m[0] == 1) {
-                    byte[] longer = Arrays.copyOf(out, out.length + 1);
-                    System.arraycopy(out, at, longer, at + 1, out.length - at);
-                    longer[at] = (byte) m[2];
-                    out = longer;
-                } else if (out.length > 0) {
-                    out[at] = (byte) m[2];
-                }
-            }
-            return out;
-        });
+        return ByteMutations.of(HANDOFF, 4);
     }
 }
