@@ -52,6 +52,11 @@ class AuditIT {
 
     /** A copy of the run's data directory to tamper with, in a fresh working directory. */
     static Path copy(String name) throws IOException {
+        return copyOf(original, name);
+    }
+
+    /** A copy of a data directory, as {@code .agent-hypervisor} of a fresh working directory. */
+    static Path copyOf(Path original, String name) throws IOException {
         Path work = ChildJvm.freshWorkDir(name);
         Path target = work.resolve(".agent-hypervisor");
         try (Stream<Path> s = Files.walk(original)) {

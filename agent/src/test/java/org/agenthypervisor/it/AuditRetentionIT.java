@@ -53,19 +53,7 @@ class AuditRetentionIT {
     }
 
     static Path copy(String name) throws IOException {
-        Path work = ChildJvm.freshWorkDir(name);
-        Path target = work.resolve(".agent-hypervisor");
-        try (Stream<Path> s = Files.walk(original)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                Path t = target.resolve(original.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
-        return target;
+        return AuditIT.copyOf(original, name);
     }
 
     static Result cli(Path dataDir, String... args) {

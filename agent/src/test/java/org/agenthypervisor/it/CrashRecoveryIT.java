@@ -53,7 +53,7 @@ class CrashRecoveryIT {
         return value == null || value.isBlank() ? SHORT_FORM_KILLS : Integer.parseInt(value.trim());
     }
 
-    private static String policy(String mode) {
+    static String policy(String mode) {
         return """
                 version: 1
                 saga:

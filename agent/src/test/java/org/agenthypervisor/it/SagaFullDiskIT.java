@@ -25,19 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * completed saga compensated.
  */
 class SagaFullDiskIT {
-    private static final String POLICY = """
-            version: 1
-            saga:
-              durability: fsync
-              retries: 1
-              backoff: 1ms
-              maxBackoff: 2ms
-            """;
-
     @Test
     void aJournalThatFillsUpRefusesNewSagasAndTheNextStartRecoversOnceSpaceReturns() throws Exception {
         Path dir = ChildJvm.freshWorkDir("saga-full-disk");
-        ChildJvm.write(dir, "policy.yaml", POLICY);
+        ChildJvm.write(dir, "policy.yaml", CrashRecoveryIT.policy("fsync"));
         Result full = ChildJvm.withAgent("policy=policy.yaml").in(dir).timeout(180)
                 .underShell("trap '' XFSZ; ulimit -f 64; exec \"$@\"")
                 .run("com.acme.reliability.CrashApp", "run", "1", "400");
