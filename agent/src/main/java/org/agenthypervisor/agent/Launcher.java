@@ -2,7 +2,6 @@ package org.agenthypervisor.agent;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.lang.module.Configuration;
 import java.lang.module.ModuleDescriptor;
@@ -27,8 +26,6 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
@@ -92,25 +89,23 @@ public final class Launcher {
     }
 
     static Internals open(File file) throws IOException {
-        JarFile jar = new JarFile(file, false);
+        JarContents jar = JarContents.open(file.toPath());
         Set<String> packages = new HashSet<>();
         Map<String, List<String>> services = new LinkedHashMap<>();
-        JarEntry packageIndex = jar.getJarEntry(INST + INDEX + "packages");
-        JarEntry serviceIndex = jar.getJarEntry(INST + INDEX + "services");
-        if (packageIndex != null && serviceIndex != null) {
+        int packageIndex = jar.find(INST + INDEX + "packages");
+        int serviceIndex = jar.find(INST + INDEX + "services");
+        if (packageIndex >= 0 && serviceIndex >= 0) {
             // The build's index: reading ~11,000 entries at every start costs more than the rest of this.
             packages.addAll(lines(jar, packageIndex));
             for (String service : lines(jar, serviceIndex)) {
-                JarEntry providers = jar.getJarEntry(INST + SERVICES + service);
-                if (providers != null) {
+                int providers = jar.find(INST + SERVICES + service);
+                if (providers >= 0) {
                     services.put(service, providers(jar, providers));
                 }
             }
         } else {
-            for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
-                JarEntry entry = entries.nextElement();
-                String name = entry.getName();
-                if (!name.startsWith(INST) || entry.isDirectory()) {
+            for (String name : (Iterable<String>) jar.names()::iterator) {
+                if (!name.startsWith(INST) || name.endsWith("/")) {
                     continue;
                 }
                 String path = name.substring(INST.length());
@@ -118,7 +113,7 @@ public final class Launcher {
                 if (path.endsWith(CLASSDATA) && slash > 0) {
                     packages.add(path.substring(0, slash).replace('/', '.'));
                 } else if (path.startsWith(SERVICES) && slash == SERVICES.length() - 1) {
-                    services.put(path.substring(SERVICES.length()), providers(jar, entry));
+                    services.put(path.substring(SERVICES.length()), providers(jar, jar.find(name)));
                 }
             }
         }
@@ -177,27 +172,23 @@ public final class Launcher {
         throw new IOException("the agent's module provides no entry (" + Internals.class.getName() + ")");
     }
 
-    private static List<String> lines(JarFile jar, JarEntry entry) throws IOException {
+    private static List<String> lines(JarContents jar, int entry) throws IOException {
         List<String> out = new ArrayList<>();
-        try (InputStream in = jar.getInputStream(entry)) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (!line.isBlank()) {
-                    out.add(line.trim());
-                }
+        for (String line : new String(jar.readAll(entry), StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank()) {
+                out.add(line.trim());
             }
         }
         return out;
     }
 
-    private static List<String> providers(JarFile jar, JarEntry entry) throws IOException {
+    private static List<String> providers(JarContents jar, int entry) throws IOException {
         List<String> out = new ArrayList<>();
-        try (InputStream in = jar.getInputStream(entry)) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int hash = line.indexOf('#');
-                String provider = (hash >= 0 ? line.substring(0, hash) : line).trim();
-                if (!provider.isEmpty()) {
-                    out.add(provider);
-                }
+        for (String line : new String(jar.readAll(entry), StandardCharsets.UTF_8).split("\n")) {
+            int hash = line.indexOf('#');
+            String provider = (hash >= 0 ? line.substring(0, hash) : line).trim();
+            if (!provider.isEmpty()) {
+                out.add(provider);
             }
         }
         return out;
@@ -257,13 +248,18 @@ public final class Launcher {
             return List.copyOf(defined);
         }
 
-        private final JarFile jar;
+        /** Classes up to this size are read into a spare buffer; larger ones get their own array. */
+        private static final int SPARE_SIZE = 64 << 10;
+        /** Pairs of buffers (the class, its compressed bytes) that {@link #define} reuses. */
+        private final java.util.concurrent.atomic.AtomicReferenceArray<byte[][]> spares = new java.util.concurrent.atomic.AtomicReferenceArray<>(2);
+        private final java.util.concurrent.atomic.AtomicInteger spareCount = new java.util.concurrent.atomic.AtomicInteger();
+        private final JarContents jar;
         private final String base;
         private final Set<String> packages;
         private final ClassLoader apiLoader;
         private final ProtectionDomain domain;
 
-        InternalsLoader(JarFile jar, URI location, Set<String> packages, ClassLoader apiLoader) throws MalformedURLException {
+        InternalsLoader(JarContents jar, URI location, Set<String> packages, ClassLoader apiLoader) throws MalformedURLException {
             super("agent-hypervisor", ClassLoader.getPlatformClassLoader());
             this.jar = jar;
             this.base = "jar:" + location + "!/";
@@ -313,32 +309,60 @@ public final class Launcher {
         }
 
         private Class<?> define(String name) throws ClassNotFoundException {
-            JarEntry entry = jar.getJarEntry(INST + name.replace('.', '/') + CLASSDATA);
-            if (entry == null) {
+            int entry = jar.find(INST + name.replace('.', '/') + CLASSDATA);
+            if (entry < 0) {
                 throw new ClassNotFoundException(name);
             }
-            byte[] bytes;
-            try (InputStream in = jar.getInputStream(entry)) {
-                // The entry's size is known: one array of it, not readAllBytes's growing buffers and final copy
-                // (a thousand classes at start-up made that megabytes of garbage).
-                long size = entry.getSize();
-                if (size >= 0 && size < Integer.MAX_VALUE) {
-                    bytes = new byte[(int) size];
-                    int read = in.readNBytes(bytes, 0, bytes.length);
-                    if (read != bytes.length || in.read() != -1) {
-                        throw new IOException("the size of " + entry.getName() + " is not what the jar says");
-                    }
+            byte[][] buffers = null;
+            try {
+                int size = jar.size(entry);
+                int compressed = jar.compressedSize(entry);
+                byte[] bytes;
+                int length;
+                if (size <= SPARE_SIZE && compressed <= SPARE_SIZE) {
+                    // defineClass copies the bytes: the spare buffers serve every small class (the few
+                    // hundred classes of a start made new arrays and streams each, megabytes of young garbage).
+                    buffers = takeSpare(size, compressed);
+                    bytes = buffers[0];
+                    length = jar.read(entry, bytes, buffers[1]);
                 } else {
-                    bytes = in.readAllBytes();
+                    bytes = jar.readAll(entry);
+                    length = bytes.length;
                 }
+                Class<?> type = defineClass(name, bytes, 0, length, domain);
+                if (recording) {
+                    defined.add(name);
+                }
+                return type;
             } catch (IOException unreadable) {
                 throw new ClassNotFoundException(name, unreadable);
+            } finally {
+                giveBack(buffers);
             }
-            Class<?> type = defineClass(name, bytes, 0, bytes.length, domain);
-            if (recording) {
-                defined.add(name);
+        }
+
+        /** A pair of spare buffers of {@link #SPARE_SIZE} bytes, or arrays of the entry's sizes when both pairs are in use. */
+        private byte[][] takeSpare(int size, int compressed) {
+            for (int i = 0; i < spares.length(); i++) {
+                byte[][] spare = spares.getAndSet(i, null);
+                if (spare != null) {
+                    return spare;
+                }
             }
-            return type;
+            if (spareCount.getAndIncrement() < spares.length()) {
+                return new byte[][] {new byte[SPARE_SIZE], new byte[SPARE_SIZE]};
+            }
+            return new byte[][] {new byte[size], new byte[compressed]};
+        }
+
+        private void giveBack(byte[][] buffers) {
+            if (buffers != null && buffers[0].length == SPARE_SIZE) {
+                for (int i = 0; i < spares.length(); i++) {
+                    if (spares.compareAndSet(i, null, buffers)) {
+                        return;
+                    }
+                }
+            }
         }
 
         /** {@code x/Y.class} is stored as {@code org/agenthypervisor/internals/x/Y.classdata}; other resources under {@code org/agenthypervisor/internals/} as they are. */
@@ -354,7 +378,7 @@ public final class Launcher {
         @Override
         protected URL findResource(String name) {
             String entry = entryName(name);
-            if (jar.getEntry(entry) == null) {
+            if (jar.find(entry) < 0) {
                 return null;
             }
             try {
@@ -371,7 +395,7 @@ public final class Launcher {
         }
 
         Stream<String> names() {
-            return jar.stream().map(JarEntry::getName).filter(n -> n.startsWith(INST) && !n.endsWith("/"))
+            return jar.names().filter(n -> n.startsWith(INST) && !n.endsWith("/"))
                     .map(n -> n.substring(INST.length()))
                     .map(n -> n.endsWith(CLASSDATA) ? n.substring(0, n.length() - CLASSDATA.length()) + ".class" : n);
         }
