@@ -4,6 +4,8 @@ import org.agenthypervisor.core.log.Log;
 import org.agenthypervisor.core.store.AtomicFiles;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -172,9 +174,19 @@ public final class WovenClassCache {
             return null;
         }
         Path file = dir.resolve(name);
-        byte[] entry;
-        try {
-            entry = Files.readAllBytes(file);
+        byte[] header = new byte[HEADER];
+        byte[] payload;
+        // The header and the payload each into their own array: the payload is what the transformer
+        // hands back, so no copy of it (a start reads ~30 of these, half a megabyte).
+        try (SeekableByteChannel channel = Files.newByteChannel(file)) {
+            long size = channel.size();
+            if (size < HEADER || size - HEADER > Integer.MAX_VALUE - 16) {
+                payload = null;
+            } else {
+                payload = new byte[(int) (size - HEADER)];
+                readFully(channel, header);
+                readFully(channel, payload);
+            }
         } catch (java.nio.file.NoSuchFileException absent) {
             misses.incrementAndGet();
             if (LOG.isDebugEnabled()) {
@@ -186,10 +198,10 @@ public final class WovenClassCache {
             LOG.warn("cannot read the woven-class cache entry " + file + ": " + unreadable);
             return null;
         }
-        if (entry.length < HEADER || !Arrays.equals(entry, 0, MAGIC.length, MAGIC, 0, MAGIC.length)
-                || entry[MAGIC.length] != VERSION
-                || !MessageDigest.isEqual(Arrays.copyOfRange(entry, MAGIC.length + 1, HEADER),
-                tag(name, entry, HEADER, entry.length - HEADER))) {
+        if (payload == null || !Arrays.equals(header, 0, MAGIC.length, MAGIC, 0, MAGIC.length)
+                || header[MAGIC.length] != VERSION
+                || !MessageDigest.isEqual(Arrays.copyOfRange(header, MAGIC.length + 1, HEADER),
+                tag(name, payload, 0, payload.length))) {
             rejected.incrementAndGet();
             String problem = "woven-class cache entry " + file + " failed its authentication check (tampered with, "
                     + "cut short, or written under another key); it is ignored and the class woven afresh";
@@ -198,7 +210,16 @@ public final class WovenClassCache {
             return null;
         }
         hits.incrementAndGet();
-        return Arrays.copyOfRange(entry, HEADER, entry.length);
+        return payload;
+    }
+
+    private static void readFully(SeekableByteChannel channel, byte[] into) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(into);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer) < 0) {
+                throw new IOException("the entry is shorter than its size");
+            }
+        }
     }
 
     /** Stores a payload under {@code name}; a failure is logged once and otherwise ignored (the cache is only a cache). */

@@ -213,6 +213,8 @@ public final class RecordLog implements Closeable {
     private static final int GET_BUFFER = 8192;
     /** Frames {@link #appendAll} gathers into one write call. */
     private static final int BATCH_BUFFER = 1 << 20;
+    /** The batch buffer's first size: a short-lived JVM writes a few records, and a megabyte of heap touched at start is RSS. */
+    private static final int FIRST_BATCH_BUFFER = 16 << 10;
 
     private final Path dir;
     private final String name;
@@ -601,10 +603,7 @@ public final class RecordLog implements Closeable {
                     continue;
                 }
                 // Gather the frames that fit in this segment and the buffer, then write them at once.
-                byte[] buf = batchBuffer;
-                if (buf == null) {
-                    buf = batchBuffer = new byte[BATCH_BUFFER];
-                }
+                byte[] buf = batchBuffer(records, i);
                 int len = 0;
                 long size = currentSize;
                 long count = currentCount;
@@ -691,6 +690,29 @@ public final class RecordLog implements Closeable {
     /** Forces everything written so far, whatever the durability mode. */
     public void sync() throws IOException {
         force(Long.MAX_VALUE, true);
+    }
+
+    /**
+     * The buffer for a batch starting at {@code records[from]}: the one kept from earlier batches,
+     * grown (up to {@value #BATCH_BUFFER} bytes) when the pending frames would not fit in it.
+     */
+    private byte[] batchBuffer(List<byte[]> records, int from) {
+        if (batchBuffer != null && batchBuffer.length == BATCH_BUFFER) {
+            return batchBuffer;
+        }
+        long pending = 0;
+        for (int j = from; j < records.size() && pending < BATCH_BUFFER; j++) {
+            pending += SegmentFormat.FRAME_HEADER_SIZE + records.get(j).length;
+        }
+        byte[] buf = batchBuffer;
+        if (buf == null || (buf.length < pending && buf.length < BATCH_BUFFER)) {
+            int size = FIRST_BATCH_BUFFER;
+            while (size < pending && size < BATCH_BUFFER) {
+                size <<= 1;
+            }
+            buf = batchBuffer = new byte[size];
+        }
+        return buf;
     }
 
     /** Writer path; caller holds {@link #writeLock}. No allocation, no logging. */
