@@ -1,10 +1,15 @@
 package org.agenthypervisor.core.report;
 
 import org.agenthypervisor.core.encoding.CanonicalJson;
+import org.agenthypervisor.core.store.CorruptLogException;
 import org.agenthypervisor.core.store.LogRecord;
 import org.agenthypervisor.core.store.RecordLog;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * One streaming pass over the audit log, kept to what the report draws. Memory is bounded whatever
@@ -213,29 +219,108 @@ final class AuditDigest {
     static AuditDigest read(Path auditDir, ReportScope scope) throws IOException {
         AuditDigest d = new AuditDigest(scope);
         long[] at = {-1};
-        try (RecordLog log = RecordLog.open(auditDir, "audit", RecordLog.Options.defaults().withReadOnly(true))) {
-            long from = Math.max(scope.firstSeq(), log.firstIndex());
-            if (from < log.size()) {
-                log.forEach(from, (LogRecord r) -> {
-                    at[0] = r.index();
-                    if (scope.pastEnd(r.index())) {
-                        throw new EndOfScope();
-                    }
-                    d.accept(r.index(), r.payload());
-                });
+        try {
+            RecordLog opened;
+            Path salvaged = null;
+            try {
+                opened = open(auditDir);
+            } catch (CorruptLogException damaged) {
+                // Opening scans the last segment and refuses damage in it. The report must still show what
+                // precedes the damage: read a copy of the log cut just before the damaged frame.
+                d.stopAt(damaged.recordIndex(), damaged);
+                salvaged = salvage(auditDir, damaged);
+                if (salvaged == null) {
+                    return d.finish();
+                }
+                opened = open(salvaged);
+            }
+            try (RecordLog log = opened) {
+                long from = Math.max(scope.firstSeq(), log.firstIndex());
+                if (from < log.size()) {
+                    log.forEach(from, (LogRecord r) -> {
+                        at[0] = r.index();
+                        if (scope.pastEnd(r.index())) {
+                            throw new EndOfScope();
+                        }
+                        d.accept(r.index(), r.payload());
+                    });
+                }
+            } finally {
+                if (salvaged != null) {
+                    deleteTree(salvaged);
+                }
             }
         } catch (EndOfScope done) {
             // --to reached: nothing after it can be in scope.
+        } catch (UncheckedIOException e) {
+            d.stopAt(e.getCause() instanceof CorruptLogException c ? c.recordIndex() : at[0] + 1, e.getCause());
         } catch (IOException | RuntimeException damaged) {
             // The report still shows what was read, and says where and why reading stopped.
-            d.readStoppedAt = at[0] + 1;
-            d.readProblem = String.valueOf(damaged.getMessage() != null ? damaged.getMessage() : damaged.toString());
+            d.stopAt(damaged instanceof CorruptLogException c ? c.recordIndex() : at[0] + 1, damaged);
         }
-        for (Saga open : d.openSagas.values()) {
-            d.showSaga(open);
+        return d.finish();
+    }
+
+    private static RecordLog open(Path dir) throws IOException {
+        return RecordLog.open(dir, "audit", RecordLog.Options.defaults().withReadOnly(true));
+    }
+
+    private void stopAt(long record, Throwable why) {
+        if (readProblem == null) {
+            readStoppedAt = record;
+            readProblem = why.getMessage() != null ? why.getMessage() : why.toString();
         }
-        d.openSagas.clear();
-        return d;
+    }
+
+    private AuditDigest finish() {
+        for (Saga open : openSagas.values()) {
+            showSaga(open);
+        }
+        openSagas.clear();
+        return this;
+    }
+
+    /**
+     * A temporary copy of the log's segments up to the damaged one, cut at the damaged frame, or null if
+     * the damage is not at a known place of a segment of this log. The log itself is not touched.
+     */
+    private static Path salvage(Path auditDir, CorruptLogException damaged) throws IOException {
+        Path file = damaged.file();
+        if (file == null || damaged.offset() < 0 || !Files.isRegularFile(file)
+                || !auditDir.toAbsolutePath().equals(file.toAbsolutePath().getParent())) {
+            return null;
+        }
+        Path copy = Files.createTempDirectory("audit-report-");
+        String damagedName = file.getFileName().toString();
+        try (Stream<Path> files = Files.list(auditDir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (name.equals("audit.start") || name.matches("audit-\\d{20}\\.seg") && name.compareTo(damagedName) < 0) {
+                    Files.copy(f, copy.resolve(name));
+                }
+            }
+        }
+        try (InputStream in = Files.newInputStream(file); OutputStream out = Files.newOutputStream(copy.resolve(damagedName))) {
+            long left = damaged.offset();
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+                out.write(buf, 0, n);
+                left -= n;
+            }
+        }
+        return copy;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // A temporary copy left behind is harmless; the report is what matters.
+        }
     }
 
     private static final class EndOfScope extends RuntimeException {
