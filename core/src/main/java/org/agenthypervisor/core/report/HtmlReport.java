@@ -591,7 +591,7 @@ final class HtmlReport {
             .saga h3{font-size:14px;margin:10px 0 2px}.saga.compensated .outcome,.saga.failed .outcome{color:#d95f02}
             .saga-bar{stroke:#ccc;stroke-width:2}.saga-label{font-size:11px;fill:#fff}
             .agent-name{font-size:12px;fill:#fff;font-weight:600}.agent-sub{font-size:11px;fill:#333}
-            .edge{cursor:pointer}.edge-label{font-size:12px;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3px}.edge.refused .edge-label{fill:#d7191c}
+            .edge{cursor:pointer}.hit{pointer-events:stroke}.edge-label{font-size:12px;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3px}.edge.refused .edge-label{fill:#d7191c}
             .grid{stroke:#eee}.axis{font-size:10px;fill:#666}.floor{stroke:#999;stroke-dasharray:5 4}.floor-label{font-size:10px;fill:#666}
             .point,[data-seq]{cursor:pointer}.key.slash{color:#d7191c}.key.set{color:#2c7fb8}.key.rec{color:#1a9850}
             .bar{fill:#d7191c}.controls{margin:6px 0}
