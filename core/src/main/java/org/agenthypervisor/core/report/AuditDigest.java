@@ -30,14 +30,14 @@ import java.util.stream.Stream;
  * are always complete; the page says where it shows a sample.
  */
 final class AuditDigest {
-    static final int MAX_DENIAL_ROWS = 5000;
-    static final int MAX_SAGAS_SHOWN = 300;
+    static final int MAX_DENIAL_ROWS = 2000;
+    static final int MAX_SAGAS_SHOWN = 150;
     static final int MAX_COMPLETED_SAGAS_SHOWN = 50;
     static final int MAX_OPEN_SAGAS = 10_000;
     static final int MAX_SAGA_EVENTS = 200;
-    static final int MAX_SESSIONS_SHOWN = 1000;
+    static final int MAX_SESSIONS_SHOWN = 300;
     static final int MAX_SESSION_KEYS = 50;
-    static final int MAX_TRUST_POINTS = 2000;
+    static final int MAX_TRUST_POINTS = 1000;
     static final int MAX_VOUCHES_PER_EDGE = 25;
     static final int MAX_AGENTS = 500;
     static final int MAX_TYPES = 200;

@@ -23,6 +23,9 @@ final class HtmlReport {
     /** trust.thresholds defaults (rings 0, 1, 2): the log does not record the policy's values. */
     static final double[] DEFAULT_FLOORS = {0.95, 0.95, 0.60};
 
+    /** Rows per page of the denials table (the script pages by the same number). */
+    static final int PAGE_ROWS = 100;
+
     private final Writer out;
     private final AuditDigest d;
     private final Verification v;
@@ -406,9 +409,11 @@ final class HtmlReport {
         w("<table id=\"denials-table\" class=\"sortable\"><thead><tr><th data-num=\"1\">#</th><th>time</th><th>agent</th>"
                 + "<th data-num=\"1\">ring</th><th>type</th><th>method or capability</th><th>rule</th><th>message</th></tr></thead>"
                 + "<tbody>\n");
+        int row = 0;
         for (AuditDigest.Denial x : d.denials) {
             embed(x.seq(), x.json());
-            w("<tr data-agent=\"" + esc(x.agent() == null ? "" : x.agent()) + "\"><td>" + seqLink(x.seq(), true) + "</td><td>"
+            // Rows past the first page start hidden, so the browser lays out one page, not thousands.
+            w("<tr data-agent=\"" + esc(x.agent() == null ? "" : x.agent()) + "\"" + (row++ >= PAGE_ROWS ? " hidden" : "") + "><td>" + seqLink(x.seq(), true) + "</td><td>"
                     + iso(x.time()) + "</td><td>" + esc(x.agent()) + "</td><td>" + esc(x.ring()) + "</td><td>" + esc(x.type())
                     + "</td><td>" + esc(x.what()) + "</td><td>" + esc(x.rule()) + "</td><td>" + esc(x.message()) + "</td></tr>\n");
         }
