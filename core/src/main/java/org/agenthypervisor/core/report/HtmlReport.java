@@ -188,12 +188,12 @@ final class HtmlReport {
                     + ", trust " + trustText(ag.trust) + "; " + ag.slashes + " slash(es), " + ag.denials + " denial(s), "
                     + ag.refusals + " hand-off(s) refused</title>");
             if (ag.slashes > 0) {
-                w("<circle class=\"slash-ring\" cx=\"" + f(p[0]) + "\" cy=\"" + f(p[1]) + "\" r=\"33\" fill=\"none\""
+                w("<circle class=\"slash-ring\" cx=\"" + f(p[0]) + "\" cy=\"" + f(p[1]) + "\" r=\"40\" fill=\"none\""
                         + " stroke=\"#d7191c\" stroke-width=\"4\"/>");
             }
-            w("<circle cx=\"" + f(p[0]) + "\" cy=\"" + f(p[1]) + "\" r=\"27\" fill=\"" + colour + "\"/>");
+            w("<circle cx=\"" + f(p[0]) + "\" cy=\"" + f(p[1]) + "\" r=\"34\" fill=\"" + colour + "\"/>");
             w("<text class=\"agent-name\" x=\"" + f(p[0]) + "\" y=\"" + f(p[1] + 4) + "\" text-anchor=\"middle\">" + esc(ag.name)
-                    + "</text><text class=\"agent-sub\" x=\"" + f(p[0]) + "\" y=\"" + f(p[1] + 44) + "\" text-anchor=\"middle\">ring "
+                    + "</text><text class=\"agent-sub\" x=\"" + f(p[0]) + "\" y=\"" + f(p[1] + 56) + "\" text-anchor=\"middle\">ring "
                     + ring(ag.grantedRing) + (ag.effectiveRing != null && !ag.effectiveRing.equals(ag.grantedRing)
                     ? " (now " + ag.effectiveRing + ")" : "") + ", trust " + trustText(ag.trust)
                     + (ag.slashes > 0 ? ", slashed " + ag.slashes + "×" : "") + "</text></g>\n");
@@ -214,7 +214,7 @@ final class HtmlReport {
     private void edge(int index, AuditDigest.Edge e, double[] a, double[] b, boolean refused, double bend) throws IOException {
         double dx = b[0] - a[0], dy = b[1] - a[1], len = Math.max(1, Math.hypot(dx, dy));
         double ux = dx / len, uy = dy / len;
-        double sx = a[0] + ux * 30, sy = a[1] + uy * 30, ex = b[0] - ux * 32, ey = b[1] - uy * 32;
+        double sx = a[0] + ux * 42, sy = a[1] + uy * 42, ex = b[0] - ux * 44, ey = b[1] - uy * 44;
         // Bend to the sender's left, so that A->B and B->A do not overlap.
         double mx = (sx + ex) / 2 - uy * bend, my = (sy + ey) / 2 + ux * bend;
         double lx = (sx + 2 * mx + ex) / 4, ly = (sy + 2 * my + ey) / 4;
@@ -595,7 +595,7 @@ final class HtmlReport {
             .note{color:#666}.flag{background:#7b3294;color:#fff;border-radius:3px;padding:0 4px;font-size:12px}
             .saga h3{font-size:14px;margin:10px 0 2px}.saga.compensated .outcome,.saga.failed .outcome{color:#d95f02}
             .saga-bar{stroke:#ccc;stroke-width:2}.saga-label{font-size:11px;fill:#fff}
-            .agent-name{font-size:12px;fill:#fff;font-weight:600}.agent-sub{font-size:11px;fill:#333}
+            .agent-name{font-size:10.5px;fill:#fff;font-weight:600}.agent-sub{font-size:11px;fill:#333}
             .edge{cursor:pointer}.hit{pointer-events:stroke}.edge-label{font-size:12px;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3px}.edge.refused .edge-label{fill:#d7191c}
             .grid{stroke:#eee}.axis{font-size:10px;fill:#666}.floor{stroke:#999;stroke-dasharray:5 4}.floor-label{font-size:10px;fill:#666}
             .point,[data-seq]{cursor:pointer}.key.slash{color:#d7191c}.key.set{color:#2c7fb8}.key.rec{color:#1a9850}
