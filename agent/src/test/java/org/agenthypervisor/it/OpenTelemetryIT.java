@@ -67,6 +67,18 @@ class OpenTelemetryIT {
     }
 
     @Test
+    void observeOpenTelemetryOffKeepsItOut() {
+        Path dir = LiabilityIT.dir("otel-off", LiabilityIT.POLICY + "observe:\n  opentelemetry: off\n");
+        ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml").in(dir);
+        openTelemetryJars().forEach(jvm::classpath);
+        Result r = jvm.run("com.acme.otel.OtelApp");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.stdout().contains("RESULT chain-violation denied:RingViolationException"), r::toString);
+        assertEquals(List.of(), lines(r, "EVENT "));
+        assertEquals(List.of(), lines(r, "METRIC agent_hypervisor."));
+    }
+
+    @Test
     void withoutTheApiNothingOfOpenTelemetryIsLoadedAndNothingFails() {
         Path dir = LiabilityIT.dir("otel-none", LiabilityIT.POLICY);
         Result r = ChildJvm.withAgent("policy=policy.yaml").in(dir).jvmArg("-verbose:class")

@@ -62,7 +62,7 @@ public final class HypervisorRuntime {
         this.dataDir = options.workingDir().resolve(policy.dataDir()).normalize();
         Files.createDirectories(dataDir);
         this.audit = auditFactory.apply(dataDir, policy);
-        this.observed = OpenTelemetryBridge.observe(audit, true);
+        this.observed = OpenTelemetryBridge.observe(audit, policy.observe().openTelemetry());
         phases.mark("audit log");
         this.principals = new Principals(policy);
         this.events = new RuntimeEvents(observed, counters);
