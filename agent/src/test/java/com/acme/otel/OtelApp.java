@@ -35,9 +35,17 @@ public final class OtelApp {
                 .buildAndRegisterGlobal();
         Span span = sdk.getTracer("otel-app").spanBuilder("refund-request").startSpan();
         try (Scope ignored = span.makeCurrent()) {
-            outcome("chain-violation", () -> new Intake().start("order-1"));
-            outcome("handoff", () -> new Intake().relay("order-3"));
-            outcome("refusal", () -> new Planner().forward(new Peer(), "order-4"));
+            if (args.length > 0 && args[0].equals("trip")) {
+                // The saga fixtures: three steps, then a failure and three compensations in reverse.
+                outcome("trip", () -> {
+                    new com.acme.saga.Trips().bookTrip();
+                    return "booked";
+                });
+            } else {
+                outcome("chain-violation", () -> new Intake().start("order-1"));
+                outcome("handoff", () -> new Intake().relay("order-3"));
+                outcome("refusal", () -> new Planner().forward(new Peer(), "order-4"));
+            }
         } finally {
             span.end();
         }

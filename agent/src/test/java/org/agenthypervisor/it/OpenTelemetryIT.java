@@ -67,6 +67,27 @@ class OpenTelemetryIT {
     }
 
     @Test
+    void sagaTransitionsAreSpanEventsAndStepCounts() {
+        Path dir = LiabilityIT.dir("otel-saga", SagaIT.POLICY);
+        ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml").in(dir).timeout(120);
+        openTelemetryJars().forEach(jvm::classpath);
+        Result r = jvm.run("com.acme.otel.OtelApp", "trip");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.stdout().contains("RESULT trip denied:IllegalStateException"), r::toString);
+        List<String> names = lines(r, "EVENT refund-request agent_hypervisor.saga.").stream()
+                .map(l -> l.split(" ")[2]).toList();
+        assertEquals("agent_hypervisor.saga.begin", names.get(0), names::toString);
+        assertEquals(3, names.stream().filter("agent_hypervisor.saga.step.done"::equals).count(), names::toString);
+        assertEquals(3, names.stream().filter("agent_hypervisor.saga.compensated"::equals).count(), names::toString);
+        assertTrue(names.contains("agent_hypervisor.saga.rollback") && names.get(names.size() - 1).equals("agent_hypervisor.saga.end"),
+                names::toString);
+        line(r, "EVENT refund-request agent_hypervisor.saga.compensating ", "agent_hypervisor.step=", "agent_hypervisor.method=",
+                "agent_hypervisor.in_doubt=false");
+        assertTrue(line(r, "METRIC agent_hypervisor.saga.steps ", "agent_hypervisor.state=\"step.done\"").endsWith(" 3"), r::toString);
+        assertTrue(line(r, "METRIC agent_hypervisor.saga.steps ", "agent_hypervisor.state=\"compensated\"").endsWith(" 3"), r::toString);
+    }
+
+    @Test
     void observeOpenTelemetryOffKeepsItOut() {
         Path dir = LiabilityIT.dir("otel-off", LiabilityIT.POLICY + "observe:\n  opentelemetry: off\n");
         ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml").in(dir);
