@@ -8,6 +8,8 @@ import org.agenthypervisor.core.crypto.KeyDirectory;
 import org.agenthypervisor.core.crypto.KeyDirectoryException;
 import org.agenthypervisor.core.crypto.PublicKey;
 import org.agenthypervisor.core.encoding.CanonicalJson;
+import org.agenthypervisor.core.report.AuditReport;
+import org.agenthypervisor.core.report.ReportScope;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,7 +29,8 @@ import java.util.concurrent.Callable;
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = {"Verify the audit log and produce or check Merkle proofs of it.",
                 "Exit code 0: verified; 1: verification failed; 2: usage or configuration error."},
-        subcommands = {AuditCommand.Verify.class, AuditCommand.Proof.class, AuditCommand.VerifyProof.class})
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Proof.class, AuditCommand.VerifyProof.class,
+                AuditCommand.Report.class})
 final class AuditCommand extends CommandGroup {
     /** Options every subcommand that reads a data directory shares. */
     static class DataDirOptions {
@@ -324,6 +327,62 @@ final class AuditCommand extends CommandGroup {
                 notes.forEach(n -> out.println("  note: " + n));
                 return HypervisorCommand.FAILED;
             }
+        }
+    }
+
+    @Command(name = "report", mixinStandardHelpOptions = true,
+            description = {"Write a self-contained HTML report of the audit log (no network at view time): the verification",
+                    "banner, the hand-off graph, trust over time, saga timelines, denials and sessions; every item links",
+                    "to its record and the command that proves it. Read-only on the data directory.",
+                    "Exit code 0: written and the log verifies; 1: written, and the log does NOT verify (the page says",
+                    "where); 2: usage or configuration error."})
+    static final class Report implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        DataDirOptions data = new DataDirOptions();
+
+        @Option(names = "--html", paramLabel = "FILE", required = true, description = "Write the report to FILE.")
+        Path html;
+
+        @Option(names = "--from", paramLabel = "SEQ|TIME",
+                description = "First record: a sequence number, or an ISO-8601 time such as 2026-12-06T05:25:34Z.")
+        String from;
+
+        @Option(names = "--to", paramLabel = "SEQ|TIME", description = "Last record (inclusive): a sequence number or a time.")
+        String to;
+
+        @Option(names = "--agent", paramLabel = "ID", description = "Only records naming this agent (and its sagas and sessions).")
+        String agent;
+
+        @Option(names = "--session", paramLabel = "ID", description = "Only the records of this session.")
+        String session;
+
+        @Option(names = "--public-key", paramLabel = "FILE",
+                description = "Pin the hypervisor's public key for the verification (default: the key directory's).")
+        Path publicKey;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            ReportScope scope;
+            try {
+                scope = ReportScope.parse(from, to, agent, session);
+            } catch (IllegalArgumentException bad) {
+                throw new HypervisorCommand.UsageError(bad.getMessage());
+            }
+            Path auditDir = data.auditDir();
+            PublicKey key = publicKey != null ? readKey(publicKey) : data.keyFromDirectory();
+            AuditReport.Result r;
+            try {
+                r = AuditReport.write(auditDir, key, scope, html, data.dataDir.toString());
+            } catch (NoSuchFileException missing) {
+                throw new HypervisorCommand.UsageError("cannot write " + html + " or read " + auditDir + ": " + missing.getMessage());
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("report written to " + html.toAbsolutePath() + ": " + r.recordsInScope() + " record(s) in scope of "
+                    + r.recordsRead() + " read; the log is " + r.verdict());
+            return r.verified() ? HypervisorCommand.OK : HypervisorCommand.FAILED;
         }
     }
 }

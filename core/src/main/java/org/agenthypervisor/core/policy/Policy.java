@@ -43,7 +43,28 @@ public record Policy(
         SessionSettings sessions,
         AuditSettings audit,
         FrameworksSpec frameworks,
-        CapabilitiesSpec capabilities) {
+        CapabilitiesSpec capabilities,
+        ObserveSpec observe) {
+
+    /** A policy with the default {@code observe} section. */
+    public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
+                  HostSpec host, Map<String, AgentSpec> agents, List<RuleSpec> rules,
+                  List<CompensationSpec> compensations, List<SagaSpec> sagas, TrustSpec trust,
+                  LiabilitySpec liability, SagaSettings saga, SessionSettings sessions, AuditSettings audit,
+                  FrameworksSpec frameworks, CapabilitiesSpec capabilities) {
+        this(source, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas, trust,
+                liability, saga, sessions, audit, frameworks, capabilities, ObserveSpec.DEFAULTS);
+    }
+
+    /**
+     * {@code observe:} what the hypervisor tells the application's observability tools.
+     *
+     * @param openTelemetry {@code observe.opentelemetry}: {@code auto} (default: span events and metrics when the
+     *                      application has the OpenTelemetry API) or {@code off}
+     */
+    public record ObserveSpec(boolean openTelemetry) {
+        public static final ObserveSpec DEFAULTS = new ObserveSpec(true);
+    }
 
     /** A policy with the built-in capability defaults. */
     public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,

@@ -83,6 +83,15 @@ final class PolicyReader {
     private static final Map<String, Durability> DURABILITY = choices(Durability.values());
     private static final Map<String, Policy.OnWriteFailure> ON_WRITE_FAILURE = choices(Policy.OnWriteFailure.values());
     private static final Map<String, Policy.OnDenial> ON_DENIAL = onDenialChoices();
+    /** {@code observe.opentelemetry}: auto (use the application's API when it has one) or off. */
+    private static final Map<String, Boolean> OPEN_TELEMETRY = orderedChoices("auto", true, "off", false);
+
+    private static Map<String, Boolean> orderedChoices(String a, Boolean va, String b, Boolean vb) {
+        Map<String, Boolean> map = new LinkedHashMap<>();
+        map.put(a, va);
+        map.put(b, vb);
+        return Collections.unmodifiableMap(map);
+    }
 
     private static Map<String, Policy.OnDenial> onDenialChoices() {
         Map<String, Policy.OnDenial> map = new LinkedHashMap<>();
@@ -147,6 +156,7 @@ final class PolicyReader {
         SessionSettings sessions = sessions(top);
         AuditSettings audit = audit(top);
         Policy.FrameworksSpec frameworks = frameworks(top);
+        Policy.ObserveSpec observe = observe(top);
         Map<Integer, Map<String, Policy.CapabilityGrant>> ringCapabilities = rings(top);
         top.done();
         if (!problems.isEmpty()) {
@@ -156,7 +166,14 @@ final class PolicyReader {
                 trust, liability, saga, sessions, audit, frameworks,
                 ringCapabilities.isEmpty() && agentCapabilities.isEmpty() ? Policy.CapabilitiesSpec.DEFAULTS
                         : new Policy.CapabilitiesSpec(Collections.unmodifiableMap(ringCapabilities),
-                        Collections.unmodifiableMap(new LinkedHashMap<>(agentCapabilities))));
+                        Collections.unmodifiableMap(new LinkedHashMap<>(agentCapabilities))), observe);
+    }
+
+    private Policy.ObserveSpec observe(Fields top) {
+        Fields f = top.section("observe", "observe");
+        boolean openTelemetry = choice(f, "opentelemetry", OPEN_TELEMETRY, Policy.ObserveSpec.DEFAULTS.openTelemetry());
+        f.done();
+        return new Policy.ObserveSpec(openTelemetry);
     }
 
     private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");

@@ -3,6 +3,7 @@ package org.agenthypervisor.core.runtime;
 import org.agenthypervisor.api.Session;
 import org.agenthypervisor.api.spi.HypervisorBackend;
 import org.agenthypervisor.core.audit.AuditTrail;
+import org.agenthypervisor.core.opentelemetry.OpenTelemetryBridge;
 import org.agenthypervisor.core.context.Context;
 import org.agenthypervisor.core.context.Principal;
 import org.agenthypervisor.core.context.Principals;
@@ -41,6 +42,8 @@ public final class HypervisorRuntime {
     private final Principals principals;
     private final GateRuntime gate;
     private final AuditTrail audit;
+    /** {@link #audit}, also telling the application's OpenTelemetry (when it has the API) what it records (issue 14). */
+    private final AuditTrail observed;
     private final Counters counters = new Counters();
     private final RuntimeEvents events;
     private final FacadeBackend backend;
@@ -59,15 +62,16 @@ public final class HypervisorRuntime {
         this.dataDir = options.workingDir().resolve(policy.dataDir()).normalize();
         Files.createDirectories(dataDir);
         this.audit = auditFactory.apply(dataDir, policy);
+        this.observed = OpenTelemetryBridge.observe(audit, policy.observe().openTelemetry());
         phases.mark("audit log");
         this.principals = new Principals(policy);
-        this.events = new RuntimeEvents(audit, counters);
+        this.events = new RuntimeEvents(observed, counters);
         this.gate = new GateRuntime(policy, principals, events);
         phases.mark("gate");
-        this.liability = new LiabilityEngine(policy, principals, audit, counters, dataDir);
+        this.liability = new LiabilityEngine(policy, principals, observed, counters, dataDir);
         phases.mark("trust ledger");
         this.sessions = new SessionManager(policy, principals, audit, counters);
-        this.sagas = new SagaEngine(policy, principals, audit, counters, dataDir, liability, gate.hostContext());
+        this.sagas = new SagaEngine(policy, principals, observed, counters, dataDir, liability, gate.hostContext());
         phases.mark("saga journal");
         // Order matters: refuse untrusted payloads first, then join sessions, then journal saga steps.
         gate.addParticipant(liability);
@@ -252,9 +256,9 @@ public final class HypervisorRuntime {
                     fields.put("target", target);
                     fields.put("reason", reason);
                     if (enforced) {
-                        audit.recordBestEffort("capability.denied", fields); // refused anyway
+                        observed.recordBestEffort("capability.denied", fields); // refused anyway
                     } else {
-                        audit.record("capability.would-deny", fields); // the call runs: it must be audited
+                        observed.record("capability.would-deny", fields); // the call runs: it must be audited
                     }
                     CAPABILITIES.warn((enforced ? "DENIED " : "WOULD DENY (audit mode; the call runs) ") + "agent '"
                             + context.principal().id() + "' " + capability.key() + " " + target + ": " + reason);

@@ -161,11 +161,15 @@ class PolicyParserTest {
               3:
                 capabilities:
                   network.connect: []
+            observe:
+              opentelemetry: off
             """;
 
     @Test
     void everyKey() {
         Policy p = parse(EVERY_KEY);
+        assertFalse(p.observe().openTelemetry(), "observe.opentelemetry: off");
+        assertTrue(PolicyParser.defaults().observe().openTelemetry(), "auto by default");
         Map<String, Policy.CapabilityGrant> idle = p.capabilities().agents().get("idle");
         assertEquals(List.of("api.openai.com:443", "*.internal:8000-8100"), idle.get("network.connect").patterns());
         assertEquals(Boolean.TRUE, idle.get("process.start").value());
@@ -539,7 +543,7 @@ class PolicyParserTest {
         // EVERY_KEY really does use every key, so the parser's own "key accepted but never read" check
         // has run over all of them.
         Policy p = parse(EVERY_KEY);
-        assertEquals(21, PolicyParser.KNOWN_KEYS.size());
+        assertEquals(22, PolicyParser.KNOWN_KEYS.size());
         assertTrue(p.liability().recovery() != null);
         for (Map.Entry<String, java.util.Set<String>> e : PolicyParser.KNOWN_KEYS.entrySet()) {
             for (String key : e.getValue()) {

@@ -50,7 +50,7 @@ class PolicyProblemsTest {
             assertProblem(problem("version: 1\npolicies: []\n"), 2, 1, "policies",
                     "unknown key 'policies'; keys allowed at the top level: version, mode, onInternalError, dataDir,"
                             + " host, agents, rules, compensations, sagas, trust, liability, saga, sessions, audit,"
-                            + " frameworks, rings");
+                            + " frameworks, rings, observe");
         }
 
         @Test
