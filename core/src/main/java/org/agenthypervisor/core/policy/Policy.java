@@ -85,6 +85,16 @@ public record Policy(
                 liability, saga, sessions, audit, FrameworksSpec.DEFAULTS);
     }
 
+    /**
+     * This policy with another mode and data directory (the agent options' overrides), every other
+     * section as it is. Through the canonical constructor, so a section added to the record later
+     * cannot be dropped here (a copy through a shorter constructor once reset the capabilities).
+     */
+    public Policy withModeAndDataDir(Mode newMode, String newDataDir) {
+        return new Policy(source, sha256, newMode, onInternalError, newDataDir, host, agents, rules, compensations, sagas,
+                trust, liability, saga, sessions, audit, frameworks, capabilities, observe);
+    }
+
     /** The data directory when the policy names none. */
     public static final String DEFAULT_DATA_DIR = ".agent-hypervisor";
 

@@ -37,8 +37,6 @@ public final class PolicyLoader {
         if (mode == p.mode() && dataDir.equals(p.dataDir())) {
             return p;
         }
-        return new Policy(p.source(), p.sha256(), mode, p.onInternalError(), dataDir, p.host(), p.agents(), p.rules(),
-                p.compensations(), p.sagas(), p.trust(), p.liability(), p.saga(), p.sessions(), p.audit(),
-                p.frameworks());
+        return p.withModeAndDataDir(mode, dataDir);
     }
 }
