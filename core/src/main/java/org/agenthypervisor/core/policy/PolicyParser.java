@@ -69,7 +69,8 @@ public final class PolicyParser {
     private static Map<String, Set<String>> knownKeys() {
         Map<String, Set<String>> keys = new LinkedHashMap<>();
         keys.put("", keys("version", "mode", "onInternalError", "dataDir", "host", "agents", "rules",
-                "compensations", "sagas", "trust", "liability", "saga", "sessions", "audit", "frameworks", "rings"));
+                "compensations", "sagas", "trust", "liability", "saga", "sessions", "audit", "frameworks", "rings",
+                "store"));
         keys.put("host", keys("ring"));
         keys.put("agents.*", keys("classes", "ring", "trust", "minTrust", "aiServices", "agenticNames", "onDenial",
                 "capabilities", "codeSource"));
@@ -92,6 +93,8 @@ public final class PolicyParser {
         keys.put("sessions", keys("minTrust", "maxParticipants", "keys", "named"));
         keys.put("sessions.keys[]", keys("key", "readRing", "writeRing"));
         keys.put("sessions.named[]", keys("name", "minTrust", "maxParticipants"));
+        keys.put("store", keys("postgres"));
+        keys.put("store.postgres", keys("url", "user", "passwordEnv", "schema", "pool", "onUnavailable"));
         keys.put("audit", keys("durability", "flushInterval", "treeHeadEvery", "treeHeadInterval", "onWriteFailure", "retention", "archive"));
         return Collections.unmodifiableMap(keys);
     }
