@@ -194,13 +194,39 @@ class SharedStoreIT {
                     }
                 }
             }
+            // JVM 2's connections are cut by the server: it reconnects, catches up, and still follows JVM 1.
+            int cut;
+            try (Connection c = postgres.connect(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                         + " WHERE application_name LIKE 'agent-hypervisor %:" + two.process.pid() + ":%'")) {
+                rs.next();
+                cut = rs.getInt(1);
+            }
+            assertTrue(cut >= 1, "JVM 2's listening connection was found and cut");
+            one.send("violate");
+            assertEquals("DONE violate: RingViolationException", one.await("DONE violate"));
+            one.await("RING 3 ");
+            two.await("RING 3 ");
+            three.await("RING 3 ");
+            two.close();
+            String err = two.stderr.get(20, TimeUnit.SECONDS);
+            assertTrue(err.contains("lost the listening connection"), err);
+            // An operator on the command line, with the application's policy: the same path, every JVM applies it.
+            Path cliDir = ChildJvm.freshWorkDir("shared-store-cli");
+            ChildJvm.write(cliDir, "policy.yaml", policy);
+            ChildJvm.Result set = Cli.run(cliDir, "trust", "set", "teller", "1", "--reason", "reviewed", "--store",
+                    "policy.yaml");
+            assertEquals(0, set.exitCode(), set::toString);
+            assertTrue(set.stdout().contains("trust of 'teller' set to 1.00 (was 0.00) in PostgreSQL "), set::toString);
+            one.await("RING 1 ");
+            three.await("RING 1 ");
         }
         try (Connection c = postgres.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT instance) FROM replicas.log_record"
                      + " WHERE log = 'trust'")) {
             rs.next();
-            assertEquals(2L * rounds, rs.getLong(1), "one ledger record per slash and per restore");
-            assertEquals(rounds == 1 ? 2L : 3L, rs.getLong(2), "written by the JVM that slashed and the operators' JVMs");
+            assertEquals(2L * rounds + 2, rs.getLong(1), "one ledger record per slash and per restore");
+            assertEquals(rounds == 1 ? 3L : 4L, rs.getLong(2), "written by the JVM that slashed, the operators' JVMs and the CLI");
         }
         String figures = "slash propagation (JVM 1's own demotion -> JVMs 2 and 3), " + slashDelays.size()
                 + " samples: " + stats(slashDelays) + "\nrestore propagation (operator's JVM -> the other two), "
@@ -224,6 +250,20 @@ class SharedStoreIT {
 
     private static String ms(long micros) {
         return String.format(java.util.Locale.ROOT, "%.2f", micros / 1000.0);
+    }
+
+    @Test
+    void theApplicationsOwnDriverIsTheOnlyOneItsDriverManagerKnows() throws Exception {
+        Path dir = ChildJvm.freshWorkDir("shared-store-own-driver");
+        ChildJvm.write(dir, "policy.yaml", policy(postgres.url(), "own_driver", ""));
+        String driverJar = Path.of(org.postgresql.Driver.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString();
+        ChildJvm.Result r = ChildJvm.withAgent("policy=policy.yaml").in(dir).classpath(driverJar).timeout(60)
+                .run("com.acme.replica.OwnDriverApp", postgres.url(), "own_driver");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("[org.postgresql.Driver]", r.result("DRIVERS"), "the relocated driver must not answer the application's URLs");
+        assertEquals("org.postgresql.jdbc.PgConnection", r.result("CONNECTION"));
+        assertEquals("0", r.result("ROWS"), "the agent created its schema before main");
     }
 
     private static String unusedUrl() throws IOException {

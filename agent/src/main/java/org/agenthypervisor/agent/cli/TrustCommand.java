@@ -166,7 +166,9 @@ final class TrustCommand extends CommandGroup {
                     "(for a running JVM, use the JMX operation setTrust(agent, value, reason) on",
                     "org.agenthypervisor:type=Hypervisor). The change is durable, takes effect when the",
                     "application next starts, and is audited as trust.set.",
-                    "Exit code 0: set; 2: usage error, no data directory, or the JVM is running."})
+                    "With --store POLICY naming a shared store (store: postgres), the change goes to the database",
+                    "instead, and every running JVM on it applies it at once.",
+                    "Exit code 0: set; 2: usage error, no data directory, the JVM is running, or the store cannot be used."})
     static final class Set implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "AGENT", description = "The agent id.")
         String agent;
@@ -176,6 +178,11 @@ final class TrustCommand extends CommandGroup {
 
         @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (recorded in the ledger and the audit log).")
         String reason;
+
+        @Option(names = "--store", paramLabel = "POLICY",
+                description = "A policy whose store: postgres names the shared store to write to (its password from the"
+                        + " environment variable the policy names).")
+        Path storePolicy;
 
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
                 description = "The data directory (default: ${DEFAULT-VALUE}).")
@@ -197,6 +204,9 @@ final class TrustCommand extends CommandGroup {
             }
             if (reason.isBlank()) {
                 throw new HypervisorCommand.UsageError("--reason must not be empty: it goes into the ledger and the audit log");
+            }
+            if (storePolicy != null) {
+                return setInSharedStore(out);
             }
             existingDataDir(dataDir);
             String running = "a JVM is using " + dataDir.toAbsolutePath() + " (its trust ledger is locked); change the trust"
@@ -237,6 +247,36 @@ final class TrustCommand extends CommandGroup {
                     + (Double.isNaN(before) ? " (it had its initial trust from the policy)" : " (was " + format(before) + ")")
                     + " in " + TrustLedger.directory(dataDir) + "; it takes effect when the application next starts");
             return HypervisorCommand.OK;
+        }
+
+        /** The same path as a running JVM's setTrust: durable in the database, then applied by every JVM on it. */
+        private Integer setInSharedStore(PrintWriter out) {
+            Policy policy;
+            try {
+                policy = PolicyParser.parse(storePolicy);
+            } catch (PolicyException | IOException bad) {
+                throw new HypervisorCommand.UsageError("cannot read the policy " + storePolicy + ": " + bad.getMessage());
+            }
+            Policy.PostgresStoreSpec pg = policy.store().postgres();
+            if (pg == null) {
+                throw new HypervisorCommand.UsageError("the policy " + storePolicy + " names no shared store (store: files);"
+                        + " without --store, trust set writes the trust ledger of --data-dir");
+            }
+            double after = Slashing.round(value);
+            try (org.agenthypervisor.core.store.postgres.PostgresStore store =
+                         org.agenthypervisor.core.store.postgres.PostgresStore.open(pg, System.getenv())) {
+                TrustLedger ledger = TrustLedger.openShared(store.log(TrustLedger.NAME));
+                double before = ledger.trust(agent).orElse(Double.NaN);
+                long index = ledger.append("set", reason + " (by cli)", List.of(new TrustLedger.Change(agent, before, after, 0)),
+                        System.currentTimeMillis());
+                out.println("trust of '" + agent + "' set to " + format(after)
+                        + (Double.isNaN(before) ? " (it had its initial trust from the policy)" : " (was " + format(before) + ")")
+                        + " in " + store.describe() + " (ledger record " + index + "); every JVM on the store applies it"
+                        + " at once");
+                return HypervisorCommand.OK;
+            } catch (IOException | RuntimeException failure) {
+                throw new HypervisorCommand.UsageError("cannot write the shared trust ledger: " + failure.getMessage());
+            }
         }
 
         private static boolean isLocked(IOException failure) {

@@ -24,6 +24,7 @@ import java.util.function.Consumer;
 final class PostgresLog implements AppendLog {
     /** Statements that run longer fail instead of holding a governed call forever. */
     private static final int SOCKET_TIMEOUT_SECONDS = 30;
+    private static final int VALID_TIMEOUT_SECONDS = 2;
 
     private final PostgresStore store;
     private final String name;
@@ -77,6 +78,18 @@ final class PostgresLog implements AppendLog {
 
     @Override
     public synchronized void forEach(long fromIndex, Consumer<? super LogRecord> action) throws IOException {
+        long[] next = {fromIndex};
+        try {
+            read(next[0], action, next);
+        } catch (IOException first) {
+            if (!(first.getCause() instanceof SQLException)) {
+                throw first;
+            }
+            read(next[0], action, next); // a read is safe to try again, from the first record not yet handed on
+        }
+    }
+
+    private void read(long fromIndex, Consumer<? super LogRecord> action, long[] next) throws IOException {
         try {
             Connection c = connection();
             try (PreparedStatement ps = c.prepareStatement("SELECT idx, payload FROM " + table
@@ -94,6 +107,7 @@ final class PostgresLog implements AppendLog {
                         }
                         action.accept(new LogRecord(idx, rs.getBytes(2)));
                         expected = idx + 1;
+                        next[0] = expected;
                         known = Math.max(known, expected);
                     }
                 }
@@ -123,6 +137,11 @@ final class PostgresLog implements AppendLog {
     private Connection connection() throws SQLException {
         if (store.closed()) {
             throw new SQLException("the shared store is closed", "08003");
+        }
+        if (connection != null && !connection.isValid(VALID_TIMEOUT_SECONDS)) {
+            // Cut by the server (a restart, a terminated backend): a statement on it would fail for
+            // nothing, and the catch-up after the listener reconnects must not be lost to it.
+            closeConnection();
         }
         if (connection == null) {
             connection = store.connect(SOCKET_TIMEOUT_SECONDS);
