@@ -120,6 +120,9 @@ public final class PostgresStore implements AutoCloseable {
     /** Someone may have appended (a notification, or a (re)connection after which anything may have). */
     void fireAppended() {
         for (Runnable r : listeners) {
+            if (closed) {
+                return; // shutting down: nothing is applied any more
+            }
             r.run();
         }
     }
