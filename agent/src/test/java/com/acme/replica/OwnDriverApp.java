@@ -25,6 +25,7 @@ public final class OwnDriverApp {
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM " + args[1] + ".log_record")) {
             System.out.println("RESULT CONNECTION " + c.getClass().getName());
+            System.out.println("RESULT VERSION " + c.getMetaData().getDriverVersion());
             rs.next();
             System.out.println("RESULT ROWS " + rs.getLong(1));
         }

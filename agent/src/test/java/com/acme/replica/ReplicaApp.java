@@ -67,9 +67,17 @@ public final class ReplicaApp {
                 }
                 case "restore" -> {
                     say("RESTORE " + micros());
-                    Object r = server.invoke(name, "setTrust", new Object[] {"teller", 1.0, "test: restore"},
-                            new String[] {String.class.getName(), double.class.getName(), String.class.getName()});
-                    say("DONE restore: " + r);
+                    try {
+                        Object r = server.invoke(name, "setTrust", new Object[] {"teller", 1.0, "test: restore"},
+                                new String[] {String.class.getName(), double.class.getName(), String.class.getName()});
+                        say("DONE restore: " + r);
+                    } catch (javax.management.JMException | RuntimeException refused) {
+                        Throwable cause = refused;
+                        while (cause.getCause() != null) {
+                            cause = cause.getCause();
+                        }
+                        say("DONE restore: refused: " + cause.getMessage());
+                    }
                 }
                 case "quit" -> {
                     say("BYE");

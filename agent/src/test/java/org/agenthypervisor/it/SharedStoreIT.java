@@ -253,17 +253,52 @@ class SharedStoreIT {
     }
 
     @Test
+    void aDatabaseLostWhileRunningRefusesOperatorChangesAndTheJvmsReconnect() throws Exception {
+        String policy = policy(postgres.url(), "outage", "");
+        try (Replica one = new Replica("outage-1", policy); Replica two = new Replica("outage-2", policy)) {
+            assertEquals("READY 1", one.awaitReady());
+            assertEquals("READY 1", two.awaitReady());
+            postgres.stop();
+            try {
+                // A slash that cannot be made durable still demotes locally (the safe direction) and says so.
+                one.send("violate");
+                assertEquals("DONE violate: RingViolationException", one.await("DONE violate"));
+                one.await("RING 3 ");
+                // An operator's change that cannot be made durable changes nothing, with a clear refusal.
+                two.send("restore");
+                assertEquals("DONE restore: refused: the trust ledger could not record the change; nothing changed",
+                        two.await("DONE restore"));
+            } finally {
+                postgres.start();
+            }
+            two.send("restore");
+            assertTrue(two.await("DONE restore").endsWith("-> 1.0"), two.all::toString);
+            one.await("RING 1 "); // JVM 1 reconnected and applied JVM 2's change
+            one.close();
+            String err = one.stderr.get(20, TimeUnit.SECONDS);
+            assertTrue(err.contains("TRUST LEDGER WRITE FAILED"), err);
+            assertTrue(err.contains("lost the listening connection"), err);
+        }
+        try (Connection c = postgres.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM outage.log_record")) {
+            rs.next();
+            assertEquals(1, rs.getLong(1), "only the change made while the database was up was recorded");
+        }
+    }
+
+    @Test
     void theApplicationsOwnDriverIsTheOnlyOneItsDriverManagerKnows() throws Exception {
         Path dir = ChildJvm.freshWorkDir("shared-store-own-driver");
         ChildJvm.write(dir, "policy.yaml", policy(postgres.url(), "own_driver", ""));
-        String driverJar = Path.of(org.postgresql.Driver.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                .toString();
+        // Another version than the agent's (42.7.14): the application's, as it would ship it.
+        String driverJar = Jars.lib("postgresql-42.7.10").toString();
         ChildJvm.Result r = ChildJvm.withAgent("policy=policy.yaml").in(dir).classpath(driverJar).timeout(60)
                 .run("com.acme.replica.OwnDriverApp", postgres.url(), "own_driver");
         assertEquals(0, r.exitCode(), r::toString);
         assertEquals("[org.postgresql.Driver]", r.result("DRIVERS"), "the relocated driver must not answer the application's URLs");
         assertEquals("org.postgresql.jdbc.PgConnection", r.result("CONNECTION"));
         assertEquals("0", r.result("ROWS"), "the agent created its schema before main");
+        assertEquals("42.7.10", r.result("VERSION"), "the application's driver version");
     }
 
     private static String unusedUrl() throws IOException {
