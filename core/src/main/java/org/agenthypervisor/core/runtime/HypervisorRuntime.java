@@ -113,6 +113,12 @@ public final class HypervisorRuntime {
         }
     }
 
+    /** The store a policy names, for messages (never a password: the policy holds none). */
+    private static String storeSettings(Policy p) {
+        Policy.PostgresStoreSpec pg = p.store().postgres();
+        return pg == null ? "files" : "postgres " + pg.url() + " schema " + pg.schema() + " user " + pg.user();
+    }
+
     /** The shared store, or null when the policy keeps everything in files. */
     public org.agenthypervisor.core.store.postgres.PostgresStore store() {
         return store;
@@ -383,6 +389,10 @@ public final class HypervisorRuntime {
         if (!next.dataDir().equals(policy.dataDir())) {
             POLICY.warn("dataDir changed from '" + policy.dataDir() + "' to '" + next.dataDir()
                     + "'; the data directory only changes at restart");
+        }
+        if (!storeSettings(next).equals(storeSettings(policy))) {
+            POLICY.warn("store changed from " + storeSettings(policy) + " to " + storeSettings(next)
+                    + "; the store only changes at restart (this JVM keeps using the one it started with)");
         }
         Set<String> changed = gate.apply(next);
         liability.applyPolicy(next);
