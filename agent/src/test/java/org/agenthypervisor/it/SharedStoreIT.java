@@ -220,6 +220,10 @@ class SharedStoreIT {
             assertTrue(set.stdout().contains("trust of 'teller' set to 1.00 (was 0.00) in PostgreSQL "), set::toString);
             one.await("RING 1 ");
             three.await("RING 1 ");
+            ChildJvm.Result list = Cli.run(cliDir, "trust", "list", "--store", "policy.yaml");
+            assertEquals(0, list.exitCode(), list::toString);
+            assertTrue(list.stdout().lines().anyMatch(l -> l.startsWith("teller ") && l.contains(" 1.00 ")
+                    && l.contains("set ") && l.endsWith(": reviewed (by cli)")), list::toString);
         }
         try (Connection c = postgres.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT instance) FROM replicas.log_record"

@@ -37,6 +37,22 @@ final class TrustCommand extends CommandGroup {
         return dataDir;
     }
 
+    /** The shared store a policy names; a usage error if it names none or cannot be read. */
+    static Policy.PostgresStoreSpec sharedStore(Path policyFile) {
+        Policy policy;
+        try {
+            policy = PolicyParser.parse(policyFile);
+        } catch (PolicyException | IOException bad) {
+            throw new HypervisorCommand.UsageError("cannot read the policy " + policyFile + ": " + bad.getMessage());
+        }
+        Policy.PostgresStoreSpec pg = policy.store().postgres();
+        if (pg == null) {
+            throw new HypervisorCommand.UsageError("the policy " + policyFile + " names no shared store (store: files);"
+                    + " without --store, the command uses the trust ledger of --data-dir");
+        }
+        return pg;
+    }
+
     static String format(double score) {
         String s = String.format(Locale.ROOT, "%.4f", score);
         while (s.endsWith("0") && s.length() - s.indexOf('.') > 3) {
@@ -50,7 +66,8 @@ final class TrustCommand extends CommandGroup {
                     "Works while the application runs (the ledger is read without locking).",
                     "Agents the ledger never mentions have their initial trust from the policy: give --policy to list them too.",
                     "With --history, list every change instead, oldest first: archived records (trust/archive) and the live ledger.",
-                    "Exit code 0: listed; 2: no data directory, or a damaged ledger or policy."})
+                    "With --store POLICY naming a shared store (store: postgres), read the shared ledger instead.",
+                    "Exit code 0: listed; 2: no data directory, or a damaged ledger or policy, or the store cannot be used."})
     static final class ListScores implements Callable<Integer> {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
                 description = "The data directory (default: ${DEFAULT-VALUE}).")
@@ -68,6 +85,11 @@ final class TrustCommand extends CommandGroup {
         @Option(names = "--agent", paramLabel = "AGENT", description = "With --history: only the changes of this agent.")
         String agent;
 
+        @Option(names = "--store", paramLabel = "POLICY",
+                description = "A policy whose store: postgres names the shared store to read (its password from the"
+                        + " environment variable the policy names).")
+        Path storePolicy;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -80,16 +102,33 @@ final class TrustCommand extends CommandGroup {
             if (history && policyFile != null) {
                 throw new HypervisorCommand.UsageError("--policy does not go with --history (the history is the ledger's)");
             }
-            existingDataDir(dataDir);
-            if (history) {
-                return history(out);
+            if (storePolicy != null && history) {
+                throw new HypervisorCommand.UsageError("--history reads the files of a data directory; it does not go"
+                        + " with --store yet");
             }
             Map<String, TrustLedger.Entry> ledger;
-            try {
-                ledger = TrustLedger.read(dataDir);
-            } catch (IOException | RuntimeException damaged) {
-                throw new HypervisorCommand.UsageError("cannot read the trust ledger in "
-                        + TrustLedger.directory(dataDir) + ": " + damaged.getMessage());
+            String where;
+            if (storePolicy != null) {
+                Policy.PostgresStoreSpec pg = sharedStore(storePolicy);
+                try (org.agenthypervisor.core.store.postgres.PostgresStore store =
+                             org.agenthypervisor.core.store.postgres.PostgresStore.open(pg, System.getenv())) {
+                    ledger = TrustLedger.openShared(store.log(TrustLedger.NAME)).entries();
+                    where = store.describe();
+                } catch (IOException | RuntimeException failure) {
+                    throw new HypervisorCommand.UsageError("cannot read the shared trust ledger: " + failure.getMessage());
+                }
+            } else {
+                existingDataDir(dataDir);
+                if (history) {
+                    return history(out);
+                }
+                try {
+                    ledger = TrustLedger.read(dataDir);
+                } catch (IOException | RuntimeException damaged) {
+                    throw new HypervisorCommand.UsageError("cannot read the trust ledger in "
+                            + TrustLedger.directory(dataDir) + ": " + damaged.getMessage());
+                }
+                where = TrustLedger.directory(dataDir).toString();
             }
             Map<String, Double> initial = new TreeMap<>();
             if (policyFile != null) {
@@ -106,7 +145,7 @@ final class TrustCommand extends CommandGroup {
             rows.putAll(initial);
             rows.putAll(ledger);
             if (rows.isEmpty()) {
-                out.println("no trust changes recorded in " + TrustLedger.directory(dataDir)
+                out.println("no trust changes recorded in " + where
                         + ": every agent has its initial trust from the policy (default 1.0)");
                 return HypervisorCommand.OK;
             }
@@ -251,17 +290,7 @@ final class TrustCommand extends CommandGroup {
 
         /** The same path as a running JVM's setTrust: durable in the database, then applied by every JVM on it. */
         private Integer setInSharedStore(PrintWriter out) {
-            Policy policy;
-            try {
-                policy = PolicyParser.parse(storePolicy);
-            } catch (PolicyException | IOException bad) {
-                throw new HypervisorCommand.UsageError("cannot read the policy " + storePolicy + ": " + bad.getMessage());
-            }
-            Policy.PostgresStoreSpec pg = policy.store().postgres();
-            if (pg == null) {
-                throw new HypervisorCommand.UsageError("the policy " + storePolicy + " names no shared store (store: files);"
-                        + " without --store, trust set writes the trust ledger of --data-dir");
-            }
+            Policy.PostgresStoreSpec pg = sharedStore(storePolicy);
             double after = Slashing.round(value);
             try (org.agenthypervisor.core.store.postgres.PostgresStore store =
                          org.agenthypervisor.core.store.postgres.PostgresStore.open(pg, System.getenv())) {
