@@ -91,9 +91,9 @@ class PackagingIT {
      * This fails when a change brings them back, or when the agent grows past the budget.
      */
     @Test
-    void theAgentJarStaysUnderSixMegabytes() throws IOException {
+    void theAgentJarStaysUnderSevenMegabytes() throws IOException {
         long size = Files.size(Path.of(ChildJvm.agentJar()));
-        assertTrue(size < 6_000_000L, "the agent jar is " + size + " bytes; the budget is 6,000,000");
+        assertTrue(size < 7_000_000L, "the agent jar is " + size + " bytes; the budget is 7,000,000");
     }
 
     private static final String BOUNCY_CASTLE = "org/agenthypervisor/internals/org/agenthypervisor/shaded/org/bouncycastle/";

@@ -37,6 +37,22 @@ final class TrustCommand extends CommandGroup {
         return dataDir;
     }
 
+    /** The shared store a policy names; a usage error if it names none or cannot be read. */
+    static Policy.PostgresStoreSpec sharedStore(Path policyFile) {
+        Policy policy;
+        try {
+            policy = PolicyParser.parse(policyFile);
+        } catch (PolicyException | IOException bad) {
+            throw new HypervisorCommand.UsageError("cannot read the policy " + policyFile + ": " + bad.getMessage());
+        }
+        Policy.PostgresStoreSpec pg = policy.store().postgres();
+        if (pg == null) {
+            throw new HypervisorCommand.UsageError("the policy " + policyFile + " names no shared store (store: files);"
+                    + " without --store, the command uses the trust ledger of --data-dir");
+        }
+        return pg;
+    }
+
     static String format(double score) {
         String s = String.format(Locale.ROOT, "%.4f", score);
         while (s.endsWith("0") && s.length() - s.indexOf('.') > 3) {
@@ -50,7 +66,8 @@ final class TrustCommand extends CommandGroup {
                     "Works while the application runs (the ledger is read without locking).",
                     "Agents the ledger never mentions have their initial trust from the policy: give --policy to list them too.",
                     "With --history, list every change instead, oldest first: archived records (trust/archive) and the live ledger.",
-                    "Exit code 0: listed; 2: no data directory, or a damaged ledger or policy."})
+                    "With --store POLICY naming a shared store (store: postgres), read the shared ledger instead.",
+                    "Exit code 0: listed; 2: no data directory, or a damaged ledger or policy, or the store cannot be used."})
     static final class ListScores implements Callable<Integer> {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
                 description = "The data directory (default: ${DEFAULT-VALUE}).")
@@ -68,6 +85,11 @@ final class TrustCommand extends CommandGroup {
         @Option(names = "--agent", paramLabel = "AGENT", description = "With --history: only the changes of this agent.")
         String agent;
 
+        @Option(names = "--store", paramLabel = "POLICY",
+                description = "A policy whose store: postgres names the shared store to read (its password from the"
+                        + " environment variable the policy names).")
+        Path storePolicy;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -80,16 +102,33 @@ final class TrustCommand extends CommandGroup {
             if (history && policyFile != null) {
                 throw new HypervisorCommand.UsageError("--policy does not go with --history (the history is the ledger's)");
             }
-            existingDataDir(dataDir);
-            if (history) {
-                return history(out);
+            if (storePolicy != null && history) {
+                throw new HypervisorCommand.UsageError("--history reads the files of a data directory; it does not go"
+                        + " with --store yet");
             }
             Map<String, TrustLedger.Entry> ledger;
-            try {
-                ledger = TrustLedger.read(dataDir);
-            } catch (IOException | RuntimeException damaged) {
-                throw new HypervisorCommand.UsageError("cannot read the trust ledger in "
-                        + TrustLedger.directory(dataDir) + ": " + damaged.getMessage());
+            String where;
+            if (storePolicy != null) {
+                Policy.PostgresStoreSpec pg = sharedStore(storePolicy);
+                try (org.agenthypervisor.core.store.postgres.PostgresStore store =
+                             org.agenthypervisor.core.store.postgres.PostgresStore.open(pg, System.getenv())) {
+                    ledger = TrustLedger.openShared(store.log(TrustLedger.NAME)).entries();
+                    where = store.describe();
+                } catch (IOException | RuntimeException failure) {
+                    throw new HypervisorCommand.UsageError("cannot read the shared trust ledger: " + failure.getMessage());
+                }
+            } else {
+                existingDataDir(dataDir);
+                if (history) {
+                    return history(out);
+                }
+                try {
+                    ledger = TrustLedger.read(dataDir);
+                } catch (IOException | RuntimeException damaged) {
+                    throw new HypervisorCommand.UsageError("cannot read the trust ledger in "
+                            + TrustLedger.directory(dataDir) + ": " + damaged.getMessage());
+                }
+                where = TrustLedger.directory(dataDir).toString();
             }
             Map<String, Double> initial = new TreeMap<>();
             if (policyFile != null) {
@@ -106,7 +145,7 @@ final class TrustCommand extends CommandGroup {
             rows.putAll(initial);
             rows.putAll(ledger);
             if (rows.isEmpty()) {
-                out.println("no trust changes recorded in " + TrustLedger.directory(dataDir)
+                out.println("no trust changes recorded in " + where
                         + ": every agent has its initial trust from the policy (default 1.0)");
                 return HypervisorCommand.OK;
             }
@@ -166,7 +205,9 @@ final class TrustCommand extends CommandGroup {
                     "(for a running JVM, use the JMX operation setTrust(agent, value, reason) on",
                     "org.agenthypervisor:type=Hypervisor). The change is durable, takes effect when the",
                     "application next starts, and is audited as trust.set.",
-                    "Exit code 0: set; 2: usage error, no data directory, or the JVM is running."})
+                    "With --store POLICY naming a shared store (store: postgres), the change goes to the database",
+                    "instead, and every running JVM on it applies it at once.",
+                    "Exit code 0: set; 2: usage error, no data directory, the JVM is running, or the store cannot be used."})
     static final class Set implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "AGENT", description = "The agent id.")
         String agent;
@@ -176,6 +217,11 @@ final class TrustCommand extends CommandGroup {
 
         @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (recorded in the ledger and the audit log).")
         String reason;
+
+        @Option(names = "--store", paramLabel = "POLICY",
+                description = "A policy whose store: postgres names the shared store to write to (its password from the"
+                        + " environment variable the policy names).")
+        Path storePolicy;
 
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
                 description = "The data directory (default: ${DEFAULT-VALUE}).")
@@ -197,6 +243,9 @@ final class TrustCommand extends CommandGroup {
             }
             if (reason.isBlank()) {
                 throw new HypervisorCommand.UsageError("--reason must not be empty: it goes into the ledger and the audit log");
+            }
+            if (storePolicy != null) {
+                return setInSharedStore(out);
             }
             existingDataDir(dataDir);
             String running = "a JVM is using " + dataDir.toAbsolutePath() + " (its trust ledger is locked); change the trust"
@@ -237,6 +286,26 @@ final class TrustCommand extends CommandGroup {
                     + (Double.isNaN(before) ? " (it had its initial trust from the policy)" : " (was " + format(before) + ")")
                     + " in " + TrustLedger.directory(dataDir) + "; it takes effect when the application next starts");
             return HypervisorCommand.OK;
+        }
+
+        /** The same path as a running JVM's setTrust: durable in the database, then applied by every JVM on it. */
+        private Integer setInSharedStore(PrintWriter out) {
+            Policy.PostgresStoreSpec pg = sharedStore(storePolicy);
+            double after = Slashing.round(value);
+            try (org.agenthypervisor.core.store.postgres.PostgresStore store =
+                         org.agenthypervisor.core.store.postgres.PostgresStore.open(pg, System.getenv())) {
+                TrustLedger ledger = TrustLedger.openShared(store.log(TrustLedger.NAME));
+                double before = ledger.trust(agent).orElse(Double.NaN);
+                long index = ledger.append("set", reason + " (by cli)", List.of(new TrustLedger.Change(agent, before, after, 0)),
+                        System.currentTimeMillis());
+                out.println("trust of '" + agent + "' set to " + format(after)
+                        + (Double.isNaN(before) ? " (it had its initial trust from the policy)" : " (was " + format(before) + ")")
+                        + " in " + store.describe() + " (ledger record " + index + "); every JVM on the store applies it"
+                        + " at once");
+                return HypervisorCommand.OK;
+            } catch (IOException | RuntimeException failure) {
+                throw new HypervisorCommand.UsageError("cannot write the shared trust ledger: " + failure.getMessage());
+            }
         }
 
         private static boolean isLocked(IOException failure) {

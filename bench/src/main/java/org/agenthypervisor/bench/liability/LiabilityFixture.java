@@ -35,7 +35,9 @@ final class LiabilityFixture implements AutoCloseable {
     /**
      * @param policyBody the policy after {@code version: 1} (agents, liability...)
      * @param audit      "log" for the real audit log, "none" for no audit trail
-     * @param storage    "tmpfs" (/dev/shm when present: fsync is nearly free) or "disk" (java.io.tmpdir)
+     * @param storage    "tmpfs" (/dev/shm when present: fsync is nearly free), "disk" (java.io.tmpdir), or
+     *                   "postgres": the trust ledger in the shared store at {@code -Dbench.postgres.url}
+     *                   (user postgres, no password, a fresh schema per trial)
      */
     LiabilityFixture(String policyBody, String audit, String storage) throws Exception {
         Path base = storage.equals("tmpfs") && Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm")
@@ -43,7 +45,16 @@ final class LiabilityFixture implements AutoCloseable {
         this.dataDir = Files.createTempDirectory(base, "ah-liability-bench");
         // One WARN line per anomaly would flood JMH's console; what it costs is the application's logger's business.
         Log.setThreshold(Log.Level.ERROR);
-        Policy policy = PolicyParser.parse("version: 1\ndataDir: " + dataDir + "\n" + policyBody, "bench.yaml");
+        String store = "";
+        if (storage.equals("postgres")) {
+            String url = System.getProperty("bench.postgres.url");
+            if (url == null) {
+                throw new IllegalStateException("storage=postgres needs -Dbench.postgres.url=jdbc:postgresql://...");
+            }
+            store = "store:\n  postgres:\n    url: " + url + "\n    user: postgres\n    schema: bench_"
+                    + Long.toHexString(System.nanoTime()) + "\n";
+        }
+        Policy policy = PolicyParser.parse("version: 1\ndataDir: " + dataDir + "\n" + store + policyBody, "bench.yaml");
         RuntimeOptions options = new RuntimeOptions(null, "benchmark", null, null, false, dataDir);
         this.runtime = HypervisorRuntime.start(options, policy,
                 audit.equals("log") ? AuditLog::openFor : (dir, p) -> AuditTrail.NONE);

@@ -81,6 +81,15 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
     private volatile boolean closed;
 
     public LiabilityEngine(Policy policy, Principals principals, AuditTrail audit, Counters counters, Path dataDir) {
+        this(policy, principals, audit, counters, dataDir, null);
+    }
+
+    /**
+     * @param sharedTrust the trust ledger's shared log (the PostgreSQL store), or null for the files
+     *                    under {@code dataDir}
+     */
+    public LiabilityEngine(Policy policy, Principals principals, AuditTrail audit, Counters counters, Path dataDir,
+                           org.agenthypervisor.core.store.AppendLog sharedTrust) {
         this.policy = policy;
         this.principals = principals;
         this.audit = audit;
@@ -89,8 +98,9 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
         byte[] boot = new byte[8];
         new SecureRandom().nextBytes(boot);
         this.bootId = HEX.formatHex(boot);
-        this.ledger = openLedger(dataDir);
+        this.ledger = sharedTrust == null ? openLedger(dataDir) : openSharedLedger(sharedTrust);
         // Before any call can happen: agents known now get their persisted score, later ones on creation.
+        ledger.onChangedElsewhere(this::applyChangedElsewhere); // first: a change arriving now is not lost
         principals.usePersistedTrust(ledger::trust);
         applyRetention();
         this.keys = new AgentKeys(keysDirectory(policy, dataDir));
@@ -118,6 +128,44 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
                     + " (the ledger is never rewritten; if it is damaged, restore it from a backup, or move it aside"
                     + " to start every agent from its initial trust)",
                     failure instanceof IOException ? (IOException) failure : new IOException(failure));
+        }
+    }
+
+    private static TrustLedger openSharedLedger(org.agenthypervisor.core.store.AppendLog shared) {
+        try {
+            TrustLedger ledger = TrustLedger.openShared(shared);
+            LOG.info("trust ledger: " + shared.describe() + ", " + ledger.size() + " record(s)");
+            return ledger;
+        } catch (IOException | RuntimeException failure) {
+            throw new UncheckedIOException("cannot open the trust ledger " + shared.describe() + ": "
+                    + org.agenthypervisor.core.store.IoProblems.describe(failure), failure instanceof IOException
+                    ? (IOException) failure : new IOException(failure));
+        }
+    }
+
+    /**
+     * Another JVM sharing the ledger slashed or set an agent: the score applies here at once (and with
+     * it the agent's effective ring). Agents this JVM has not met yet get it when they are created.
+     */
+    private void applyChangedElsewhere(List<TrustLedger.Entry> changed) {
+        for (TrustLedger.Entry e : changed) {
+            Principal p = principals.find(e.agent());
+            if (p == null || p.trust() == e.trust()) {
+                continue;
+            }
+            double before = p.trust();
+            principals.setTrust(p, e.trust());
+            LOG.warn("TRUST CHANGED BY ANOTHER JVM (" + e.kind() + ", ledger record " + e.index() + "): agent '" + p.id()
+                    + "' " + format(before) + " -> " + format(e.trust()) + " (effective ring " + p.effectiveRing() + "): "
+                    + e.cause());
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("agent", p.id());
+            fields.put("before", before);
+            fields.put("after", e.trust());
+            fields.put("kind", e.kind());
+            fields.put("record", e.index());
+            fields.put("effectiveRing", (long) p.effectiveRing());
+            audit.recordBestEffort("trust.shared", fields);
         }
     }
 
@@ -540,7 +588,7 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
             ledger.append(kind, cause, changes, now);
             return true;
         } catch (IOException | RuntimeException failure) {
-            LOG.error("TRUST LEDGER WRITE FAILED (" + TrustLedger.directory(dataDir) + "): " + failure
+            LOG.error("TRUST LEDGER WRITE FAILED (" + ledger.describe() + "): " + failure
                     + (kind.equals("slash") ? "; the slash takes effect in this JVM but a restart would not know it"
                     : "; the change does not take effect"), failure);
             Map<String, Object> fields = new LinkedHashMap<>();

@@ -2,6 +2,7 @@ package org.agenthypervisor.core.liability;
 
 import org.agenthypervisor.core.encoding.CanonicalJson;
 import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.store.AppendLog;
 import org.agenthypervisor.core.store.CorruptLogException;
 import org.agenthypervisor.core.store.Durability;
 import org.agenthypervisor.core.store.LogRecord;
@@ -58,6 +59,14 @@ import java.util.function.Consumer;
  * <p>{@link #applyRetention} moves whole segments whose records are all older than the retention
  * and covered by the snapshot to {@code trust/archive} (or deletes them); {@link #history} reads the
  * archive and the live log together. Archived records are never needed to open the ledger.
+ *
+ * <h2>A shared ledger</h2>
+ * {@link #openShared} keeps the same records in an {@link AppendLog} that several JVMs write (the
+ * PostgreSQL store). Its index order is the commit order, so replaying it gives every JVM the same
+ * scores; when another JVM appends, {@link #catchUp} reads the new records and hands the changed
+ * entries to the listener set with {@link #onChangedElsewhere} (the liability engine, which applies
+ * them to the principals at once). A shared ledger has no snapshot, retention or files to check: the
+ * database keeps the records.
  */
 public final class TrustLedger implements AutoCloseable {
     public static final String NAME = "trust";
@@ -69,7 +78,11 @@ public final class TrustLedger implements AutoCloseable {
 
     private static final Log LOG = Log.get("liability");
 
+    /** The file log, or null for a shared ledger. */
     private final RecordLog log;
+    /** Where records are appended and read: {@link #log} itself, or the shared log. */
+    private final AppendLog records;
+    private volatile Consumer<List<Entry>> changedElsewhere = changed -> { };
     private final Map<String, Entry> latest = new ConcurrentHashMap<>();
     /** Records [0, applied) are reflected in {@link #latest}. */
     private long applied;
@@ -99,6 +112,79 @@ public final class TrustLedger implements AutoCloseable {
 
     private TrustLedger(RecordLog log) {
         this.log = log;
+        this.records = log;
+    }
+
+    private TrustLedger(AppendLog shared) {
+        this.log = null;
+        this.records = shared;
+    }
+
+    /**
+     * Opens a ledger kept in a shared log (several JVMs) and replays it; from then on, records other
+     * JVMs append are applied as they are announced (see {@link #onChangedElsewhere}).
+     */
+    public static TrustLedger openShared(AppendLog shared) throws IOException {
+        TrustLedger ledger = new TrustLedger(shared);
+        ledger.catchUp();
+        ledger.replayedAtOpen = ledger.applied;
+        shared.onAppendedElsewhere(ledger::catchUpQuietly);
+        return ledger;
+    }
+
+    /** Whether the records live in a shared store rather than this data directory's files. */
+    public boolean shared() {
+        return log == null;
+    }
+
+    /** Where the records are, for messages. */
+    public String describe() {
+        return records.describe();
+    }
+
+    /** Receives the entries that records appended by other JVMs changed, in record order. */
+    public void onChangedElsewhere(Consumer<List<Entry>> listener) {
+        this.changedElsewhere = listener;
+    }
+
+    /**
+     * Applies the records after the last one applied here (appended by other JVMs) and tells the
+     * listener what they changed.
+     *
+     * @return the number of records applied
+     */
+    public long catchUp() throws IOException {
+        List<Entry> changed = new ArrayList<>();
+        long before;
+        synchronized (this) {
+            before = applied;
+            records.forEach(applied, (LogRecord r) -> {
+                if (r.index() != applied) {
+                    throw new IllegalStateException("trust ledger " + records.describe() + ": expected record " + applied
+                            + ", read record " + r.index() + " (a record is missing; the ledger is never rewritten)");
+                }
+                Event e = parse(records.describe(), r.index(), r.payload());
+                for (Change c : e.changes()) {
+                    Entry entry = new Entry(c.agent(), c.after(), e.kind(), e.cause(), e.time(), e.index());
+                    latest.put(c.agent(), entry);
+                    changed.add(entry);
+                }
+                applied = r.index() + 1;
+            });
+        }
+        if (!changed.isEmpty()) {
+            changedElsewhere.accept(changed);
+        }
+        return applied - before;
+    }
+
+    private void catchUpQuietly() {
+        try {
+            catchUp();
+        } catch (IOException | RuntimeException failure) {
+            LOG.error("trust ledger " + records.describe() + ": could not apply the changes of other JVMs (" + failure
+                    + "); they apply at the next notification or reconnection", failure);
+        }
     }
 
     /**
@@ -138,7 +224,8 @@ public final class TrustLedger implements AutoCloseable {
 
     /** What opening found: a torn tail that was cut, if any. */
     public OpenReport openReport() {
-        return log.openReport();
+        return log == null ? new OpenReport(records.size(), 0, 0, null, 0, false, "shared ledger", false)
+                : log.openReport();
     }
 
     /**
@@ -249,7 +336,7 @@ public final class TrustLedger implements AutoCloseable {
     }
 
     /** Parses and checks one record; a bad one is an {@link IllegalStateException} naming the ledger. */
-    private static Event parse(Path dir, long index, byte[] payload) {
+    private static Event parse(Object dir, long index, byte[] payload) {
         Object tree;
         try {
             tree = CanonicalJson.parse(payload);
@@ -319,12 +406,20 @@ public final class TrustLedger implements AutoCloseable {
                 .put("time", time)
                 .put("changes", list)
                 .toBytes();
-        long index = log.appendDurable(record);
+        long index = records.appendDurable(record);
+        if (log == null && index != applied) {
+            // Other JVMs appended before this record: apply theirs and this one in commit order.
+            catchUp();
+            return index;
+        }
         for (Change c : changes) {
             latest.put(c.agent(), new Entry(c.agent(), c.after(), kind, cause, time, index));
         }
         if (index == applied) {
             applied = index + 1;
+        }
+        if (log == null) {
+            return index;
         }
         if (applied - covered >= SNAPSHOT_EVERY) {
             snapshotQuietly(); // the record is durable whatever happens to the snapshot
@@ -334,12 +429,14 @@ public final class TrustLedger implements AutoCloseable {
 
     /** Fails the ledger if its files were removed or replaced under it (see {@link RecordLog#checkFiles}). */
     public void checkFiles() throws IOException {
-        log.checkFiles();
+        if (log != null) {
+            log.checkFiles();
+        }
     }
 
     /** The number of records. */
     public long size() {
-        return log.size();
+        return records.size();
     }
 
     /** Records the current snapshot covers (0 if there is none). */
@@ -359,7 +456,7 @@ public final class TrustLedger implements AutoCloseable {
      * @throws IOException if it could not be written (the old snapshot then stays; nothing is lost)
      */
     public synchronized boolean compact() throws IOException {
-        if (applied == covered) {
+        if (log == null || applied == covered) {
             return false;
         }
         if (log.failed() || applied != log.size()) {
@@ -393,6 +490,9 @@ public final class TrustLedger implements AutoCloseable {
      * @return the number of records retired
      */
     public long applyRetention(long retentionMillis, boolean delete, long nowMillis) throws IOException {
+        if (log == null) {
+            return 0; // the database keeps a shared ledger's records
+        }
         long cut;
         long first;
         synchronized (this) {
@@ -492,6 +592,9 @@ public final class TrustLedger implements AutoCloseable {
     /** Writes a snapshot if anything was appended since the last one, then closes. */
     @Override
     public synchronized void close() throws IOException {
+        if (log == null) {
+            return; // the shared log belongs to its store, which the runtime closes
+        }
         if (!log.options().readOnly() && !log.failed()) {
             snapshotQuietly();
         }

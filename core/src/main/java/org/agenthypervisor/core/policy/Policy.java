@@ -44,7 +44,18 @@ public record Policy(
         AuditSettings audit,
         FrameworksSpec frameworks,
         CapabilitiesSpec capabilities,
-        ObserveSpec observe) {
+        ObserveSpec observe,
+        StoreSpec store) {
+
+    /** A policy that keeps its state in files under the data directory ({@code store: files}). */
+    public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
+                  HostSpec host, Map<String, AgentSpec> agents, List<RuleSpec> rules,
+                  List<CompensationSpec> compensations, List<SagaSpec> sagas, TrustSpec trust,
+                  LiabilitySpec liability, SagaSettings saga, SessionSettings sessions, AuditSettings audit,
+                  FrameworksSpec frameworks, CapabilitiesSpec capabilities, ObserveSpec observe) {
+        this(source, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas, trust,
+                liability, saga, sessions, audit, frameworks, capabilities, observe, StoreSpec.FILES);
+    }
 
     /** A policy with the default {@code observe} section. */
     public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
@@ -92,7 +103,7 @@ public record Policy(
      */
     public Policy withModeAndDataDir(Mode newMode, String newDataDir) {
         return new Policy(source, sha256, newMode, onInternalError, newDataDir, host, agents, rules, compensations, sagas,
-                trust, liability, saga, sessions, audit, frameworks, capabilities, observe);
+                trust, liability, saga, sessions, audit, frameworks, capabilities, observe, store);
     }
 
     /** The data directory when the policy names none. */
@@ -398,5 +409,36 @@ public record Policy(
         public AuditSettings(Durability durability, long flushMillis, int treeHeadEvery, long treeHeadMillis) {
             this(durability, flushMillis, treeHeadEvery, treeHeadMillis, OnWriteFailure.DENY);
         }
+    }
+
+    /** {@code store.postgres.onUnavailable}: what a JVM does when the database cannot be reached at start. */
+    public enum OnUnavailable { FAIL, FILES }
+
+    /**
+     * {@code store:} where the trust ledger (and, later, the saga journal and audit log) live.
+     *
+     * @param postgres null for {@code store: files} (the default: record logs under the data directory)
+     */
+    public record StoreSpec(PostgresStoreSpec postgres) {
+        public static final StoreSpec FILES = new StoreSpec(null);
+
+        public boolean files() {
+            return postgres == null;
+        }
+    }
+
+    /**
+     * {@code store.postgres}: a shared PostgreSQL database. The password is never in the policy:
+     * {@code passwordEnv} names the environment variable that holds it (null: no password).
+     *
+     * @param url           {@code jdbc:postgresql://host:port/database}
+     * @param schema        the schema the hypervisor's tables live in (created if missing)
+     * @param pool          connections a JVM may hold for writes
+     * @param onUnavailable a database down at start: stop the JVM (fail) or run on local files
+     * @param location      where {@code postgres:} was written, for messages
+     */
+    public record PostgresStoreSpec(String url, String user, String passwordEnv, String schema, int pool,
+                                    OnUnavailable onUnavailable, Location location) {
+        public static final String DEFAULT_SCHEMA = "agent_hypervisor";
     }
 }

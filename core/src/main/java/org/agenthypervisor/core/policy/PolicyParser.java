@@ -70,7 +70,7 @@ public final class PolicyParser {
         Map<String, Set<String>> keys = new LinkedHashMap<>();
         keys.put("", keys("version", "mode", "onInternalError", "dataDir", "host", "agents", "rules",
                 "compensations", "sagas", "trust", "liability", "saga", "sessions", "audit", "frameworks", "rings",
-                "observe"));
+                "observe", "store"));
         keys.put("host", keys("ring"));
         keys.put("agents.*", keys("classes", "ring", "trust", "minTrust", "aiServices", "agenticNames", "onDenial",
                 "capabilities", "codeSource"));
@@ -94,6 +94,8 @@ public final class PolicyParser {
         keys.put("sessions.keys[]", keys("key", "readRing", "writeRing"));
         keys.put("sessions.named[]", keys("name", "minTrust", "maxParticipants"));
         keys.put("observe", keys("opentelemetry"));
+        keys.put("store", keys("postgres"));
+        keys.put("store.postgres", keys("url", "user", "passwordEnv", "schema", "pool", "onUnavailable"));
         keys.put("audit", keys("durability", "flushInterval", "treeHeadEvery", "treeHeadInterval", "onWriteFailure", "retention", "archive"));
         return Collections.unmodifiableMap(keys);
     }

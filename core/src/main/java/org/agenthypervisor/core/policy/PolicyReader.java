@@ -81,6 +81,9 @@ final class PolicyReader {
     private static final Map<String, Signing> SIGNING = choices(Signing.values());
     private static final Map<String, Policy.Archive> ARCHIVE = choices(Policy.Archive.values());
     private static final Map<String, Durability> DURABILITY = choices(Durability.values());
+    private static final Map<String, Policy.OnUnavailable> ON_UNAVAILABLE = choices(Policy.OnUnavailable.values());
+    private static final Pattern SQL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Map<String, Policy.OnWriteFailure> ON_WRITE_FAILURE = choices(Policy.OnWriteFailure.values());
     private static final Map<String, Policy.OnDenial> ON_DENIAL = onDenialChoices();
     /** {@code observe.opentelemetry}: auto (use the application's API when it has one) or off. */
@@ -158,6 +161,7 @@ final class PolicyReader {
         Policy.FrameworksSpec frameworks = frameworks(top);
         Policy.ObserveSpec observe = observe(top);
         Map<Integer, Map<String, Policy.CapabilityGrant>> ringCapabilities = rings(top);
+        Policy.StoreSpec store = store(top);
         top.done();
         if (!problems.isEmpty()) {
             return null;
@@ -166,7 +170,7 @@ final class PolicyReader {
                 trust, liability, saga, sessions, audit, frameworks,
                 ringCapabilities.isEmpty() && agentCapabilities.isEmpty() ? Policy.CapabilitiesSpec.DEFAULTS
                         : new Policy.CapabilitiesSpec(Collections.unmodifiableMap(ringCapabilities),
-                        Collections.unmodifiableMap(new LinkedHashMap<>(agentCapabilities))), observe);
+                        Collections.unmodifiableMap(new LinkedHashMap<>(agentCapabilities))), observe, store);
     }
 
     private Policy.ObserveSpec observe(Fields top) {
@@ -806,6 +810,64 @@ final class PolicyReader {
         }
         f.done();
         return new AuditSettings(durability, flush, every, interval, onWriteFailure, retention, archive);
+    }
+
+    /** {@code store: files} (the default) or {@code store: {postgres: {...}}}. */
+    private Policy.StoreSpec store(Fields top) {
+        Node node = top.value("store");
+        String path = top.path("store");
+        if (node == null || isNull(node)) {
+            return Policy.StoreSpec.FILES;
+        }
+        if (node instanceof ScalarNode && Tag.STR.equals(node.getTag())) {
+            String text = ((ScalarNode) node).getValue();
+            if (!text.equals("files")) {
+                report(node, path, "expected 'files' or a map with 'postgres', got " + describe(node)
+                        + (text.equalsIgnoreCase("files") ? " (values are lowercase)" : ""));
+            }
+            return Policy.StoreSpec.FILES;
+        }
+        if (!(node instanceof MappingNode)) {
+            report(node, path, "expected 'files' or a map with 'postgres', got " + describe(node));
+            return Policy.StoreSpec.FILES;
+        }
+        Fields f = new Fields(node, path, "store");
+        Node pgNode = f.value("postgres");
+        if (pgNode == null || isNull(pgNode) || !(pgNode instanceof MappingNode)) {
+            report(pgNode == null ? node : pgNode, f.path("postgres"), "expected a map with url, user and"
+                    + " optionally passwordEnv, schema, pool, onUnavailable");
+            f.done();
+            return Policy.StoreSpec.FILES;
+        }
+        Fields pg = new Fields(pgNode, f.path("postgres"), "store.postgres");
+        int before = problems.size();
+        String url = required(pg, "url", "a JDBC URL such as jdbc:postgresql://db:5432/app")
+                ? nonBlankText(pg, "url", null) : null;
+        if (url != null && !url.startsWith("jdbc:postgresql://")) {
+            report(pg.valueNode("url"), pg.path("url"), "must start with jdbc:postgresql:// (only PostgreSQL is"
+                    + " supported), got '" + url + "'");
+        }
+        String user = required(pg, "user", "the database user name") ? nonBlankText(pg, "user", null) : null;
+        String passwordEnv = nonBlankText(pg, "passwordEnv", null);
+        if (passwordEnv != null && !ENV_NAME.matcher(passwordEnv).matches()) {
+            report(pg.valueNode("passwordEnv"), pg.path("passwordEnv"), "'" + passwordEnv + "' is not an environment"
+                    + " variable name; passwordEnv names the variable that holds the password (the password itself"
+                    + " never goes into the policy)");
+        }
+        String schema = nonBlankText(pg, "schema", Policy.PostgresStoreSpec.DEFAULT_SCHEMA);
+        if (schema != null && !SQL_NAME.matcher(schema).matches()) {
+            report(pg.valueNode("schema"), pg.path("schema"), "'" + schema + "' is not a schema name this"
+                    + " hypervisor accepts: [a-z_][a-z0-9_]{0,62}");
+        }
+        int pool = integer(pg, "pool", 4, 1, 64);
+        Policy.OnUnavailable onUnavailable = choice(pg, "onUnavailable", ON_UNAVAILABLE, Policy.OnUnavailable.FAIL);
+        pg.done();
+        f.done();
+        if (problems.size() != before) {
+            return Policy.StoreSpec.FILES;
+        }
+        return new Policy.StoreSpec(new Policy.PostgresStoreSpec(url, user, passwordEnv, schema, pool, onUnavailable,
+                location(pgNode)));
     }
 
     // ---------------------------------------------------------------------------------------------

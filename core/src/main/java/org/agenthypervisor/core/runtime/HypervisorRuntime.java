@@ -48,6 +48,8 @@ public final class HypervisorRuntime {
     private final RuntimeEvents events;
     private final FacadeBackend backend;
     private final LiabilityEngine liability;
+    /** The shared store ({@code store: postgres}), or null when everything is in files. */
+    private final org.agenthypervisor.core.store.postgres.PostgresStore store;
     private final SessionManager sessions;
     private final SagaEngine sagas;
     private volatile Policy policy;
@@ -68,7 +70,12 @@ public final class HypervisorRuntime {
         this.events = new RuntimeEvents(observed, counters);
         this.gate = new GateRuntime(policy, principals, events);
         phases.mark("gate");
-        this.liability = new LiabilityEngine(policy, principals, observed, counters, dataDir);
+        this.store = openStore(policy);
+        if (store != null) {
+            phases.mark("shared store");
+        }
+        this.liability = new LiabilityEngine(policy, principals, observed, counters, dataDir,
+                store == null ? null : store.log(org.agenthypervisor.core.liability.TrustLedger.NAME));
         phases.mark("trust ledger");
         this.sessions = new SessionManager(policy, principals, audit, counters);
         this.sagas = new SagaEngine(policy, principals, observed, counters, dataDir, liability, gate.hostContext());
@@ -84,6 +91,42 @@ public final class HypervisorRuntime {
     }
 
     private final org.agenthypervisor.core.frameworks.FrameworkGate frameworks;
+
+    /**
+     * Connects to the policy's shared store, if it names one. A database that cannot be reached stops
+     * the start (fail closed), unless {@code store.postgres.onUnavailable: files}: then this JVM runs on
+     * its own files and says so as an ERROR, because its trust changes are not shared.
+     */
+    private static org.agenthypervisor.core.store.postgres.PostgresStore openStore(Policy policy) throws IOException {
+        Policy.PostgresStoreSpec spec = policy.store().postgres();
+        if (spec == null) {
+            return null;
+        }
+        try {
+            return org.agenthypervisor.core.store.postgres.PostgresStore.open(spec, System.getenv());
+        } catch (IOException failure) {
+            if (spec.onUnavailable() == Policy.OnUnavailable.FILES) {
+                LOG.error("SHARED STORE UNAVAILABLE, RUNNING ON LOCAL FILES: " + failure.getMessage()
+                        + "; store.postgres.onUnavailable is files, so this JVM keeps its trust ledger under its data"
+                        + " directory: slashes here do not reach the other JVMs and theirs do not reach this one");
+                return null;
+            }
+            throw new IOException(failure.getMessage() + " (store.postgres.onUnavailable: fail, at "
+                    + spec.location().file() + ":" + spec.location().line() + "; set it to files to run on local files"
+                    + " instead)", failure);
+        }
+    }
+
+    /** The store a policy names, for messages (never a password: the policy holds none). */
+    private static String storeSettings(Policy p) {
+        Policy.PostgresStoreSpec pg = p.store().postgres();
+        return pg == null ? "files" : "postgres " + pg.url() + " schema " + pg.schema() + " user " + pg.user();
+    }
+
+    /** The shared store, or null when the policy keeps everything in files. */
+    public org.agenthypervisor.core.store.postgres.PostgresStore store() {
+        return store;
+    }
 
     /** The hypervisor's side of the framework integrations. */
     public org.agenthypervisor.core.frameworks.FrameworkGate frameworks() {
@@ -351,6 +394,10 @@ public final class HypervisorRuntime {
             POLICY.warn("dataDir changed from '" + policy.dataDir() + "' to '" + next.dataDir()
                     + "'; the data directory only changes at restart");
         }
+        if (!storeSettings(next).equals(storeSettings(policy))) {
+            POLICY.warn("store changed from " + storeSettings(policy) + " to " + storeSettings(next)
+                    + "; the store only changes at restart (this JVM keeps using the one it started with)");
+        }
         Set<String> changed = gate.apply(next);
         liability.applyPolicy(next);
         sessions.applyPolicy(next);
@@ -420,6 +467,9 @@ public final class HypervisorRuntime {
             sagas.close();
             sessions.close();
             liability.close();
+            if (store != null) {
+                store.close();
+            }
             audit.flush();
             audit.close();
         } catch (Throwable failure) {

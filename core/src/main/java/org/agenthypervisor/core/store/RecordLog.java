@@ -133,7 +133,7 @@ import java.util.zip.CRC32C;
  * finish, then all of them wake at once, those it covered return, and one of the rest leads the next
  * force. Readers take a snapshot of the record count and read the files with their own descriptors.
  */
-public final class RecordLog implements Closeable {
+public final class RecordLog implements AppendLog {
 
     /**
      * How to open a log.
@@ -921,6 +921,12 @@ public final class RecordLog implements Closeable {
     /** The number of records, which is also the index the next append gets. */
     public long size() {
         return written;
+    }
+
+    /** The log's directory and name, for messages. */
+    @Override
+    public String describe() {
+        return dir() + " (" + name + ")";
     }
 
     /**

@@ -163,6 +163,14 @@ class PolicyParserTest {
                   network.connect: []
             observe:
               opentelemetry: off
+            store:
+              postgres:
+                url: jdbc:postgresql://db:5432/desk
+                user: hypervisor
+                passwordEnv: HYPERVISOR_DB_PASSWORD
+                schema: desk
+                pool: 8
+                onUnavailable: files
             """;
 
     @Test
@@ -230,6 +238,12 @@ class PolicyParserTest {
         assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000, Policy.OnWriteFailure.CONTINUE, 2160L * 3_600_000,
                 "/var/lib/hypervisor-archive/audit"), p.audit());
         assertEquals(new FrameworksSpec(OnDenial.ABORT, 2, false, false, false, false), p.frameworks());
+        Policy.PostgresStoreSpec pg = p.store().postgres();
+        assertEquals(List.of("jdbc:postgresql://db:5432/desk", "hypervisor", "HYPERVISOR_DB_PASSWORD", "desk"),
+                List.of(pg.url(), pg.user(), pg.passwordEnv(), pg.schema()));
+        assertEquals(8, pg.pool());
+        assertEquals(Policy.OnUnavailable.FILES, pg.onUnavailable());
+        assertEquals(122, pg.location().line()); // after the observe section
     }
 
     @Test
@@ -252,6 +266,7 @@ class PolicyParserTest {
         assertEquals(new SessionSettings(0.5, 16, List.of(), List.of()), p.sessions());
         assertEquals(new AuditSettings(Durability.BATCH, 10, 1000, 5_000, Policy.OnWriteFailure.DENY), p.audit());
         assertEquals(new FrameworksSpec(OnDenial.TELL_MODEL, 3, true, true, true, true), p.frameworks());
+        assertTrue(p.store().files());
         assertSame(p, PolicyParser.defaults());
     }
 
@@ -543,7 +558,7 @@ class PolicyParserTest {
         // EVERY_KEY really does use every key, so the parser's own "key accepted but never read" check
         // has run over all of them.
         Policy p = parse(EVERY_KEY);
-        assertEquals(22, PolicyParser.KNOWN_KEYS.size());
+        assertEquals(24, PolicyParser.KNOWN_KEYS.size());
         assertTrue(p.liability().recovery() != null);
         for (Map.Entry<String, java.util.Set<String>> e : PolicyParser.KNOWN_KEYS.entrySet()) {
             for (String key : e.getValue()) {

@@ -50,7 +50,7 @@ class PolicyProblemsTest {
             assertProblem(problem("version: 1\npolicies: []\n"), 2, 1, "policies",
                     "unknown key 'policies'; keys allowed at the top level: version, mode, onInternalError, dataDir,"
                             + " host, agents, rules, compensations, sagas, trust, liability, saga, sessions, audit,"
-                            + " frameworks, rings, observe");
+                            + " frameworks, rings, observe, store");
         }
 
         @Test
@@ -980,6 +980,54 @@ class PolicyProblemsTest {
             Files.writeString(file, "version: 1\nhost: {ring: 7}\n");
             PolicyException e = assertThrows(PolicyException.class, () -> PolicyParser.parse(file));
             assertEquals(file.toString(), e.problems().get(0).file());
+        }
+    
+    }
+
+    /** {@code store}: files or a PostgreSQL database; the password only through an environment variable. */
+    @Nested
+    class Store {
+        @Test
+        void anUnknownStoreKindIsNamed() {
+            assertProblem(problem("version: 1\nstore: mysql\n"), 2, 8, "store",
+                    "expected 'files' or a map with 'postgres', got the string 'mysql'");
+        }
+
+        @Test
+        void urlAndUserAreRequired() {
+            List<Problem> problems = problems("version: 1\nstore:\n  postgres:\n    schema: desk\n");
+            assertEquals(2, problems.size(), problems::toString);
+            assertEquals("missing required key 'url' (a JDBC URL such as jdbc:postgresql://db:5432/app)",
+                    problems.get(0).message());
+            assertEquals(4, problems.get(0).line());
+            assertEquals("store.postgres.url", problems.get(0).keyPath());
+            assertEquals("store.postgres.user", problems.get(1).keyPath());
+        }
+
+        @Test
+        void onlyPostgresUrlsAreAccepted() {
+            assertProblem(problem("version: 1\nstore:\n  postgres:\n    url: jdbc:mysql://db/x\n    user: u\n"),
+                    4, 10, "store.postgres.url",
+                    "must start with jdbc:postgresql:// (only PostgreSQL is supported), got 'jdbc:mysql://db/x'");
+        }
+
+        @Test
+        void aPasswordInThePolicyIsRefused() {
+            List<Problem> problems = problems("version: 1\nstore:\n  postgres:\n    url: jdbc:postgresql://db/x\n"
+                    + "    user: u\n    password: secret\n");
+            assertEquals(1, problems.size(), problems::toString);
+            assertEquals(6, problems.get(0).line());
+            assertEquals("store.postgres.password", problems.get(0).keyPath());
+            assertTrue(problems.get(0).message().contains("did you mean 'passwordEnv'"), problems::toString);
+        }
+
+        @Test
+        void passwordEnvMustBeAVariableNameAndSchemaAnIdentifier() {
+            List<Problem> problems = problems("version: 1\nstore:\n  postgres:\n    url: jdbc:postgresql://db/x\n"
+                    + "    user: u\n    passwordEnv: \"hunter 2\"\n    schema: Desk-1\n    onUnavailable: retry\n");
+            assertEquals(List.of("store.postgres.passwordEnv", "store.postgres.schema", "store.postgres.onUnavailable"),
+                    problems.stream().map(Problem::keyPath).toList(), problems::toString);
+            assertEquals(List.of(6, 7, 8), problems.stream().map(Problem::line).toList());
         }
     }
 }

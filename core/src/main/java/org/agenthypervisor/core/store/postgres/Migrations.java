@@ -1,0 +1,79 @@
+package org.agenthypervisor.core.store.postgres;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The store's schema, versioned: {@code <schema>.schema_version} lists the versions applied. Every
+ * JVM runs {@link #migrate} at start, in one transaction under an advisory lock, so when three JVMs
+ * start at once one creates the tables and the others find them; running it again changes nothing.
+ * A database migrated by a newer agent (a version this one does not know) is refused, never touched.
+ */
+final class Migrations {
+    /** Version n is {@code STEPS.get(n - 1)}; append new versions, never edit old ones. */
+    static final List<String[]> STEPS = List.<String[]>of(
+            new String[] {
+                    // One table for every append-only log (the trust ledger now; the saga journal and the
+                    // audit log later), keyed by log name and index; the payload is the file format's record.
+                    "CREATE TABLE %s.log_record (log text NOT NULL, idx bigint NOT NULL CHECK (idx >= 0),"
+                            + " payload bytea NOT NULL, instance text NOT NULL,"
+                            + " written_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (log, idx))"
+            });
+
+    static final int CURRENT = STEPS.size();
+
+    private Migrations() {
+    }
+
+    /**
+     * Creates or migrates the schema.
+     *
+     * @return the versions applied by this call (0 if the schema was already current)
+     * @throws SQLException if it fails (nothing is applied then), or the schema is newer than this agent
+     */
+    static int migrate(Connection c, String schema, String instance) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            // Serialises concurrent starts; released at commit or rollback.
+            st.execute("SELECT pg_advisory_xact_lock(" + PostgresStore.lockKey("migrate:" + schema) + ")");
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+            st.execute("CREATE TABLE IF NOT EXISTS " + schema + ".schema_version (version int PRIMARY KEY,"
+                    + " applied_at timestamptz NOT NULL DEFAULT now(), applied_by text NOT NULL)");
+            int current;
+            try (ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0) FROM " + schema + ".schema_version")) {
+                rs.next();
+                current = rs.getInt(1);
+            }
+            if (current > CURRENT) {
+                throw new SQLException("schema '" + schema + "' is at version " + current + ", newer than this agent"
+                        + " knows (" + CURRENT + "): upgrade the agent; the schema is left as it is");
+            }
+            for (int v = current + 1; v <= CURRENT; v++) {
+                for (String sql : STEPS.get(v - 1)) {
+                    st.execute(String.format(sql, schema));
+                }
+                try (var ps = c.prepareStatement("INSERT INTO " + schema + ".schema_version (version, applied_by)"
+                        + " VALUES (?, ?)")) {
+                    ps.setInt(1, v);
+                    ps.setString(2, instance);
+                    ps.executeUpdate();
+                }
+            }
+            c.commit();
+            return CURRENT - current;
+        } catch (SQLException | RuntimeException failure) {
+            try {
+                c.rollback();
+            } catch (SQLException ignored) {
+                failure.addSuppressed(ignored);
+            }
+            throw failure;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package org.agenthypervisor.core.store.postgres;
+
+import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.store.AppendLog;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.zip.CRC32C;
+
+/**
+ * A JVM's connection to the shared PostgreSQL store: it migrates the schema when it opens, hands out
+ * the shared logs ({@link #log}), and keeps one listening connection ({@link Listener}) that tells
+ * the logs when other JVMs appended.
+ *
+ * <p>Connections come from the PostgreSQL driver inside the agent jar, relocated so that it neither
+ * clashes with the application's own driver nor answers the application's {@code DriverManager}
+ * look-ups (it is unregistered as soon as it loads).
+ */
+public final class PostgresStore implements AutoCloseable {
+    private static final Log LOG = Log.get("store");
+    /** The driver's connect and login limits: a database that does not answer fails the start, not hangs it. */
+    static final int CONNECT_TIMEOUT_SECONDS = 5;
+
+    private final Policy.PostgresStoreSpec spec;
+    private final String password;
+    private final String instance;
+    private final String channel;
+    private final Map<String, PostgresLog> logs = new ConcurrentHashMap<>();
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final Listener listener;
+    private volatile boolean closed;
+
+    private PostgresStore(Policy.PostgresStoreSpec spec, String password, String instance) {
+        this.spec = spec;
+        this.password = password;
+        this.instance = instance;
+        this.channel = channel(spec.schema());
+        this.listener = new Listener(this);
+    }
+
+    /**
+     * Connects, creates or migrates the schema, and starts listening for other JVMs' appends.
+     *
+     * @param env the environment ({@code System.getenv()}), where {@code passwordEnv} is looked up
+     * @throws IOException naming the database and the reason if it cannot be reached or migrated
+     */
+    public static PostgresStore open(Policy.PostgresStoreSpec spec, Map<String, String> env) throws IOException {
+        String password = null;
+        if (spec.passwordEnv() != null) {
+            password = env.get(spec.passwordEnv());
+            if (password == null) {
+                throw new IOException("store.postgres.passwordEnv names the environment variable " + spec.passwordEnv()
+                        + ", which is not set (" + spec.location().file() + ":" + spec.location().line() + ")");
+            }
+        }
+        PostgresStore store = new PostgresStore(spec, password, newInstanceId());
+        try (Connection c = store.connect(0)) {
+            int applied = Migrations.migrate(c, spec.schema(), store.instance);
+            LOG.info("shared store " + store.describe() + ": schema version " + Migrations.CURRENT
+                    + (applied == 0 ? "" : " (" + applied + " migration(s) applied now)") + ", instance " + store.instance);
+        } catch (SQLException failure) {
+            throw new IOException("cannot use the shared store " + store.describe() + ": " + failure.getMessage()
+                    + " (SQL state " + failure.getSQLState() + ")", failure);
+        }
+        store.listener.start();
+        return store;
+    }
+
+    /** host:pid:random, stable for the life of this JVM: names the writer of every row it appends. */
+    private static String newInstanceId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException unknown) {
+            host = "unknown-host";
+        }
+        byte[] random = new byte[4];
+        new SecureRandom().nextBytes(random);
+        return host + ":" + ProcessHandle.current().pid() + ":" + HexFormat.of().formatHex(random);
+    }
+
+    /** The database and schema, for messages (never the password). */
+    public String describe() {
+        return "PostgreSQL " + spec.url() + " schema " + spec.schema();
+    }
+
+    /** This JVM's instance id (host:pid:random). */
+    public String instance() {
+        return instance;
+    }
+
+    String schema() {
+        return spec.schema();
+    }
+
+    String channel() {
+        return channel;
+    }
+
+    /** The shared log of this name (one per name for the life of the store). */
+    public AppendLog log(String name) {
+        return logs.computeIfAbsent(name, n -> new PostgresLog(this, n));
+    }
+
+    void addListener(Runnable r) {
+        listeners.add(r);
+    }
+
+    /** Someone may have appended (a notification, or a (re)connection after which anything may have). */
+    void fireAppended() {
+        for (Runnable r : listeners) {
+            if (closed) {
+                return; // shutting down: nothing is applied any more
+            }
+            r.run();
+        }
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    /**
+     * A new connection with the relocated driver.
+     *
+     * @param socketTimeoutSeconds 0 for none (the listener waits in short polls instead)
+     */
+    Connection connect(int socketTimeoutSeconds) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", spec.user());
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        p.setProperty("connectTimeout", String.valueOf(CONNECT_TIMEOUT_SECONDS));
+        p.setProperty("loginTimeout", String.valueOf(CONNECT_TIMEOUT_SECONDS * 2));
+        p.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
+        p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("ApplicationName", "agent-hypervisor " + instance);
+        Connection c = Drivers.driver().connect(spec.url(), p);
+        if (c == null) {
+            throw new SQLException("the PostgreSQL driver does not accept the URL " + spec.url(), "08001");
+        }
+        return c;
+    }
+
+    /** A stable advisory-lock key for a name (CRC32C in the high and low halves: no collisions with small ids). */
+    static long lockKey(String name) {
+        CRC32C crc = new CRC32C();
+        crc.update(("agent-hypervisor:" + name).getBytes(StandardCharsets.UTF_8));
+        long v = crc.getValue();
+        return (v << 32) | (v ^ 0x5A5A5A5AL);
+    }
+
+    /** The NOTIFY channel of a schema (identifiers are at most 63 bytes). */
+    static String channel(String schema) {
+        String c = "agent_hypervisor_" + schema;
+        return c.length() > 63 ? c.substring(0, 63) : c;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        listener.stop();
+        for (PostgresLog l : logs.values()) {
+            l.closeConnection();
+        }
+    }
+}
