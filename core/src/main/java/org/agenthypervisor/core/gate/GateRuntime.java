@@ -271,6 +271,17 @@ public class GateRuntime {
         Gate.state = new GateState(policy, principals.host(), hostContext, bindings);
     }
 
+    private volatile org.agenthypervisor.core.quarantine.Quarantines quarantines;
+
+    /** Where a quarantined agent's calls are refused (set once by the runtime). */
+    public void setQuarantines(org.agenthypervisor.core.quarantine.Quarantines quarantines) {
+        this.quarantines = quarantines;
+    }
+
+    public org.agenthypervisor.core.quarantine.Quarantines quarantines() {
+        return quarantines;
+    }
+
     // ---------------------------------------------------------------- slow paths
 
     /** A ring check failed: report it, then throw unless the policy only audits. */
@@ -281,6 +292,19 @@ public class GateRuntime {
         SiteBinding binding = st.bindings[site];
         Principal ring = context.ringSource();
         Principal who = context.principal();
+        if (ring.effectiveRing() == org.agenthypervisor.core.rings.Rings.QUARANTINED) {
+            // An operator's (or the breaker's) decision, not the policy's: refused in audit mode too,
+            // never slashed again. Expired: released now, and the call is checked as usual.
+            org.agenthypervisor.core.quarantine.Quarantines q = quarantines;
+            RuntimeException refusal = q == null ? new SecurityException("agent '" + ring.id() + "' is quarantined")
+                    : q.refusal(ring, ring, binding.method());
+            if (refusal != null) {
+                throw refusal;
+            }
+            if (ring.effectiveRing() <= binding.requiredRing()) {
+                return;
+            }
+        }
         if (who == principals.selfCheck()) {
             // The post-install self-check proving the advice landed: not a real denial.
             selfCheckDenials.incrementAndGet();
