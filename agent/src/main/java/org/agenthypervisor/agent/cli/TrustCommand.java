@@ -50,6 +50,7 @@ final class TrustCommand extends CommandGroup {
                     "Works while the application runs (the ledger is read without locking).",
                     "Agents the ledger never mentions have their initial trust from the policy: give --policy to list them too.",
                     "With --history, list every change instead, oldest first: archived records (trust/archive) and the live ledger.",
+                    "With --pid, also show the agents that running JVM has quarantined or killed.",
                     "Exit code 0: listed; 2: no data directory, or a damaged ledger or policy."})
     static final class ListScores implements Callable<Integer> {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
@@ -67,6 +68,10 @@ final class TrustCommand extends CommandGroup {
 
         @Option(names = "--agent", paramLabel = "AGENT", description = "With --history: only the changes of this agent.")
         String agent;
+
+        @Option(names = "--pid", paramLabel = "PID",
+                description = "Also show which agents the running JVM with this process id has quarantined or killed.")
+        String pid;
 
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -105,6 +110,20 @@ final class TrustCommand extends CommandGroup {
             Map<String, Object> rows = new TreeMap<>();
             rows.putAll(initial);
             rows.putAll(ledger);
+            Map<String, String> quarantined = new TreeMap<>();
+            if (pid != null) {
+                Object live = RunningJvm.attribute(pid, "Quarantines");
+                if (live instanceof javax.management.openmbean.TabularData table) {
+                    // An MXBean's Map<String, String> arrives as a table of (key, value) rows.
+                    for (Object row : table.values()) {
+                        javax.management.openmbean.CompositeData r = (javax.management.openmbean.CompositeData) row;
+                        quarantined.put((String) r.get("key"), (String) r.get("value"));
+                    }
+                }
+                for (String id : quarantined.keySet()) {
+                    rows.putIfAbsent(id, 1.0);
+                }
+            }
             if (rows.isEmpty()) {
                 out.println("no trust changes recorded in " + TrustLedger.directory(dataDir)
                         + ": every agent has its initial trust from the policy (default 1.0)");
@@ -118,6 +137,10 @@ final class TrustCommand extends CommandGroup {
                 } else {
                     out.printf(Locale.ROOT, "%-24s %-8s %s%n", row.getKey(), format((Double) row.getValue()),
                             "none (initial trust from the policy)");
+                }
+                String state = quarantined.get(row.getKey());
+                if (state != null) {
+                    out.printf(Locale.ROOT, "%-24s %-8s %s%n", "", "", state.toUpperCase(Locale.ROOT).charAt(0) + state.substring(1));
                 }
             }
             return HypervisorCommand.OK;
