@@ -322,6 +322,25 @@ public class GateRuntime {
         }
     }
 
+    /**
+     * Entering a quarantined agent's method from another principal (the host, or another agent's
+     * hand-off) would run the quarantined agent's code: refused like its own calls (an expired
+     * quarantine is released here and the call goes on).
+     */
+    private void refuseQuarantinedOwner(GateState st, SiteBinding binding, Context caller) {
+        Principal owner = binding.owner();
+        if (owner == null || owner.effectiveRing() != org.agenthypervisor.core.rings.Rings.QUARANTINED
+                || st.mode == Policy.Mode.OFF) {
+            return;
+        }
+        org.agenthypervisor.core.quarantine.Quarantines q = quarantines;
+        RuntimeException refusal = q == null ? new SecurityException("agent '" + owner.id() + "' is quarantined")
+                : q.refusal(owner, caller.principal(), binding.method());
+        if (refusal != null) {
+            throw refusal;
+        }
+    }
+
     /** Another principal reached a restricted method by reflection or a method handle (see {@link EntryCheck}). */
     private void refusedEntry(GateState st, SiteBinding binding, Context context) {
         if (st.mode == Policy.Mode.OFF) {
@@ -385,6 +404,7 @@ public class GateRuntime {
     /** Switches into the site's agent for a call that needs nothing else (not a hand-off). */
     Object switchInto(GateState st, int site, ContextCell cell, Context caller) {
         SiteBinding binding = st.bindings[site];
+        refuseQuarantinedOwner(st, binding, caller);
         Context entered = caller.as(binding.owner(), caller.isHost() ? null : caller.chain());
         ContextCell target = cell != null ? cell : ContextCell.obtain(hostContext);
         target.set(entered);
@@ -404,6 +424,9 @@ public class GateRuntime {
                 // Would deny: the call runs, but never with the owner's privileges it was not entitled to.
                 switches = false;
             }
+        }
+        if (switches) {
+            refuseQuarantinedOwner(st, binding, caller);
         }
         Context entered = switches ? caller.as(owner, caller.isHost() ? null : caller.chain()) : caller;
         CallParticipant[] ps = participants;

@@ -129,8 +129,8 @@ public final class Quarantines {
         String message = caller == who
                 ? "agent '" + who.id() + "' may not call " + method + ": it is quarantined " + until + " ("
                         + q.by() + ": " + q.reason() + ")"
-                : "agent '" + caller.id() + "' may not hand off to " + method + ": agent '" + who.id()
-                        + "' is quarantined " + until + " (" + q.by() + ": " + q.reason() + ")";
+                : "agent '" + who.id() + "' is quarantined " + until + " (" + q.by() + ": " + q.reason() + "): "
+                        + (caller.isHost() ? "the host" : "agent '" + caller.id() + "'") + " may not call its method " + method;
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("agent", who.id());
         fields.put("caller", caller.id());
