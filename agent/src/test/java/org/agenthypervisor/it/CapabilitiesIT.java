@@ -64,6 +64,9 @@ class CapabilitiesIT {
                       process.start: true
                       native: true
                       env.read: ["AH_TEST_*"]
+                liability:
+                  breach:
+                    minCalls: 1000000   # dozens of denials on purpose: keep the breaker (issue 15) out of it
                 """.formatted(mode, tcp));
         ChildJvm.write(dir, "kb/faq.md", "refunds take 5 days");
         ChildJvm.write(dir, "secret.txt", "the refunds table");

@@ -32,6 +32,7 @@ class LedgerCompactionIT {
     static final String POLICY = LiabilityIT.POLICY + """
             liability:
               retention: 1ms
+              ringViolationSeverity: 1
             """;
 
     private static List<Path> segments(Path dir) throws Exception {

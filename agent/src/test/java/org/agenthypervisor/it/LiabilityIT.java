@@ -37,6 +37,8 @@ class LiabilityIT {
                 ring: 1
             """;
     static final String APP = "com.acme.liability.LiabilityApp";
+    /** SPEC §3's reference arithmetic needs a violator to drop to 0: the fixed severity 1.0 (issue 15 grades it by default). */
+    static final String REFERENCE = POLICY + "liability:\n  ringViolationSeverity: 1\n";
 
     static Result run(Path dir, String... scenarios) {
         Result r = ChildJvm.withAgent("policy=policy.yaml").in(dir).run(APP, scenarios);
@@ -56,7 +58,7 @@ class LiabilityIT {
 
     @Test
     void aRingViolationAtTheEndOfAChainSlashesItWithTheReferenceArithmetic() {
-        Path dir = dir("chain", POLICY);
+        Path dir = dir("chain", REFERENCE);
         Result r = run(dir, "chain-violation", "wipes", "trust");
         assertTrue(r.result("chain-violation").startsWith("denied:RingViolationException:agent 'executor'"), r::toString);
         assertEquals("0", r.result("wipes"), "the denied method did not run");
@@ -128,7 +130,7 @@ class LiabilityIT {
 
     @Test
     void slashedScoresSurviveARestart() {
-        Path dir = dir("restart", POLICY);
+        Path dir = dir("restart", REFERENCE);
         run(dir, "chain-violation");
         Result second = run(dir, "trust");
         assertEquals(0.0, trust(second, "executor"));
@@ -144,7 +146,7 @@ class LiabilityIT {
      */
     @Test
     void aDamagedOrCutLedgerStopsTheJvmBeforeMainAndIsNotRewritten() throws Exception {
-        Path dir = dir("ledger-damage", POLICY);
+        Path dir = dir("ledger-damage", REFERENCE);
         Result first = run(dir, "chain-violation");
         Path segment;
         try (java.util.stream.Stream<Path> files = Files.list(first.dataDir().resolve("trust"))) {
@@ -175,7 +177,7 @@ class LiabilityIT {
 
     @Test
     void aDiamondSlashesEachAgentOnce() {
-        Result r = run(dir("diamond", POLICY), "diamond", "trust");
+        Result r = run(dir("diamond", REFERENCE), "diamond", "trust");
         assertTrue(r.result("diamond").startsWith("denied:RingViolationException:agent 'sink'"), r::toString);
         assertEquals(0.0, trust(r, "sink"));
         assertEquals(0.05, trust(r, "coord"));

@@ -39,8 +39,9 @@ class ObservabilityIT {
     @Test
     void refusalsSlashesAndSagaTransitionsAreFlightRecorderEventsToo() throws Exception {
         Path dir = ChildJvm.freshWorkDir("jfr-all");
-        ChildJvm.write(dir, "policy.yaml", RingsIT.DESK_POLICY);
-        // A denial slashes support to 0; then the ledger refuses support's hand-off.
+        ChildJvm.write(dir, "policy.yaml", RingsIT.DESK_POLICY + "liability:\n  ringViolationSeverity: 1\n");
+        // A denial slashes support to 0 (the fixed severity; graded, one denial costs 5 %); then the ledger
+        // refuses support's hand-off.
         Result desk = ChildJvm.withAgent("policy=policy.yaml").in(dir)
                 .jvmArg("-XX:StartFlightRecording=filename=" + dir.resolve("desk.jfr") + ",settings=default")
                 .run("com.acme.desk.DeskApp", "support->ledger", "support-reconcile");

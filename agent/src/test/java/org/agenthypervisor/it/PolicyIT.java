@@ -99,7 +99,9 @@ class PolicyIT {
     @Test
     void aHotReloadChangesAGrantWhileTheApplicationRuns() throws Exception {
         Path dir = ChildJvm.freshWorkDir("reload");
-        Path policy = ChildJvm.write(dir, "policy.yaml", RingsIT.DESK_POLICY);
+        // The application retries a denied call until the reload allows it: keep the breaker (issue 15) out.
+        String noBreaker = "liability:\n  breach: {minCalls: 1000000}\n";
+        Path policy = ChildJvm.write(dir, "policy.yaml", RingsIT.DESK_POLICY + noBreaker);
         // The test writes the file as the same user as the JVM, so watching must be asked for.
         ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml,watch=true").in(dir);
         Process process = jvm.start("com.acme.desk.DeskApp", "wait-for-reload");
@@ -119,7 +121,7 @@ class PolicyIT {
         // The denials before the reload were ring violations, which slashed support's trust to 0 (SPEC §3): a
         // new grant alone would leave it demoted by its trust floor, so this version also turns on recovery.
         ChildJvm.write(dir, "policy.yaml", RingsIT.DESK_POLICY.replace("support:\n    ring: 3", "support:\n    ring: 0")
-                + "liability:\n  recovery: {rate: 1.0, every: 100ms}\n");
+                + "liability:\n  recovery: {rate: 1.0, every: 100ms}\n  breach: {minCalls: 1000000}\n");
         for (String line; (line = out.readLine()) != null; ) {
             seen.append(line).append('\n');
         }

@@ -14,6 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PropagationIT {
     private static final String EXPECTED = "allowed:support|denied:RingViolationException:agent 'support'";
+    /** Nine denials by one agent on purpose: the breaker (issue 15) would quarantine it after the seventh. */
+    private static final String POLICY = RingsIT.DESK_POLICY + "liability:\n  breach:\n    minCalls: 1000000\n";
 
     private static void assertRanAsSupport(Result r, String scenario) {
         assertTrue(r.result(scenario).startsWith(EXPECTED), () -> scenario + ": " + r.result(scenario) + "\n" + r);
@@ -21,7 +23,7 @@ class PropagationIT {
 
     @Test
     void executorsCompletableFuturesForkJoinAndThreadsKeepTheContext() {
-        Result r = RingsIT.runDesk("propagation", RingsIT.DESK_POLICY, "executor", "execute", "scheduled", "completable",
+        Result r = RingsIT.runDesk("propagation", POLICY, "executor", "execute", "scheduled", "completable",
                 "completable-pool", "forkjoin", "fj-adapt", "recursive", "thread", "executed");
         for (String scenario : new String[] {"executor", "execute", "scheduled", "completable", "completable-pool",
                 "forkjoin", "fj-adapt", "recursive", "thread"}) {
@@ -33,7 +35,7 @@ class PropagationIT {
     @Test
     void virtualThreadsKeepTheContext() {
         Assumptions.assumeTrue(ChildJvm.javaVersion() >= 21, "virtual threads need Java 21+");
-        Result r = RingsIT.runDesk("virtual", RingsIT.DESK_POLICY, "virtual", "executed");
+        Result r = RingsIT.runDesk("virtual", POLICY, "virtual", "executed");
         assertRanAsSupport(r, "virtual");
         assertEquals("0", r.result("executed"));
     }

@@ -36,7 +36,9 @@ public final class Hypervisor {
 
     /**
      * The agent's effective ring now: its granted ring, demoted while its trust is below the floor
-     * of that ring. {@link #NO_RING} when the agent is not attached.
+     * of that ring. {@link #NO_RING} when the agent is not attached; {@link Integer#MAX_VALUE} while
+     * the agent is quarantined or killed (every governed call of it is refused with
+     * {@link AgentQuarantinedException}).
      */
     public static int effectiveRing(String agentId) {
         HypervisorBackend backend = Backends.current();

@@ -52,4 +52,25 @@ public interface HypervisorMXBean {
      * @return {@code reloaded <sha256>}, {@code unchanged}, or why it was rejected
      */
     String reloadPolicy();
+
+    /**
+     * Quarantines an agent: its governed calls and the hand-offs to it are refused until the
+     * quarantine expires or {@link #release}. Audited as {@code quarantine.set}. Refused to agents
+     * in-process.
+     *
+     * @param millis how long, in milliseconds
+     */
+    String quarantine(String agent, long millis, String reason);
+
+    /** Ends an agent's quarantine or kill; audited as {@code quarantine.released}. */
+    String release(String agent, String reason);
+
+    /**
+     * The kill switch: the agent is quarantined until released, and a saga it runs is compensated
+     * at its next step. Audited as {@code agent.killed}.
+     */
+    String kill(String agent, String reason);
+
+    /** Every quarantined or killed agent with its state, e.g. {@code quarantined until ... by jmx: why}. */
+    Map<String, String> getQuarantines();
 }

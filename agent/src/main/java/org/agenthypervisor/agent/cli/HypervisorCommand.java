@@ -16,7 +16,9 @@ public final class HypervisorCommand implements Runnable {
      * milliseconds for all of them); the others are listed by name and description only.
      */
     private static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(PolicyCommand.class, AuditCommand.class,
-            SagaCommand.class, TrustCommand.class, KeysCommand.class, VouchCommand.class, CommandLine.HelpCommand.class);
+            SagaCommand.class, TrustCommand.class, KeysCommand.class, VouchCommand.class,
+            OperatorCommands.Quarantine.class, OperatorCommands.Release.class, OperatorCommands.Kill.class,
+            CommandLine.HelpCommand.class);
 
     /** Exit code: everything is fine. */
     public static final int OK = 0;

@@ -67,6 +67,7 @@ final class TrustCommand extends CommandGroup {
                     "Agents the ledger never mentions have their initial trust from the policy: give --policy to list them too.",
                     "With --history, list every change instead, oldest first: archived records (trust/archive) and the live ledger.",
                     "With --store POLICY naming a shared store (store: postgres), read the shared ledger instead.",
+                    "With --pid, also show the agents that running JVM has quarantined or killed.",
                     "Exit code 0: listed; 2: no data directory, or a damaged ledger or policy, or the store cannot be used."})
     static final class ListScores implements Callable<Integer> {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
@@ -89,6 +90,9 @@ final class TrustCommand extends CommandGroup {
                 description = "A policy whose store: postgres names the shared store to read (its password from the"
                         + " environment variable the policy names).")
         Path storePolicy;
+        @Option(names = "--pid", paramLabel = "PID",
+                description = "Also show which agents the running JVM with this process id has quarantined or killed.")
+        String pid;
 
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -144,6 +148,20 @@ final class TrustCommand extends CommandGroup {
             Map<String, Object> rows = new TreeMap<>();
             rows.putAll(initial);
             rows.putAll(ledger);
+            Map<String, String> quarantined = new TreeMap<>();
+            if (pid != null) {
+                Object live = RunningJvm.attribute(pid, "Quarantines");
+                if (live instanceof javax.management.openmbean.TabularData table) {
+                    // An MXBean's Map<String, String> arrives as a table of (key, value) rows.
+                    for (Object row : table.values()) {
+                        javax.management.openmbean.CompositeData r = (javax.management.openmbean.CompositeData) row;
+                        quarantined.put((String) r.get("key"), (String) r.get("value"));
+                    }
+                }
+                for (String id : quarantined.keySet()) {
+                    rows.putIfAbsent(id, 1.0);
+                }
+            }
             if (rows.isEmpty()) {
                 out.println("no trust changes recorded in " + where
                         + ": every agent has its initial trust from the policy (default 1.0)");
@@ -157,6 +175,10 @@ final class TrustCommand extends CommandGroup {
                 } else {
                     out.printf(Locale.ROOT, "%-24s %-8s %s%n", row.getKey(), format((Double) row.getValue()),
                             "none (initial trust from the policy)");
+                }
+                String state = quarantined.get(row.getKey());
+                if (state != null) {
+                    out.printf(Locale.ROOT, "%-24s %-8s %s%n", "", "", state.toUpperCase(Locale.ROOT).charAt(0) + state.substring(1));
                 }
             }
             return HypervisorCommand.OK;

@@ -21,6 +21,24 @@ public final class Principal {
     private volatile double minTrust;
     /** Whether the policy names this agent (as opposed to only an {@code @Agent} annotation). */
     private volatile boolean inPolicy;
+    /** The agent's quarantine, or null; while set, the effective ring is {@code Rings.QUARANTINED}. */
+    private volatile Quarantine quarantine;
+
+    /**
+     * An agent's quarantine: governed calls and hand-offs refused until {@code untilMillis} or a
+     * release. A kill is a quarantine until {@code Long.MAX_VALUE}.
+     *
+     * @param sinceMillis when it began (epoch milliseconds)
+     * @param untilMillis when it expires, {@code Long.MAX_VALUE} for a kill
+     * @param reason      the operator's reason or the breach that tripped
+     * @param by          who: {@code jmx}, {@code breach}, {@code api}
+     * @param killed      whether it is a kill (indefinite; unfinished sagas compensated)
+     */
+    public record Quarantine(long sinceMillis, long untilMillis, String reason, String by, boolean killed) {
+        public boolean expired(long nowMillis) {
+            return nowMillis >= untilMillis;
+        }
+    }
 
     Principal(String id, int index, boolean host, int grantedRing, double trust, double minTrust) {
         this.id = id;
@@ -70,6 +88,16 @@ public final class Principal {
 
     public boolean inPolicy() {
         return inPolicy;
+    }
+
+    /** The agent's quarantine, or null. */
+    public Quarantine quarantine() {
+        return quarantine;
+    }
+
+    /** Sets or clears the quarantine; the caller recomputes the effective ring afterwards. */
+    void setQuarantine(Quarantine quarantine) {
+        this.quarantine = quarantine;
     }
 
     /** Sets the policy-derived settings; the caller recomputes the effective ring afterwards. */

@@ -175,7 +175,20 @@ public final class Principals {
     }
 
     private void recompute(Principal p) {
-        p.setEffectiveRing(p.isHost() ? p.grantedRing() : Rings.effectiveRing(p.grantedRing(), p.trust(), floors));
+        p.setEffectiveRing(p.isHost() ? p.grantedRing() : p.quarantine() != null ? Rings.QUARANTINED
+                : Rings.effectiveRing(p.grantedRing(), p.trust(), floors));
+    }
+
+    /**
+     * Quarantines an agent (null releases it) and recomputes its effective ring at once: while
+     * quarantined it is {@link Rings#QUARANTINED}, which every ring check refuses.
+     */
+    public void setQuarantine(Principal p, Principal.Quarantine quarantine) {
+        if (p.isHost()) {
+            throw new IllegalArgumentException("the host cannot be quarantined");
+        }
+        p.setQuarantine(quarantine);
+        recompute(p);
     }
 
     /** The principal with this index (host is 0). */

@@ -137,6 +137,12 @@ public final class FrameworkGate {
             Context runAs = caller.isHost() ? caller.as(principals.unidentified(), null) : caller;
             ToolRule rule = rule(tool, declaring, method);
             Principal ringSource = runAs.ringSource();
+            if (ringSource.effectiveRing() == Rings.QUARANTINED && gate.quarantines() != null) {
+                RuntimeException refusal = gate.quarantines().refusal(ringSource, ringSource, "tool '" + tool + "'");
+                if (refusal != null) {
+                    throw refusal;
+                }
+            }
             if (rule.ring != Rings.UNCHECKED && ringSource.effectiveRing() > rule.ring) {
                 ToolDenied denied = deny(framework, tool, rule, runAs);
                 if (denied != null) {

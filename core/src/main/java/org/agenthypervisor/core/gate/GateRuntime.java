@@ -271,6 +271,17 @@ public class GateRuntime {
         Gate.state = new GateState(policy, principals.host(), hostContext, bindings);
     }
 
+    private volatile org.agenthypervisor.core.quarantine.Quarantines quarantines;
+
+    /** Where a quarantined agent's calls are refused (set once by the runtime). */
+    public void setQuarantines(org.agenthypervisor.core.quarantine.Quarantines quarantines) {
+        this.quarantines = quarantines;
+    }
+
+    public org.agenthypervisor.core.quarantine.Quarantines quarantines() {
+        return quarantines;
+    }
+
     // ---------------------------------------------------------------- slow paths
 
     /** A ring check failed: report it, then throw unless the policy only audits. */
@@ -281,6 +292,19 @@ public class GateRuntime {
         SiteBinding binding = st.bindings[site];
         Principal ring = context.ringSource();
         Principal who = context.principal();
+        if (ring.effectiveRing() == org.agenthypervisor.core.rings.Rings.QUARANTINED) {
+            // An operator's (or the breaker's) decision, not the policy's: refused in audit mode too,
+            // never slashed again. Expired: released now, and the call is checked as usual.
+            org.agenthypervisor.core.quarantine.Quarantines q = quarantines;
+            RuntimeException refusal = q == null ? new SecurityException("agent '" + ring.id() + "' is quarantined")
+                    : q.refusal(ring, ring, binding.method());
+            if (refusal != null) {
+                throw refusal;
+            }
+            if (ring.effectiveRing() <= binding.requiredRing()) {
+                return;
+            }
+        }
         if (who == principals.selfCheck()) {
             // The post-install self-check proving the advice landed: not a real denial.
             selfCheckDenials.incrementAndGet();
@@ -295,6 +319,25 @@ public class GateRuntime {
         listener.ringViolation(denial, enforced, binding);
         if (enforced) {
             throw denial.toException();
+        }
+    }
+
+    /**
+     * Entering a quarantined agent's method from another principal (the host, or another agent's
+     * hand-off) would run the quarantined agent's code: refused like its own calls (an expired
+     * quarantine is released here and the call goes on).
+     */
+    private void refuseQuarantinedOwner(GateState st, SiteBinding binding, Context caller) {
+        Principal owner = binding.owner();
+        if (owner == null || owner.effectiveRing() != org.agenthypervisor.core.rings.Rings.QUARANTINED
+                || st.mode == Policy.Mode.OFF) {
+            return;
+        }
+        org.agenthypervisor.core.quarantine.Quarantines q = quarantines;
+        RuntimeException refusal = q == null ? new SecurityException("agent '" + owner.id() + "' is quarantined")
+                : q.refusal(owner, caller.principal(), binding.method());
+        if (refusal != null) {
+            throw refusal;
         }
     }
 
@@ -361,6 +404,7 @@ public class GateRuntime {
     /** Switches into the site's agent for a call that needs nothing else (not a hand-off). */
     Object switchInto(GateState st, int site, ContextCell cell, Context caller) {
         SiteBinding binding = st.bindings[site];
+        refuseQuarantinedOwner(st, binding, caller);
         Context entered = caller.as(binding.owner(), caller.isHost() ? null : caller.chain());
         ContextCell target = cell != null ? cell : ContextCell.obtain(hostContext);
         target.set(entered);
@@ -380,6 +424,9 @@ public class GateRuntime {
                 // Would deny: the call runs, but never with the owner's privileges it was not entitled to.
                 switches = false;
             }
+        }
+        if (switches) {
+            refuseQuarantinedOwner(st, binding, caller);
         }
         Context entered = switches ? caller.as(owner, caller.isHost() ? null : caller.chain()) : caller;
         CallParticipant[] ps = participants;

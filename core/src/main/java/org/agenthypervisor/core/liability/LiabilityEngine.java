@@ -2,6 +2,7 @@ package org.agenthypervisor.core.liability;
 
 import org.agenthypervisor.api.UntrustedHandoffException;
 import org.agenthypervisor.core.audit.AuditTrail;
+import org.agenthypervisor.core.breach.BreachDetector;
 import org.agenthypervisor.core.context.Context;
 import org.agenthypervisor.core.context.ContextCell;
 import org.agenthypervisor.core.context.Principal;
@@ -105,6 +106,7 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
         applyRetention();
         this.keys = new AgentKeys(keysDirectory(policy, dataDir));
         this.recovery = new TrustRecovery(this);
+        this.breach = new BreachDetector(policy.liability().breach());
         recovery.start();
     }
 
@@ -222,6 +224,16 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
         Context caller = call.caller();
         Principal sender = caller.principal();
         Principal receiver = call.owner();
+        org.agenthypervisor.core.quarantine.Quarantines q = quarantines;
+        if (q != null && receiver.quarantine() != null) {
+            RuntimeException refusal = q.refusal(receiver, sender, call.binding().method());
+            if (refusal != null) {
+                throw refusal;
+            }
+        }
+        if (!sender.isHost()) {
+            breach.observed(sender.id(), System.currentTimeMillis());
+        }
         Chain chain = Chain.of(caller.chain());
         checkTrust(call, sender, receiver, chain);
         Vouch vouch = vouch(sender, receiver, call.binding().method(), Vouch.CALL, encodeArguments(call.arguments()),
@@ -429,28 +441,84 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
 
     // ---------------------------------------------------------------- anomalies
 
-    /** An enforced ring violation: the violator is the actor. */
+    /**
+     * An enforced ring violation: the violator is the actor. Its severity follows the breach grade of
+     * the violator's window (unless {@code ringViolationSeverity} fixes it); a grade that trips the
+     * breaker quarantines the violator for the cooldown.
+     */
     public void ringViolation(Context violator, RingDenial denial, SiteBinding binding) {
         if (violator == null || violator.isHost() || violator.principal().index() < 0) {
             return; // the host has no score and is never in a chain
         }
         LiabilitySpec spec = policy.liability();
         double omega = riskWeight(binding, spec);
-        anomaly("ringViolation", violator.principal(), spec.ringViolationSeverity(), Chain.of(violator.chain()), null,
-                omega, "ring violation: agent '" + violator.principal().id() + "' (effective ring "
+        Principal actor = violator.principal();
+        BreachDetector.Verdict verdict = breach.denied(actor.id(), System.currentTimeMillis());
+        double severity = spec.graded() ? spec.breach().severity(verdict.grade()) : spec.ringViolationSeverity();
+        anomaly("ringViolation", actor, severity, Chain.of(violator.chain()), null,
+                omega, "ring violation: agent '" + actor.id() + "' (effective ring "
                         + denial.effectiveRing() + ") called " + denial.method() + ", which requires ring "
-                        + denial.requiredRing(), null, spec.ringViolationSeverity());
+                        + denial.requiredRing() + "; breach " + verdict.describe(), null, severity);
+        if (verdict.grade().trips()) {
+            trip(actor, verdict, spec.breach().cooldownMillis());
+        }
     }
 
-    /** An enforced capability denial (the JDK call did not happen): an anomaly like a ring violation. */
+    /** The circuit breaker: quarantine the agent for the cooldown and start its window afresh. */
+    private void trip(Principal actor, BreachDetector.Verdict verdict, long cooldownMillis) {
+        breach.reset(actor.id());
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("agent", actor.id());
+        fields.put("grade", verdict.grade().key());
+        fields.put("denied", verdict.denied());
+        fields.put("calls", verdict.calls());
+        fields.put("share", verdict.share());
+        fields.put("windowMillis", verdict.windowMillis());
+        fields.put("cooldownMillis", cooldownMillis);
+        audit.recordBestEffort("breach.tripped", fields);
+        org.agenthypervisor.core.quarantine.Quarantines q = quarantines;
+        if (q == null) {
+            LOG.warn("breach of agent '" + actor.id() + "' tripped the breaker, but no quarantine is wired: " + verdict.describe());
+            return;
+        }
+        try {
+            q.quarantine(actor.id(), cooldownMillis, "breach " + verdict.describe(), "breach");
+        } catch (IllegalStateException killed) {
+            // Already killed: a kill outranks the breaker's cooldown.
+        }
+    }
+
+    private final BreachDetector breach;
+    private volatile org.agenthypervisor.core.quarantine.Quarantines quarantines;
+
+    /** Where the breaker quarantines agents and hand-offs to quarantined agents are refused. */
+    public void setQuarantines(org.agenthypervisor.core.quarantine.Quarantines quarantines) {
+        this.quarantines = quarantines;
+    }
+
+    /** The breach detector (for tools and tests). */
+    public BreachDetector breach() {
+        return breach;
+    }
+
+    /**
+     * An enforced capability denial (the JDK call did not happen): an anomaly like a ring violation,
+     * graded in the same window.
+     */
     public void capabilityViolation(Context violator, String what) {
         if (violator == null || violator.isHost() || violator.principal().index() < 0) {
             return;
         }
         LiabilitySpec spec = policy.liability();
-        anomaly("capabilityViolation", violator.principal(), spec.ringViolationSeverity(), Chain.of(violator.chain()),
-                null, spec.riskDefault(), "capability violation: agent '" + violator.principal().id() + "' " + what,
-                null, spec.ringViolationSeverity());
+        Principal actor = violator.principal();
+        BreachDetector.Verdict verdict = breach.denied(actor.id(), System.currentTimeMillis());
+        double severity = spec.graded() ? spec.breach().severity(verdict.grade()) : spec.ringViolationSeverity();
+        anomaly("capabilityViolation", actor, severity, Chain.of(violator.chain()),
+                null, spec.riskDefault(), "capability violation: agent '" + actor.id() + "' " + what + "; breach "
+                        + verdict.describe(), null, severity);
+        if (verdict.grade().trips()) {
+            trip(actor, verdict, spec.breach().cooldownMillis());
+        }
     }
 
     /** The risk weight ω of calling the method: compensable, partial or default. */
@@ -690,6 +758,7 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
     /** A new policy version was applied. */
     public void applyPolicy(Policy next) {
         this.policy = next;
+        breach.apply(next.liability().breach());
         recovery.wake();
     }
 

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * than a silent rounding. Units are lowercase and follow the number without a space, the way they are
  * printed back in messages.
  */
-final class Durations {
+public final class Durations {
     /** The longest duration a policy may write: 365 days. Longer is a typo, and would overflow backoffs. */
     static final long MAX_MILLIS = 365L * 24 * 60 * 60 * 1000;
 
@@ -32,7 +32,7 @@ final class Durations {
      * @return the duration in milliseconds, 0 to {@link #MAX_MILLIS}
      * @throws IllegalArgumentException with a message meant for the policy's author
      */
-    static long parse(String text) {
+    public static long parse(String text) {
         Matcher m = FORMAT.matcher(text);
         if (!m.matches()) {
             throw new IllegalArgumentException(explain(text));
@@ -94,7 +94,7 @@ final class Durations {
     }
 
     /** The shortest exact way to write {@code millis}: 2000 → "2s", 50 → "50ms", 90000 → "90s". */
-    static String format(long millis) {
+    public static String format(long millis) {
         if (millis != 0 && millis % 3_600_000 == 0) {
             return millis / 3_600_000 + "h";
         }

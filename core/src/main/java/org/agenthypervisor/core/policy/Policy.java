@@ -288,7 +288,8 @@ public record Policy(
      *
      * @param signing                 batched (default; covered by signed tree heads) or each
      * @param keysDir                 where agent keys live; null = {@code <dataDir>/keys}
-     * @param ringViolationSeverity   severity of a ring violation for the violator, default 1.0
+     * @param ringViolationSeverity   a fixed severity of a ring violation for the violator; NaN (the default):
+     *                                graded by {@link BreachSpec}
      * @param riskCompensable         risk weight of an action that has a compensation, default 0.2
      * @param riskPartial             risk weight of an action the policy marks partial, default 0.65
      * @param riskDefault             risk weight of any other action, default 0.95
@@ -305,14 +306,61 @@ public record Policy(
      * @param retentionMillis         {@code liability.retention}: trust ledger records older than this
      *                                (and covered by the snapshot) leave the live ledger, default 90 days
      * @param archive                 {@code liability.archive}: what happens to them, default keep
+     * @param breach                  {@code liability.breach}: graded breach detection and its circuit breaker
      */
     public record LiabilitySpec(Signing signing, String keysDir, double ringViolationSeverity,
                                 double riskCompensable, double riskPartial, double riskDefault,
                                 double floor, double decay, int maxDepth, Recovery recovery,
                                 double refusedHandoffSeverity, double stepFailureSeverity,
-                                double compensationFailureSeverity, long retentionMillis, Archive archive) {
+                                double compensationFailureSeverity, long retentionMillis, Archive archive,
+                                BreachSpec breach) {
         /** The default {@code liability.retention}: 90 days. */
         public static final long DEFAULT_RETENTION_MILLIS = 90L * 24 * 60 * 60 * 1000;
+
+        /** Without a {@code breach} section: the default grading. */
+        public LiabilitySpec(Signing signing, String keysDir, double ringViolationSeverity,
+                             double riskCompensable, double riskPartial, double riskDefault,
+                             double floor, double decay, int maxDepth, Recovery recovery,
+                             double refusedHandoffSeverity, double stepFailureSeverity,
+                             double compensationFailureSeverity, long retentionMillis, Archive archive) {
+            this(signing, keysDir, ringViolationSeverity, riskCompensable, riskPartial, riskDefault, floor, decay,
+                    maxDepth, recovery, refusedHandoffSeverity, stepFailureSeverity, compensationFailureSeverity,
+                    retentionMillis, archive, BreachSpec.DEFAULTS);
+        }
+
+        /**
+         * Whether a ring violation's severity follows the breach grade: {@code ringViolationSeverity}
+         * is not set (NaN). When it is set, it overrides the grading with one fixed severity.
+         */
+        public boolean graded() {
+            return Double.isNaN(ringViolationSeverity);
+        }
+    }
+
+    /**
+     * {@code liability.breach}: graded breach detection. Per agent, a sliding window of
+     * {@code windowMillis}; the share of its calls above its effective ring (denied calls over the
+     * larger of the calls seen and {@code minCalls}) grades the breach at the thresholds; the slash
+     * severity follows the grade (unless {@code ringViolationSeverity} overrides it), and high or
+     * critical quarantines the agent for {@code cooldownMillis}.
+     */
+    public record BreachSpec(long windowMillis, int minCalls, double low, double medium, double high, double critical,
+                             double severityNone, double severityLow, double severityMedium, double severityHigh,
+                             double severityCritical, long cooldownMillis) {
+        /** The reference's 30/50/70/90 % over 60 s; 10 calls at least; severities 0.05 to 0.9; 5 minutes. */
+        public static final BreachSpec DEFAULTS = new BreachSpec(60_000, 10, 0.3, 0.5, 0.7, 0.9,
+                0.05, 0.1, 0.25, 0.5, 0.9, 5 * 60_000);
+
+        /** The slash severity of a grade. */
+        public double severity(org.agenthypervisor.core.breach.Grade grade) {
+            switch (grade) {
+                case LOW: return severityLow;
+                case MEDIUM: return severityMedium;
+                case HIGH: return severityHigh;
+                case CRITICAL: return severityCritical;
+                default: return severityNone;
+            }
+        }
     }
 
     /**

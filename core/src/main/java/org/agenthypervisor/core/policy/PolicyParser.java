@@ -85,7 +85,10 @@ public final class PolicyParser {
         keys.put("trust", keys("thresholds"));
         keys.put("trust.thresholds", keys("0", "1", "2"));
         keys.put("liability", keys("signing", "keysDir", "ringViolationSeverity", "riskWeights", "floor", "decay",
-                "maxDepth", "recovery", "anomalies", "retention", "archive"));
+                "maxDepth", "recovery", "anomalies", "retention", "archive", "breach"));
+        keys.put("liability.breach", keys("window", "minCalls", "thresholds", "severity", "cooldown"));
+        keys.put("liability.breach.thresholds", keys("low", "medium", "high", "critical"));
+        keys.put("liability.breach.severity", keys("none", "low", "medium", "high", "critical"));
         keys.put("liability.riskWeights", keys("compensable", "partial", "default"));
         keys.put("liability.recovery", keys("rate", "every"));
         keys.put("liability.anomalies", keys("refusedHandoff", "stepFailure", "compensationFailure"));

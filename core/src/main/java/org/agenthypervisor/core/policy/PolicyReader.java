@@ -673,7 +673,8 @@ final class PolicyReader {
         if (keysDirNode != null && !isNull(keysDirNode)) {
             keysDir = nonBlankText(f, "keysDir", null);
         }
-        double ringViolationSeverity = number(f, "ringViolationSeverity", POSITIVE_UNIT, 1.0);
+        // Unset (NaN): the severity follows the breach grade; set: a fixed override (the old behaviour).
+        double ringViolationSeverity = number(f, "ringViolationSeverity", POSITIVE_UNIT, Double.NaN);
         Fields weights = f.section("riskWeights", "liability.riskWeights");
         double compensable = number(weights, "compensable", UNIT, 0.2);
         double partial = number(weights, "partial", UNIT, 0.65);
@@ -690,9 +691,41 @@ final class PolicyReader {
         anomalies.done();
         long retention = duration(f, "retention", 1, LiabilitySpec.DEFAULT_RETENTION_MILLIS);
         Policy.Archive archive = choice(f, "archive", ARCHIVE, Policy.Archive.KEEP);
+        Policy.BreachSpec breach = breach(f);
         f.done();
         return new LiabilitySpec(signing, keysDir, ringViolationSeverity, compensable, partial, dflt, floor, decay,
-                maxDepth, recovery, refusedHandoff, stepFailure, compensationFailure, retention, archive);
+                maxDepth, recovery, refusedHandoff, stepFailure, compensationFailure, retention, archive, breach);
+    }
+
+    private Policy.BreachSpec breach(Fields liability) {
+        Policy.BreachSpec d = Policy.BreachSpec.DEFAULTS;
+        Fields f = liability.section("breach", "liability.breach");
+        long window = duration(f, "window", 1_000, d.windowMillis());
+        int minCalls = integer(f, "minCalls", d.minCalls(), 1, 1_000_000);
+        Fields t = f.section("thresholds", "liability.breach.thresholds");
+        double[] thresholds = {number(t, "low", POSITIVE_UNIT, d.low()), number(t, "medium", POSITIVE_UNIT, d.medium()),
+                number(t, "high", POSITIVE_UNIT, d.high()), number(t, "critical", POSITIVE_UNIT, d.critical())};
+        String[] names = {"low", "medium", "high", "critical"};
+        for (int i = 1; i < thresholds.length; i++) {
+            if (thresholds[i] < thresholds[i - 1]) {
+                String blamed = t.has(names[i]) ? names[i] : names[i - 1];
+                report(t.valueNode(blamed), t.path(blamed), "the thresholds must not decrease from low to critical: "
+                        + names[i] + " (" + thresholds[i] + ") is below " + names[i - 1] + " (" + thresholds[i - 1] + ")");
+                break;
+            }
+        }
+        t.done();
+        Fields v = f.section("severity", "liability.breach.severity");
+        double none = number(v, "none", UNIT, d.severityNone());
+        double low = number(v, "low", UNIT, d.severityLow());
+        double medium = number(v, "medium", UNIT, d.severityMedium());
+        double high = number(v, "high", UNIT, d.severityHigh());
+        double critical = number(v, "critical", UNIT, d.severityCritical());
+        v.done();
+        long cooldown = duration(f, "cooldown", 1, d.cooldownMillis());
+        f.done();
+        return new Policy.BreachSpec(window, minCalls, thresholds[0], thresholds[1], thresholds[2], thresholds[3],
+                none, low, medium, high, critical, cooldown);
     }
 
     private Recovery recovery(Fields liability) {

@@ -11,8 +11,17 @@ import org.agenthypervisor.core.policy.Policy.TrustSpec;
 public final class Rings {
     /** The least privileged ring. */
     public static final int USER = 3;
-    /** Used as "no requirement" in the required-ring tables: no effective ring exceeds it. */
-    public static final int UNCHECKED = Integer.MAX_VALUE;
+    /**
+     * Used as "no requirement" in the required-ring tables: no effective ring exceeds it except
+     * {@link #QUARANTINED}.
+     */
+    public static final int UNCHECKED = Integer.MAX_VALUE - 1;
+    /**
+     * The effective ring of a quarantined agent: above every requirement, {@link #UNCHECKED}
+     * included, so the ring check's existing compare refuses every governed call of the agent and
+     * the allowed path pays nothing for quarantines.
+     */
+    public static final int QUARANTINED = Integer.MAX_VALUE;
 
     private Rings() {
     }
@@ -37,6 +46,7 @@ public final class Rings {
             case 1: return "ring 1 (privileged)";
             case 2: return "ring 2 (standard)";
             case 3: return "ring 3 (user)";
+            case QUARANTINED: return "quarantined";
             default: return "ring " + ring;
         }
     }

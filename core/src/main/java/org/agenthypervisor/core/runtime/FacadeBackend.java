@@ -41,7 +41,9 @@ class FacadeBackend implements HypervisorBackend {
 
     @Override
     public int effectiveRing(String agentId) {
-        return principal(agentId).effectiveRing();
+        org.agenthypervisor.core.context.Principal p = principal(agentId);
+        runtime.quarantines().describe(p); // releases an expired quarantine before the ring is read
+        return p.effectiveRing();
     }
 
     @Override

@@ -85,6 +85,9 @@ public final class HypervisorRuntime {
         gate.addParticipant(sessions);
         gate.addParticipant(sagas);
         events.setAnomalySink((denial, binding) -> liability.ringViolation(currentContext(), denial, binding));
+        this.quarantines = new org.agenthypervisor.core.quarantine.Quarantines(principals, audit, System::currentTimeMillis);
+        gate.setQuarantines(quarantines);
+        liability.setQuarantines(quarantines);
         this.backend = new FacadeBackend(this);
         this.frameworks = new org.agenthypervisor.core.frameworks.FrameworkGate(gate, principals, events, audit, sessions,
                 policy);
@@ -203,6 +206,13 @@ public final class HypervisorRuntime {
 
     public HypervisorBackend backend() {
         return backend;
+    }
+
+    private final org.agenthypervisor.core.quarantine.Quarantines quarantines;
+
+    /** Quarantine and kill switch per agent. */
+    public org.agenthypervisor.core.quarantine.Quarantines quarantines() {
+        return quarantines;
     }
 
     public LiabilityEngine liability() {

@@ -118,6 +118,36 @@ public final class JmxView implements HypervisorMXBean {
     }
 
     @Override
+    public String quarantine(String agent, long millis, String reason) {
+        refuseAgents("quarantine");
+        return runtime.quarantines().quarantine(agent, millis, reason, "jmx");
+    }
+
+    @Override
+    public String release(String agent, String reason) {
+        refuseAgents("release");
+        return runtime.quarantines().release(agent, reason, "jmx");
+    }
+
+    @Override
+    public String kill(String agent, String reason) {
+        refuseAgents("kill");
+        return runtime.quarantines().kill(agent, reason, "jmx");
+    }
+
+    @Override
+    public Map<String, String> getQuarantines() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Principal p : runtime.principals().agents()) {
+            String state = runtime.quarantines().describe(p);
+            if (state != null) {
+                out.put(p.id(), state);
+            }
+        }
+        return out;
+    }
+
+    @Override
     public String reloadPolicy() {
         refuseAgents("reloadPolicy");
         String before = runtime.policy().sha256();

@@ -42,6 +42,9 @@ final class GateHarness implements AutoCloseable {
     final GateRuntime gate;
     final LiabilityEngine engine;
     final Path dataDir;
+    /** The quarantines' clock (epoch milliseconds), moved by tests to expire a cooldown. */
+    final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+    final org.agenthypervisor.core.quarantine.Quarantines quarantines;
 
     GateHarness(String policyYaml, Path dataDir) throws Exception {
         this.policy = PolicyParser.parse(policyYaml, "test.yaml");
@@ -62,6 +65,9 @@ final class GateHarness implements AutoCloseable {
             }
         });
         this.engine = new LiabilityEngine(policy, principals, audit, counters, dataDir);
+        this.quarantines = new org.agenthypervisor.core.quarantine.Quarantines(principals, audit, clock::get);
+        gate.setQuarantines(quarantines);
+        engine.setQuarantines(quarantines);
         gate.addParticipant(engine);
         gate.activate();
     }

@@ -53,6 +53,9 @@ class LiabilityEngineTest {
                 ring: 0
             """;
 
+    /** SPEC §3's reference scores: a violator drops to 0, which takes the old fixed severity 1.0 (issue 15 grades it). */
+    static final String REFERENCE = POLICY + "liability:\n  ringViolationSeverity: 1\n";
+
     @TempDir
     Path dir;
     GateHarness h;
@@ -84,7 +87,7 @@ class LiabilityEngineTest {
 
     @Test
     void aThenBThenCWhereCViolatesARingGivesTheReferenceScores() throws Exception {
-        start(POLICY);
+        start(REFERENCE);
         Principal pa = h.agent("a");
         Chain[] inC = new Chain[1];
         RingViolationException denied = assertThrows(RingViolationException.class, () -> as(pa, () ->
@@ -182,7 +185,7 @@ class LiabilityEngineTest {
 
     @Test
     void aDiamondSlashesEachAgentOnceAtItsNearestDistance() throws Exception {
-        start(POLICY);
+        start(REFERENCE);
         // d calls b and c; each of them got its payload from a. d then hands to e, which violates.
         assertThrows(RingViolationException.class, () -> as(h.agent("d"), () -> {
             call(b.get("work"), new Object[] {"1"}, () -> call(a.get("work"), new Object[] {"from b"}, () -> "a1"));
@@ -274,13 +277,13 @@ class LiabilityEngineTest {
 
     @Test
     void scoresSurviveARestartAndNeverComeBackFromThePolicy() throws Exception {
-        start(POLICY);
+        start(REFERENCE);
         assertThrows(RingViolationException.class, () -> as(h.agent("a"), () ->
                 call(b.get("work"), new Object[] {"x"}, () -> call(b.get("danger"), new Object[0], () -> "no"))));
         assertEquals(0.0, trust("b"));
         assertEquals(0.05, trust("a"));
         h.close();
-        h = new GateHarness(POLICY, dir.resolve("data"));
+        h = new GateHarness(REFERENCE, dir.resolve("data"));
         assertEquals(0.0, trust("b"));
         assertEquals(0.05, trust("a"));
         assertEquals(1.0, trust("c"));

@@ -118,6 +118,7 @@ class PolicyParserTest {
                 compensationFailure: 0.4
               retention: 720h
               archive: delete
+              breach: {window: 30s, minCalls: 5, thresholds: {low: 0.2, medium: 0.4, high: 0.6, critical: 0.8}, severity: {none: 0.01, low: 0.02, medium: 0.3, high: 0.6, critical: 1}, cooldown: 2m}
             saga:
               durability: none
               retries: 0
@@ -226,14 +227,15 @@ class PolicyParserTest {
                 p.sagas());
         assertEquals(new TrustSpec(0.99, 0.9, 0.5), p.trust());
         assertEquals(new LiabilitySpec(Signing.EACH, "/etc/hypervisor/keys", 0.5, 0.1, 0.5, 0.9, 0.0, 1.0, 4,
-                new Recovery(0.05, 3_600_000), 0.3, 0.1, 0.4, 30L * 24 * 3_600_000, Policy.Archive.DELETE), p.liability());
+                new Recovery(0.05, 3_600_000), 0.3, 0.1, 0.4, 30L * 24 * 3_600_000, Policy.Archive.DELETE,
+                new Policy.BreachSpec(30_000, 5, 0.2, 0.4, 0.6, 0.8, 0.01, 0.02, 0.3, 0.6, 1.0, 120_000)), p.liability());
         assertEquals(new SagaSettings(Durability.NONE, 0, 1_500, 60_000, false, 36 * 3_600_000L, Policy.Archive.DELETE),
                 p.saga());
         assertEquals(new SessionSettings(0.6, 8,
-                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 92, 7)),
-                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 95, 7))),
-                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 85, 7)),
-                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 87, 7)))),
+                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 93, 7)),
+                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 96, 7))),
+                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 86, 7)),
+                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 88, 7)))),
                 p.sessions());
         assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000, Policy.OnWriteFailure.CONTINUE, 2160L * 3_600_000,
                 "/var/lib/hypervisor-archive/audit"), p.audit());
@@ -243,7 +245,7 @@ class PolicyParserTest {
                 List.of(pg.url(), pg.user(), pg.passwordEnv(), pg.schema()));
         assertEquals(8, pg.pool());
         assertEquals(Policy.OnUnavailable.FILES, pg.onUnavailable());
-        assertEquals(122, pg.location().line()); // after the observe section
+        assertEquals(123, pg.location().line()); // after the observe section
     }
 
     @Test
@@ -260,7 +262,7 @@ class PolicyParserTest {
         assertEquals(List.of(), p.compensations());
         assertEquals(List.of(), p.sagas());
         assertEquals(new TrustSpec(0.95, 0.95, 0.60), p.trust());
-        assertEquals(new LiabilitySpec(Signing.BATCHED, null, 1.0, 0.2, 0.65, 0.95, 0.05, 0.5, 0, null, 0.0, 0.0, 1.0,
+        assertEquals(new LiabilitySpec(Signing.BATCHED, null, Double.NaN, 0.2, 0.65, 0.95, 0.05, 0.5, 0, null, 0.0, 0.0, 1.0,
                 90L * 24 * 3_600_000, Policy.Archive.KEEP), p.liability());
         assertEquals(new SagaSettings(Durability.FSYNC, 3, 50, 2_000, true), p.saga());
         assertEquals(new SessionSettings(0.5, 16, List.of(), List.of()), p.sessions());
@@ -558,7 +560,7 @@ class PolicyParserTest {
         // EVERY_KEY really does use every key, so the parser's own "key accepted but never read" check
         // has run over all of them.
         Policy p = parse(EVERY_KEY);
-        assertEquals(24, PolicyParser.KNOWN_KEYS.size());
+        assertEquals(27, PolicyParser.KNOWN_KEYS.size());
         assertTrue(p.liability().recovery() != null);
         for (Map.Entry<String, java.util.Set<String>> e : PolicyParser.KNOWN_KEYS.entrySet()) {
             for (String key : e.getValue()) {

@@ -823,6 +823,20 @@ class PolicyProblemsTest {
                     "expected 'none' or a map with 'rate' and 'every', got the string 'slow'");
         }
 
+        /** Issue 15: the breach grades must not decrease, and the blame goes to the key that breaks the order. */
+        @Test
+        void breachThresholdsOutOfOrder() {
+            assertProblem(problem("version: 1\nliability:\n  breach:\n    thresholds: {low: 0.3, medium: 0.2}\n"), 4, 36,
+                    "liability.breach.thresholds.medium",
+                    "the thresholds must not decrease from low to critical: medium (0.2) is below low (0.3)");
+        }
+
+        @Test
+        void breachWindowBelowOneSecond() {
+            assertProblem(problem("version: 1\nliability:\n  breach: {window: 10ms}\n"), 3, 20,
+                    "liability.breach.window", "'10ms' is too short; it must be at least 1s");
+        }
+
         @Test
         void recoveryMissingEvery() {
             assertProblem(problem("version: 1\nliability:\n  recovery:\n    rate: 0.1\n"), 4, 5,

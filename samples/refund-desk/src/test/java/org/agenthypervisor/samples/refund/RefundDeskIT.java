@@ -79,12 +79,20 @@ class RefundDeskIT {
     }
 
     @Test
-    void actFourDeniesThePromptInjectedDeleteBeforeItRuns() {
+    void actFourGradesTheInjectedDeletesUntilTheBreakerQuarantinesTheBot() {
         String act = act(4);
         assertTrue(act.contains("-> DENIED (RingViolationException): agent 'support-bot' (effective ring 3, granted ring 3,"
                 + " trust 0.66) may not call org.agenthypervisor.samples.refund.ledger.LedgerDatabase#execute(String)"), act);
         assertTrue(act.contains("ledger: [R-1001 ada@example.com 42.00 EUR BOOKED]"), "the DELETE never ran:\n" + act);
-        assertTrue(act.contains("support-bot 0.000"), act);
+        assertTrue(act.contains("trust:  support-bot 0.627 (ring 3 of 3)"), "one denial is a 5 % slash:\n" + act);
+        // Its five hand-offs of acts 1 to 3 are in the same minute's window: 12 denials of 17 calls reach high.
+        assertTrue(act.contains("-> 11 more attempt(s) denied, each slashed harder"), act);
+        assertTrue(act.contains("the high grade tripped the breaker: 9 attempt(s) refused while quarantined"), act);
+        assertTrue(act.contains("(breach: breach 12 of 17 call(s) in 60 s above its ring (71%, grade high))"), act);
+        assertTrue(act.contains("-> REFUSED (AgentQuarantinedException): agent 'support-bot' is quarantined until "), act);
+        assertTrue(act.contains("support-bot 0.0") && act.contains(" (QUARANTINED)"), act);
+        assertTrue(act.contains("-> agent 'support-bot' released by jmx: mallory's session is closed"), act);
+        assertEquals(1, AuditRecords.ofType(demo.dataDir(), "breach.tripped").size());
     }
 
     @Test
@@ -108,6 +116,6 @@ class RefundDeskIT {
         assertTrue(verify.stdout().contains(": OK"), verify::toString);
         assertTrue(verify.stdout().contains("not yet covered:   0 record(s)"), verify::toString);
         Result trust = cli("trust", "list");
-        assertTrue(trust.stdout().contains("support-bot") && trust.stdout().contains("0.00"), trust::toString);
+        assertTrue(trust.stdout().contains("support-bot              0.0"), trust::toString);
     }
 }

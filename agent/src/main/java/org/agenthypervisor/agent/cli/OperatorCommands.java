@@ -1,0 +1,127 @@
+package org.agenthypervisor.agent.cli;
+
+import org.agenthypervisor.core.crypto.KeyDirectory;
+import org.agenthypervisor.core.policy.Durations;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+/**
+ * {@code quarantine}, {@code release} and {@code kill}: an operator stops or frees one agent in a
+ * running JVM, through the hypervisor's MXBean ({@link RunningJvm}). Audited there.
+ */
+final class OperatorCommands {
+    private OperatorCommands() {
+    }
+
+    static void checkAgent(String agent) {
+        if (!KeyDirectory.isValidId(agent) || agent.equals("host") || KeyDirectory.isReservedId(agent)) {
+            throw new HypervisorCommand.UsageError("'" + agent + "' is not an agent id: ids match"
+                    + " [a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])? (the host cannot be quarantined)");
+        }
+    }
+
+    static void checkReason(String reason) {
+        if (reason.isBlank()) {
+            throw new HypervisorCommand.UsageError("--reason must not be empty: it goes into the audit log");
+        }
+    }
+
+    @Command(name = "quarantine", mixinStandardHelpOptions = true,
+            description = {"Quarantine an agent in a running JVM for a time.",
+                    "Its governed calls and the hand-offs to it are refused (AgentQuarantinedException) until the time",
+                    "is up or 'release'. Audited as quarantine.set.",
+                    "Exit code 0: quarantined; 2: usage error, or the JVM cannot be reached or refused it."})
+    static final class Quarantine implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "AGENT", description = "The agent id.")
+        String agent;
+
+        @Option(names = "--for", required = true, paramLabel = "DURATION", description = "How long, e.g. 10m, 1h, 30s.")
+        String duration;
+
+        @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (recorded in the audit log).")
+        String reason;
+
+        @Option(names = "--pid", required = true, paramLabel = "PID", description = "The process id of the running JVM.")
+        String pid;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            checkAgent(agent);
+            checkReason(reason);
+            long millis;
+            try {
+                millis = Durations.parse(duration);
+            } catch (IllegalArgumentException bad) {
+                throw new HypervisorCommand.UsageError("--for: " + bad.getMessage());
+            }
+            if (millis <= 0) {
+                throw new HypervisorCommand.UsageError("--for must be longer than 0");
+            }
+            Object result = RunningJvm.invoke(pid, "quarantine", new Object[] {agent, millis, reason},
+                    new String[] {String.class.getName(), long.class.getName(), String.class.getName()});
+            spec.commandLine().getOut().println(result);
+            return HypervisorCommand.OK;
+        }
+    }
+
+    @Command(name = "release", mixinStandardHelpOptions = true,
+            description = {"Release a quarantined or killed agent in a running JVM.", "Audited as quarantine.released.",
+                    "Exit code 0: released (or was not quarantined); 2: usage error, or the JVM cannot be reached."})
+    static final class Release implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "AGENT", description = "The agent id.")
+        String agent;
+
+        @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (recorded in the audit log).")
+        String reason;
+
+        @Option(names = "--pid", required = true, paramLabel = "PID", description = "The process id of the running JVM.")
+        String pid;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            checkAgent(agent);
+            checkReason(reason);
+            Object result = RunningJvm.invoke(pid, "release", new Object[] {agent, reason},
+                    new String[] {String.class.getName(), String.class.getName()});
+            spec.commandLine().getOut().println(result);
+            return HypervisorCommand.OK;
+        }
+    }
+
+    @Command(name = "kill", mixinStandardHelpOptions = true,
+            description = {"Kill one agent in a running JVM: quarantined until released.",
+                    "A saga it runs is compensated at its next step (which is refused). Audited as agent.killed.",
+                    "Exit code 0: killed; 2: usage error, or the JVM cannot be reached or refused it."})
+    static final class Kill implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "AGENT", description = "The agent id.")
+        String agent;
+
+        @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (recorded in the audit log).")
+        String reason;
+
+        @Option(names = "--pid", required = true, paramLabel = "PID", description = "The process id of the running JVM.")
+        String pid;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            checkAgent(agent);
+            checkReason(reason);
+            Object result = RunningJvm.invoke(pid, "kill", new Object[] {agent, reason},
+                    new String[] {String.class.getName(), String.class.getName()});
+            spec.commandLine().getOut().println(result);
+            return HypervisorCommand.OK;
+        }
+    }
+}
