@@ -45,7 +45,7 @@ final class AuditDigest {
 
     /** Record types shown in the denials table. */
     static final Set<String> DENIAL_TYPES = Set.of("ring.denied", "ring.would-deny", "capability.denied",
-            "capability.would-deny", "handoff.refused", "session.key-denied", "session.refused", "saga.step.refused");
+            "capability.would-deny", "handoff.refused", "session.key-denied", "session.refused", "saga.step.refused", "quarantine.refused");
 
     final ReportScope scope;
     long recordsRead;
@@ -566,6 +566,12 @@ final class AuditDigest {
                 what = str(r, "access") + " " + str(r, "key");
                 rule = str(r, "requirement");
                 message = "may not " + str(r, "access") + " key " + str(r, "key") + ": requires ring " + r.get("requiredRing");
+            }
+            case "quarantine.refused" -> {
+                what = str(r, "method");
+                rule = Boolean.TRUE.equals(r.get("killed")) ? "kill" : "quarantine";
+                message = "refused: " + str(r, "agent") + " is " + (Boolean.TRUE.equals(r.get("killed")) ? "killed" : "quarantined")
+                        + " (" + orEmpty(str(r, "reason")) + "), called by " + str(r, "caller");
             }
             default -> {
                 what = orEmpty(str(r, "method"));

@@ -76,8 +76,13 @@ class RefundDeskReportIT {
         assertEquals(List.of("s2.2", "s2.1"), all(saga, "<g class=\"saga-event comp\" data-step=\"([^\"]+)\""));
         assertTrue(saga.contains("Ledger#unbook") && saga.contains("Ledger#release"), saga);
         // Acts 1, 3, 4, 5: the key denial, the two ring denials, the refusal, the two capability denials.
-        assertEquals(List.of("session.key-denied", "ring.denied", "handoff.refused", "ring.denied", "capability.denied",
-                "capability.denied"), all(html, "<tr data-agent=\"[^\"]*\"><td>.*?</td><td>.*?</td><td>.*?</td><td>.*?</td><td>([^<]+)</td>"));
+        // Act 1 to 3, then act 4's bot: 12 graded ring denials until the breaker trips, 9 calls refused in
+        // quarantine; then act 5's two capability denials.
+        List<String> story = new java.util.ArrayList<>(List.of("session.key-denied", "ring.denied", "handoff.refused"));
+        story.addAll(java.util.Collections.nCopies(12, "ring.denied"));
+        story.addAll(java.util.Collections.nCopies(9, "quarantine.refused"));
+        story.addAll(List.of("capability.denied", "capability.denied"));
+        assertEquals(story, all(html, "<tr data-agent=\"[^\"]*\"><td>.*?</td><td>.*?</td><td>.*?</td><td>.*?</td><td>([^<]+)</td>"));
         assertEquals(5, all(html, "<tr data-session=\"([^\"]+)\">").size(), "the five refund sessions");
         // Only the page itself: nothing to fetch.
         assertTrue(all(html, "(?:src|href)=\"([^\"]*)\"").stream().allMatch(ref -> ref.startsWith("#")));
