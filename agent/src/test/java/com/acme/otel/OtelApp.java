@@ -35,7 +35,13 @@ public final class OtelApp {
                 .buildAndRegisterGlobal();
         Span span = sdk.getTracer("otel-app").spanBuilder("refund-request").startSpan();
         try (Scope ignored = span.makeCurrent()) {
-            if (args.length > 0 && args[0].equals("trip")) {
+            if (args.length > 0 && args[0].equals("session")) {
+                // The sessions fixtures: a shared session, a sandbox agent denied the ledger keys.
+                outcome("session", () -> {
+                    com.acme.session.SessionApp.main(new String[] {"share"});
+                    return "ran";
+                });
+            } else if (args.length > 0 && args[0].equals("trip")) {
                 // The saga fixtures: three steps, then a failure and three compensations in reverse.
                 outcome("trip", () -> {
                     new com.acme.saga.Trips().bookTrip();

@@ -67,6 +67,22 @@ class OpenTelemetryIT {
     }
 
     @Test
+    void sessionKeyDenialsAreSpanEventsAndCountAsDenials() {
+        Path dir = LiabilityIT.dir("otel-session", SessionsIT.POLICY);
+        ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml").in(dir).timeout(120);
+        openTelemetryJars().forEach(jvm::classpath);
+        Result r = jvm.run("com.acme.otel.OtelApp", "session");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.stdout().contains("RESULT session allowed:ran"), r::toString);
+        // SessionsIT's story writes two session.key-denied records for the sandbox; both reach the span.
+        assertEquals(2, lines(r, "EVENT refund-request agent_hypervisor.session.key-denied ").size(), r::toString);
+        line(r, "EVENT refund-request agent_hypervisor.session.key-denied ", "agent_hypervisor.agent=\"sandbox\"",
+                "agent_hypervisor.key=\"ledger.balance\"");
+        line(r, "METRIC agent_hypervisor.denials ", "agent_hypervisor.agent=\"sandbox\"",
+                "agent_hypervisor.type=\"session.key-denied\"");
+    }
+
+    @Test
     void sagaTransitionsAreSpanEventsAndStepCounts() {
         Path dir = LiabilityIT.dir("otel-saga", SagaIT.POLICY);
         ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml").in(dir).timeout(120);

@@ -773,6 +773,11 @@ public final class AuditLog implements AuditTrail {
     }
 
     @Override
+    public boolean signsTreeHeads() {
+        return true;
+    }
+
+    @Override
     public TreeHead signTreeHead(String reason, Map<String, Object> subject) {
         if (closing) {
             return null;

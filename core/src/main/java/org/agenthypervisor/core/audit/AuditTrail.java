@@ -49,6 +49,11 @@ public interface AuditTrail extends AutoCloseable {
         return null;
     }
 
+    /** Whether {@link #signTreeHead} signs (a real audit log, or a trail around one); tools' and tests' trails do not. */
+    default boolean signsTreeHeads() {
+        return false;
+    }
+
     @Override
     void close();
 

@@ -29,7 +29,10 @@ public final class OpenTelemetryBridge implements AuditTrail {
     static final String PREFIX = "agent_hypervisor.";
     private static final Log LOG = Log.get("observe");
     private static final Set<String> DENIALS = Set.of("ring.denied", "ring.would-deny", "capability.denied",
-            "capability.would-deny", "session.key-denied", "session.refused");
+            "capability.would-deny", "session.key-denied", "session.refused", "quarantine.refused");
+    /** The breaker and the operator's quarantine, kill and release (issue 15): span events, not counted as denials. */
+    private static final Set<String> QUARANTINE = Set.of("breach.tripped", "quarantine.set", "quarantine.released",
+            "quarantine.expired");
     private static final Set<String> TRUST = Set.of("trust.slashed", "trust.set", "trust.recovered");
     /** Record fields renamed to the attribute names the issue asks for; the others become snake_case. */
     private static final Map<String, String> RENAMED = Map.of("effectiveRing", "ring", "source", "rule", "policyKey", "rule",
@@ -75,13 +78,19 @@ public final class OpenTelemetryBridge implements AuditTrail {
     }
 
     @Override
+    public boolean signsTreeHeads() {
+        return delegate.signsTreeHeads();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }
 
 
     static boolean published(String type) {
-        return DENIALS.contains(type) || TRUST.contains(type) || type.equals("handoff") || type.equals("handoff.refused")
+        return DENIALS.contains(type) || TRUST.contains(type) || QUARANTINE.contains(type) || type.equals("handoff")
+                || type.equals("handoff.refused")
                 || type.startsWith("saga.") && !type.startsWith("saga.journal.");
     }
 

@@ -77,7 +77,7 @@ public final class HypervisorRuntime {
         this.liability = new LiabilityEngine(policy, principals, observed, counters, dataDir,
                 store == null ? null : store.log(org.agenthypervisor.core.liability.TrustLedger.NAME));
         phases.mark("trust ledger");
-        this.sessions = new SessionManager(policy, principals, audit, counters);
+        this.sessions = new SessionManager(policy, principals, observed, counters);
         this.sagas = new SagaEngine(policy, principals, observed, counters, dataDir, liability, gate.hostContext());
         phases.mark("saga journal");
         // Order matters: refuse untrusted payloads first, then join sessions, then journal saga steps.
@@ -85,7 +85,7 @@ public final class HypervisorRuntime {
         gate.addParticipant(sessions);
         gate.addParticipant(sagas);
         events.setAnomalySink((denial, binding) -> liability.ringViolation(currentContext(), denial, binding));
-        this.quarantines = new org.agenthypervisor.core.quarantine.Quarantines(principals, audit, System::currentTimeMillis);
+        this.quarantines = new org.agenthypervisor.core.quarantine.Quarantines(principals, observed, System::currentTimeMillis);
         gate.setQuarantines(quarantines);
         liability.setQuarantines(quarantines);
         this.backend = new FacadeBackend(this);

@@ -1,7 +1,6 @@
 package org.agenthypervisor.core.session;
 
 import org.agenthypervisor.api.Session;
-import org.agenthypervisor.core.audit.AuditLog;
 import org.agenthypervisor.core.audit.AuditTrail;
 import org.agenthypervisor.core.context.Context;
 import org.agenthypervisor.core.context.ContextCell;
@@ -52,7 +51,7 @@ public class SessionManager implements CallParticipant, AutoCloseable {
         this.principals = principals;
         this.audit = audit;
         this.counters = counters;
-        this.signs = audit instanceof AuditLog;
+        this.signs = audit.signsTreeHeads();
     }
 
     @Override
