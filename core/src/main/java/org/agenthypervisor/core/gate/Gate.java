@@ -72,6 +72,10 @@ public final class Gate {
                 GateState st = state;
                 runtime.denied(st, site, cell == null ? st.hostContext : cell.get());
             }
+            org.agenthypervisor.core.ratelimit.AgentLimits limits = caller.rateLimits();
+            if (limits != null && !limits.admitCall(caller.effectiveRing())) {
+                runtime.rateLimited(limits, caller, site);
+            }
         } catch (SecurityException decided) {
             throw decided;
         } catch (Throwable internal) {
@@ -93,6 +97,11 @@ public final class Gate {
             }
             Context context = cell == null ? st.hostContext : cell.get();
             Principal owner = st.owner[site];
+            // Rate limits count the calls an agent makes out of its own code, not into it.
+            org.agenthypervisor.core.ratelimit.AgentLimits limits = caller.rateLimits();
+            if (limits != null && owner != context.principal() && !limits.admitCall(caller.effectiveRing())) {
+                runtime.rateLimited(limits, caller, site);
+            }
             boolean crossing = owner != null && owner != context.principal();
             // A hand-off point needs the arguments only when another principal calls it: an agent
             // calling its own public methods pays a ring check and this test, nothing more.
@@ -128,6 +137,10 @@ public final class Gate {
             }
             Context context = cell == null ? st.hostContext : cell.get();
             Principal owner = st.owner[site];
+            org.agenthypervisor.core.ratelimit.AgentLimits limits = caller.rateLimits();
+            if (limits != null && owner != context.principal() && !limits.admitCall(caller.effectiveRing())) {
+                runtime.rateLimited(limits, caller, site);
+            }
             if (owner == null || owner == context.principal() || owner.effectiveRing() < caller.effectiveRing()) {
                 return null;
             }
