@@ -35,9 +35,21 @@ public final class RateLimitApp {
                 case "impatient" -> summary("impatient", new Impatient().burst(2));
                 case "drifter" -> summary("drifter", new Drifter().burst(5));
                 case "handoffs" -> summary("handoffs", new Router().dispatch(new Worker(), 5));
+                case "counters" -> result("counters-rateLimited", counter("rateLimited"));
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         }
+    }
+
+    /** A counter of the hypervisor's MXBean, as a monitoring tool would read it. */
+    static Object counter(String name) throws Exception {
+        javax.management.ObjectName bean = new javax.management.ObjectName("org.agenthypervisor:type=Hypervisor");
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        for (int i = 0; i < 100 && !server.isRegistered(bean); i++) {
+            Thread.sleep(100);
+        }
+        var counters = (javax.management.openmbean.TabularData) server.getAttribute(bean, "Counters");
+        return counters.get(new Object[] {name}).get("value");
     }
 
     /** Prints how many calls were allowed and refused, and the first refusal. */

@@ -56,7 +56,7 @@ class RateLimitsIT {
 
     @Test
     void tenAPerSecondAdmitsTenOfABurstOfAHundredAndAdmitsAgainASecondLater() {
-        Result r = run("rate-burst", "burst", "later");
+        Result r = run("rate-burst", "burst", "later", "counters");
         long micros = Long.parseLong(r.result("burst-micros"));
         System.out.println("RateLimitsIT: 100 calls in " + micros + " us");
         // 10 tokens at once; the bucket refills one token every 100 ms, so a burst that a loaded machine
@@ -71,6 +71,8 @@ class RateLimitsIT {
                 + " refused (not a violation: no trust is slashed)", r.result("burst-refusal"));
         assertEquals("allowed=1 limited=0 other=0", r.result("later"), "a second later the bucket has tokens again");
 
+        long refused = Long.parseLong(burst.replaceAll(".*limited=([0-9]+).*", "$1"));
+        assertEquals(String.valueOf(refused), r.result("counters-rateLimited"), "the MXBean's Counters count every refusal");
         List<Map<String, Object>> limited = AuditRecords.ofType(r.dataDir(), "rate.limited");
         assertEquals(1, limited.size(), "one record a second per agent, not 90: " + limited);
         assertEquals("caller", limited.get(0).get("agent"));

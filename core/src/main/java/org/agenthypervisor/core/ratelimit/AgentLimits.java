@@ -83,7 +83,7 @@ public final class AgentLimits {
     public void overLimit(Kind kind, int ring, String target) {
         RateLimit limit = limits[kind.ordinal()][ring];
         TokenBucket b = buckets[kind.ordinal()][ring];
-        if (limit.waits()) {
+        if (limit.waits() && owner.enforcing()) { // audit mode reports, it does not slow the call down
             long wait = b.reserve(TimeUnit.MILLISECONDS.toNanos(limit.maxWaitMillis()));
             if (wait >= 0 && sleep(wait)) {
                 return;

@@ -107,6 +107,10 @@ public final class RateLimits {
         return enforced;
     }
 
+    boolean enforcing() {
+        return policy.mode() == Policy.Mode.ENFORCE;
+    }
+
     /** Refusals since start, every agent together. */
     public long refusedTotal() {
         return refusedTotal.get();

@@ -117,6 +117,49 @@ class RateLimitsTest {
     }
 
     @Test
+    void auditModeNeitherWaitsNorRefuses() throws Exception {
+        RateLimits limits = new RateLimits(policy("""
+                version: 1
+                mode: audit
+                agents:
+                  slow:
+                    rate:
+                      calls: {rate: 1/min, burst: 1, onLimit: wait, maxWait: 2m}
+                """), audit);
+        AgentLimits slow = limits.limitsFor("slow", false);
+        assertTrue(slow.admitCall(3));
+        assertEquals(false, slow.admitCall(3));
+        long start = System.nanoTime();
+        slow.overLimit(Kind.CALLS, 3, "com.acme.Db#query()");
+        assertTrue(System.nanoTime() - start < 30_000_000_000L, "did not wait for the next token (60 s away)");
+        assertEquals(1, slow.refusals());
+    }
+
+    @Test
+    void onLimitWaitWaitsForTheReservedTokenThenAdmits() throws Exception {
+        RateLimits limits = new RateLimits(policy("""
+                version: 1
+                agents:
+                  slow:
+                    rate:
+                      calls: {rate: 20/s, burst: 1, onLimit: wait, maxWait: 1s}
+                """), audit);
+        AgentLimits slow = limits.limitsFor("slow", false);
+        assertTrue(slow.admitCall(3));
+        assertEquals(false, slow.admitCall(3));
+        slow.overLimit(Kind.CALLS, 3, "com.acme.Db#query()"); // waits about 50 ms, then returns
+        assertEquals(0, slow.refusals());
+        Thread.currentThread().interrupt();
+        try {
+            assertThrows(RateLimitedException.class, () -> slow.overLimit(Kind.CALLS, 3, "com.acme.Db#query()"),
+                    "an interrupted wait is refused");
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
     void auditModeReportsButDoesNotRefuse() throws Exception {
         RateLimits limits = new RateLimits(policy(LIMITS.replace("version: 1\n", "version: 1\nmode: audit\n")), audit);
         AgentLimits bot = limits.limitsFor("bot", false);
