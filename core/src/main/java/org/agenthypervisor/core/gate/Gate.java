@@ -16,7 +16,9 @@ import org.agenthypervisor.core.context.Principals;
  * </ul>
  *
  * The allowed path of {@link #check} is one thread-local read, two field reads (one volatile)
- * and an integer compare; it allocates nothing, takes no lock and logs nothing. Everything else (denials,
+ * and an integer compare, plus the caller's rate-limit field and a null test (issue 15; with a
+ * limit, a token bucket's clock read and compare-and-set); it allocates nothing, takes no lock and
+ * logs nothing. Everything else (denials,
  * hand-offs, saga steps) happens in {@link GateRuntime}, off the hot path.
  *
  * <p>A failure inside the gate fails closed: the call is denied with a

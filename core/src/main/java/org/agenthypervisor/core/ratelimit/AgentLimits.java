@@ -81,6 +81,9 @@ public final class AgentLimits {
      * @param target the method, tool or hand-off target, for the message and the audit record
      */
     public void overLimit(Kind kind, int ring, String target) {
+        if (ring < 0 || ring >= RINGS || limits[kind.ordinal()][ring] == null) {
+            return; // the agent's ring changed since admit() looked: no limit at this ring
+        }
         RateLimit limit = limits[kind.ordinal()][ring];
         TokenBucket b = buckets[kind.ordinal()][ring];
         if (limit.waits() && owner.enforcing()) { // audit mode reports, it does not slow the call down

@@ -117,6 +117,25 @@ class RateLimitsTest {
     }
 
     @Test
+    void principalsCarryTheirLimitsThroughNewAgentsAndReloads() throws Exception {
+        Policy limited = policy(LIMITS);
+        org.agenthypervisor.core.context.Principals principals = new org.agenthypervisor.core.context.Principals(limited);
+        RateLimits limits = new RateLimits(limited, audit);
+        principals.useRateLimits(limits);
+        assertNotNull(principals.agent("bot").rateLimits());
+        assertNotNull(principals.agent("newcomer").rateLimits(), "an agent seen later gets ring 3's limit");
+        assertNull(principals.host().rateLimits(), "never the host");
+        assertNull(principals.unidentified().rateLimits(), "never unidentified");
+
+        Policy unlimited = policy("version: 1\nagents:\n  bot:\n    ring: 2\n");
+        principals.apply(unlimited);
+        limits.apply(unlimited);
+        principals.useRateLimits(limits);
+        assertNull(principals.agent("bot").rateLimits(), "a reload that removes the limits clears the field");
+        assertNull(principals.agent("newcomer").rateLimits());
+    }
+
+    @Test
     void auditModeNeitherWaitsNorRefuses() throws Exception {
         RateLimits limits = new RateLimits(policy("""
                 version: 1
