@@ -23,6 +23,8 @@ public final class Principal {
     private volatile boolean inPolicy;
     /** The agent's quarantine, or null; while set, the effective ring is {@code Rings.QUARANTINED}. */
     private volatile Quarantine quarantine;
+    /** Null when no rate limit applies: the gate's allowed path then reads this field and nothing more. */
+    private volatile org.agenthypervisor.core.ratelimit.AgentLimits rateLimits;
 
     /**
      * An agent's quarantine: governed calls and hand-offs refused until {@code untilMillis} or a
@@ -93,6 +95,15 @@ public final class Principal {
     /** The agent's quarantine, or null. */
     public Quarantine quarantine() {
         return quarantine;
+    }
+
+    /** The agent's rate limits, or null when none applies. */
+    public org.agenthypervisor.core.ratelimit.AgentLimits rateLimits() {
+        return rateLimits;
+    }
+
+    void setRateLimits(org.agenthypervisor.core.ratelimit.AgentLimits rateLimits) {
+        this.rateLimits = rateLimits;
     }
 
     /** Sets or clears the quarantine; the caller recomputes the effective ring afterwards. */

@@ -105,6 +105,10 @@ public final class Principals {
             p.setTrust(persisted.getAsDouble());
         }
         recompute(p);
+        org.agenthypervisor.core.ratelimit.RateLimits limits = rateLimits;
+        if (limits != null) {
+            p.setRateLimits(limits.limitsFor(id, false));
+        }
         Principal[] grown = Arrays.copyOf(old, old.length + 1);
         grown[p.index()] = p;
         byIndex = grown;
@@ -137,6 +141,21 @@ public final class Principals {
         }
         for (String id : policy.agents().keySet()) {
             agent(id);
+        }
+    }
+
+    private volatile org.agenthypervisor.core.ratelimit.RateLimits rateLimits;
+
+    /**
+     * Installs (or, after a reload, re-applies) the rate limits: every agent gets the buckets of the
+     * current policy (new, full ones); the host and {@code unidentified} are never limited.
+     */
+    public synchronized void useRateLimits(org.agenthypervisor.core.ratelimit.RateLimits limits) {
+        this.rateLimits = limits;
+        for (Principal p : byIndex) {
+            if (!p.isHost()) {
+                p.setRateLimits(limits == null ? null : limits.limitsFor(p.id(), false));
+            }
         }
     }
 

@@ -149,6 +149,12 @@ public final class FrameworkGate {
                     return denied;
                 }
             }
+            org.agenthypervisor.core.ratelimit.AgentLimits limits = ringSource.rateLimits();
+            if (limits != null && !limits.admit(org.agenthypervisor.core.ratelimit.AgentLimits.Kind.TOOLS,
+                    ringSource.effectiveRing())) {
+                limits.overLimit(org.agenthypervisor.core.ratelimit.AgentLimits.Kind.TOOLS, ringSource.effectiveRing(),
+                        "tool '" + tool + "'");
+            }
             if (runAs == caller) {
                 return null;
             }

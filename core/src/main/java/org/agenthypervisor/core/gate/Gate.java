@@ -16,7 +16,9 @@ import org.agenthypervisor.core.context.Principals;
  * </ul>
  *
  * The allowed path of {@link #check} is one thread-local read, two field reads (one volatile)
- * and an integer compare; it allocates nothing, takes no lock and logs nothing. Everything else (denials,
+ * and an integer compare, plus the caller's rate-limit field and a null test (issue 15; with a
+ * limit, a token bucket's clock read and compare-and-set); it allocates nothing, takes no lock and
+ * logs nothing. Everything else (denials,
  * hand-offs, saga steps) happens in {@link GateRuntime}, off the hot path.
  *
  * <p>A failure inside the gate fails closed: the call is denied with a
@@ -72,6 +74,10 @@ public final class Gate {
                 GateState st = state;
                 runtime.denied(st, site, cell == null ? st.hostContext : cell.get());
             }
+            org.agenthypervisor.core.ratelimit.AgentLimits limits = caller.rateLimits();
+            if (limits != null && !limits.admitCall(caller.effectiveRing())) {
+                runtime.rateLimited(limits, caller, site);
+            }
         } catch (SecurityException decided) {
             throw decided;
         } catch (Throwable internal) {
@@ -93,6 +99,11 @@ public final class Gate {
             }
             Context context = cell == null ? st.hostContext : cell.get();
             Principal owner = st.owner[site];
+            // Rate limits count the calls an agent makes out of its own code, not into it.
+            org.agenthypervisor.core.ratelimit.AgentLimits limits = caller.rateLimits();
+            if (limits != null && owner != context.principal() && !limits.admitCall(caller.effectiveRing())) {
+                runtime.rateLimited(limits, caller, site);
+            }
             boolean crossing = owner != null && owner != context.principal();
             // A hand-off point needs the arguments only when another principal calls it: an agent
             // calling its own public methods pays a ring check and this test, nothing more.
@@ -128,6 +139,10 @@ public final class Gate {
             }
             Context context = cell == null ? st.hostContext : cell.get();
             Principal owner = st.owner[site];
+            org.agenthypervisor.core.ratelimit.AgentLimits limits = caller.rateLimits();
+            if (limits != null && owner != context.principal() && !limits.admitCall(caller.effectiveRing())) {
+                runtime.rateLimited(limits, caller, site);
+            }
             if (owner == null || owner == context.principal() || owner.effectiveRing() < caller.effectiveRing()) {
                 return null;
             }

@@ -341,6 +341,13 @@ public class GateRuntime {
         }
     }
 
+    /** A rate limit said no on the allowed path: wait or refuse as the limit says (see AgentLimits). */
+    void rateLimited(org.agenthypervisor.core.ratelimit.AgentLimits limits, Principal caller, int site) {
+        GateState st = Gate.state;
+        limits.overLimit(org.agenthypervisor.core.ratelimit.AgentLimits.Kind.CALLS, caller.effectiveRing(),
+                st.bindings[site].method());
+    }
+
     /** Another principal reached a restricted method by reflection or a method handle (see {@link EntryCheck}). */
     private void refusedEntry(GateState st, SiteBinding binding, Context context) {
         if (st.mode == Policy.Mode.OFF) {
@@ -427,6 +434,15 @@ public class GateRuntime {
         }
         if (switches) {
             refuseQuarantinedOwner(st, binding, caller);
+            org.agenthypervisor.core.ratelimit.AgentLimits limits = caller.ringSource().rateLimits();
+            if (limits != null && binding.handoff() && !caller.isHost() && st.mode != Policy.Mode.OFF) {
+                int ring = caller.ringSource().effectiveRing();
+                org.agenthypervisor.core.ratelimit.AgentLimits.Kind handoffs =
+                        org.agenthypervisor.core.ratelimit.AgentLimits.Kind.HANDOFFS;
+                if (!limits.admit(handoffs, ring)) {
+                    limits.overLimit(handoffs, ring, "agent '" + owner.id() + "' (" + binding.method() + ")");
+                }
+            }
         }
         Context entered = switches ? caller.as(owner, caller.isHost() ? null : caller.chain()) : caller;
         CallParticipant[] ps = participants;

@@ -45,7 +45,54 @@ public record Policy(
         FrameworksSpec frameworks,
         CapabilitiesSpec capabilities,
         ObserveSpec observe,
-        StoreSpec store) {
+        StoreSpec store,
+        RateLimitsSpec rates) {
+
+    /** A policy without rate limits. */
+    public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
+                  HostSpec host, Map<String, AgentSpec> agents, List<RuleSpec> rules,
+                  List<CompensationSpec> compensations, List<SagaSpec> sagas, TrustSpec trust,
+                  LiabilitySpec liability, SagaSettings saga, SessionSettings sessions, AuditSettings audit,
+                  FrameworksSpec frameworks, CapabilitiesSpec capabilities, ObserveSpec observe, StoreSpec store) {
+        this(source, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas, trust,
+                liability, saga, sessions, audit, frameworks, capabilities, observe, store, RateLimitsSpec.NONE);
+    }
+
+    /**
+     * {@code rings.<n>.rate} and {@code agents.<id>.rate}: token buckets on what agents do.
+     *
+     * @param rings  per ring (1 to 3), limits each agent at that effective ring has on its own
+     * @param agents per agent, limits of that agent (on top of its ring's)
+     */
+    public record RateLimitsSpec(Map<Integer, RateSpec> rings, Map<String, RateSpec> agents) {
+        public static final RateLimitsSpec NONE = new RateLimitsSpec(Map.of(), Map.of());
+
+        public boolean isEmpty() {
+            return rings.isEmpty() && agents.isEmpty();
+        }
+    }
+
+    /** One {@code rate} map: a limit (or null) for governed calls, framework tool calls and hand-offs. */
+    public record RateSpec(RateLimit calls, RateLimit tools, RateLimit handoffs) {
+    }
+
+    /**
+     * One token bucket as written.
+     *
+     * @param perSecond     the refill rate, in tokens a second ({@code 10/s}, {@code 30/min})
+     * @param burst         the bucket's size (default: the rate per second rounded up, at least 1)
+     * @param waits         {@code onLimit: wait} (true) or {@code refuse} (false, the default)
+     * @param maxWaitMillis with {@code wait}, the longest a call waits before it is refused (default 1 s)
+     * @param key           where it is written, e.g. {@code agents.support-bot.rate.calls}
+     * @param rateText      the rate as written, e.g. {@code 10/s}
+     */
+    public record RateLimit(double perSecond, int burst, boolean waits, long maxWaitMillis, String key, String rateText,
+                            Location location) {
+        /** For messages: {@code agents.bot.rate.calls (10/s, burst 10)}. */
+        public String describe() {
+            return key + " (" + rateText + ", burst " + burst + (waits ? ", waits up to " + maxWaitMillis + " ms" : "") + ")";
+        }
+    }
 
     /** A policy that keeps its state in files under the data directory ({@code store: files}). */
     public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
@@ -103,7 +150,7 @@ public record Policy(
      */
     public Policy withModeAndDataDir(Mode newMode, String newDataDir) {
         return new Policy(source, sha256, newMode, onInternalError, newDataDir, host, agents, rules, compensations, sagas,
-                trust, liability, saga, sessions, audit, frameworks, capabilities, observe, store);
+                trust, liability, saga, sessions, audit, frameworks, capabilities, observe, store, rates);
     }
 
     /** The data directory when the policy names none. */

@@ -73,10 +73,16 @@ public final class PolicyParser {
                 "observe", "store"));
         keys.put("host", keys("ring"));
         keys.put("agents.*", keys("classes", "ring", "trust", "minTrust", "aiServices", "agenticNames", "onDenial",
-                "capabilities", "codeSource"));
+                "capabilities", "codeSource", "rate"));
         keys.put("agents.*.capabilities", capabilityKeys());
-        keys.put("rings.*", keys("capabilities"));
+        keys.put("rings.*", keys("capabilities", "rate"));
         keys.put("rings.*.capabilities", capabilityKeys());
+        for (String owner : List.of("agents.*", "rings.*")) {
+            keys.put(owner + ".rate", keys("calls", "tools", "handoffs"));
+            for (String kind : List.of("calls", "tools", "handoffs")) {
+                keys.put(owner + ".rate." + kind, keys("rate", "burst", "onLimit", "maxWait"));
+            }
+        }
         keys.put("rules[]", keys("methods", "annotatedWith", "tools", "ring", "handoff", "partial"));
         keys.put("compensations[]", keys("method", "compensate", "compensateInDoubt"));
         keys.put("sagas[]", keys("methods", "aiService", "agentic", "name"));

@@ -170,7 +170,10 @@ final class PolicyReader {
                 trust, liability, saga, sessions, audit, frameworks,
                 ringCapabilities.isEmpty() && agentCapabilities.isEmpty() ? Policy.CapabilitiesSpec.DEFAULTS
                         : new Policy.CapabilitiesSpec(Collections.unmodifiableMap(ringCapabilities),
-                        Collections.unmodifiableMap(new LinkedHashMap<>(agentCapabilities))), observe, store);
+                        Collections.unmodifiableMap(new LinkedHashMap<>(agentCapabilities))), observe, store,
+                ringRates.isEmpty() && agentRates.isEmpty() ? Policy.RateLimitsSpec.NONE
+                        : new Policy.RateLimitsSpec(Collections.unmodifiableMap(new java.util.TreeMap<>(ringRates)),
+                        Collections.unmodifiableMap(new LinkedHashMap<>(agentRates))));
     }
 
     private Policy.ObserveSpec observe(Fields top) {
@@ -221,6 +224,82 @@ final class PolicyReader {
         return List.copyOf(out);
     }
 
+    /** Filled by {@link #rings} and {@link #agents}: the {@code rate} maps written. */
+    private final Map<Integer, Policy.RateSpec> ringRates = new LinkedHashMap<>();
+    private final Map<String, Policy.RateSpec> agentRates = new LinkedHashMap<>();
+
+    private static final java.util.regex.Pattern RATE = java.util.regex.Pattern.compile(
+            "\\s*([0-9]+(?:\\.[0-9]+)?)\\s*/\\s*(s|sec|second|m|min|minute)\\s*");
+    private static final Map<String, Boolean> ON_LIMIT = orderedOnLimit();
+
+    private static Map<String, Boolean> orderedOnLimit() {
+        Map<String, Boolean> m = new LinkedHashMap<>();
+        m.put("refuse", Boolean.FALSE);
+        m.put("wait", Boolean.TRUE);
+        return Collections.unmodifiableMap(m);
+    }
+    private static final long DEFAULT_MAX_WAIT_MILLIS = 1000;
+
+    /** A {@code rate} map ({@code calls}, {@code tools}, {@code handoffs}), or null when absent or empty. */
+    private Policy.RateSpec rate(Fields owner, String ownerSchema) {
+        if (!owner.has("rate")) {
+            owner.value("rate");
+            return null;
+        }
+        Fields f = owner.section("rate", ownerSchema + ".rate");
+        Policy.RateLimit calls = rateLimit(f, "calls", ownerSchema + ".rate.calls");
+        Policy.RateLimit tools = rateLimit(f, "tools", ownerSchema + ".rate.tools");
+        Policy.RateLimit handoffs = rateLimit(f, "handoffs", ownerSchema + ".rate.handoffs");
+        f.done();
+        return calls == null && tools == null && handoffs == null ? null : new Policy.RateSpec(calls, tools, handoffs);
+    }
+
+    /** One bucket: {@code {rate: 10/s, burst: 10, onLimit: refuse|wait, maxWait: 1s}}; {@code rate} is required. */
+    private Policy.RateLimit rateLimit(Fields parent, String key, String schemaPath) {
+        if (!parent.has(key)) {
+            parent.value(key);
+            return null;
+        }
+        Node keyNode = parent.keyNode(key);
+        Fields f = parent.section(key, schemaPath);
+        String path = parent.path(key);
+        Node rateNode = f.value("rate");
+        double perSecond = -1;
+        String rateText = null;
+        if (rateNode == null) {
+            report(keyNode, path, "a rate limit needs 'rate', e.g. rate: 10/s or rate: 30/min");
+        } else if (!isType(rateNode, Tag.STR)) {
+            reportType(rateNode, f.path("rate"), "a rate such as 10/s or 30/min", null);
+        } else {
+            rateText = ((ScalarNode) rateNode).getValue().trim();
+            java.util.regex.Matcher m = RATE.matcher(rateText);
+            if (!m.matches()) {
+                report(rateNode, f.path("rate"), "'" + rateText + "' is not a rate; write calls per second or per minute,"
+                        + " e.g. 10/s or 30/min");
+            } else {
+                double n = Double.parseDouble(m.group(1));
+                perSecond = m.group(2).startsWith("s") ? n : n / 60.0;
+                if (!(perSecond > 0) || perSecond > 1e9) {
+                    report(rateNode, f.path("rate"), "the rate must be above 0 and at most 1000000000/s, got '"
+                            + rateText + "'");
+                    perSecond = -1;
+                }
+            }
+        }
+        int burst = integer(f, "burst", perSecond > 0 ? (int) Math.max(1, Math.min(1_000_000, Math.ceil(perSecond))) : 1,
+                1, 1_000_000);
+        Boolean wait = choice(f, "onLimit", ON_LIMIT, Boolean.FALSE);
+        long maxWait = duration(f, "maxWait", 1, DEFAULT_MAX_WAIT_MILLIS);
+        if (f.has("maxWait") && !wait) {
+            report(f.keyNode("maxWait"), f.path("maxWait"), "maxWait applies only with onLimit: wait");
+        }
+        f.done();
+        if (perSecond <= 0) {
+            return null;
+        }
+        return new Policy.RateLimit(perSecond, burst, wait, maxWait, path, rateText, location(keyNode));
+    }
+
     /** Filled by {@link #agents}: each agent's {@code capabilities}, when it has some. */
     private final Map<String, Map<String, Policy.CapabilityGrant>> agentCapabilities = new LinkedHashMap<>();
 
@@ -259,7 +338,11 @@ final class PolicyReader {
             }
             Fields f = new Fields(value, path, "rings.*");
             Map<String, Policy.CapabilityGrant> grants = capabilities(f, "rings.*.capabilities");
+            Policy.RateSpec rate = rate(f, "rings.*");
             f.done();
+            if (rate != null && !ringRates.containsKey(Integer.valueOf(key))) {
+                ringRates.put(Integer.valueOf(key), rate);
+            }
             if (out.containsKey(Integer.valueOf(key))) {
                 report(keyNode, path, "duplicate ring '" + key + "'");
             } else if (!grants.isEmpty()) {
@@ -386,7 +469,11 @@ final class PolicyReader {
             Policy.OnDenial onDenial = choice(f, "onDenial", ON_DENIAL, null);
             Map<String, Policy.CapabilityGrant> grants = capabilities(f, "agents.*.capabilities");
             List<String> codeSource = codeSource(f);
+            Policy.RateSpec rate = rate(f, "agents.*");
             f.done();
+            if (validId && rate != null) {
+                agentRates.put(id, rate);
+            }
             if (validId && !grants.isEmpty()) {
                 agentCapabilities.put(id, grants);
             }

@@ -88,12 +88,20 @@ public final class HypervisorRuntime {
         this.quarantines = new org.agenthypervisor.core.quarantine.Quarantines(principals, observed, System::currentTimeMillis);
         gate.setQuarantines(quarantines);
         liability.setQuarantines(quarantines);
+        this.rateLimits = new org.agenthypervisor.core.ratelimit.RateLimits(policy, audit);
+        principals.useRateLimits(rateLimits);
         this.backend = new FacadeBackend(this);
         this.frameworks = new org.agenthypervisor.core.frameworks.FrameworkGate(gate, principals, events, audit, sessions,
                 policy);
     }
 
     private final org.agenthypervisor.core.frameworks.FrameworkGate frameworks;
+    private final org.agenthypervisor.core.ratelimit.RateLimits rateLimits;
+
+    /** Rate limits and their refusal counts. */
+    public org.agenthypervisor.core.ratelimit.RateLimits rateLimits() {
+        return rateLimits;
+    }
 
     /**
      * Connects to the policy's shared store, if it names one. A database that cannot be reached stops
@@ -413,6 +421,8 @@ public final class HypervisorRuntime {
         sessions.applyPolicy(next);
         sagas.applyPolicy(next);
         frameworks.apply(next);
+        rateLimits.apply(next);
+        principals.useRateLimits(rateLimits);
         this.capabilityTable = capabilityTable(next);
         this.policy = next;
         counters.policyReloads.increment();

@@ -97,6 +97,7 @@ public final class JmxView implements HypervisorMXBean {
     @Override
     public Map<String, Long> getCounters() {
         Map<String, Long> counters = new java.util.LinkedHashMap<>(runtime.counters().snapshot());
+        counters.put("rateLimited", runtime.rateLimits().refusedTotal()); // refusals by rate limits (issue 15)
         if (runtime.audit() instanceof org.agenthypervisor.core.audit.AuditLog log) {
             // What monitoring should alert on: audit records lost, and whether the log cannot write now.
             counters.put("auditRecordsLost", log.lostRecordsTotal());

@@ -63,7 +63,7 @@ class PolicyParserTest {
                 ring: 2
                 trust: 1
                 minTrust: 0
-              idle: {capabilities: {network.connect: ["api.openai.com:443", "*.internal:8000-8100"], network.listen: [8080], files.read: ["./kb/**", "~/.cache/*.bin"], files.write: false, process.start: true, exit: false, native: false, env.read: "OPENAI_*", threads.modify: false, reflection.private: false}, codeSource: ["./build/classes/**", "sha256:abababababababababababababababababababababababababababababababab"]}
+              idle: {capabilities: {network.connect: ["api.openai.com:443", "*.internal:8000-8100"], network.listen: [8080], files.read: ["./kb/**", "~/.cache/*.bin"], files.write: false, process.start: true, exit: false, native: false, env.read: "OPENAI_*", threads.modify: false, reflection.private: false}, codeSource: ["./build/classes/**", "sha256:abababababababababababababababababababababababababababababababab"], rate: {calls: {rate: 10/s, burst: 20}, tools: {rate: 30/min, onLimit: wait, maxWait: 2s}, handoffs: {rate: 1/s}}}
               assistant:
                 aiServices:
                   - com.acme.lc.SupportAssistant
@@ -162,6 +162,7 @@ class PolicyParserTest {
               3:
                 capabilities:
                   network.connect: []
+                rate: {calls: {rate: 5/s}}
             observe:
               opentelemetry: off
             store:
@@ -179,6 +180,9 @@ class PolicyParserTest {
         Policy p = parse(EVERY_KEY);
         assertFalse(p.observe().openTelemetry(), "observe.opentelemetry: off");
         assertTrue(PolicyParser.defaults().observe().openTelemetry(), "auto by default");
+        assertEquals("agents.idle.rate.tools (30/min, burst 1, waits up to 2000 ms)",
+                p.rates().agents().get("idle").tools().describe());
+        assertEquals("rings.3.rate.calls (5/s, burst 5)", p.rates().rings().get(3).calls().describe());
         Map<String, Policy.CapabilityGrant> idle = p.capabilities().agents().get("idle");
         assertEquals(List.of("api.openai.com:443", "*.internal:8000-8100"), idle.get("network.connect").patterns());
         assertEquals(Boolean.TRUE, idle.get("process.start").value());
@@ -245,7 +249,7 @@ class PolicyParserTest {
                 List.of(pg.url(), pg.user(), pg.passwordEnv(), pg.schema()));
         assertEquals(8, pg.pool());
         assertEquals(Policy.OnUnavailable.FILES, pg.onUnavailable());
-        assertEquals(123, pg.location().line()); // after the observe section
+        assertEquals(124, pg.location().line()); // after the observe section (and rings.3.rate)
     }
 
     @Test
@@ -560,7 +564,7 @@ class PolicyParserTest {
         // EVERY_KEY really does use every key, so the parser's own "key accepted but never read" check
         // has run over all of them.
         Policy p = parse(EVERY_KEY);
-        assertEquals(27, PolicyParser.KNOWN_KEYS.size());
+        assertEquals(35, PolicyParser.KNOWN_KEYS.size());
         assertTrue(p.liability().recovery() != null);
         for (Map.Entry<String, java.util.Set<String>> e : PolicyParser.KNOWN_KEYS.entrySet()) {
             for (String key : e.getValue()) {
