@@ -47,6 +47,12 @@ class PolicyLoaderTest {
         assertEquals(Policy.Mode.AUDIT, loaded.mode());
         assertEquals(dir.resolve("data").toString(), loaded.dataDir());
         assertEquals(parsed.withModeAndDataDir(Policy.Mode.AUDIT, dir.resolve("data").toString()), loaded);
+        // Every other section, including any added to the record later, is the parsed one.
+        for (java.lang.reflect.RecordComponent c : Policy.class.getRecordComponents()) {
+            if (!c.getName().equals("mode") && !c.getName().equals("dataDir")) {
+                assertEquals(c.getAccessor().invoke(parsed), c.getAccessor().invoke(loaded), c.getName());
+            }
+        }
         assertEquals(parsed.capabilities(), loaded.capabilities());
         assertEquals(parsed.observe(), loaded.observe());
         assertEquals(parsed.agents(), loaded.agents());
