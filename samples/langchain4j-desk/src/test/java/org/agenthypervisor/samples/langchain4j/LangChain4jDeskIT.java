@@ -231,7 +231,9 @@ class LangChain4jDeskIT {
 
     @Test
     void anAgentSlashedForARingViolationMidWorkflowIsRefusedByTheNextAgent() {
-        Result r = run("lc-agentic-rogue", AGENTS + TOOL_RULES, "agentic-rogue");
+        // One strike takes the crediter's trust to 0 (the fixed override of graded breach detection, whose
+        // first violation costs 5 %): the test is about the next agent refusing a slashed peer.
+        Result r = run("lc-agentic-rogue", AGENTS + TOOL_RULES + "liability:\n  ringViolationSeverity: 1\n", "agentic-rogue");
         assertTrue(r.result("agentic-rogue").startsWith("error:UntrustedHandoffException:agent 'withdrawer' refused a"
                 + " hand-off from 'crediter'"), r::toString);
         Map<String, Object> denial = AuditRecords.ofType(r.dataDir(), "ring.denied").get(0);
