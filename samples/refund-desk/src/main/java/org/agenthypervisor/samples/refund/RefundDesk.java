@@ -128,6 +128,10 @@ public final class RefundDesk {
      * agent-hypervisor command line; agents are refused). The MXBean appears shortly after the start.
      */
     private static String operator(String operation, String agent, String reason) {
+        if (!org.agenthypervisor.api.Hypervisor.isActive()) {
+            // Without the agent there is no MXBean to wait for (and nothing was quarantined).
+            return "no hypervisor in this JVM: nothing to " + operation;
+        }
         try {
             javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
             javax.management.ObjectName name = new javax.management.ObjectName("org.agenthypervisor:type=Hypervisor");
