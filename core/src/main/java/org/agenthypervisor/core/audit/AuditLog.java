@@ -153,6 +153,8 @@ public final class AuditLog implements AuditTrail {
     private long durable;
     private volatile boolean closing;
     private volatile IOException failure;
+    /** Held by producers counting a loss while failed and by the writer stating the loss and clearing the failure. */
+    private final Object lossLock = new Object();
 
     // Writer thread only.
     private MerkleFrontier tree;
@@ -663,11 +665,20 @@ public final class AuditLog implements AuditTrail {
         }
         IOException failed = failure; // the one volatile read a working log costs
         if (failed != null) {
-            countLost(1);
-            if (mustAudit && refuseWhenFailed) {
-                throw refusal(type, failed);
+            // Counted under the lock the writer's recovery holds while it states the loss and clears the
+            // failure: a count made after that statement would be owed with no failure left to state it.
+            synchronized (lossLock) {
+                failed = failure;
+                if (failed != null) {
+                    countLost(1);
+                }
             }
-            return;
+            if (failed != null) {
+                if (mustAudit && refuseWhenFailed) {
+                    throw refusal(type, failed);
+                }
+                return;
+            }
         }
         // Encoded here, on the producer's thread: the single writer thread then only adds seq and time,
         // so producers on many cores are not serialised behind one encoder.
@@ -1161,9 +1172,11 @@ public final class AuditLog implements AuditTrail {
             dueRoots.clear();
             unsynced = 0;
             plannedSize = Math.min(headSize(), tree.size());
-            writeLossRecord();
-            recoveredNanos = System.nanoTime();
-            failure = null;
+            synchronized (lossLock) {
+                writeLossRecord();
+                recoveredNanos = System.nanoTime();
+                failure = null;
+            }
             LOG.warn("audit log in " + dir + " writes again; records are accepted again");
         } catch (IOException | RuntimeException stillFailing) {
             if (stillFailing instanceof HistoryGone && !historyGoneLogged) {
