@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * time" (TAT). Each admitted call moves the TAT one interval (1/rate) later; a call is admitted when
  * the moved TAT is at most {@code burst} intervals ahead of now. That is a bucket of {@code burst}
  * tokens refilled at {@code rate}, with one compare-and-set and one clock read per call: no lock, no
- * allocation, and no refill thread.
+ * allocation, and no refill thread. The clock is {@link TickingClock}: one field load instead of a
+ * 30 ns {@code nanoTime} call.
  */
 public final class TokenBucket {
     private final long intervalNanos;
@@ -24,12 +25,21 @@ public final class TokenBucket {
         }
         this.intervalNanos = Math.max(1L, Math.round(1e9 / perSecond));
         this.windowNanos = Math.multiplyExact(intervalNanos, (long) burst);
-        this.tat = new AtomicLong(System.nanoTime());
+        TickingClock.start();
+        this.tat = new AtomicLong(TickingClock.now());
     }
 
-    /** Takes a token if one is there. */
+    /**
+     * Takes a token if one is there. Decided on the ticking clock when that admits; a refusal is
+     * decided on {@code nanoTime}, so a ticking thread starved of CPU never refuses a call the exact
+     * clock admits.
+     */
     public boolean tryAcquire() {
-        return tryAcquire(System.nanoTime());
+        return tryAcquireTicked(TickingClock.now());
+    }
+
+    boolean tryAcquireTicked(long tick) {
+        return tryAcquire(tick) || tryAcquire(System.nanoTime());
     }
 
     boolean tryAcquire(long now) {
@@ -52,7 +62,10 @@ public final class TokenBucket {
      *         (nothing reserved)
      */
     public long reserve(long maxWaitNanos) {
-        return reserve(System.nanoTime(), maxWaitNanos);
+        if (tryAcquire(TickingClock.now())) {
+            return 0;
+        }
+        return reserve(System.nanoTime(), maxWaitNanos); // how long to wait: on the exact clock
     }
 
     long reserve(long now, long maxWaitNanos) {

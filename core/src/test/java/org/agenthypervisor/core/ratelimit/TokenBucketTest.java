@@ -80,4 +80,42 @@ class TokenBucketTest {
         assertThrows(IllegalArgumentException.class, () -> new TokenBucket(0, 1));
         assertThrows(IllegalArgumentException.class, () -> new TokenBucket(1, 0));
     }
+
+    @Test
+    void theTickingClockAdvancesAndNeverRunsAheadOfNanoTime() throws InterruptedException {
+        new TokenBucket(1, 1); // starts the clock
+        long first = TickingClock.now();
+        long deadline = System.nanoTime() + 10_000 * MS; // generous: a starved machine delays the thread
+        while (TickingClock.now() == first && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        long later = TickingClock.now();
+        assertTrue(later > first, "the clock did not move in 10 s");
+        assertTrue(later <= System.nanoTime(), "the clock is ahead of nanoTime");
+    }
+
+    @Test
+    void aBucketOnTheTickingClockAdmitsItsBurstAndNoMore() {
+        TokenBucket b = new TokenBucket(10, 10);
+        int admitted = 0;
+        for (int i = 0; i < 100; i++) {
+            admitted += b.tryAcquire() ? 1 : 0;
+        }
+        // 100 calls take far less than the 100 ms a token takes; a starved machine could add one.
+        assertTrue(admitted >= 10 && admitted <= 11, "admitted " + admitted);
+    }
+
+    @Test
+    void aStaleTickNeverRefusesWhatTheExactClockAdmits() {
+        TokenBucket b = new TokenBucket(100, 1);
+        long tick = System.nanoTime(); // a tick the ticking thread never advances past, as if starved
+        assertTrue(b.tryAcquireTicked(tick));
+        long later = System.nanoTime() + 20 * MS;
+        while (System.nanoTime() < later) {
+            Thread.onSpinWait(); // 20 ms: two tokens' worth on the exact clock
+        }
+        assertFalse(b.tryAcquire(tick), "on the stale tick the bucket is empty");
+        assertTrue(b.tryAcquireTicked(tick), "the exact clock decides a refusal");
+        assertFalse(b.tryAcquireTicked(tick), "and takes only what is there");
+    }
 }
