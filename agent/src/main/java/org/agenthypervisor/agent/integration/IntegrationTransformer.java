@@ -137,6 +137,9 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         // java.base must be able to link the advice's calls into the bridge's bootstrap classes.
         Module agentModule = org.agenthypervisor.bridge.Propagation.class.getModule();
         instrumentation.redefineModule(Object.class.getModule(), Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of());
+        // So must java.management, for the platform MBean server's hook (absent from some trimmed runtimes).
+        ModuleLayer.boot().findModule("java.management").ifPresent(management -> instrumentation.redefineModule(
+                management, Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of()));
         for (Map.Entry<String, List<Bound>> target : exact.entrySet()) {
             String internalName = target.getKey();
             if (!isJdkTarget(internalName) || wovenOnLoad(target.getValue())) {

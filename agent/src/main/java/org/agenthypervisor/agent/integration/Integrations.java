@@ -3,6 +3,7 @@ package org.agenthypervisor.agent.integration;
 import org.agenthypervisor.agent.integration.jdk.FileEntryPoints;
 import org.agenthypervisor.agent.integration.jdk.NetworkEntryPoints;
 import org.agenthypervisor.agent.integration.jdk.SystemEntryPoints;
+import org.agenthypervisor.agent.integration.jdk.PlatformMBeanServer;
 import org.agenthypervisor.agent.integration.jdk.HiddenClassDefinitions;
 import org.agenthypervisor.agent.integration.jdk.JdkExecutors;
 import org.agenthypervisor.agent.integration.langchain4j.LangChain4j;
@@ -17,6 +18,6 @@ public final class Integrations {
     }
 
     public static List<Integration> all() {
-        return List.of(new JdkExecutors(), new HiddenClassDefinitions(), new FileEntryPoints(), new NetworkEntryPoints(), new SystemEntryPoints(), new LangChain4j(), new SpringAi(), new Reactor());
+        return List.of(new JdkExecutors(), new HiddenClassDefinitions(), new FileEntryPoints(), new NetworkEntryPoints(), new SystemEntryPoints(), new PlatformMBeanServer(), new LangChain4j(), new SpringAi(), new Reactor());
     }
 }

@@ -17,7 +17,9 @@ import java.util.Map;
  * {@link #REGISTRATION_DELAY_MILLIS} after the agent's start unless the JVM was started with remote
  * JMX on: starting the platform MBean server costs about 11 MiB and a few hundred milliseconds of
  * CPU, which a JVM that ends within seconds (a batch job, a serverless call, a test) should not pay
- * and which a long-running one pays once its start is over. Clients poll for the name.
+ * and which a long-running one pays once its start is over. When the application, a JMX agent or an
+ * operator's attach creates the server sooner, the MXBean is registered then (see
+ * {@link org.agenthypervisor.bridge.Management}). Clients poll for the name.
  */
 public final class JmxView implements HypervisorMXBean {
     public static final String NAME = "org.agenthypervisor:type=Hypervisor";
@@ -29,7 +31,10 @@ public final class JmxView implements HypervisorMXBean {
         this.runtime = runtime;
     }
 
-    /** How long after the agent's start the MXBean is registered. */
+    /**
+     * How long after the agent's start the MXBean is registered (system property
+     * {@code agenthypervisor.jmx.delayMillis} to change it) unless the platform server exists sooner.
+     */
     public static final long REGISTRATION_DELAY_MILLIS = 2_000;
 
     public static void registerLater(HypervisorRuntime runtime) {
@@ -38,7 +43,10 @@ public final class JmxView implements HypervisorMXBean {
         Thread thread = new Thread(() -> {
             try {
                 if (!remote) {
-                    Thread.sleep(REGISTRATION_DELAY_MILLIS);
+                    // At once if something else creates the platform MBean server meanwhile: then nothing is saved.
+                    org.agenthypervisor.bridge.Management.awaitPlatformServer(
+                            Long.getLong("agenthypervisor.jmx.delayMillis", REGISTRATION_DELAY_MILLIS),
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
                 }
                 ManagementFactory.getPlatformMBeanServer().registerMBean(new JmxView(runtime), new ObjectName(NAME));
             } catch (InterruptedException stopped) {

@@ -1,0 +1,40 @@
+package org.agenthypervisor.agent.integration.jdk;
+
+import net.bytebuddy.asm.Advice;
+import org.agenthypervisor.agent.integration.Target;
+import org.agenthypervisor.bridge.Management;
+
+import java.util.List;
+
+/**
+ * {@code ManagementFactory.getPlatformMBeanServer()}: when anything in the JVM creates the platform
+ * MBean server (the application, a JMX agent, an operator attaching with the command line), the
+ * hypervisor's MXBean is registered at once instead of after its start-up delay. Governs nothing.
+ */
+public final class PlatformMBeanServer extends JdkIntegration {
+    @Override
+    public String name() {
+        return "JDK platform MBean server";
+    }
+
+    @Override
+    public boolean weavesUnloadedJdkClassesOnLoad() {
+        return true;
+    }
+
+    @Override
+    public List<Target> targets() {
+        return List.of(Target.of("java.lang.management.ManagementFactory", "getPlatformMBeanServer", "()",
+                ServerObtained.class, "the MXBean's registration"));
+    }
+
+    public static final class ServerObtained {
+        private ServerObtained() {
+        }
+
+        @Advice.OnMethodExit
+        static void exit() {
+            Management.platformServerStarted();
+        }
+    }
+}
