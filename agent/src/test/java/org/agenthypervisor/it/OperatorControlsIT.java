@@ -205,4 +205,37 @@ class OperatorControlsIT {
             assertEquals(1, AuditRecords.ofType(r.dataDir(), "saga.compensated").size(), "the compensation is audited");
         }
     }
+
+    @Test
+    void aKilledAgentStaysKilledAfterTheJvmRestartsUntilReleased() throws Exception {
+        Path dir = dir("kill-restart");
+        try (Interactive app = new Interactive(dir, "wait", "clerk")) {
+            String pid = app.awaitLine("READY ").substring(6);
+            Result kill = Cli.run(dir, "kill", "clerk", "--reason", "runaway refunds", "--pid", pid);
+            assertEquals(0, kill.exitCode(), kill::toString);
+            app.go();
+            assertTrue(app.finish().result("clerk-2").startsWith("denied:AgentQuarantinedException:"));
+        }
+        // This application creates its clerk in main: after a restart the host may not, so it stops there.
+        Result restarted = ChildJvm.withAgent("policy=policy.yaml").in(dir).run(APP, "clerk");
+        assertEquals(1, restarted.exitCode(), restarted::toString);
+        assertTrue(restarted.stderr().contains("AgentQuarantinedException: agent 'clerk' is quarantined until an operator"
+                + " releases it (killed) (jmx: runaway refunds): the host may not call its method"
+                + " com.acme.operator.Clerk#<init>()"), restarted::toString);
+        assertTrue(restarted.stderr().contains("QUARANTINE restored from "), restarted::toString);
+        assertEquals("clerk", AuditRecords.ofType(restarted.dataDir(), "quarantine.restored").get(0).get("agent"));
+
+        Result both = Cli.run(dir, "release", "clerk", "--reason", "x", "--pid", "1", "--data-dir", restarted.dataDir().toString());
+        assertEquals(2, both.exitCode(), both::toString);
+        Result release = Cli.run(dir, "release", "clerk", "--reason", "prompt fixed", "--data-dir",
+                restarted.dataDir().toString());
+        assertEquals(0, release.exitCode(), release::toString);
+        assertTrue(release.stdout().contains("agent 'clerk' released in ") && release.stdout().contains("(was killed by jmx:"
+                + " runaway refunds)"), release::toString);
+        Result again = run(dir, "clerk");
+        assertEquals("allowed:hello from clerk", again.result("clerk-1"), "the release was saved");
+        Map<String, Object> released = AuditRecords.ofType(again.dataDir(), "quarantine.released").get(0);
+        assertEquals("cli", released.get("by"));
+        assertEquals("prompt fixed", released.get("reason"));
+    }
 }

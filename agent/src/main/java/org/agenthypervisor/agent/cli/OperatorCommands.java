@@ -71,7 +71,9 @@ final class OperatorCommands {
     }
 
     @Command(name = "release", mixinStandardHelpOptions = true,
-            description = {"Release a quarantined or killed agent in a running JVM.", "Audited as quarantine.released.",
+            description = {"Release a quarantined or killed agent, in a running JVM or a data directory.",
+                    "--pid: in the running JVM; --data-dir: in the quarantines a stopped JVM saved there.",
+                    "Audited as quarantine.released.",
                     "Exit code 0: released (or was not quarantined); 2: usage error, or the JVM cannot be reached."})
     static final class Release implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "AGENT", description = "The agent id.")
@@ -80,8 +82,13 @@ final class OperatorCommands {
         @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (recorded in the audit log).")
         String reason;
 
-        @Option(names = "--pid", required = true, paramLabel = "PID", description = "The process id of the running JVM.")
+        @Option(names = "--pid", paramLabel = "PID", description = "The process id of the running JVM.")
         String pid;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", description = {"Instead of --pid: release the agent in the"
+                + " quarantines saved in DIR, when no JVM runs on it",
+                "(e.g. the application cannot start with the agent killed)."})
+        java.nio.file.Path dataDir;
 
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -90,9 +97,50 @@ final class OperatorCommands {
         public Integer call() {
             checkAgent(agent);
             checkReason(reason);
+            if ((pid == null) == (dataDir == null)) {
+                throw new HypervisorCommand.UsageError("give either --pid (a running JVM) or --data-dir (its saved"
+                        + " quarantines, while no JVM runs on it)");
+            }
+            if (dataDir != null) {
+                return releaseSaved();
+            }
             Object result = RunningJvm.invoke(pid, "release", new Object[] {agent, reason},
                     new String[] {String.class.getName(), String.class.getName()});
             spec.commandLine().getOut().println(result);
+            return HypervisorCommand.OK;
+        }
+    
+        private Integer releaseSaved() {
+            java.nio.file.Path dir = TrustCommand.existingDataDir(dataDir);
+            String was;
+            try {
+                if (org.agenthypervisor.core.liability.TrustLedger.inUse(dir)) {
+                    throw new HypervisorCommand.UsageError("a JVM is using " + dir.toAbsolutePath() + "; release the agent"
+                            + " there with --pid");
+                }
+                was = org.agenthypervisor.core.quarantine.Quarantines.releaseSaved(dir, agent);
+            } catch (java.io.IOException failure) {
+                throw new HypervisorCommand.UsageError(failure.getMessage());
+            }
+            if (was == null) {
+                spec.commandLine().getOut().println("agent '" + agent + "' has no saved quarantine in " + dir);
+                return HypervisorCommand.OK;
+            }
+            java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
+            fields.put("agent", agent);
+            fields.put("reason", reason);
+            fields.put("by", "cli");
+            fields.put("was", was);
+            try (org.agenthypervisor.core.audit.AuditLog audit = org.agenthypervisor.core.audit.AuditLog.open(dir,
+                    org.agenthypervisor.core.policy.PolicyParser.defaults().audit())) {
+                audit.record("quarantine.released", fields);
+                audit.flush();
+            } catch (java.io.IOException | RuntimeException failure) {
+                spec.commandLine().getErr().println("warning: the agent is released in " + dir + ", but the audit log"
+                        + " could not record it: " + failure.getMessage());
+            }
+            spec.commandLine().getOut().println("agent '" + agent + "' released in " + dir + " by cli: " + reason + " (was "
+                    + was + "); it takes effect when the application next starts");
             return HypervisorCommand.OK;
         }
     }

@@ -25,8 +25,10 @@ import java.util.function.LongSupplier;
  * a quarantine that only a release ends; the killed agent's saga in progress is compensated by the
  * saga engine as soon as its next step is refused (the refusal is an exception through the saga).
  *
- * <p>Quarantines live in this JVM only: a restart starts every agent released (the reason and the
- * decision are in the audit log).
+ * <p>With a data directory every change is saved there ({@link QuarantineFile}) before the operator
+ * is answered, and {@link #restore} puts the quarantines still in force back at the next start, so a
+ * restart releases nobody. With a shared store the file is still this JVM's own: other JVMs of the
+ * application do not see it.
  */
 public final class Quarantines {
     private static final Log LOG = Log.get("quarantine");
@@ -37,10 +39,113 @@ public final class Quarantines {
     /** Refused calls are each audited; at most this many log lines a second. */
     private final RateLimiter lines = new RateLimiter(20);
 
+    /** Null: quarantines live in memory only. */
+    private final QuarantineFile file;
+
+    /** Quarantines kept in memory only (tests). */
     public Quarantines(Principals principals, AuditTrail audit, LongSupplier clock) {
+        this(principals, audit, clock, null);
+    }
+
+    /** Quarantines saved in {@code dataDir} (null: in memory only); call {@link #restore} once at start. */
+    public Quarantines(Principals principals, AuditTrail audit, LongSupplier clock, java.nio.file.Path dataDir) {
         this.principals = principals;
         this.audit = audit;
         this.clock = clock;
+        this.file = dataDir == null ? null : new QuarantineFile(dataDir);
+    }
+
+    /**
+     * Puts back the saved quarantines still in force (audited {@code quarantine.restored}); drops the
+     * expired ones.
+     *
+     * @return how many were restored
+     * @throws java.io.IOException naming the file when it cannot be read: the caller must not start
+     */
+    public synchronized int restore() throws java.io.IOException {
+        if (file == null) {
+            return 0;
+        }
+        long now = clock.getAsLong();
+        int restored = 0;
+        boolean dropped = false;
+        for (QuarantineFile.Saved s : file.read()) {
+            Quarantine q = s.quarantine();
+            if (q.expired(now)) {
+                dropped = true;
+                continue;
+            }
+            Principal p = principals.agent(s.agent());
+            principals.setQuarantine(p, q);
+            Map<String, Object> fields = fields(p, q.reason(), q.by());
+            fields.put("killed", q.killed());
+            fields.put("since", Instant.ofEpochMilli(q.sinceMillis()).toString());
+            if (!q.killed()) {
+                fields.put("until", Instant.ofEpochMilli(q.untilMillis()).toString());
+            }
+            audit.recordBestEffort("quarantine.restored", fields);
+            LOG.warn("QUARANTINE restored from " + file.path() + ": agent '" + p.id() + "' "
+                    + (q.killed() ? "killed" : "quarantined until " + Instant.ofEpochMilli(q.untilMillis())) + " by "
+                    + q.by() + ": " + q.reason());
+            restored++;
+        }
+        if (dropped) {
+            save();
+        }
+        return restored;
+    }
+
+    /**
+     * Removes {@code agentId}'s saved quarantine from a data directory no JVM runs on (the operator's
+     * way out when the application cannot start with the agent quarantined).
+     *
+     * @return the removed quarantine as {@code trust list} would describe it, or null when none was saved
+     * @throws java.io.IOException naming the file when it cannot be read or written (it is then unchanged)
+     */
+    public static String releaseSaved(java.nio.file.Path dataDir, String agentId) throws java.io.IOException {
+        QuarantineFile file = new QuarantineFile(dataDir);
+        java.util.List<QuarantineFile.Saved> kept = new java.util.ArrayList<>();
+        Quarantine removed = null;
+        for (QuarantineFile.Saved s : file.read()) {
+            if (s.agent().equals(agentId)) {
+                removed = s.quarantine();
+            } else {
+                kept.add(s);
+            }
+        }
+        if (removed == null) {
+            return null;
+        }
+        file.write(kept);
+        return (removed.killed() ? "killed" : "quarantined until " + Instant.ofEpochMilli(removed.untilMillis())) + " by "
+                + removed.by() + ": " + removed.reason();
+    }
+
+    /**
+     * Saves every quarantine in force. On failure the change still holds in this JVM (the safe side
+     * for a quarantine; for a release, the next start quarantines the agent again): the returned text
+     * says so to the operator, and the log says it loudly.
+     */
+    private String save() {
+        if (file == null) {
+            return "";
+        }
+        java.util.List<QuarantineFile.Saved> all = new java.util.ArrayList<>();
+        for (Principal p : principals.agents()) {
+            Quarantine q = p.quarantine();
+            if (q != null) {
+                all.add(new QuarantineFile.Saved(p.id(), q));
+            }
+        }
+        try {
+            file.write(all);
+            return "";
+        } catch (java.io.IOException | RuntimeException failed) {
+            String warning = " (NOT SAVED in " + file.path() + ": " + failed.getMessage() + "; it holds in this JVM,"
+                    + " and the file still has the quarantines before this change)";
+            LOG.error("cannot save the quarantines in " + file.path() + ": " + failed, failed);
+            return warning;
+        }
     }
 
     /**
@@ -62,12 +167,13 @@ public final class Quarantines {
         long now = clock.getAsLong();
         long until = now + millis < now ? Long.MAX_VALUE : now + millis;
         principals.setQuarantine(p, new Quarantine(now, until, reason, by, false));
+        String unsaved = save();
         Map<String, Object> fields = fields(p, reason, by);
         fields.put("millis", millis);
         fields.put("until", Instant.ofEpochMilli(until).toString());
         audit.recordBestEffort("quarantine.set", fields);
         String summary = "agent '" + agentId + "' quarantined for " + Durations.format(millis) + " (until "
-                + Instant.ofEpochMilli(until) + ") by " + by + ": " + reason;
+                + Instant.ofEpochMilli(until) + ") by " + by + ": " + reason + unsaved;
         LOG.warn("QUARANTINE " + summary);
         return summary;
     }
@@ -78,10 +184,11 @@ public final class Quarantines {
         requireReason(reason);
         long now = clock.getAsLong();
         principals.setQuarantine(p, new Quarantine(now, Long.MAX_VALUE, reason, by, true));
+        String unsaved = save();
         audit.recordBestEffort("agent.killed", fields(p, reason, by));
         String summary = "agent '" + agentId + "' killed by " + by + ": " + reason
                 + " (every governed call and hand-off refused until released; a saga in progress is compensated"
-                + " at its next step)";
+                + " at its next step)" + unsaved;
         LOG.warn("KILL " + summary);
         return summary;
     }
@@ -95,13 +202,14 @@ public final class Quarantines {
             return "agent '" + agentId + "' is not quarantined";
         }
         principals.setQuarantine(p, null);
+        String unsaved = save();
         Map<String, Object> fields = fields(p, reason, by);
         fields.put("quarantinedBy", q.by());
         fields.put("quarantineReason", q.reason());
         fields.put("killed", q.killed());
         audit.recordBestEffort("quarantine.released", fields);
         String summary = "agent '" + agentId + "' released by " + by + ": " + reason + " (effective ring now "
-                + p.effectiveRing() + ")";
+                + p.effectiveRing() + ")" + unsaved;
         LOG.warn("RELEASE " + summary);
         return summary;
     }
@@ -150,6 +258,7 @@ public final class Quarantines {
             return; // released or replaced meanwhile
         }
         principals.setQuarantine(who, null);
+        save(); // a failure is logged; the next start drops the expired entry anyway
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("agent", who.id());
         fields.put("since", Instant.ofEpochMilli(q.sinceMillis()).toString());

@@ -85,7 +85,9 @@ public final class HypervisorRuntime {
         gate.addParticipant(sessions);
         gate.addParticipant(sagas);
         events.setAnomalySink((denial, binding) -> liability.ringViolation(currentContext(), denial, binding));
-        this.quarantines = new org.agenthypervisor.core.quarantine.Quarantines(principals, observed, System::currentTimeMillis);
+        this.quarantines = new org.agenthypervisor.core.quarantine.Quarantines(principals, observed, System::currentTimeMillis,
+                dataDir);
+        quarantines.restore(); // before any call: a restart must not release a killed agent
         gate.setQuarantines(quarantines);
         liability.setQuarantines(quarantines);
         this.rateLimits = new org.agenthypervisor.core.ratelimit.RateLimits(policy, audit);
