@@ -224,6 +224,21 @@ public final class Quarantines {
      * @param method the refused method or tool
      */
     public AgentQuarantinedException refusal(Principal who, Principal caller, String method) {
+        return refusal(who, caller, method, "call " + method);
+    }
+
+    /**
+     * A quarantined agent's access to shared session state: the exception to throw, or null when the
+     * quarantine has just expired (or there is none).
+     *
+     * @param access {@code read} or {@code write}
+     */
+    public AgentQuarantinedException sessionRefusal(Principal who, String access, String key, String session) {
+        return refusal(who, who, "session '" + session + "' key '" + key + "' (" + access + ")",
+                access + " key '" + key + "' of session '" + session + "'");
+    }
+
+    private AgentQuarantinedException refusal(Principal who, Principal caller, String method, String action) {
         Quarantine q = who.quarantine();
         if (q == null) {
             return null;
@@ -235,7 +250,7 @@ public final class Quarantines {
         String until = q.killed() ? "until an operator releases it (killed)"
                 : "until " + Instant.ofEpochMilli(q.untilMillis()) + " or an operator releases it";
         String message = caller == who
-                ? "agent '" + who.id() + "' may not call " + method + ": it is quarantined " + until + " ("
+                ? "agent '" + who.id() + "' may not " + action + ": it is quarantined " + until + " ("
                         + q.by() + ": " + q.reason() + ")"
                 : "agent '" + who.id() + "' is quarantined " + until + " (" + q.by() + ": " + q.reason() + "): "
                         + (caller.isHost() ? "the host" : "agent '" + caller.id() + "'") + " may not call its method " + method;

@@ -90,6 +90,7 @@ public final class HypervisorRuntime {
         quarantines.restore(); // before any call: a restart must not release a killed agent
         gate.setQuarantines(quarantines);
         liability.setQuarantines(quarantines);
+        sessions.setQuarantines(quarantines);
         this.rateLimits = new org.agenthypervisor.core.ratelimit.RateLimits(policy, audit);
         principals.useRateLimits(rateLimits);
         this.backend = new FacadeBackend(this);

@@ -182,6 +182,11 @@ final class ManagedSession implements Session, SessionState {
 
     @Override
     public Set<String> keys() {
+        ContextCell cell = ContextCell.peek();
+        Context context = cell == null ? null : cell.get();
+        if (context != null) {
+            refuseQuarantined(context.ringSource(), "*", false);
+        }
         return Set.copyOf(values.keySet());
     }
 
@@ -253,10 +258,21 @@ final class ManagedSession implements Session, SessionState {
      * Checks the calling context's effective ring against the first {@code sessions.keys} entry that
      * matches the key; returns who is acting.
      */
+    /** A quarantined agent neither changes shared state nor reads it: it is stopped, not demoted. */
+    private void refuseQuarantined(Principal source, String key, boolean write) {
+        if (source.quarantine() != null && manager.quarantines != null) {
+            RuntimeException refused = manager.quarantines.sessionRefusal(source, write ? "write" : "read", key, name);
+            if (refused != null) {
+                throw refused;
+            }
+        }
+    }
+
     private Principal checkRing(String key, boolean write) {
         ContextCell cell = ContextCell.peek();
         Context context = cell == null ? null : cell.get();
         Principal who = context == null ? manager.principals.host() : context.principal();
+        refuseQuarantined(context == null ? who : context.ringSource(), key, write);
         Policy.SessionSettings settings = manager.policy.sessions();
         if (settings == null || settings.keys().isEmpty()) {
             return who;

@@ -46,6 +46,13 @@ public class SessionManager implements CallParticipant, AutoCloseable {
     final boolean signs;
     private final Set<ManagedSession> open = ConcurrentHashMap.newKeySet();
 
+    /** Refuses quarantined agents' access to session state; null until the runtime sets it. */
+    volatile org.agenthypervisor.core.quarantine.Quarantines quarantines;
+
+    public void setQuarantines(org.agenthypervisor.core.quarantine.Quarantines quarantines) {
+        this.quarantines = quarantines;
+    }
+
     public SessionManager(Policy policy, Principals principals, AuditTrail audit, Counters counters) {
         this.policy = policy;
         this.principals = principals;

@@ -176,6 +176,33 @@ class SessionManagerTest {
     }
 
     @Test
+    void aQuarantinedAgentNeitherReadsNorWritesSessionStateUntilReleased() throws Exception {
+        start();
+        org.agenthypervisor.core.quarantine.Quarantines quarantines =
+                new org.agenthypervisor.core.quarantine.Quarantines(principals, audit, System::currentTimeMillis);
+        sessions.setQuarantines(quarantines);
+        Session s = sessions.open(host, "case-q");
+        s.state().put("notes", "shared");
+        quarantines.kill("sandbox", "rogue", "test");
+        ContextCell cell = ContextCell.peek();
+        cell.set(cell.get().as(principals.agent("sandbox"), null));
+        org.agenthypervisor.api.AgentQuarantinedException write = assertThrows(
+                org.agenthypervisor.api.AgentQuarantinedException.class, () -> s.state().put("notes", "mine now"));
+        assertTrue(write.getMessage().startsWith("agent 'sandbox' may not write key 'notes' of session 'case-q': it is"
+                + " quarantined until an operator releases it (killed) (test: rogue)"), write.getMessage());
+        assertThrows(org.agenthypervisor.api.AgentQuarantinedException.class, () -> s.state().get("notes"));
+        assertThrows(org.agenthypervisor.api.AgentQuarantinedException.class, () -> s.state().keys());
+        assertThrows(org.agenthypervisor.api.AgentQuarantinedException.class,
+                () -> s.state().compareAndSet("notes", 1, "x"));
+        cell.set(host);
+        assertEquals("shared", s.state().get("notes"), "nothing changed");
+        quarantines.release("sandbox", "fixed", "test");
+        cell.set(cell.get().as(principals.agent("sandbox"), null));
+        assertEquals(2, s.state().put("notes", "back"));
+        s.close();
+    }
+
+    @Test
     void ringProtectedKeysAreRefusedToARing3Agent() throws Exception {
         start();
         Session s = sessions.open(host, "case-2");
