@@ -16,8 +16,8 @@ public final class HypervisorCommand implements Runnable {
      * milliseconds for all of them); the others are listed by name and description only.
      */
     private static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(PolicyCommand.class, AuditCommand.class,
-            SagaCommand.class, TrustCommand.class, KeysCommand.class, VouchCommand.class, StoreCommand.class,
-            OperatorCommands.Quarantine.class, OperatorCommands.Release.class, OperatorCommands.Kill.class,
+            SagaCommand.class, TrustCommand.class, KeysCommand.class, VouchCommand.class,
+            OperatorCommands.Quarantine.class, OperatorCommands.Release.class, OperatorCommands.Kill.class, StoreCommand.class,
             CommandLine.HelpCommand.class);
 
     /** Exit code: everything is fine. */
