@@ -238,8 +238,11 @@ class SharedAuditIT {
     @Test
     void aDatabaseStoppedAndStartedWhileTheJvmsRunLosesNoAcknowledgedRecord() throws Exception {
         String policy = policy("audit_outage", "");
-        try (SharedStoreIT.Replica one = new SharedStoreIT.Replica("audit-outage-1", policy)) {
+        try (SharedStoreIT.Replica one = new SharedStoreIT.Replica("audit-outage-1", policy);
+             SharedStoreIT.Replica strict = new SharedStoreIT.Replica("audit-outage-fsync", policy("audit_outage",
+                     "  durability: fsync\n"))) {
             assertEquals("READY 1", one.awaitReady());
+            assertEquals("READY 1", strict.awaitReady());
             one.send("session 5");
             one.await("DONE session");
             postgres.stop();
@@ -247,10 +250,25 @@ class SharedAuditIT {
                 // A denial's record is acknowledged at once (batch durability): it must survive the outage.
                 one.send("violate");
                 assertEquals("DONE violate: RingViolationException", one.await("DONE violate"));
+                // Under fsync a call that must be audited waits for the commit: it cannot be, so the call is refused.
+                strict.send("session 1");
+                String refused = strict.await("DONE session", 60);
+                assertTrue(refused.startsWith("DONE session: AuditUnavailableException: 'session.opened' cannot be"
+                        + " audited: the shared audit log in PostgreSQL "), refused);
                 Thread.sleep(500);
             } finally {
                 postgres.start();
             }
+            // Once the database is back the fsync JVM writes again (its loss stated first) and accepts calls.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            String again;
+            do {
+                strict.send("session 1");
+                again = strict.await("DONE session", 30);
+                assertTrue(System.nanoTime() < until, "the fsync JVM accepts audited calls again within 30 s: " + again);
+            } while (!again.equals("DONE session 1"));
+            strict.send("quit");
+            strict.await("BYE");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (count("SELECT count(*) FROM audit_outage.audit_record WHERE convert_from(payload, 'UTF8')::json->>'type'"
                     + " = 'ring.denied'") == 0) {
@@ -269,6 +287,8 @@ class SharedAuditIT {
         }
         ChildJvm.Result ok = verify(cliDir("outage", policy));
         assertEquals(0, ok.exitCode(), ok::toString);
+        assertTrue(count("SELECT count(*) FROM audit_outage.audit_record WHERE convert_from(payload, 'UTF8')::json->>'type'"
+                + " = 'audit.records-lost'") >= 1, "the refused call's record is stated as lost");
     }
 
     @Test

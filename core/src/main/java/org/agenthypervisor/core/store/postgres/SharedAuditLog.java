@@ -363,10 +363,12 @@ public final class SharedAuditLog implements AuditTrail {
                 }
                 queue.drainTo(batch, Math.max(0, MAX_BATCH - batch.size()));
                 stop = batch.stream().anyMatch(i -> i instanceof Marker m && m.stop());
-                if (batch.isEmpty()) {
+                if (batch.isEmpty() && failure == null) {
                     signerDuties();
                     continue;
                 }
+                // While failed, an empty batch is written too: calls that must be audited are refused then, so
+                // nothing may be queued, and this commit (stating what was lost) is what ends the failure.
                 write(batch);
                 if (failure != null) {
                     LOG.warn("shared audit log in " + store.describe() + " writes again; records are accepted again");
@@ -482,20 +484,20 @@ public final class SharedAuditLog implements AuditTrail {
                 f.put("jvm", jvm);
                 payloads.add(encode(tree, "audit.records-lost", CanonicalJson.prepare(f), null, System.currentTimeMillis()));
             }
+            // One entry per marker, in order: the head signed for it, or null.
             List<TreeHead> signed = new ArrayList<>();
-            List<Marker> markers = new ArrayList<>();
             for (Item i : batch) {
                 if (i instanceof Rec r) {
                     payloads.add(encode(tree, r.type(), r.prepared(), r.problem(), r.timeMillis()));
                 } else if (i instanceof Marker m) {
-                    markers.add(m);
+                    TreeHead h = null;
                     if (m.reason() != null && !(m.stop() && tree.size() == headSize)) {
                         insertRecords(c, t.size(), payloads);
-                        TreeHead h = sign(tree, m.reason(), m.subject());
+                        h = sign(tree, m.reason(), m.subject());
                         AuditTables.insertHead(c, schema, heads++, h, store.instance());
                         headSize = tree.size();
-                        signed.add(h);
                     }
+                    signed.add(h);
                 }
                 if (signer && tree.size() - headSize >= headEvery) {
                     insertRecords(c, t.size(), payloads);
@@ -518,12 +520,13 @@ public final class SharedAuditLog implements AuditTrail {
                 lastSeenHeadSize = headSize;
                 lastHeadNanos = System.nanoTime();
             }
+            // Committed: nothing below may throw (the batch would be written again).
             int s = 0;
             for (Item i : batch) {
                 if (i instanceof Rec r && r.done() != null) {
                     r.done().complete(null);
                 } else if (i instanceof Marker m) {
-                    m.done().complete(m.reason() == null || m.stop() && signed.isEmpty() ? null : signed.get(s++));
+                    m.done().complete(signed.get(s++));
                 }
             }
         } catch (SQLException | RuntimeException e) {
