@@ -101,6 +101,9 @@ class SharedAuditIT {
         assertEquals(0, ok.exitCode(), ok::toString);
         assertTrue(ok.stdout().contains(": OK"), ok::toString);
         assertTrue(ok.stdout().contains("registered in the shared store"), ok::toString);
+        assertTrue(ok.stdout().contains("(rows without a gap, seq fields and leaf hashes checked, tree recomputed)"),
+                ok::toString);
+        assertTrue(ok.stdout().contains("not yet covered:   0 record(s)"), "clean shutdowns sign the last records: " + ok);
         long records = count("SELECT count(*) FROM audit_three.audit_record");
         assertTrue(records >= 3 * 62, "every JVM's session records are in the one log: " + records);
         assertEquals(3, count("SELECT count(DISTINCT instance) FROM audit_three.audit_record"), "written by three JVMs");

@@ -230,7 +230,9 @@ final class AuditCommand extends CommandGroup {
             }
             out.println("audit log " + auditDir + ": OK");
             if (r.cut() == 0) {
-                out.println("  records:           " + r.records() + " (frames, seq fields and leaf hashes checked, tree recomputed)");
+                out.println("  records:           " + r.records() + (store.storePolicy != null
+                        ? " (rows without a gap, seq fields and leaf hashes checked, tree recomputed)"
+                        : " (frames, seq fields and leaf hashes checked, tree recomputed)"));
             } else if (r.archiveRead()) {
                 out.println("  records:           " + r.records() + " (records 0.." + (r.cut() - 1) + " read from the archive "
                         + archive + ", the rest live; frames, seq fields and leaf hashes checked, tree recomputed from record 0)");
