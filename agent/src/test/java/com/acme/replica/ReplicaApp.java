@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
  * 0.2 ms; the wall clock in microseconds, which every JVM on the machine shares). Reads commands:
  * {@code violate} (the teller oversteps: a slash, printing {@code VIOLATE <micros>} first),
  * {@code restore} (an operator sets its trust back to 1 through JMX {@code setTrust}, printing
- * {@code RESTORE <micros>} first), {@code quit}.
+ * {@code RESTORE <micros>} first), {@code session N} (a session with N audited writes), {@code quit}.
  */
 public final class ReplicaApp {
     private ReplicaApp() {
@@ -30,6 +30,18 @@ public final class ReplicaApp {
     static synchronized void say(String line) {
         System.out.println(line);
         System.out.flush();
+    }
+
+    /** {@code session N}: a session with N writes (N audited deltas) and its close (a signed tree head). */
+    static void session(int writes) {
+        try (org.agenthypervisor.api.Session s = Hypervisor.openSession("replica")) {
+            for (int i = 0; i < writes; i++) {
+                s.state().put("k" + i, "v" + i);
+            }
+            say("DONE session " + writes);
+        } catch (RuntimeException refused) {
+            say("DONE session: " + refused.getClass().getSimpleName() + ": " + refused.getMessage());
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -83,7 +95,13 @@ public final class ReplicaApp {
                     say("BYE");
                     return;
                 }
-                default -> say("UNKNOWN " + line);
+                default -> {
+                    if (line.startsWith("session ")) {
+                        session(Integer.parseInt(line.substring("session ".length()).trim()));
+                    } else {
+                        say("UNKNOWN " + line);
+                    }
+                }
             }
         }
     }

@@ -8,6 +8,8 @@ import org.agenthypervisor.core.crypto.KeyDirectory;
 import org.agenthypervisor.core.crypto.KeyDirectoryException;
 import org.agenthypervisor.core.crypto.PublicKey;
 import org.agenthypervisor.core.encoding.CanonicalJson;
+import org.agenthypervisor.core.policy.Policy;
+import org.agenthypervisor.core.store.postgres.PostgresStore;
 import org.agenthypervisor.core.report.AuditReport;
 import org.agenthypervisor.core.report.ReportScope;
 import picocli.CommandLine.Command;
@@ -65,6 +67,39 @@ final class AuditCommand extends CommandGroup {
         }
     }
 
+    /** {@code --store POLICY}: read the shared audit log of the store the policy names, in one read-only snapshot. */
+    static class StoreOption {
+        @Option(names = "--store", paramLabel = "POLICY",
+                description = "A policy whose store: postgres names the shared store: read its audit log (every JVM's"
+                        + " records, heads signed by any key in its key directory) instead of --data-dir's."
+                        + " Read-only: no migration, nothing written.")
+        Path storePolicy;
+
+        /** Opens the store's audit log for reading; a usage error when it cannot be used. */
+        org.agenthypervisor.core.audit.AuditRows open(java.util.List<AutoCloseable> toClose) {
+            Policy.PostgresStoreSpec pg = TrustCommand.sharedStore(storePolicy);
+            try {
+                PostgresStore store = PostgresStore.openForReading(pg, System.getenv());
+                toClose.add(store);
+                org.agenthypervisor.core.audit.AuditRows rows = store.auditRows();
+                toClose.add(0, rows);
+                return rows;
+            } catch (IOException failed) {
+                throw new HypervisorCommand.UsageError(failed.getMessage());
+            }
+        }
+    }
+
+    static void closeAll(List<AutoCloseable> all) {
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // read-only: nothing to lose
+            }
+        }
+    }
+
     static PublicKey readKey(Path file) {
         try {
             return PublicKey.fromPem(Files.readString(file, StandardCharsets.US_ASCII));
@@ -116,6 +151,9 @@ final class AuditCommand extends CommandGroup {
                 + " records are internally consistent, not that they are the ones written.")
         boolean allowUnsigned;
 
+        @picocli.CommandLine.Mixin
+        StoreOption store = new StoreOption();
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -132,14 +170,31 @@ final class AuditCommand extends CommandGroup {
             } catch (IllegalArgumentException bad) {
                 throw new HypervisorCommand.UsageError(bad.getMessage());
             }
-            Path auditDir = data.auditDir();
-            PublicKey key = publicKey != null ? readKey(publicKey) : data.keyFromDirectory();
             AuditVerifier.Report r;
-            try {
-                r = AuditVerifier.verify(auditDir, key, archive);
-            } catch (NoSuchFileException missing) {
-                throw new HypervisorCommand.UsageError(archive != null && missing.getFile().equals(archive.toString())
-                        ? "no archive directory " + archive : "no audit log in " + auditDir + ": " + missing.getMessage());
+            String auditDir;
+            if (store.storePolicy != null) {
+                if (publicKey != null || archive != null || data.keysDir != null) {
+                    throw new HypervisorCommand.UsageError("--store reads the shared store's key directory and has no"
+                            + " archive: --public-key, --keys-dir and --archive go with --data-dir");
+                }
+                List<AutoCloseable> open = new ArrayList<>();
+                try {
+                    org.agenthypervisor.core.audit.AuditRows rows = store.open(open);
+                    auditDir = rows.describe();
+                    r = AuditVerifier.verify(rows);
+                } finally {
+                    closeAll(open);
+                }
+            } else {
+                Path dir = data.auditDir();
+                auditDir = dir.toString();
+                PublicKey key = publicKey != null ? readKey(publicKey) : data.keyFromDirectory();
+                try {
+                    r = AuditVerifier.verify(dir, key, archive);
+                } catch (NoSuchFileException missing) {
+                    throw new HypervisorCommand.UsageError(archive != null && missing.getFile().equals(archive.toString())
+                            ? "no archive directory " + archive : "no audit log in " + dir + ": " + missing.getMessage());
+                }
             }
             if (!r.ok()) {
                 out.println("audit log " + auditDir + ": FAILED");
@@ -175,7 +230,9 @@ final class AuditCommand extends CommandGroup {
             }
             out.println("audit log " + auditDir + ": OK");
             if (r.cut() == 0) {
-                out.println("  records:           " + r.records() + " (frames, seq fields and leaf hashes checked, tree recomputed)");
+                out.println("  records:           " + r.records() + (store.storePolicy != null
+                        ? " (rows without a gap, seq fields and leaf hashes checked, tree recomputed)"
+                        : " (frames, seq fields and leaf hashes checked, tree recomputed)"));
             } else if (r.archiveRead()) {
                 out.println("  records:           " + r.records() + " (records 0.." + (r.cut() - 1) + " read from the archive "
                         + archive + ", the rest live; frames, seq fields and leaf hashes checked, tree recomputed from record 0)");
@@ -192,7 +249,8 @@ final class AuditCommand extends CommandGroup {
                         ? " (accepted with --allow-unsigned: nothing here is signed)" : ""));
             } else {
                 out.println("  signed tree heads: " + r.heads() + ", every signature valid (key " + r.keyId()
-                        + (publicKey != null ? ", pinned" : ", from the key directory") + ") and every root "
+                        + (publicKey != null ? ", pinned" : store.storePolicy != null ? ", registered in the shared store"
+                        : ", from the key directory") + ") and every root "
                         + (r.cut() > 0 && !r.archiveRead() ? "from the cut on " : "") + "matches");
                 TreeHead last = r.lastHead();
                 out.println("  last signed size:  " + last.size() + " (root " + last.rootHex() + ", signed " + last.time()
@@ -252,6 +310,9 @@ final class AuditCommand extends CommandGroup {
                 + " needed for a record, or a --from size, below the live log's first record.")
         Path archive;
 
+        @picocli.CommandLine.Mixin
+        StoreOption store = new StoreOption();
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -263,18 +324,26 @@ final class AuditCommand extends CommandGroup {
             if (index != null && to != null || from != null && size != null) {
                 throw new HypervisorCommand.UsageError("--size goes with --index, --to with --from");
             }
-            Path auditDir = data.auditDir();
-            PublicKey key = data.keyFromDirectory();
             Map<String, Object> proof;
+            List<AutoCloseable> open = new ArrayList<>();
             try {
-                proof = index != null ? AuditProofs.inclusion(auditDir, index, size, key, archive)
-                        : AuditProofs.consistency(auditDir, from, to, key, archive);
+                if (store.storePolicy != null) {
+                    org.agenthypervisor.core.audit.AuditRows rows = store.open(open);
+                    proof = index != null ? AuditProofs.inclusion(rows, index, size) : AuditProofs.consistency(rows, from, to);
+                } else {
+                    Path auditDir = data.auditDir();
+                    PublicKey key = data.keyFromDirectory();
+                    proof = index != null ? AuditProofs.inclusion(auditDir, index, size, key, archive)
+                            : AuditProofs.consistency(auditDir, from, to, key, archive);
+                }
             } catch (AuditProofs.ProofException e) {
                 if (e.usage()) {
                     throw new HypervisorCommand.UsageError(e.getMessage());
                 }
                 spec.commandLine().getErr().println("error: " + e.getMessage());
                 return HypervisorCommand.FAILED;
+            } finally {
+                closeAll(open);
             }
             String json = CanonicalJson.writeString(proof);
             if (output != null) {
@@ -299,11 +368,27 @@ final class AuditCommand extends CommandGroup {
                         + " in the proof file is used, and the output says so.")
         Path publicKey;
 
+        @picocli.CommandLine.Mixin
+        StoreOption store = new StoreOption();
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws IOException {
+            if (publicKey != null && store.storePolicy != null) {
+                throw new HypervisorCommand.UsageError("give one of --public-key (a pinned key) or --store (the keys"
+                        + " registered in the shared store)");
+            }
+            Map<String, PublicKey> registered = null;
+            if (store.storePolicy != null) {
+                List<AutoCloseable> open = new ArrayList<>();
+                try {
+                    registered = store.open(open).keys();
+                } finally {
+                    closeAll(open);
+                }
+            }
             byte[] json;
             try {
                 json = file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
@@ -315,7 +400,7 @@ final class AuditCommand extends CommandGroup {
             List<String> notes = new ArrayList<>();
             PrintWriter out = spec.commandLine().getOut();
             try {
-                String result = AuditProofs.verify(text.getBytes(StandardCharsets.UTF_8), key, notes);
+                String result = AuditProofs.verify(text.getBytes(StandardCharsets.UTF_8), key, registered, notes);
                 out.println(result);
                 notes.forEach(n -> out.println("  note: " + n));
                 return HypervisorCommand.OK;

@@ -138,10 +138,103 @@ public final class AuditProofs {
         return out;
     }
 
+    /**
+     * The inclusion proof of record {@code index} in an audit log kept as rows (the shared store), against
+     * its signed head of size {@code size} (null: the last); the proof carries the registered public key
+     * of the JVM that signed that head.
+     */
+    public static Map<String, Object> inclusion(AuditRows rows, long index, Long size) throws IOException, ProofException {
+        TreeHead head = head(AuditVerifier.readHeads(rows), rows.describe(), size);
+        if (index < 0 || index >= head.size()) {
+            throw new ProofException(true, "record index " + index + " is not covered by the signed tree head of size "
+                    + head.size() + " (valid: 0.." + (head.size() - 1) + ")");
+        }
+        byte[][] record = new byte[1][];
+        MerkleTree tree = rebuild(rows, head, index, record);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("kind", "inclusion");
+        out.put("index", index);
+        out.put("record", new String(record[0], StandardCharsets.UTF_8));
+        out.put("leafHash", hex(tree.leafHash(index)));
+        out.put("proof", hexes(tree.inclusionProof(index, head.size())));
+        out.put("treeHead", head.toMap());
+        putKey(out, "publicKey", rows.keys().get(head.keyId()));
+        return out;
+    }
+
+    /** The consistency proof from the tree of {@code from} records to a signed head of rows (null: the last). */
+    public static Map<String, Object> consistency(AuditRows rows, long from, Long to) throws IOException, ProofException {
+        List<TreeHead> heads = AuditVerifier.readHeads(rows);
+        TreeHead head = head(heads, rows.describe(), to);
+        if (from < 1 || from > head.size()) {
+            throw new ProofException(true, "--from " + from + " must be between 1 and the new tree size " + head.size()
+                    + " (RFC 9162 defines no consistency proof from the empty tree)");
+        }
+        MerkleTree tree = rebuild(rows, head, -1, null);
+        Map<String, PublicKey> keys = rows.keys();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("kind", "consistency");
+        out.put("oldSize", from);
+        out.put("oldRoot", hex(tree.root(from)));
+        for (TreeHead h : heads) {
+            if (h.size() == from) {
+                out.put("oldTreeHead", h.toMap());
+                if (!h.keyId().equals(head.keyId())) {
+                    putKey(out, "oldPublicKey", keys.get(h.keyId())); // another JVM signed the old head
+                }
+            }
+        }
+        out.put("newSize", head.size());
+        out.put("proof", hexes(tree.consistencyProof(from, head.size())));
+        out.put("treeHead", head.toMap());
+        putKey(out, "publicKey", keys.get(head.keyId()));
+        return out;
+    }
+
+    private static void putKey(Map<String, Object> out, String member, PublicKey key) {
+        if (key != null) {
+            out.put(member, key.toPem());
+        }
+    }
+
+    /** The tree of rows up to the head's size, checked against the head's root; a missing index fails. */
+    private static MerkleTree rebuild(AuditRows rows, TreeHead head, long keep, byte[][] kept)
+            throws IOException, ProofException {
+        MerkleTree tree = new MerkleTree();
+        try {
+            java.util.Iterator<LogRecord> it = rows.records();
+            while (it.hasNext() && tree.size() < head.size()) {
+                LogRecord r = it.next();
+                if (r.index() != tree.size()) {
+                    throw new ProofException(false, "record " + tree.size() + " is missing from " + rows.describe()
+                            + " (a row was deleted); run 'audit verify'");
+                }
+                tree.appendRecord(r.payload());
+                if (r.index() == keep) {
+                    kept[0] = r.payload();
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (tree.size() < head.size()) {
+            throw new ProofException(false, "the signed tree head covers " + head.size() + " records but "
+                    + rows.describe() + " holds only " + tree.size() + "; run 'audit verify'");
+        }
+        if (!MessageDigest.isEqual(tree.root(head.size()), head.root())) {
+            throw new ProofException(false, "the records do not match the signed tree head of size " + head.size()
+                    + "; run 'audit verify'");
+        }
+        return tree;
+    }
+
     private static TreeHead head(Path auditDir, Long size) throws IOException, ProofException {
-        List<TreeHead> heads = AuditVerifier.readHeads(auditDir);
+        return head(AuditVerifier.readHeads(auditDir), auditDir.toString(), size);
+    }
+
+    private static TreeHead head(List<TreeHead> heads, String where, Long size) throws ProofException {
         if (heads.isEmpty()) {
-            throw new ProofException(false, "no signed tree head in " + auditDir + " yet: proofs refer to a signed head");
+            throw new ProofException(false, "no signed tree head in " + where + " yet: proofs refer to a signed head");
         }
         if (size == null) {
             return heads.get(heads.size() - 1);
@@ -241,6 +334,17 @@ public final class AuditProofs {
      */
     @SuppressWarnings("unchecked")
     public static String verify(byte[] json, PublicKey pinned, List<String> notes) throws ProofException {
+        return verify(json, pinned, null, notes);
+    }
+
+    /**
+     * {@link #verify(byte[], PublicKey, List)}, checking each head with the key its {@code keyId} names
+     * in {@code registered} (the shared store's key directory) when that is not null: heads of a shared
+     * log are signed by the JVMs' own keys.
+     */
+    @SuppressWarnings("unchecked")
+    public static String verify(byte[] json, PublicKey pinned, Map<String, PublicKey> registered, List<String> notes)
+            throws ProofException {
         Map<String, Object> proof;
         TreeHead head;
         try {
@@ -257,6 +361,13 @@ public final class AuditProofs {
             throw new ProofException(true, "not a proof file: " + bad.getMessage());
         }
         PublicKey key = pinned;
+        if (registered != null) {
+            key = registered.get(head.keyId());
+            if (key == null) {
+                throw new ProofException(false, "the tree head (size " + head.size() + ") names key " + head.keyId()
+                        + ", which is not registered in the shared store's key directory: forged, or signed by another key");
+            }
+        }
         if (key == null) {
             if (!(proof.get("publicKey") instanceof String pem)) {
                 throw new ProofException(true, "the proof carries no public key; give the hypervisor's public key with --public-key");
@@ -318,8 +429,10 @@ public final class AuditProofs {
                     } catch (IllegalArgumentException bad) {
                         throw new ProofException(true, "malformed oldTreeHead: " + bad.getMessage());
                     }
-                    if (!old.verify(key)) {
-                        throw new ProofException(false, "the old tree head (size " + old.size() + ") is not signed by key " + key.keyId());
+                    PublicKey oldKey = oldKey(proof, old, key, pinned, registered, notes);
+                    if (!old.verify(oldKey)) {
+                        throw new ProofException(false, "the old tree head (size " + old.size() + ") is not signed by key "
+                                + (oldKey == null ? old.keyId() + " (not registered)" : oldKey.keyId()));
                     }
                     if (old.size() != oldSize || !MessageDigest.isEqual(old.root(), oldRoot)) {
                         throw new ProofException(false, "the old tree head (size " + old.size() + ", root " + old.rootHex()
@@ -340,6 +453,28 @@ public final class AuditProofs {
             default:
                 throw new ProofException(true, "unknown proof kind '" + kind + "' (inclusion or consistency)");
         }
+    }
+
+    /** The key to check the old head of a consistency proof with: the same as the new one's, unless another JVM signed it. */
+    private static PublicKey oldKey(Map<String, Object> proof, TreeHead old, PublicKey key, PublicKey pinned,
+                                    Map<String, PublicKey> registered, List<String> notes) throws ProofException {
+        if (old.keyId().equals(key.keyId())) {
+            return key;
+        }
+        if (registered != null) {
+            return registered.get(old.keyId());
+        }
+        if (pinned == null && proof.get("oldPublicKey") instanceof String pem) {
+            try {
+                PublicKey k = PublicKey.fromPem(pem);
+                notes.add("the old tree head was checked with the key carried in the proof file (key id " + k.keyId()
+                        + "); check the keys against the shared store with --store");
+                return k;
+            } catch (IllegalArgumentException bad) {
+                throw new ProofException(true, "the proof's oldPublicKey is not an Ed25519 public key: " + bad.getMessage());
+            }
+        }
+        return key;
     }
 
     private static String hex(byte[] b) {

@@ -165,6 +165,9 @@ public final class AuditVerifier {
     private final Path auditDir;
     private final PublicKey key;
     private final Path archiveDir;
+    /** The shared store's rows and key directory, instead of files (then auditDir, key and archiveDir are null). */
+    private final AuditRows rows;
+    private final Map<String, PublicKey> keyring;
     private final List<TreeHead> heads = new ArrayList<>();
     private MerkleFrontier tree = new MerkleFrontier();
     /** The first live record; whether records below it are read from the archive. */
@@ -175,6 +178,8 @@ public final class AuditVerifier {
     private final java.util.Set<String> openedLive = new java.util.HashSet<>();
     private final java.util.Set<String> acrossCut = new java.util.HashSet<>();
     private int headsBelowCut;
+    /** The registered keys that signed the heads checked (shared store only). */
+    private final java.util.Set<String> keysUsed = new java.util.TreeSet<>();
     private final Map<String, SessionRoot> openSessions = new HashMap<>();
     private final Map<String, String> closedRoots = new HashMap<>();
     private int nextHead;
@@ -188,6 +193,37 @@ public final class AuditVerifier {
         this.auditDir = auditDir;
         this.key = key;
         this.archiveDir = archiveDir;
+        this.rows = null;
+        this.keyring = null;
+    }
+
+    private AuditVerifier(AuditRows rows, Map<String, PublicKey> keyring) {
+        this.auditDir = null;
+        this.key = null;
+        this.archiveDir = null;
+        this.rows = rows;
+        this.keyring = keyring;
+    }
+
+    /**
+     * Verifies an audit log kept as rows (the shared store) exactly as a directory is verified, with
+     * these differences: a head verifies with whichever registered key its {@code keyId} names (each
+     * JVM signs with its own; a key never leaves the directory, so a rotated key stays valid for what
+     * it signed), and a missing index (a deleted row) is named as such. Nothing is written.
+     */
+    public static Report verify(AuditRows rows) throws IOException {
+        return new AuditVerifier(rows, rows.keys()).run();
+    }
+
+    /** The tree heads of rows, read without checking them. */
+    public static List<TreeHead> readHeads(AuditRows rows) throws IOException {
+        AuditVerifier v = new AuditVerifier(rows, Map.of());
+        try {
+            v.loadHeads();
+        } catch (Stop stop) {
+            throw new IOException(stop.getMessage());
+        }
+        return v.heads;
     }
 
     /**
@@ -238,8 +274,11 @@ public final class AuditVerifier {
         }
         TreeHead last = heads.isEmpty() ? null : heads.get(heads.size() - 1);
         long uncovered = last == null ? records : Math.max(0, records - last.size());
-        return new Report(records, headsChecked, key == null ? null : key.keyId(), last, uncovered, sessions, failure,
-                lossRecords, lostRecorded, LostRecords.owed(auditDir), cut, archiveRead, headsBelowCut, acrossCut.size());
+        String keyId = keyring != null ? (keysUsed.isEmpty() ? null : String.join(", ", keysUsed))
+                : key == null ? null : key.keyId();
+        return new Report(records, headsChecked, keyId, last, uncovered, sessions, failure,
+                lossRecords, lostRecorded, rows != null ? null : LostRecords.owed(auditDir), cut, archiveRead, headsBelowCut,
+                acrossCut.size());
     }
 
     private static RecordLog openReadOnly(Path dir, String name) throws IOException {
@@ -247,6 +286,24 @@ public final class AuditVerifier {
     }
 
     private void loadHeads() throws IOException, Stop {
+        if (rows != null) {
+            try {
+                java.util.Iterator<LogRecord> it = rows.heads();
+                long expected = 0;
+                while (it.hasNext()) {
+                    LogRecord r = it.next();
+                    if (r.index() != expected) {
+                        throw new Stop(-1, "tree head #" + expected + " is missing from " + rows.describe() + " (the next"
+                                + " row is #" + r.index() + "): a row was deleted");
+                    }
+                    addHead(r);
+                    expected++;
+                }
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            return;
+        }
         RecordLog log;
         try {
             log = openReadOnly(auditDir, AuditLog.HEADS);
@@ -257,19 +314,7 @@ public final class AuditVerifier {
             OpenReport report = log.openReport();
             try (LogCursor cursor = log.read(0)) {
                 while (cursor.hasNext()) {
-                    LogRecord r = cursor.next();
-                    TreeHead head;
-                    try {
-                        head = TreeHead.fromJson(r.payload());
-                    } catch (IllegalArgumentException malformed) {
-                        throw new Stop(-1, "tree head #" + r.index() + " is malformed: " + malformed.getMessage());
-                    }
-                    if (!heads.isEmpty() && head.size() < heads.get(heads.size() - 1).size()) {
-                        throw new Stop(-1, "tree head #" + r.index() + " (size " + head.size() + ") is smaller than the head"
-                                + " before it (size " + heads.get(heads.size() - 1).size()
-                                + "): tree heads were reordered, replaced or inserted");
-                    }
-                    heads.add(head);
+                    addHead(cursor.next());
                 }
             } catch (UncheckedIOException e) {
                 throw new Stop(-1, "the tree head log is damaged: " + e.getCause().getMessage());
@@ -282,7 +327,54 @@ public final class AuditVerifier {
         }
     }
 
+    private void addHead(LogRecord r) throws Stop {
+        TreeHead head;
+        try {
+            head = TreeHead.fromJson(r.payload());
+        } catch (IllegalArgumentException malformed) {
+            throw new Stop(-1, "tree head #" + r.index() + " is malformed: " + malformed.getMessage());
+        }
+        if (!heads.isEmpty() && head.size() < heads.get(heads.size() - 1).size()) {
+            throw new Stop(-1, "tree head #" + r.index() + " (size " + head.size() + ") is smaller than the head"
+                    + " before it (size " + heads.get(heads.size() - 1).size()
+                    + "): tree heads were reordered, replaced or inserted");
+        }
+        heads.add(head);
+    }
+
+    /** The shared store's records: the same checks as a file's, and a missing index is a deleted row. */
+    private void scanRows() throws IOException, Stop {
+        try {
+            java.util.Iterator<LogRecord> it = rows.records();
+            while (it.hasNext()) {
+                LogRecord r = it.next();
+                if (r.index() != records) {
+                    throw new Stop(records, "record " + records + " is missing from " + rows.describe() + " (the next row"
+                            + " is record " + r.index() + "): a row was deleted; the shared audit log is never rewritten");
+                }
+                headsAt(r.index());
+                check(r);
+                records = r.index() + 1;
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        headsAt(records);
+        if (nextHead < heads.size()) {
+            int last = heads.size() - 1;
+            TreeHead h = heads.get(last);
+            throw new Stop(records, "records " + records + ".." + (h.size() - 1) + " are missing: tree head #" + last
+                    + " (signed " + h.time() + ", reason " + h.reason() + ") covers " + h.size()
+                    + " records but " + rows.describe() + " holds only " + records + "; rows were deleted from under a"
+                    + " signed tree head");
+        }
+    }
+
     private void scanRecords() throws IOException, Stop {
+        if (rows != null) {
+            scanRows();
+            return;
+        }
         RecordLog log;
         try {
             log = openReadOnly(auditDir, AuditLog.RECORDS);
@@ -463,6 +555,19 @@ public final class AuditVerifier {
     private String checkSignature(int index, TreeHead h) throws Stop {
         String which = "tree head #" + index + " (size " + h.size() + ", signed " + h.time() + ", reason "
                 + h.reason() + ")";
+        if (keyring != null) {
+            PublicKey registered = keyring.get(h.keyId());
+            if (registered == null) {
+                throw new Stop(-1, which + " names key " + h.keyId() + ", which is not registered in the key directory of "
+                        + rows.describe() + ": it was signed by another key (forged or re-signed)");
+            }
+            if (!h.verify(registered)) {
+                throw new Stop(-1, which + ": the signature does not verify with the registered key " + h.keyId()
+                        + ": the head was forged or altered");
+            }
+            keysUsed.add(h.keyId());
+            return which;
+        }
         if (key == null) {
             throw new Stop(-1, which + " cannot be checked: no public key (give the hypervisor's public key, or the"
                     + " key directory that holds " + AuditLog.KEY_ID + ".pub)");

@@ -63,17 +63,18 @@ public final class HypervisorRuntime {
         this.policy = policy;
         this.dataDir = options.workingDir().resolve(policy.dataDir()).normalize();
         Files.createDirectories(dataDir);
-        this.audit = auditFactory.apply(dataDir, policy);
+        // The shared store first: with one, the audit log is the application's, in the database (issue 13).
+        this.store = openStore(policy);
+        if (store != null) {
+            phases.mark("shared store");
+        }
+        this.audit = store != null ? sharedAudit(store, dataDir, policy) : auditFactory.apply(dataDir, policy);
         this.observed = OpenTelemetryBridge.observe(audit, policy.observe().openTelemetry());
         phases.mark("audit log");
         this.principals = new Principals(policy);
         this.events = new RuntimeEvents(observed, counters);
         this.gate = new GateRuntime(policy, principals, events);
         phases.mark("gate");
-        this.store = openStore(policy);
-        if (store != null) {
-            phases.mark("shared store");
-        }
         this.liability = new LiabilityEngine(policy, principals, observed, counters, dataDir,
                 store == null ? null : store.log(org.agenthypervisor.core.liability.TrustLedger.NAME));
         phases.mark("trust ledger");
@@ -128,6 +129,17 @@ public final class HypervisorRuntime {
             throw new IOException(failure.getMessage() + " (store.postgres.onUnavailable: fail, at "
                     + spec.location().file() + ":" + spec.location().line() + "; set it to files to run on local files"
                     + " instead)", failure);
+        }
+    }
+
+    /** The shared audit log, signed with this JVM's key ({@code liability.keysDir} or {@code <dataDir>/keys}). */
+    private static AuditTrail sharedAudit(org.agenthypervisor.core.store.postgres.PostgresStore store, Path dataDir,
+                                          Policy policy) throws IOException {
+        try {
+            return store.audit(org.agenthypervisor.core.audit.AuditLog.keysDir(dataDir, policy), policy.audit());
+        } catch (IOException failure) {
+            store.close();
+            throw failure;
         }
     }
 
@@ -490,11 +502,11 @@ public final class HypervisorRuntime {
             sagas.close();
             sessions.close();
             liability.close();
-            if (store != null) {
-                store.close();
-            }
             audit.flush();
             audit.close();
+            if (store != null) {
+                store.close(); // after the audit log, which may be in it
+            }
         } catch (Throwable failure) {
             LOG.error("error during shutdown: " + failure, failure);
         }

@@ -110,6 +110,9 @@ public final class JmxView implements HypervisorMXBean {
             // What monitoring should alert on: audit records lost, and whether the log cannot write now.
             counters.put("auditRecordsLost", log.lostRecordsTotal());
             counters.put("auditLogFailing", log.failed() ? 1L : 0L);
+        } else if (runtime.audit() instanceof org.agenthypervisor.core.store.postgres.SharedAuditLog shared) {
+            counters.put("auditRecordsLost", shared.lostRecordsTotal());
+            counters.put("auditLogFailing", shared.failed() ? 1L : 0L);
         }
         return counters;
     }

@@ -21,6 +21,28 @@ final class Migrations {
                     "CREATE TABLE %s.log_record (log text NOT NULL, idx bigint NOT NULL CHECK (idx >= 0),"
                             + " payload bytea NOT NULL, instance text NOT NULL,"
                             + " written_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (log, idx))"
+            },
+            // Version 2 is the saga journal's (issue 13 item 3, another branch): an empty placeholder here so
+            // that this branch's step keeps its number; the merge replaces it with the real step.
+            new String[0],
+            new String[] {
+                    // The shared audit log (issue 13 items 4-5). Records and signed tree heads in global order
+                    // (idx 0, 1, 2, ... without gaps: the Merkle tree needs them); the payloads are the file
+                    // log's canonical JSON. audit_tree is the one row every appender locks (FOR UPDATE): it
+                    // serialises appends, hands out the next idx and keeps the tree's right edge, so a batch
+                    // from any JVM extends the one tree without reading the records before it.
+                    "CREATE TABLE %s.audit_record (idx bigint PRIMARY KEY CHECK (idx >= 0), payload bytea NOT NULL,"
+                            + " instance text NOT NULL, written_at timestamptz NOT NULL DEFAULT now())",
+                    "CREATE TABLE %s.audit_head (idx bigint PRIMARY KEY CHECK (idx >= 0), payload bytea NOT NULL,"
+                            + " instance text NOT NULL, written_at timestamptz NOT NULL DEFAULT now())",
+                    "CREATE TABLE %s.audit_tree (id int PRIMARY KEY CHECK (id = 1), size bigint NOT NULL,"
+                            + " frontier bytea NOT NULL, heads bigint NOT NULL, head_size bigint NOT NULL)",
+                    "INSERT INTO %s.audit_tree (id, size, frontier, heads, head_size) VALUES (1, 0, ''::bytea, 0, 0)",
+                    // Every public key that signed tree heads, per instance that used it; never deleted, so a
+                    // rotated key stays valid for what it signed.
+                    "CREATE TABLE %s.key_directory (key_id text NOT NULL, instance text NOT NULL,"
+                            + " public_key text NOT NULL, registered_at timestamptz NOT NULL DEFAULT now(),"
+                            + " PRIMARY KEY (key_id, instance))"
             });
 
     static final int CURRENT = STEPS.size();

@@ -31,6 +31,8 @@ public final class PostgresStore implements AutoCloseable {
     private static final Log LOG = Log.get("store");
     /** The driver's connect and login limits: a database that does not answer fails the start, not hangs it. */
     static final int CONNECT_TIMEOUT_SECONDS = 5;
+    /** Statements that run longer fail instead of holding a governed call forever. */
+    static final int STATEMENT_TIMEOUT_SECONDS = 30;
 
     private final Policy.PostgresStoreSpec spec;
     private final String password;
@@ -56,15 +58,7 @@ public final class PostgresStore implements AutoCloseable {
      * @throws IOException naming the database and the reason if it cannot be reached or migrated
      */
     public static PostgresStore open(Policy.PostgresStoreSpec spec, Map<String, String> env) throws IOException {
-        String password = null;
-        if (spec.passwordEnv() != null) {
-            password = env.get(spec.passwordEnv());
-            if (password == null) {
-                throw new IOException("store.postgres.passwordEnv names the environment variable " + spec.passwordEnv()
-                        + ", which is not set (" + spec.location().file() + ":" + spec.location().line() + ")");
-            }
-        }
-        PostgresStore store = new PostgresStore(spec, password, newInstanceId());
+        PostgresStore store = new PostgresStore(spec, password(spec, env), newInstanceId());
         try (Connection c = store.connect(0)) {
             int applied = Migrations.migrate(c, spec.schema(), store.instance);
             LOG.info("shared store " + store.describe() + ": schema version " + Migrations.CURRENT
@@ -77,17 +71,60 @@ public final class PostgresStore implements AutoCloseable {
         return store;
     }
 
+    private static String password(Policy.PostgresStoreSpec spec, Map<String, String> env) throws IOException {
+        String password = null;
+        if (spec.passwordEnv() != null) {
+            password = env.get(spec.passwordEnv());
+            if (password == null) {
+                throw new IOException("store.postgres.passwordEnv names the environment variable " + spec.passwordEnv()
+                        + ", which is not set (" + spec.location().file() + ":" + spec.location().line() + ")");
+            }
+        }
+        return password;
+    }
+
     /** host:pid:random, stable for the life of this JVM: names the writer of every row it appends. */
     private static String newInstanceId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException unknown) {
-            host = "unknown-host";
-        }
         byte[] random = new byte[4];
         new SecureRandom().nextBytes(random);
-        return host + ":" + ProcessHandle.current().pid() + ":" + HexFormat.of().formatHex(random);
+        return hostName() + ":" + ProcessHandle.current().pid() + ":" + HexFormat.of().formatHex(random);
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException unknown) {
+            return "unknown-host";
+        }
+    }
+
+    /** This machine's host name, as the audit records name it. */
+    String host() {
+        return instance.substring(0, instance.lastIndexOf(':', instance.lastIndexOf(':') - 1));
+    }
+
+    /**
+     * This JVM's side of the shared audit log (issue 13 items 4-5): its key registered in the key
+     * directory, its writer started.
+     *
+     * @param keysDir where this JVM's signing key is (created if missing)
+     * @throws IOException if the key cannot be loaded or registered
+     */
+    public SharedAuditLog audit(java.nio.file.Path keysDir, Policy.AuditSettings settings) throws IOException {
+        return SharedAuditLog.open(this, keysDir, settings);
+    }
+
+    /**
+     * A connection for tools that only read (the CLI's {@code audit verify --store}): no migration, no
+     * listener, nothing written. Use {@link #auditRows()} on it.
+     */
+    public static PostgresStore openForReading(Policy.PostgresStoreSpec spec, Map<String, String> env) throws IOException {
+        return new PostgresStore(spec, password(spec, env), newInstanceId());
+    }
+
+    /** The shared audit log as rows, in one read-only snapshot. */
+    public SharedAuditRows auditRows() throws IOException {
+        return SharedAuditRows.open(this);
     }
 
     /** The database and schema, for messages (never the password). */
