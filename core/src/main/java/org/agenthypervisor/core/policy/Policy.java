@@ -46,7 +46,31 @@ public record Policy(
         CapabilitiesSpec capabilities,
         ObserveSpec observe,
         StoreSpec store,
-        RateLimitsSpec rates) {
+        RateLimitsSpec rates,
+        ElevationSpec elevation) {
+
+    /** A policy with the default {@code elevation} section. */
+    public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
+                  HostSpec host, Map<String, AgentSpec> agents, List<RuleSpec> rules,
+                  List<CompensationSpec> compensations, List<SagaSpec> sagas, TrustSpec trust,
+                  LiabilitySpec liability, SagaSettings saga, SessionSettings sessions, AuditSettings audit,
+                  FrameworksSpec frameworks, CapabilitiesSpec capabilities, ObserveSpec observe, StoreSpec store,
+                  RateLimitsSpec rates) {
+        this(source, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas, trust,
+                liability, saga, sessions, audit, frameworks, capabilities, observe, store, rates, ElevationSpec.DEFAULTS);
+    }
+
+    /**
+     * {@code elevation:} what an operator may grant with {@code elevate} (issue 15).
+     *
+     * @param defaultTtlMillis {@code elevation.defaultTtl}: how long a grant lasts when the operator names no TTL
+     *                         (5 minutes)
+     * @param maxTtlMillis     {@code elevation.maxTtl}: the longest grant; a longer one is refused (1 hour)
+     * @param allowRing0       {@code elevation.allowRing0}: whether ring 0 may be granted (false)
+     */
+    public record ElevationSpec(long defaultTtlMillis, long maxTtlMillis, boolean allowRing0) {
+        public static final ElevationSpec DEFAULTS = new ElevationSpec(5 * 60_000, 60 * 60_000, false);
+    }
 
     /** A policy without rate limits. */
     public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,

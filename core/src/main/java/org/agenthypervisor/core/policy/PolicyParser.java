@@ -70,7 +70,7 @@ public final class PolicyParser {
         Map<String, Set<String>> keys = new LinkedHashMap<>();
         keys.put("", keys("version", "mode", "onInternalError", "dataDir", "host", "agents", "rules",
                 "compensations", "sagas", "trust", "liability", "saga", "sessions", "audit", "frameworks", "rings",
-                "observe", "store"));
+                "observe", "store", "elevation"));
         keys.put("host", keys("ring"));
         keys.put("agents.*", keys("classes", "ring", "trust", "minTrust", "aiServices", "agenticNames", "onDenial",
                 "capabilities", "codeSource", "rate"));
@@ -104,6 +104,7 @@ public final class PolicyParser {
         keys.put("sessions.named[]", keys("name", "minTrust", "maxParticipants"));
         keys.put("observe", keys("opentelemetry"));
         keys.put("store", keys("postgres"));
+        keys.put("elevation", keys("defaultTtl", "maxTtl", "allowRing0"));
         keys.put("store.postgres", keys("url", "user", "passwordEnv", "schema", "pool", "onUnavailable"));
         keys.put("audit", keys("durability", "flushInterval", "treeHeadEvery", "treeHeadInterval", "onWriteFailure", "retention", "archive"));
         return Collections.unmodifiableMap(keys);

@@ -162,6 +162,7 @@ final class PolicyReader {
         Policy.ObserveSpec observe = observe(top);
         Map<Integer, Map<String, Policy.CapabilityGrant>> ringCapabilities = rings(top);
         Policy.StoreSpec store = store(top);
+        Policy.ElevationSpec elevation = elevation(top);
         top.done();
         if (!problems.isEmpty()) {
             return null;
@@ -173,7 +174,23 @@ final class PolicyReader {
                         Collections.unmodifiableMap(new LinkedHashMap<>(agentCapabilities))), observe, store,
                 ringRates.isEmpty() && agentRates.isEmpty() ? Policy.RateLimitsSpec.NONE
                         : new Policy.RateLimitsSpec(Collections.unmodifiableMap(new java.util.TreeMap<>(ringRates)),
-                        Collections.unmodifiableMap(new LinkedHashMap<>(agentRates))));
+                        Collections.unmodifiableMap(new LinkedHashMap<>(agentRates))), elevation);
+    }
+
+    /** {@code elevation:} the default and longest TTL of an operator's grant, and whether ring 0 may be granted. */
+    private Policy.ElevationSpec elevation(Fields top) {
+        Policy.ElevationSpec d = Policy.ElevationSpec.DEFAULTS;
+        Fields f = top.section("elevation", "elevation");
+        long defaultTtl = duration(f, "defaultTtl", 1, d.defaultTtlMillis());
+        long maxTtl = duration(f, "maxTtl", 1, d.maxTtlMillis());
+        boolean allowRing0 = bool(f, "allowRing0", d.allowRing0());
+        if (defaultTtl > maxTtl) {
+            String blamed = f.has("defaultTtl") ? "defaultTtl" : "maxTtl";
+            report(f.valueNode(blamed), f.path(blamed), "elevation.defaultTtl (" + Durations.format(defaultTtl)
+                    + ") is longer than elevation.maxTtl (" + Durations.format(maxTtl) + ")");
+        }
+        f.done();
+        return new Policy.ElevationSpec(defaultTtl, maxTtl, allowRing0);
     }
 
     private Policy.ObserveSpec observe(Fields top) {

@@ -88,6 +88,9 @@ public final class HypervisorRuntime {
         this.quarantines = new org.agenthypervisor.core.quarantine.Quarantines(principals, observed, System::currentTimeMillis);
         gate.setQuarantines(quarantines);
         liability.setQuarantines(quarantines);
+        this.elevations = new org.agenthypervisor.core.elevation.Elevations(principals, observed, System::currentTimeMillis,
+                this::policy, true);
+        gate.setElevations(elevations);
         this.rateLimits = new org.agenthypervisor.core.ratelimit.RateLimits(policy, audit);
         principals.useRateLimits(rateLimits);
         this.backend = new FacadeBackend(this);
@@ -217,6 +220,12 @@ public final class HypervisorRuntime {
     }
 
     private final org.agenthypervisor.core.quarantine.Quarantines quarantines;
+    private final org.agenthypervisor.core.elevation.Elevations elevations;
+
+    /** Operators' elevations (issue 15). */
+    public org.agenthypervisor.core.elevation.Elevations elevations() {
+        return elevations;
+    }
 
     /** Quarantine and kill switch per agent. */
     public org.agenthypervisor.core.quarantine.Quarantines quarantines() {
@@ -480,6 +489,7 @@ public final class HypervisorRuntime {
     /** Flushes and closes what needs it; registered as a shutdown hook by the agent. */
     public void shutdown() {
         try {
+            elevations.close();
             maintenance.stop();
             if (watcher != null) {
                 watcher.stop();

@@ -173,12 +173,18 @@ class PolicyParserTest {
                 schema: desk
                 pool: 8
                 onUnavailable: files
+            elevation:
+              defaultTtl: 2m
+              maxTtl: 15m
+              allowRing0: true
             """;
 
     @Test
     void everyKey() {
         Policy p = parse(EVERY_KEY);
         assertFalse(p.observe().openTelemetry(), "observe.opentelemetry: off");
+        assertEquals(new Policy.ElevationSpec(120_000, 900_000, true), p.elevation());
+        assertEquals(new Policy.ElevationSpec(300_000, 3_600_000, false), PolicyParser.defaults().elevation());
         assertTrue(PolicyParser.defaults().observe().openTelemetry(), "auto by default");
         assertEquals("agents.idle.rate.tools (30/min, burst 1, waits up to 2000 ms)",
                 p.rates().agents().get("idle").tools().describe());
@@ -564,7 +570,7 @@ class PolicyParserTest {
         // EVERY_KEY really does use every key, so the parser's own "key accepted but never read" check
         // has run over all of them.
         Policy p = parse(EVERY_KEY);
-        assertEquals(35, PolicyParser.KNOWN_KEYS.size());
+        assertEquals(36, PolicyParser.KNOWN_KEYS.size());
         assertTrue(p.liability().recovery() != null);
         for (Map.Entry<String, java.util.Set<String>> e : PolicyParser.KNOWN_KEYS.entrySet()) {
             for (String key : e.getValue()) {

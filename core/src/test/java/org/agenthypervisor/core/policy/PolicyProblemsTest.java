@@ -50,7 +50,7 @@ class PolicyProblemsTest {
             assertProblem(problem("version: 1\npolicies: []\n"), 2, 1, "policies",
                     "unknown key 'policies'; keys allowed at the top level: version, mode, onInternalError, dataDir,"
                             + " host, agents, rules, compensations, sagas, trust, liability, saga, sessions, audit,"
-                            + " frameworks, rings, observe, store");
+                            + " frameworks, rings, observe, store, elevation");
         }
 
         @Test
@@ -829,6 +829,13 @@ class PolicyProblemsTest {
             assertProblem(problem("version: 1\nliability:\n  breach:\n    thresholds: {low: 0.3, medium: 0.2}\n"), 4, 36,
                     "liability.breach.thresholds.medium",
                     "the thresholds must not decrease from low to critical: medium (0.2) is below low (0.3)");
+        }
+
+        /** Issue 15: a default grant longer than the longest allowed one is a contradiction, blamed on the default. */
+        @Test
+        void elevationDefaultTtlAboveMaxTtl() {
+            assertProblem(problem("version: 1\nelevation:\n  maxTtl: 10m\n  defaultTtl: 20m\n"), 4, 15,
+                    "elevation.defaultTtl", "elevation.defaultTtl (20m) is longer than elevation.maxTtl (10m)");
         }
 
         @Test
