@@ -18,6 +18,7 @@ public final class HypervisorCommand implements Runnable {
     private static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(PolicyCommand.class, AuditCommand.class,
             SagaCommand.class, TrustCommand.class, KeysCommand.class, VouchCommand.class,
             OperatorCommands.Quarantine.class, OperatorCommands.Release.class, OperatorCommands.Kill.class,
+            OperatorCommands.Elevate.class,
             CommandLine.HelpCommand.class);
 
     /** Exit code: everything is fine. */
