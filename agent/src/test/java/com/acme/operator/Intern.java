@@ -12,4 +12,8 @@ public class Intern {
     public String seal() {
         return new Vault().seal();
     }
+
+    public String pay(String to, long cents) {
+        return new Payouts().pay(to, cents);
+    }
 }

@@ -51,6 +51,12 @@ public final class OperatorApp {
                 case "wait" -> pause("READY " + ProcessHandle.current().pid());
                 case "refund" -> result("refund", outcome(() -> clerk.refund("r-7")));
                 case "clerk" -> result("clerk-" + step, outcome(clerk::hello));
+                case "pid" -> result("pid", ProcessHandle.current().pid());
+                case "pay" -> {
+                    long cents = 100L * step;
+                    result("pay-" + step, outcome(() -> intern.pay("alice", cents)));
+                }
+                case "payouts" -> result("payouts", Payouts.RAN.get());
                 case "open" -> result("open-" + step, outcome(intern::open));
                 case "elevated" -> {
                     // Under a short elevation: seal (outside --only) once, then open until the grant expires.

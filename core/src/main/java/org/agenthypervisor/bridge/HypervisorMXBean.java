@@ -90,4 +90,16 @@ public interface HypervisorMXBean {
 
     /** Every live elevation with its ring, deadline, scope and reason. */
     Map<String, String> getElevations();
+
+    /**
+     * The pending approval requests of calls a rule marks {@code approval: required}, by id: agent, method,
+     * SHA-256 of the canonical arguments and their start, the vouch chain, how long it has waited.
+     */
+    Map<String, String> getApprovals();
+
+    /** Approves pending request {@code id}: the waiting call runs. Audited as {@code approval.approved}. */
+    String approve(String id, String reason);
+
+    /** Denies pending request {@code id}: the waiting call is refused. Audited as {@code approval.denied}. */
+    String deny(String id, String reason);
 }

@@ -5,6 +5,7 @@ import org.agenthypervisor.core.policy.MethodPattern;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +28,8 @@ public final class Elevation {
     /** Targets already used under this grant: the first use of each is audited, the rest counted. */
     private final Set<String> used = ConcurrentHashMap.newKeySet();
     private final AtomicLong uses = new AtomicLong();
+    /** Per method display name, whether {@code --only} covers it. */
+    private final Map<String, Boolean> covered = new ConcurrentHashMap<>();
 
     Elevation(long id, int ring, long sinceMillis, long untilMillis, String reason, String by, String only) {
         this.id = id;
@@ -91,17 +94,24 @@ public final class Elevation {
         return nowMillis >= untilMillis;
     }
 
-    /** Whether the grant covers method {@code methodName} of {@code className}. */
-    public boolean coversMethod(String className, String methodName) {
+    /**
+     * Whether the grant covers method {@code methodName} of {@code className}; {@code display} (the
+     * site's stable name) keys a cache, so a loop under the grant matches the globs once.
+     */
+    public boolean coversMethod(String className, String methodName, String display) {
         if (only == null) {
             return true;
         }
-        for (MethodPattern m : onlyMethods) {
-            if (m.matches(className, methodName)) {
-                return true;
-            }
+        Boolean known = covered.get(display);
+        if (known != null) {
+            return known;
         }
-        return false;
+        boolean covers = false;
+        for (MethodPattern m : onlyMethods) {
+            covers |= m.matches(className, methodName);
+        }
+        covered.put(display, covers);
+        return covers;
     }
 
     /** Whether the grant covers the tool the model calls {@code tool}. */

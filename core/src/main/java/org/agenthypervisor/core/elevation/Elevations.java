@@ -165,7 +165,7 @@ public final class Elevations {
      */
     public boolean permitsMethod(Principal p, int requiredRing, String className, String methodName, String display) {
         Elevation e = p.elevation();
-        return e != null && e.coversMethod(className, methodName) && permits(p, e, requiredRing, display, "method");
+        return e != null && e.coversMethod(className, methodName, display) && permits(p, e, requiredRing, display, "method");
     }
 
     /**

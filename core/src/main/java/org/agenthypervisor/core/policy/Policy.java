@@ -47,7 +47,32 @@ public record Policy(
         ObserveSpec observe,
         StoreSpec store,
         RateLimitsSpec rates,
-        ElevationSpec elevation) {
+        ElevationSpec elevation,
+        ApprovalSpec approval) {
+
+    /** A policy with the default {@code approval} section. */
+    public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
+                  HostSpec host, Map<String, AgentSpec> agents, List<RuleSpec> rules,
+                  List<CompensationSpec> compensations, List<SagaSpec> sagas, TrustSpec trust,
+                  LiabilitySpec liability, SagaSettings saga, SessionSettings sessions, AuditSettings audit,
+                  FrameworksSpec frameworks, CapabilitiesSpec capabilities, ObserveSpec observe, StoreSpec store,
+                  RateLimitsSpec rates, ElevationSpec elevation) {
+        this(source, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas, trust,
+                liability, saga, sessions, audit, frameworks, capabilities, observe, store, rates, elevation,
+                ApprovalSpec.DEFAULTS);
+    }
+
+    /**
+     * {@code approval:} how calls that a rule marks {@code approval: required} are approved (issue 15).
+     *
+     * @param timeoutMillis {@code approval.timeout}: how long such a call waits for a decision before it is
+     *                      denied (60 s)
+     * @param approver      {@code approval.approver}: the class name of an {@code org.agenthypervisor.api.Approver}
+     *                      asked besides the operators, or null
+     */
+    public record ApprovalSpec(long timeoutMillis, String approver) {
+        public static final ApprovalSpec DEFAULTS = new ApprovalSpec(60_000, null);
+    }
 
     /** A policy with the default {@code elevation} section. */
     public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
@@ -57,7 +82,8 @@ public record Policy(
                   FrameworksSpec frameworks, CapabilitiesSpec capabilities, ObserveSpec observe, StoreSpec store,
                   RateLimitsSpec rates) {
         this(source, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas, trust,
-                liability, saga, sessions, audit, frameworks, capabilities, observe, store, rates, ElevationSpec.DEFAULTS);
+                liability, saga, sessions, audit, frameworks, capabilities, observe, store, rates, ElevationSpec.DEFAULTS,
+                ApprovalSpec.DEFAULTS);
     }
 
     /**
@@ -283,9 +309,16 @@ public record Policy(
      * @param handoff       whether calls into the matched methods are hand-offs even when not public
      * @param partial       whether the matched methods are "partial" actions (risk weight 0.65)
      * @param tools         a glob on tool names as the model sees them, or null
+     * @param approval      {@code approval: required}: each call waits for an approver (issue 15)
      */
     public record RuleSpec(int index, MethodPattern methods, String annotatedWith, Integer ring,
-                           boolean handoff, boolean partial, Location location, Glob tools) {
+                           boolean handoff, boolean partial, Location location, Glob tools, boolean approval) {
+        /** A rule without {@code approval: required}. */
+        public RuleSpec(int index, MethodPattern methods, String annotatedWith, Integer ring, boolean handoff,
+                        boolean partial, Location location, Glob tools) {
+            this(index, methods, annotatedWith, ring, handoff, partial, location, tools, false);
+        }
+
         public RuleSpec(int index, MethodPattern methods, String annotatedWith, Integer ring, boolean handoff,
                         boolean partial, Location location) {
             this(index, methods, annotatedWith, ring, handoff, partial, location, null);

@@ -81,6 +81,9 @@ public final class HypervisorRuntime {
         this.sagas = new SagaEngine(policy, principals, observed, counters, dataDir, liability, gate.hostContext());
         phases.mark("saga journal");
         // Order matters: refuse untrusted payloads first, then join sessions, then journal saga steps.
+        // Approvals first: a call waiting for (or denied) approval has vouched, joined and journaled nothing yet.
+        this.approvals = new org.agenthypervisor.core.approval.Approvals(observed, this::policy, System::currentTimeMillis);
+        gate.addParticipant(approvals);
         gate.addParticipant(liability);
         gate.addParticipant(sessions);
         gate.addParticipant(sagas);
@@ -221,6 +224,12 @@ public final class HypervisorRuntime {
 
     private final org.agenthypervisor.core.quarantine.Quarantines quarantines;
     private final org.agenthypervisor.core.elevation.Elevations elevations;
+    private final org.agenthypervisor.core.approval.Approvals approvals;
+
+    /** Pending approval requests (issue 15). */
+    public org.agenthypervisor.core.approval.Approvals approvals() {
+        return approvals;
+    }
 
     /** Operators' elevations (issue 15). */
     public org.agenthypervisor.core.elevation.Elevations elevations() {

@@ -166,6 +166,23 @@ public final class JmxView implements HypervisorMXBean {
     }
 
     @Override
+    public Map<String, String> getApprovals() {
+        return runtime.approvals().pending();
+    }
+
+    @Override
+    public String approve(String id, String reason) {
+        refuseAgents("approve");
+        return runtime.approvals().decide(id, true, reason, "jmx");
+    }
+
+    @Override
+    public String deny(String id, String reason) {
+        refuseAgents("deny");
+        return runtime.approvals().decide(id, false, reason, "jmx");
+    }
+
+    @Override
     public String reloadPolicy() {
         refuseAgents("reloadPolicy");
         String before = runtime.policy().sha256();

@@ -47,6 +47,8 @@ final class GateHarness implements AutoCloseable {
     final org.agenthypervisor.core.quarantine.Quarantines quarantines;
     /** Operators' elevations on the same clock; expiry is seen by the next check (no timer thread). */
     final org.agenthypervisor.core.elevation.Elevations elevations;
+    /** Pending approvals of rules with approval: required (none in most tests' policies). */
+    final org.agenthypervisor.core.approval.Approvals approvals;
 
     GateHarness(String policyYaml, Path dataDir) throws Exception {
         this.policy = PolicyParser.parse(policyYaml, "test.yaml");
@@ -73,6 +75,9 @@ final class GateHarness implements AutoCloseable {
                 false);
         gate.setElevations(elevations);
         engine.setQuarantines(quarantines);
+        // As the runtime orders them: approvals first, then liability.
+        this.approvals = new org.agenthypervisor.core.approval.Approvals(audit, () -> policy, clock::get);
+        gate.addParticipant(approvals);
         gate.addParticipant(engine);
         gate.activate();
     }
