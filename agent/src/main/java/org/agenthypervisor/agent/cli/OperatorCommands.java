@@ -128,11 +128,7 @@ final class OperatorCommands {
 
     @Command(name = "elevate", mixinStandardHelpOptions = true,
             description = {"Grant an agent in a running JVM a more privileged ring for a time (sudo with a TTL).",
-                    "Its calls that need the ring are allowed until the TTL ends or 'revoke-elevation'; with --only, just",
-                    "the methods (ClassGlob#methodGlob) and tools (name globs) named. Trust floors still apply. Ring 0 only",
-                    "if the policy says elevation.allowRing0; the TTL at most elevation.maxTtl. Audited as elevation.granted,",
-                    "elevation.used (first use of each method or tool), elevation.expired, elevation.revoked.",
-                    "With --revoke, end the agent's elevation now instead.",
+                    "Trust floors still apply; the policy's elevation section bounds ring and TTL. Audited.",
                     "Exit code 0: granted or revoked; 2: usage error, or the JVM cannot be reached or refused it."})
     static final class Elevate implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "AGENT", description = "The agent id.")

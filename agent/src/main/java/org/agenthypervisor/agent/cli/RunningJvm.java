@@ -45,18 +45,6 @@ final class RunningJvm {
         }
     }
 
-    /** Reads attribute {@code attribute} of the hypervisor's MXBean in JVM {@code pid}. */
-    static Object attribute(String pid, String attribute) {
-        try (JMXConnector connector = connect(pid)) {
-            MBeanServerConnection server = connector.getMBeanServerConnection();
-            return server.getAttribute(awaitMxBean(pid, server), attribute);
-        } catch (HypervisorCommand.UsageError usage) {
-            throw usage;
-        } catch (Exception failure) {
-            throw new HypervisorCommand.UsageError("cannot read " + attribute + " from JVM " + pid + ": " + failure);
-        }
-    }
-
     /** Reads several attributes of the hypervisor's MXBean in JVM {@code pid} over one connection. */
     static java.util.Map<String, Object> attributes(String pid, String... names) {
         try (JMXConnector connector = connect(pid)) {

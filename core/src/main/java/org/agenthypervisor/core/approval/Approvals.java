@@ -53,12 +53,10 @@ public final class Approvals implements CallParticipant {
     private final LongSupplier clock;
     private final AtomicLong ids = new AtomicLong();
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
-    private volatile Loaded loaded;
+    /** The policy's approver as last loaded: its name, and the instance or why it cannot be used. */
+    private volatile Object[] loaded = {null, null};
 
     private record Pending(Approver.Request request, CompletableFuture<Decision> decision) {
-    }
-
-    private record Loaded(String name, Approver approver, String failure) {
     }
 
     public Approvals(AuditTrail audit, Supplier<Policy> policy, LongSupplier clock) {
@@ -165,13 +163,13 @@ public final class Approvals implements CallParticipant {
         if (name == null) {
             return;
         }
-        Loaded l = load(name);
-        if (l.approver() == null) {
-            decision.complete(Decision.deny(name, "the approver could not be loaded: " + l.failure()));
+        Object l = load(name);
+        if (!(l instanceof Approver approver)) {
+            decision.complete(Decision.deny(name, "the approver could not be loaded: " + l));
             return;
         }
         try {
-            CompletionStage<Decision> stage = l.approver().decide(request);
+            CompletionStage<Decision> stage = approver.decide(request);
             if (stage == null) {
                 decision.complete(Decision.deny(name, "the approver returned no decision"));
                 return;
@@ -185,28 +183,26 @@ public final class Approvals implements CallParticipant {
         }
     }
 
-    private Loaded load(String name) {
-        Loaded l = loaded;
-        if (l != null && l.name().equals(name)) {
-            return l;
+    /** The approver named {@code name}, or why it cannot be used (a String). Cached per name. */
+    private Object load(String name) {
+        Object[] l = loaded;
+        if (name.equals(l[0])) {
+            return l[1];
         }
+        Object result;
         try {
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             Class<?> type = Class.forName(name, true, loader != null ? loader : ClassLoader.getSystemClassLoader());
-            if (!Approver.class.isAssignableFrom(type)) {
-                l = new Loaded(name, null, name + " does not implement " + Approver.class.getName());
-            } else {
-                l = new Loaded(name, (Approver) type.getConstructor().newInstance(), null);
-            }
+            result = Approver.class.isAssignableFrom(type) ? type.getConstructor().newInstance()
+                    : name + " does not implement " + Approver.class.getName();
         } catch (Throwable failure) {
-            l = new Loaded(name, null, failure.toString());
+            result = failure.toString();
         }
-        if (l.approver() == null) {
-            LOG.error("approval.approver " + name + " cannot be used: " + l.failure() + "; approval-required calls are"
-                    + " denied (fail closed)");
+        if (!(result instanceof Approver)) {
+            LOG.error("approval.approver " + name + " cannot be used: " + result + "; approval-required calls are denied");
         }
-        loaded = l;
-        return l;
+        loaded = new Object[] {name, result};
+        return result;
     }
 
     /** An operator's decision on request {@code id}. */
