@@ -273,6 +273,9 @@ public final class GovernancePlanner {
         if (switches) {
             governedBy.add("runs as agent '" + owner + "'");
         }
+        if (approval) {
+            governedBy.add("each call waits for approval");
+        }
         boolean incidental = INCIDENTAL.contains(m.name() + m.descriptor()) || data;
         boolean handoff = switches && ((m.isPublic() && !generated && !incidental) || ruleHandoff);
         Kind kind;

@@ -831,6 +831,14 @@ class PolicyProblemsTest {
                     "the thresholds must not decrease from low to critical: medium (0.2) is below low (0.3)");
         }
 
+        /** Issue 15: approval on a tools rule or a constructor would ask nobody: refused. */
+        @Test
+        void approvalOnAToolsRule() {
+            assertProblem(problem("version: 1\nrules:\n  - tools: \"pay*\"\n    approval: required\n"), 4, 15,
+                    "rules[0].approval", "approval: required applies to methods (rules with 'methods' or"
+                            + " 'annotatedWith'); a 'tools' rule cannot ask for approval yet");
+        }
+
         /** Issue 15: the approver is named by its class. */
         @Test
         void approvalApproverNotAClassName() {
