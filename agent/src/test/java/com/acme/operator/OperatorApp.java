@@ -23,6 +23,7 @@ public final class OperatorApp {
     public static void main(String[] args) throws Exception {
         Bot bot = new Bot();
         Clerk clerk = new Clerk();
+        Intern intern = new Intern();
         int step = 0;
         for (String scenario : args) {
             step++;
@@ -50,6 +51,26 @@ public final class OperatorApp {
                 case "wait" -> pause("READY " + ProcessHandle.current().pid());
                 case "refund" -> result("refund", outcome(() -> clerk.refund("r-7")));
                 case "clerk" -> result("clerk-" + step, outcome(clerk::hello));
+                case "pid" -> result("pid", ProcessHandle.current().pid());
+                case "pay" -> {
+                    long cents = 100L * step;
+                    result("pay-" + step, outcome(() -> intern.pay("alice", cents)));
+                }
+                case "payouts" -> result("payouts", Payouts.RAN.get());
+                case "open" -> result("open-" + step, outcome(intern::open));
+                case "elevated" -> {
+                    // Under a short elevation: seal (outside --only) once, then open until the grant expires.
+                    result("seal", outcome(intern::seal));
+                    long deadline = System.nanoTime() + 30_000_000_000L;
+                    int allowed = 0;
+                    String last;
+                    while ((last = outcome(intern::open)).startsWith("allowed:") && System.nanoTime() < deadline) {
+                        allowed++;
+                        Thread.sleep(50);
+                    }
+                    result("open-allowed", allowed);
+                    result("open-after", last);
+                }
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         }

@@ -5,4 +5,9 @@ public class Vault {
     public String open() {
         return "opened";
     }
+
+    /** Another ring-1 method (ElevationIT: outside an elevation's --only). */
+    public String seal() {
+        return "sealed";
+    }
 }

@@ -73,4 +73,33 @@ public interface HypervisorMXBean {
 
     /** Every quarantined or killed agent with its state, e.g. {@code quarantined until ... by jmx: why}. */
     Map<String, String> getQuarantines();
+
+    /**
+     * Elevation ("sudo with a TTL"): grants an agent a more privileged ring until the TTL ends or
+     * {@link #revokeElevation}; trust floors still apply. Audited as {@code elevation.granted}; refused
+     * (with the reason) when the policy does not allow it (ring 0, a TTL above {@code elevation.maxTtl}).
+     *
+     * @param ttlMillis how long, in milliseconds; 0 for the policy's {@code elevation.defaultTtl}
+     * @param only      comma-separated method patterns ({@code ClassGlob#methodGlob}) and tool-name globs the
+     *                  grant covers, or an empty string for every call
+     */
+    String elevate(String agent, int ring, long ttlMillis, String reason, String only);
+
+    /** Ends an agent's elevation now; audited as {@code elevation.revoked}. */
+    String revokeElevation(String agent, String reason);
+
+    /** Every live elevation with its ring, deadline, scope and reason. */
+    Map<String, String> getElevations();
+
+    /**
+     * The pending approval requests of calls a rule marks {@code approval: required}, by id: agent, method,
+     * SHA-256 of the canonical arguments and their start, the vouch chain, how long it has waited.
+     */
+    Map<String, String> getApprovals();
+
+    /** Approves pending request {@code id}: the waiting call runs. Audited as {@code approval.approved}. */
+    String approve(String id, String reason);
+
+    /** Denies pending request {@code id}: the waiting call is refused. Audited as {@code approval.denied}. */
+    String deny(String id, String reason);
 }

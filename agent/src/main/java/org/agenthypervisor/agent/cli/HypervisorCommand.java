@@ -17,7 +17,9 @@ public final class HypervisorCommand implements Runnable {
      */
     private static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(PolicyCommand.class, AuditCommand.class,
             SagaCommand.class, TrustCommand.class, KeysCommand.class, VouchCommand.class,
-            OperatorCommands.Quarantine.class, OperatorCommands.Release.class, OperatorCommands.Kill.class, StoreCommand.class,
+            OperatorCommands.Quarantine.class, OperatorCommands.Release.class, OperatorCommands.Kill.class,
+            OperatorCommands.Elevate.class, ApprovalCommands.Group.class, ApprovalCommands.Approve.class,
+            ApprovalCommands.Deny.class, StoreCommand.class,
             CommandLine.HelpCommand.class);
 
     /** Exit code: everything is fine. */

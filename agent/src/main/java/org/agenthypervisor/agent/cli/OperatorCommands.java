@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code quarantine}, {@code release} and {@code kill}: an operator stops or frees one agent in a
- * running JVM, through the hypervisor's MXBean ({@link RunningJvm}). Audited there.
+ * running JVM; {@code elevate} grants it a more privileged ring for a time ({@code --revoke} ends
+ * that). Through the hypervisor's MXBean ({@link RunningJvm}); audited there.
  */
 final class OperatorCommands {
     private OperatorCommands() {
@@ -168,6 +169,78 @@ final class OperatorCommands {
             checkReason(reason);
             Object result = RunningJvm.invoke(pid, "kill", new Object[] {agent, reason},
                     new String[] {String.class.getName(), String.class.getName()});
+            spec.commandLine().getOut().println(result);
+            return HypervisorCommand.OK;
+        }
+    }
+
+    @Command(name = "elevate", mixinStandardHelpOptions = true,
+            description = {"Grant an agent in a running JVM a more privileged ring for a time (sudo with a TTL).",
+                    "Trust floors still apply; the policy's elevation section bounds ring and TTL. Audited.",
+                    "Exit code 0: granted or revoked; 2: usage error, or the JVM cannot be reached or refused it."})
+    static final class Elevate implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "AGENT", description = "The agent id.")
+        String agent;
+
+        @Option(names = "--ring", paramLabel = "N", description = "The ring to grant (0 to 2); required unless --revoke.")
+        Integer ring;
+
+        @Option(names = "--revoke", description = "End the agent's elevation now (audited as elevation.revoked).")
+        boolean revoke;
+
+        @Option(names = "--ttl", paramLabel = "DURATION",
+                description = "How long, e.g. 10m, 30s (default: the policy's elevation.defaultTtl, 5m).")
+        String ttl;
+
+        @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (recorded in the audit log).")
+        String reason;
+
+        @Option(names = "--only", paramLabel = "PATTERN",
+                description = "Comma-separated method patterns (com.acme.Vault#open*) and tool-name globs (refunds.*) the"
+                        + " grant covers; default: every call.")
+        String only;
+
+        @Option(names = "--pid", required = true, paramLabel = "PID", description = "The process id of the running JVM.")
+        String pid;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            checkAgent(agent);
+            checkReason(reason);
+            if (revoke) {
+                if (ring != null || ttl != null || only != null) {
+                    throw new HypervisorCommand.UsageError("--revoke takes only AGENT, --reason and --pid");
+                }
+                Object result = RunningJvm.invoke(pid, "revokeElevation", new Object[] {agent, reason},
+                        new String[] {String.class.getName(), String.class.getName()});
+                spec.commandLine().getOut().println(result);
+                return HypervisorCommand.OK;
+            }
+            if (ring == null) {
+                throw new HypervisorCommand.UsageError("--ring is required (or --revoke)");
+            }
+            if (ring < 0 || ring > 2) {
+                throw new HypervisorCommand.UsageError("--ring must be 0, 1 or 2 (ring 3 is the least privileged), was "
+                        + ring);
+            }
+            long millis = 0;
+            if (ttl != null) {
+                try {
+                    millis = Durations.parse(ttl);
+                } catch (IllegalArgumentException bad) {
+                    throw new HypervisorCommand.UsageError("--ttl: " + bad.getMessage());
+                }
+                if (millis <= 0) {
+                    throw new HypervisorCommand.UsageError("--ttl must be longer than 0");
+                }
+            }
+            Object result = RunningJvm.invoke(pid, "elevate", new Object[] {agent, ring.intValue(), millis, reason,
+                            only == null ? "" : only},
+                    new String[] {String.class.getName(), int.class.getName(), long.class.getName(),
+                            String.class.getName(), String.class.getName()});
             spec.commandLine().getOut().println(result);
             return HypervisorCommand.OK;
         }

@@ -45,16 +45,34 @@ final class RunningJvm {
         }
     }
 
-    /** Reads attribute {@code attribute} of the hypervisor's MXBean in JVM {@code pid}. */
-    static Object attribute(String pid, String attribute) {
+    /** Reads several attributes of the hypervisor's MXBean in JVM {@code pid} over one connection. */
+    static java.util.Map<String, Object> attributes(String pid, String... names) {
         try (JMXConnector connector = connect(pid)) {
             MBeanServerConnection server = connector.getMBeanServerConnection();
-            return server.getAttribute(awaitMxBean(pid, server), attribute);
+            ObjectName name = awaitMxBean(pid, server);
+            java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+            for (String attribute : names) {
+                out.put(attribute, server.getAttribute(name, attribute));
+            }
+            return out;
         } catch (HypervisorCommand.UsageError usage) {
             throw usage;
         } catch (Exception failure) {
-            throw new HypervisorCommand.UsageError("cannot read " + attribute + " from JVM " + pid + ": " + failure);
+            throw new HypervisorCommand.UsageError("cannot read " + String.join(", ", names) + " from JVM " + pid + ": "
+                    + failure);
         }
+    }
+
+    /** An MXBean's {@code Map<String, String>}, which arrives as a table of (key, value) rows. */
+    static java.util.Map<String, String> stringMap(Object attribute) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        if (attribute instanceof javax.management.openmbean.TabularData table) {
+            for (Object row : table.values()) {
+                javax.management.openmbean.CompositeData r = (javax.management.openmbean.CompositeData) row;
+                out.put((String) r.get("key"), (String) r.get("value"));
+            }
+        }
+        return out;
     }
 
     private static JMXConnector connect(String pid) throws IOException {

@@ -67,7 +67,7 @@ final class TrustCommand extends CommandGroup {
                     "Agents the ledger never mentions have their initial trust from the policy: give --policy to list them too.",
                     "With --history, list every change instead, oldest first: archived records (trust/archive) and the live ledger.",
                     "With --store POLICY naming a shared store (store: postgres), read the shared ledger instead.",
-                    "With --pid, also show the agents that running JVM has quarantined or killed.",
+                    "With --pid, also show the agents that running JVM has quarantined, killed or elevated.",
                     "Exit code 0: listed; 2: no data directory, or a damaged ledger or policy, or the store cannot be used."})
     static final class ListScores implements Callable<Integer> {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
@@ -91,7 +91,8 @@ final class TrustCommand extends CommandGroup {
                         + " environment variable the policy names).")
         Path storePolicy;
         @Option(names = "--pid", paramLabel = "PID",
-                description = "Also show which agents the running JVM with this process id has quarantined or killed.")
+                description = "Also show which agents the running JVM with this process id has quarantined, killed or"
+                        + " elevated.")
         String pid;
 
         @picocli.CommandLine.Spec
@@ -149,16 +150,15 @@ final class TrustCommand extends CommandGroup {
             rows.putAll(initial);
             rows.putAll(ledger);
             Map<String, String> quarantined = new TreeMap<>();
+            Map<String, String> elevated = new TreeMap<>();
             if (pid != null) {
-                Object live = RunningJvm.attribute(pid, "Quarantines");
-                if (live instanceof javax.management.openmbean.TabularData table) {
-                    // An MXBean's Map<String, String> arrives as a table of (key, value) rows.
-                    for (Object row : table.values()) {
-                        javax.management.openmbean.CompositeData r = (javax.management.openmbean.CompositeData) row;
-                        quarantined.put((String) r.get("key"), (String) r.get("value"));
-                    }
-                }
+                Map<String, Object> live = RunningJvm.attributes(pid, "Quarantines", "Elevations");
+                quarantined.putAll(RunningJvm.stringMap(live.get("Quarantines")));
+                elevated.putAll(RunningJvm.stringMap(live.get("Elevations")));
                 for (String id : quarantined.keySet()) {
+                    rows.putIfAbsent(id, 1.0);
+                }
+                for (String id : elevated.keySet()) {
                     rows.putIfAbsent(id, 1.0);
                 }
             }
@@ -176,9 +176,11 @@ final class TrustCommand extends CommandGroup {
                     out.printf(Locale.ROOT, "%-24s %-8s %s%n", row.getKey(), format((Double) row.getValue()),
                             "none (initial trust from the policy)");
                 }
-                String state = quarantined.get(row.getKey());
-                if (state != null) {
-                    out.printf(Locale.ROOT, "%-24s %-8s %s%n", "", "", state.toUpperCase(Locale.ROOT).charAt(0) + state.substring(1));
+                for (String state : new String[] {quarantined.get(row.getKey()), elevated.get(row.getKey())}) {
+                    if (state != null) {
+                        out.printf(Locale.ROOT, "%-24s %-8s %s%n", "", "", state.toUpperCase(Locale.ROOT).charAt(0)
+                                + state.substring(1));
+                    }
                 }
             }
             return HypervisorCommand.OK;

@@ -23,6 +23,12 @@ public final class Principal {
     private volatile boolean inPolicy;
     /** The agent's quarantine, or null; while set, the effective ring is {@code Rings.QUARANTINED}. */
     private volatile Quarantine quarantine;
+    /**
+     * The operator's live grant of a more privileged ring, or null. Read only off the allowed path (a
+     * call the agent's effective ring does not allow asks it before denying), so it costs the allowed
+     * path nothing.
+     */
+    private volatile org.agenthypervisor.core.elevation.Elevation elevation;
     /** Null when no rate limit applies: the gate's allowed path then reads this field and nothing more. */
     private volatile org.agenthypervisor.core.ratelimit.AgentLimits rateLimits;
 
@@ -95,6 +101,15 @@ public final class Principal {
     /** The agent's quarantine, or null. */
     public Quarantine quarantine() {
         return quarantine;
+    }
+
+    /** The agent's elevation (live or expired but not yet cleared), or null. */
+    public org.agenthypervisor.core.elevation.Elevation elevation() {
+        return elevation;
+    }
+
+    void setElevation(org.agenthypervisor.core.elevation.Elevation elevation) {
+        this.elevation = elevation;
     }
 
     /** The agent's rate limits, or null when none applies. */

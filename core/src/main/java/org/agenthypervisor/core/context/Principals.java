@@ -210,6 +210,18 @@ public final class Principals {
         recompute(p);
     }
 
+    /**
+     * Sets or clears an agent's elevation (issue 15). The effective ring is not touched: an elevation
+     * is consulted only when a call is about to be denied, so it never widens what the effective ring
+     * decides elsewhere (capabilities, session keys, {@code Hypervisor.effectiveRing}).
+     */
+    public void setElevation(Principal p, org.agenthypervisor.core.elevation.Elevation elevation) {
+        if (p.isHost()) {
+            throw new IllegalArgumentException("the host cannot be elevated");
+        }
+        p.setElevation(elevation);
+    }
+
     /** The principal with this index (host is 0). */
     public Principal byIndex(int index) {
         return byIndex[index];

@@ -143,7 +143,7 @@ public final class FrameworkGate {
                     throw refusal;
                 }
             }
-            if (rule.ring != Rings.UNCHECKED && ringSource.effectiveRing() > rule.ring) {
+            if (rule.ring != Rings.UNCHECKED && ringSource.effectiveRing() > rule.ring && !elevated(ringSource, rule, tool, true)) {
                 ToolDenied denied = deny(framework, tool, rule, runAs);
                 if (denied != null) {
                     return denied;
@@ -184,10 +184,17 @@ public final class FrameworkGate {
             Context caller = cell == null ? gate.hostContext() : cell.get();
             Principal ringSource = caller.isHost() ? principals.unidentified() : caller.ringSource();
             ToolRule rule = rule(tool, declaring, method);
-            return rule.ring == Rings.UNCHECKED || ringSource.effectiveRing() <= rule.ring;
+            return rule.ring == Rings.UNCHECKED || ringSource.effectiveRing() <= rule.ring
+                    || elevated(ringSource, rule, tool, false);
         } catch (Throwable internal) {
             return false;
         }
+    }
+
+    /** Whether an operator's elevation lets {@code who} call a tool its effective ring may not (issue 15). */
+    private boolean elevated(Principal who, ToolRule rule, String tool, boolean use) {
+        org.agenthypervisor.core.elevation.Elevations el = gate.elevations();
+        return el != null && who.elevation() != null && el.permitsTool(who, rule.ring, tool, use);
     }
 
     /** Whether tools the current agent may not call are still offered to the model. */

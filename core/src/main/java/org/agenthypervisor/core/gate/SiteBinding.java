@@ -16,15 +16,21 @@ import org.agenthypervisor.core.rings.Rings;
  * @param restricted        a non-public method of an agent that only its own code may enter (see
  *                          {@link EntryCheck}); another principal reaching it by reflection or a
  *                          method handle is denied
+ * @param approval          each call waits for an approver (a rule's {@code approval: required})
  */
 public record SiteBinding(Site site, int requiredRing, String requirementSource, Principal owner, boolean handoff,
                           boolean partial, SagaBoundary saga, Compensation compensation, boolean stale,
-                          boolean restricted) {
+                          boolean restricted, boolean approval) {
+
+    public SiteBinding(Site site, int requiredRing, String requirementSource, Principal owner, boolean handoff,
+                       boolean partial, SagaBoundary saga, Compensation compensation, boolean stale, boolean restricted) {
+        this(site, requiredRing, requirementSource, owner, handoff, partial, saga, compensation, stale, restricted, false);
+    }
 
     static SiteBinding of(Site site, MethodPlan plan, Principal owner) {
         int ring = plan.requiredRing() == null ? Rings.UNCHECKED : plan.requiredRing();
         return new SiteBinding(site, ring, plan.requirementSource(), owner, plan.handoff(), plan.partial(),
-                plan.saga(), plan.compensation(), false, owner != null && isRestricted(plan));
+                plan.saga(), plan.compensation(), false, owner != null && isRestricted(plan), plan.approval());
     }
 
     /**
@@ -43,9 +49,9 @@ public record SiteBinding(Site site, int requiredRing, String requirementSource,
         return new SiteBinding(site, Rings.UNCHECKED, null, null, false, false, null, null, true, false);
     }
 
-    /** Whether every entry needs the instance and arguments (saga boundary or step). */
+    /** Whether every entry needs the instance and arguments (saga boundary or step, approval). */
     boolean alwaysNeedsDetails() {
-        return saga != null || compensation != null;
+        return saga != null || compensation != null || approval;
     }
 
     public String method() {

@@ -236,6 +236,7 @@ public final class GovernancePlanner {
 
         boolean ruleHandoff = false;
         boolean partial = false;
+        boolean approval = false;
         if (!generated) {
             for (RuleSpec rule : policy.rules()) {
                 if (!ruleMatches(rule, cls, m)) {
@@ -248,6 +249,7 @@ public final class GovernancePlanner {
                 }
                 ruleHandoff |= rule.handoff();
                 partial |= rule.partial();
+                approval |= rule.approval() && !m.isConstructor();
             }
         }
 
@@ -271,17 +273,22 @@ public final class GovernancePlanner {
         if (switches) {
             governedBy.add("runs as agent '" + owner + "'");
         }
+        if (approval) {
+            governedBy.add("each call waits for approval");
+        }
         boolean incidental = INCIDENTAL.contains(m.name() + m.descriptor()) || data;
         boolean handoff = switches && ((m.isPublic() && !generated && !incidental) || ruleHandoff);
         Kind kind;
-        if (switches || saga != null || compensation != null) {
+        // An approval needs the arguments (their digest and preview): the shape that passes them.
+        if (switches || saga != null || compensation != null || approval) {
             kind = Kind.GOVERNED;
         } else if (ring != null) {
             kind = Kind.CHECK;
         } else {
             return null;
         }
-        return new MethodPlan(m, display, kind, ring, ringSource, handoff, partial, saga, compensation, governedBy);
+        return new MethodPlan(m, display, kind, ring, ringSource, handoff, partial, saga, compensation, governedBy,
+                approval);
     }
 
     /**

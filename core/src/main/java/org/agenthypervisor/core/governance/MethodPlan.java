@@ -14,13 +14,22 @@ import java.util.List;
  * @param saga              the saga boundary it opens, or null
  * @param compensation      its compensation if it is a compensable step, or null
  * @param governedBy        every annotation and rule that contributes, for {@code policy check}
+ * @param approval          a rule says {@code approval: required}: each call waits for an approver (issue 15)
  */
 public record MethodPlan(MethodInfo method, String display, Kind kind, Integer requiredRing, String requirementSource,
                          boolean handoff, boolean partial, SagaBoundary saga, Compensation compensation,
-                         List<String> governedBy) {
+                         List<String> governedBy, boolean approval) {
 
     public MethodPlan {
         governedBy = List.copyOf(governedBy);
+    }
+
+    /** A plan without approval. */
+    public MethodPlan(MethodInfo method, String display, Kind kind, Integer requiredRing, String requirementSource,
+                      boolean handoff, boolean partial, SagaBoundary saga, Compensation compensation,
+                      List<String> governedBy) {
+        this(method, display, kind, requiredRing, requirementSource, handoff, partial, saga, compensation, governedBy,
+                false);
     }
 
     /** How a method is instrumented. */

@@ -46,7 +46,57 @@ public record Policy(
         CapabilitiesSpec capabilities,
         ObserveSpec observe,
         StoreSpec store,
-        RateLimitsSpec rates) {
+        RateLimitsSpec rates,
+        ElevationSpec elevation,
+        ApprovalSpec approval) {
+
+    /** A policy with the default {@code approval} section. */
+    public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
+                  HostSpec host, Map<String, AgentSpec> agents, List<RuleSpec> rules,
+                  List<CompensationSpec> compensations, List<SagaSpec> sagas, TrustSpec trust,
+                  LiabilitySpec liability, SagaSettings saga, SessionSettings sessions, AuditSettings audit,
+                  FrameworksSpec frameworks, CapabilitiesSpec capabilities, ObserveSpec observe, StoreSpec store,
+                  RateLimitsSpec rates, ElevationSpec elevation) {
+        this(source, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas, trust,
+                liability, saga, sessions, audit, frameworks, capabilities, observe, store, rates, elevation,
+                ApprovalSpec.DEFAULTS);
+    }
+
+    /**
+     * {@code approval:} how calls that a rule marks {@code approval: required} are approved (issue 15).
+     *
+     * @param timeoutMillis {@code approval.timeout}: how long such a call waits for a decision before it is
+     *                      denied (60 s)
+     * @param approver      {@code approval.approver}: the class name of an {@code org.agenthypervisor.api.Approver}
+     *                      asked besides the operators, or null
+     */
+    public record ApprovalSpec(long timeoutMillis, String approver) {
+        public static final ApprovalSpec DEFAULTS = new ApprovalSpec(60_000, null);
+    }
+
+    /** A policy with the default {@code elevation} section. */
+    public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
+                  HostSpec host, Map<String, AgentSpec> agents, List<RuleSpec> rules,
+                  List<CompensationSpec> compensations, List<SagaSpec> sagas, TrustSpec trust,
+                  LiabilitySpec liability, SagaSettings saga, SessionSettings sessions, AuditSettings audit,
+                  FrameworksSpec frameworks, CapabilitiesSpec capabilities, ObserveSpec observe, StoreSpec store,
+                  RateLimitsSpec rates) {
+        this(source, sha256, mode, onInternalError, dataDir, host, agents, rules, compensations, sagas, trust,
+                liability, saga, sessions, audit, frameworks, capabilities, observe, store, rates, ElevationSpec.DEFAULTS,
+                ApprovalSpec.DEFAULTS);
+    }
+
+    /**
+     * {@code elevation:} what an operator may grant with {@code elevate} (issue 15).
+     *
+     * @param defaultTtlMillis {@code elevation.defaultTtl}: how long a grant lasts when the operator names no TTL
+     *                         (5 minutes)
+     * @param maxTtlMillis     {@code elevation.maxTtl}: the longest grant; a longer one is refused (1 hour)
+     * @param allowRing0       {@code elevation.allowRing0}: whether ring 0 may be granted (false)
+     */
+    public record ElevationSpec(long defaultTtlMillis, long maxTtlMillis, boolean allowRing0) {
+        public static final ElevationSpec DEFAULTS = new ElevationSpec(5 * 60_000, 60 * 60_000, false);
+    }
 
     /** A policy without rate limits. */
     public Policy(String source, String sha256, Mode mode, OnInternalError onInternalError, String dataDir,
@@ -259,9 +309,16 @@ public record Policy(
      * @param handoff       whether calls into the matched methods are hand-offs even when not public
      * @param partial       whether the matched methods are "partial" actions (risk weight 0.65)
      * @param tools         a glob on tool names as the model sees them, or null
+     * @param approval      {@code approval: required}: each call waits for an approver (issue 15)
      */
     public record RuleSpec(int index, MethodPattern methods, String annotatedWith, Integer ring,
-                           boolean handoff, boolean partial, Location location, Glob tools) {
+                           boolean handoff, boolean partial, Location location, Glob tools, boolean approval) {
+        /** A rule without {@code approval: required}. */
+        public RuleSpec(int index, MethodPattern methods, String annotatedWith, Integer ring, boolean handoff,
+                        boolean partial, Location location, Glob tools) {
+            this(index, methods, annotatedWith, ring, handoff, partial, location, tools, false);
+        }
+
         public RuleSpec(int index, MethodPattern methods, String annotatedWith, Integer ring, boolean handoff,
                         boolean partial, Location location) {
             this(index, methods, annotatedWith, ring, handoff, partial, location, null);

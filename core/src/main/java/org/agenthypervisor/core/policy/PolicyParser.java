@@ -70,7 +70,7 @@ public final class PolicyParser {
         Map<String, Set<String>> keys = new LinkedHashMap<>();
         keys.put("", keys("version", "mode", "onInternalError", "dataDir", "host", "agents", "rules",
                 "compensations", "sagas", "trust", "liability", "saga", "sessions", "audit", "frameworks", "rings",
-                "observe", "store"));
+                "observe", "store", "elevation", "approval"));
         keys.put("host", keys("ring"));
         keys.put("agents.*", keys("classes", "ring", "trust", "minTrust", "aiServices", "agenticNames", "onDenial",
                 "capabilities", "codeSource", "rate"));
@@ -83,7 +83,7 @@ public final class PolicyParser {
                 keys.put(owner + ".rate." + kind, keys("rate", "burst", "onLimit", "maxWait"));
             }
         }
-        keys.put("rules[]", keys("methods", "annotatedWith", "tools", "ring", "handoff", "partial"));
+        keys.put("rules[]", keys("methods", "annotatedWith", "tools", "ring", "handoff", "partial", "approval"));
         keys.put("compensations[]", keys("method", "compensate", "compensateInDoubt"));
         keys.put("sagas[]", keys("methods", "aiService", "agentic", "name"));
         keys.put("frameworks", keys("onDenial", "unidentifiedRing", "offerDeniedTools", "langchain4j", "springAi",
@@ -104,6 +104,8 @@ public final class PolicyParser {
         keys.put("sessions.named[]", keys("name", "minTrust", "maxParticipants"));
         keys.put("observe", keys("opentelemetry"));
         keys.put("store", keys("postgres"));
+        keys.put("elevation", keys("defaultTtl", "maxTtl", "allowRing0"));
+        keys.put("approval", keys("timeout", "approver"));
         keys.put("store.postgres", keys("url", "user", "passwordEnv", "schema", "pool", "onUnavailable"));
         keys.put("audit", keys("durability", "flushInterval", "treeHeadEvery", "treeHeadInterval", "onWriteFailure", "retention", "archive"));
         return Collections.unmodifiableMap(keys);

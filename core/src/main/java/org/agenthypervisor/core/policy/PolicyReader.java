@@ -88,6 +88,8 @@ final class PolicyReader {
     private static final Map<String, Policy.OnDenial> ON_DENIAL = onDenialChoices();
     /** {@code observe.opentelemetry}: auto (use the application's API when it has one) or off. */
     private static final Map<String, Boolean> OPEN_TELEMETRY = orderedChoices("auto", true, "off", false);
+    /** {@code rules[].approval}: required (each call waits for an approver) or none. */
+    private static final Map<String, Boolean> APPROVAL = orderedChoices("required", true, "none", false);
 
     private static Map<String, Boolean> orderedChoices(String a, Boolean va, String b, Boolean vb) {
         Map<String, Boolean> map = new LinkedHashMap<>();
@@ -162,6 +164,8 @@ final class PolicyReader {
         Policy.ObserveSpec observe = observe(top);
         Map<Integer, Map<String, Policy.CapabilityGrant>> ringCapabilities = rings(top);
         Policy.StoreSpec store = store(top);
+        Policy.ElevationSpec elevation = elevation(top);
+        Policy.ApprovalSpec approval = approval(top);
         top.done();
         if (!problems.isEmpty()) {
             return null;
@@ -173,7 +177,40 @@ final class PolicyReader {
                         Collections.unmodifiableMap(new LinkedHashMap<>(agentCapabilities))), observe, store,
                 ringRates.isEmpty() && agentRates.isEmpty() ? Policy.RateLimitsSpec.NONE
                         : new Policy.RateLimitsSpec(Collections.unmodifiableMap(new java.util.TreeMap<>(ringRates)),
-                        Collections.unmodifiableMap(new LinkedHashMap<>(agentRates))));
+                        Collections.unmodifiableMap(new LinkedHashMap<>(agentRates))), elevation, approval);
+    }
+
+    private static final Pattern CLASS_NAME = Pattern.compile("[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*"
+            + "(\\.[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*)*");
+
+    /** {@code approval:} how long an approval-required call waits, and the application's approver if any. */
+    private Policy.ApprovalSpec approval(Fields top) {
+        Policy.ApprovalSpec d = Policy.ApprovalSpec.DEFAULTS;
+        Fields f = top.section("approval", "approval");
+        long timeout = duration(f, "timeout", 1, d.timeoutMillis());
+        String approver = nonBlankText(f, "approver", null);
+        if (approver != null && !CLASS_NAME.matcher(approver).matches()) {
+            report(f.valueNode("approver"), f.path("approver"), "'" + approver + "' is not a class name; write the"
+                    + " fully-qualified name of a class implementing org.agenthypervisor.api.Approver");
+        }
+        f.done();
+        return new Policy.ApprovalSpec(timeout, approver);
+    }
+
+    /** {@code elevation:} the default and longest TTL of an operator's grant, and whether ring 0 may be granted. */
+    private Policy.ElevationSpec elevation(Fields top) {
+        Policy.ElevationSpec d = Policy.ElevationSpec.DEFAULTS;
+        Fields f = top.section("elevation", "elevation");
+        long defaultTtl = duration(f, "defaultTtl", 1, d.defaultTtlMillis());
+        long maxTtl = duration(f, "maxTtl", 1, d.maxTtlMillis());
+        boolean allowRing0 = bool(f, "allowRing0", d.allowRing0());
+        if (defaultTtl > maxTtl) {
+            String blamed = f.has("defaultTtl") ? "defaultTtl" : "maxTtl";
+            report(f.valueNode(blamed), f.path(blamed), "elevation.defaultTtl (" + Durations.format(defaultTtl)
+                    + ") is longer than elevation.maxTtl (" + Durations.format(maxTtl) + ")");
+        }
+        f.done();
+        return new Policy.ElevationSpec(defaultTtl, maxTtl, allowRing0);
     }
 
     private Policy.ObserveSpec observe(Fields top) {
@@ -633,15 +670,24 @@ final class PolicyReader {
             Integer ring = f.has("ring") ? optionalRing(f, "ring") : null;
             boolean handoff = bool(f, "handoff", false);
             boolean partial = bool(f, "partial", false);
+            boolean approval = choice(f, "approval", APPROVAL, false);
+            if (approval && (tools != null || methods != null && methods.methodGlob().pattern().equals("<init>"))) {
+                // Fail closed: a rule that looks like it asks for approval and asks nobody is worse than none.
+                report(f.valueNode("approval"), f.path("approval"), "approval: required applies to methods (rules with"
+                        + " 'methods' or 'annotatedWith'); " + (tools != null ? "a 'tools' rule" : "a constructor")
+                        + " cannot ask for approval yet");
+            }
             f.done();
             if (problems.size() != before) {
                 continue;
             }
-            if (ring == null && !handoff && !partial) {
-                report(f.node, path, "this rule does nothing; give it a 'ring', 'handoff: true' or 'partial: true'");
+            if (ring == null && !handoff && !partial && !approval) {
+                report(f.node, path, "this rule does nothing; give it a 'ring', 'handoff: true', 'partial: true' or"
+                        + " 'approval: required'");
                 continue;
             }
-            RuleSpec rule = new RuleSpec(i, methods, annotatedWith, ring, handoff, partial, location(f.node), tools);
+            RuleSpec rule = new RuleSpec(i, methods, annotatedWith, ring, handoff, partial, location(f.node), tools,
+                    approval);
             String pattern = rule.selector();
             Node at = f.valueNode(methods != null ? "methods" : annotatedWith != null ? "annotatedWith" : "tools");
             if (shadowed(seen, pattern, path, at, "rules", "the first matching rule wins")) {

@@ -82,6 +82,9 @@ public final class HypervisorRuntime {
         this.sagas = new SagaEngine(policy, principals, observed, counters, dataDir, liability, gate.hostContext());
         phases.mark("saga journal");
         // Order matters: refuse untrusted payloads first, then join sessions, then journal saga steps.
+        // Approvals first: a call waiting for (or denied) approval has vouched, joined and journaled nothing yet.
+        this.approvals = new org.agenthypervisor.core.approval.Approvals(observed, this::policy, System::currentTimeMillis);
+        gate.addParticipant(approvals);
         gate.addParticipant(liability);
         gate.addParticipant(sessions);
         gate.addParticipant(sagas);
@@ -92,6 +95,9 @@ public final class HypervisorRuntime {
         gate.setQuarantines(quarantines);
         liability.setQuarantines(quarantines);
         sessions.setQuarantines(quarantines);
+        this.elevations = new org.agenthypervisor.core.elevation.Elevations(principals, observed, System::currentTimeMillis,
+                this::policy, true);
+        gate.setElevations(elevations);
         this.rateLimits = new org.agenthypervisor.core.ratelimit.RateLimits(policy, audit);
         principals.useRateLimits(rateLimits);
         this.backend = new FacadeBackend(this);
@@ -232,6 +238,18 @@ public final class HypervisorRuntime {
     }
 
     private final org.agenthypervisor.core.quarantine.Quarantines quarantines;
+    private final org.agenthypervisor.core.elevation.Elevations elevations;
+    private final org.agenthypervisor.core.approval.Approvals approvals;
+
+    /** Pending approval requests (issue 15). */
+    public org.agenthypervisor.core.approval.Approvals approvals() {
+        return approvals;
+    }
+
+    /** Operators' elevations (issue 15). */
+    public org.agenthypervisor.core.elevation.Elevations elevations() {
+        return elevations;
+    }
 
     /** Quarantine and kill switch per agent. */
     public org.agenthypervisor.core.quarantine.Quarantines quarantines() {
@@ -495,6 +513,7 @@ public final class HypervisorRuntime {
     /** Flushes and closes what needs it; registered as a shutdown hook by the agent. */
     public void shutdown() {
         try {
+            elevations.close();
             maintenance.stop();
             if (watcher != null) {
                 watcher.stop();

@@ -160,6 +160,40 @@ public final class JmxView implements HypervisorMXBean {
     }
 
     @Override
+    public String elevate(String agent, int ring, long ttlMillis, String reason, String only) {
+        refuseAgents("elevate");
+        return runtime.elevations().elevate(agent, ring, ttlMillis, reason, only, "jmx");
+    }
+
+    @Override
+    public String revokeElevation(String agent, String reason) {
+        refuseAgents("revokeElevation");
+        return runtime.elevations().revoke(agent, reason, "jmx");
+    }
+
+    @Override
+    public Map<String, String> getElevations() {
+        return runtime.elevations().describeAll();
+    }
+
+    @Override
+    public Map<String, String> getApprovals() {
+        return runtime.approvals().pending();
+    }
+
+    @Override
+    public String approve(String id, String reason) {
+        refuseAgents("approve");
+        return runtime.approvals().decide(id, true, reason, "jmx");
+    }
+
+    @Override
+    public String deny(String id, String reason) {
+        refuseAgents("deny");
+        return runtime.approvals().decide(id, false, reason, "jmx");
+    }
+
+    @Override
     public String reloadPolicy() {
         refuseAgents("reloadPolicy");
         String before = runtime.policy().sha256();

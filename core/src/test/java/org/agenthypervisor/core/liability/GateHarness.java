@@ -45,6 +45,10 @@ final class GateHarness implements AutoCloseable {
     /** The quarantines' clock (epoch milliseconds), moved by tests to expire a cooldown. */
     final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
     final org.agenthypervisor.core.quarantine.Quarantines quarantines;
+    /** Operators' elevations on the same clock; expiry is seen by the next check (no timer thread). */
+    final org.agenthypervisor.core.elevation.Elevations elevations;
+    /** Pending approvals of rules with approval: required (none in most tests' policies). */
+    final org.agenthypervisor.core.approval.Approvals approvals;
 
     GateHarness(String policyYaml, Path dataDir) throws Exception {
         this.policy = PolicyParser.parse(policyYaml, "test.yaml");
@@ -67,7 +71,13 @@ final class GateHarness implements AutoCloseable {
         this.engine = new LiabilityEngine(policy, principals, audit, counters, dataDir);
         this.quarantines = new org.agenthypervisor.core.quarantine.Quarantines(principals, audit, clock::get);
         gate.setQuarantines(quarantines);
+        this.elevations = new org.agenthypervisor.core.elevation.Elevations(principals, audit, clock::get, () -> policy,
+                false);
+        gate.setElevations(elevations);
         engine.setQuarantines(quarantines);
+        // As the runtime orders them: approvals first, then liability.
+        this.approvals = new org.agenthypervisor.core.approval.Approvals(audit, () -> policy, clock::get);
+        gate.addParticipant(approvals);
         gate.addParticipant(engine);
         gate.activate();
     }

@@ -72,6 +72,7 @@ class PolicyParserTest {
             rules:
               - methods: "com.acme.Db#execute*"
                 ring: 0
+                approval: required
               - annotatedWith: dev.langchain4j.agent.tool.Tool
                 ring: 2
                 handoff: true
@@ -173,12 +174,23 @@ class PolicyParserTest {
                 schema: desk
                 pool: 8
                 onUnavailable: files
+            elevation:
+              defaultTtl: 2m
+              maxTtl: 15m
+              allowRing0: true
+            approval:
+              timeout: 90s
+              approver: com.acme.desk.TicketApprover
             """;
 
     @Test
     void everyKey() {
         Policy p = parse(EVERY_KEY);
         assertFalse(p.observe().openTelemetry(), "observe.opentelemetry: off");
+        assertEquals(new Policy.ElevationSpec(120_000, 900_000, true), p.elevation());
+        assertEquals(new Policy.ApprovalSpec(90_000, "com.acme.desk.TicketApprover"), p.approval());
+        assertEquals(new Policy.ApprovalSpec(60_000, null), PolicyParser.defaults().approval());
+        assertEquals(new Policy.ElevationSpec(300_000, 3_600_000, false), PolicyParser.defaults().elevation());
         assertTrue(PolicyParser.defaults().observe().openTelemetry(), "auto by default");
         assertEquals("agents.idle.rate.tools (30/min, burst 1, waits up to 2000 ms)",
                 p.rates().agents().get("idle").tools().describe());
@@ -210,24 +222,25 @@ class PolicyParserTest {
                 List.of(Glob.simple("credit*")), null), p.agents().get("assistant"));
 
         assertEquals(List.of(
-                new RuleSpec(0, MethodPattern.parse("com.acme.Db#execute*"), null, 0, false, false, new Location(FILE, 27, 5)),
-                new RuleSpec(1, null, "dev.langchain4j.agent.tool.Tool", 2, true, true, new Location(FILE, 29, 5)),
+                new RuleSpec(0, MethodPattern.parse("com.acme.Db#execute*"), null, 0, false, false, new Location(FILE, 27, 5),
+                        null, true),
+                new RuleSpec(1, null, "dev.langchain4j.agent.tool.Tool", 2, true, true, new Location(FILE, 30, 5)),
                 new RuleSpec(2, MethodPattern.parse("com.acme.billing.Ledger#<init>"), null, null, true, false,
-                        new Location(FILE, 33, 5)),
-                new RuleSpec(3, null, null, 0, false, false, new Location(FILE, 35, 5), Glob.simple("deleteAll*"))),
+                        new Location(FILE, 34, 5)),
+                new RuleSpec(3, null, null, 0, false, false, new Location(FILE, 36, 5), Glob.simple("deleteAll*"))),
                 p.rules());
         assertEquals(List.of(
                 new CompensationSpec(0, MethodPattern.parse("com.acme.Payments#charge"), "refund", true,
-                        new Location(FILE, 38, 5)),
+                        new Location(FILE, 39, 5)),
                 new CompensationSpec(1, MethodPattern.parse("com.acme.Mail#send"), "recall", false,
-                        new Location(FILE, 41, 5))),
+                        new Location(FILE, 42, 5))),
                 p.compensations());
         assertEquals(List.of(
-                new SagaSpec(0, MethodPattern.parse("com.acme.Checkout#place*"), "checkout", new Location(FILE, 44, 5)),
-                new SagaSpec(1, MethodPattern.parse("com.acme.Returns#process"), null, new Location(FILE, 46, 5)),
-                new SagaSpec(2, null, "transfer", new Location(FILE, 47, 5),
+                new SagaSpec(0, MethodPattern.parse("com.acme.Checkout#place*"), "checkout", new Location(FILE, 45, 5)),
+                new SagaSpec(1, MethodPattern.parse("com.acme.Returns#process"), null, new Location(FILE, 47, 5)),
+                new SagaSpec(2, null, "transfer", new Location(FILE, 48, 5),
                         MethodPattern.parse("com.acme.lc.TransferAssistant#transfer*"), null),
-                new SagaSpec(3, null, null, new Location(FILE, 49, 5), null, Glob.simple("refund-*"))),
+                new SagaSpec(3, null, null, new Location(FILE, 50, 5), null, Glob.simple("refund-*"))),
                 p.sagas());
         assertEquals(new TrustSpec(0.99, 0.9, 0.5), p.trust());
         assertEquals(new LiabilitySpec(Signing.EACH, "/etc/hypervisor/keys", 0.5, 0.1, 0.5, 0.9, 0.0, 1.0, 4,
@@ -236,10 +249,10 @@ class PolicyParserTest {
         assertEquals(new SagaSettings(Durability.NONE, 0, 1_500, 60_000, false, 36 * 3_600_000L, Policy.Archive.DELETE),
                 p.saga());
         assertEquals(new SessionSettings(0.6, 8,
-                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 93, 7)),
-                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 96, 7))),
-                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 86, 7)),
-                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 88, 7)))),
+                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 94, 7)),
+                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 97, 7))),
+                List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 87, 7)),
+                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 89, 7)))),
                 p.sessions());
         assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000, Policy.OnWriteFailure.CONTINUE, 2160L * 3_600_000,
                 "/var/lib/hypervisor-archive/audit"), p.audit());
@@ -249,7 +262,7 @@ class PolicyParserTest {
                 List.of(pg.url(), pg.user(), pg.passwordEnv(), pg.schema()));
         assertEquals(8, pg.pool());
         assertEquals(Policy.OnUnavailable.FILES, pg.onUnavailable());
-        assertEquals(124, pg.location().line()); // after the observe section (and rings.3.rate)
+        assertEquals(125, pg.location().line()); // after the observe section (and rings.3.rate, rules[0].approval)
     }
 
     @Test
@@ -564,7 +577,7 @@ class PolicyParserTest {
         // EVERY_KEY really does use every key, so the parser's own "key accepted but never read" check
         // has run over all of them.
         Policy p = parse(EVERY_KEY);
-        assertEquals(35, PolicyParser.KNOWN_KEYS.size());
+        assertEquals(37, PolicyParser.KNOWN_KEYS.size());
         assertTrue(p.liability().recovery() != null);
         for (Map.Entry<String, java.util.Set<String>> e : PolicyParser.KNOWN_KEYS.entrySet()) {
             for (String key : e.getValue()) {

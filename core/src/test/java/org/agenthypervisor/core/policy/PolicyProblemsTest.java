@@ -50,7 +50,7 @@ class PolicyProblemsTest {
             assertProblem(problem("version: 1\npolicies: []\n"), 2, 1, "policies",
                     "unknown key 'policies'; keys allowed at the top level: version, mode, onInternalError, dataDir,"
                             + " host, agents, rules, compensations, sagas, trust, liability, saga, sessions, audit,"
-                            + " frameworks, rings, observe, store");
+                            + " frameworks, rings, observe, store, elevation, approval");
         }
 
         @Test
@@ -478,7 +478,7 @@ class PolicyProblemsTest {
                       - methods: "a.B#d"
                         handoff: false
                     """), 5, 5, "rules[1]",
-                    "this rule does nothing; give it a 'ring', 'handoff: true' or 'partial: true'");
+                    "this rule does nothing; give it a 'ring', 'handoff: true', 'partial: true' or 'approval: required'");
         }
 
         @Test
@@ -831,6 +831,29 @@ class PolicyProblemsTest {
                     "the thresholds must not decrease from low to critical: medium (0.2) is below low (0.3)");
         }
 
+        /** Issue 15: approval on a tools rule or a constructor would ask nobody: refused. */
+        @Test
+        void approvalOnAToolsRule() {
+            assertProblem(problem("version: 1\nrules:\n  - tools: \"pay*\"\n    approval: required\n"), 4, 15,
+                    "rules[0].approval", "approval: required applies to methods (rules with 'methods' or"
+                            + " 'annotatedWith'); a 'tools' rule cannot ask for approval yet");
+        }
+
+        /** Issue 15: the approver is named by its class. */
+        @Test
+        void approvalApproverNotAClassName() {
+            assertProblem(problem("version: 1\napproval:\n  approver: com.acme/Desk\n"), 3, 13, "approval.approver",
+                    "'com.acme/Desk' is not a class name; write the fully-qualified name of a class implementing"
+                            + " org.agenthypervisor.api.Approver");
+        }
+
+        /** Issue 15: a default grant longer than the longest allowed one is a contradiction, blamed on the default. */
+        @Test
+        void elevationDefaultTtlAboveMaxTtl() {
+            assertProblem(problem("version: 1\nelevation:\n  maxTtl: 10m\n  defaultTtl: 20m\n"), 4, 15,
+                    "elevation.defaultTtl", "elevation.defaultTtl (20m) is longer than elevation.maxTtl (10m)");
+        }
+
         @Test
         void breachWindowBelowOneSecond() {
             assertProblem(problem("version: 1\nliability:\n  breach: {window: 10ms}\n"), 3, 20,
@@ -965,7 +988,7 @@ class PolicyProblemsTest {
                     new Problem(FILE, 5, 12, "agents.billing.trust",
                             "expected a number between 0 and 1, got the string 'high'"),
                     new Problem(FILE, 7, 5, "rules[0]",
-                            "this rule does nothing; give it a 'ring', 'handoff: true' or 'partial: true'"),
+                            "this rule does nothing; give it a 'ring', 'handoff: true', 'partial: true' or 'approval: required'"),
                     new Problem(FILE, 9, 12, "saga.retries", "-1 is out of range; it must be between 0 and 100")),
                     problems);
         }
