@@ -104,7 +104,8 @@ public final class PolicyParser {
         keys.put("sessions.named[]", keys("name", "minTrust", "maxParticipants"));
         keys.put("observe", keys("opentelemetry"));
         keys.put("store", keys("postgres"));
-        keys.put("store.postgres", keys("url", "user", "passwordEnv", "schema", "pool", "onUnavailable"));
+        keys.put("store.postgres", keys("url", "user", "passwordEnv", "schema", "pool", "onUnavailable",
+                "sagaLease"));
         keys.put("audit", keys("durability", "flushInterval", "treeHeadEvery", "treeHeadInterval", "onWriteFailure", "retention", "archive"));
         return Collections.unmodifiableMap(keys);
     }

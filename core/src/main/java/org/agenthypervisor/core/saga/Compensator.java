@@ -80,7 +80,15 @@ final class Compensator {
         int attempts = 1 + Math.max(0, s.retries());
         long delay = Math.max(0, s.backoffMillis());
         long maxDelay = Math.max(delay, s.maxBackoffMillis());
-        t.journal(JournalRecords.compensating(job.sagaId(), job.stepId(), System.currentTimeMillis(), job.inDoubt()));
+        if (!t.journal(JournalRecords.compensating(job.sagaId(), job.stepId(), System.currentTimeMillis(), job.inDoubt()))
+                && t.journal.fenced(job.sagaId())) {
+            // Another JVM took the saga over (this JVM's lease expired): it compensates; running it here too would
+            // run it twice.
+            Transitions.LOG.error("saga " + job.sagaId() + ": the compensation of step " + job.stepId() + " is NOT run in"
+                    + " this JVM: another JVM took the saga over and compensates it");
+            return new CompensationFailedException("saga " + job.sagaId() + " was taken over by another JVM, which"
+                    + " compensates step " + job.stepId(), job.sagaId(), job.stepId(), job.display(), 0, null);
+        }
         t.audit("saga.compensating", "saga", job.sagaId(), "step", job.stepId(), "method", job.display(),
                 "inDoubt", job.inDoubt(), "recovered", job.recovered() ? Boolean.TRUE : null);
         Transitions.flight(job.sagaId(), job.stepId(), "compensating", job.display());

@@ -37,11 +37,11 @@ import java.util.Map;
 final class Transitions {
     static final Log LOG = Log.get("saga");
 
-    final SagaJournal journal;
+    final SagaLog journal;
     final AuditTrail audit;
     final Counters counters;
 
-    Transitions(SagaJournal journal, AuditTrail audit, Counters counters) {
+    Transitions(SagaLog journal, AuditTrail audit, Counters counters) {
         this.journal = journal;
         this.audit = audit;
         this.counters = counters;

@@ -113,6 +113,21 @@ public final class PostgresStore implements AutoCloseable {
         return logs.computeIfAbsent(name, n -> new PostgresLog(this, n));
     }
 
+    /**
+     * The shared saga journal of this JVM (issue 13 item 3): takes this JVM's lease at once.
+     *
+     * @param leaseMillis how long a lease lasts unless renewed (renewed every third of it)
+     * @throws IOException if the lease cannot be taken (the database cannot be reached)
+     */
+    public synchronized org.agenthypervisor.core.saga.SharedSagaLog sagaLog(long leaseMillis) throws IOException {
+        if (sagaLog == null) {
+            sagaLog = new PostgresSagaLog(this, leaseMillis);
+        }
+        return sagaLog;
+    }
+
+    private PostgresSagaLog sagaLog;
+
     void addListener(Runnable r) {
         listeners.add(r);
     }
@@ -172,6 +187,13 @@ public final class PostgresStore implements AutoCloseable {
     public void close() {
         closed = true;
         listener.stop();
+        PostgresSagaLog saga;
+        synchronized (this) {
+            saga = sagaLog;
+        }
+        if (saga != null) {
+            saga.close();
+        }
         for (PostgresLog l : logs.values()) {
             l.closeConnection();
         }

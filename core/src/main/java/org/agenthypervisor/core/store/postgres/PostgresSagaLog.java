@@ -1,0 +1,443 @@
+package org.agenthypervisor.core.store.postgres;
+
+import org.agenthypervisor.core.encoding.CanonicalJson;
+import org.agenthypervisor.core.log.Log;
+import org.agenthypervisor.core.saga.SharedSagaLog;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The saga journal in the shared store (schema version 2: {@code saga_instance}, {@code saga},
+ * {@code saga_record}, {@code saga_number}).
+ *
+ * <h2>Ownership</h2>
+ * Each JVM holds a lease, a row of {@code saga_instance} that its renewer thread moves forward every
+ * third of the lease. It owns the sagas it began, and those it took over, each at an epoch. Every
+ * write names the saga, this JVM and the epoch, in one statement that also checks the lease is
+ * current in the database's clock: a JVM whose lease expired, or whose saga was taken over (epoch
+ * bumped), writes nothing and is told so ({@link StaleOwnerException}); the engine then refuses new
+ * steps and leaves compensations to the new owner. A JVM that cannot renew refuses new sagas and steps
+ * locally as soon as its own lease may have run out (fail closed), before a taker could act.
+ *
+ * <h2>Take-over</h2>
+ * The renewer also looks for unfinished sagas whose owner's lease expired and takes them in one
+ * transaction ({@code FOR UPDATE SKIP LOCKED}, owner set to this JVM, epoch + 1): two JVMs looking at
+ * once get disjoint sets, and each saga goes to exactly one. The records are read after the take-over
+ * committed, so they include every write the old owner committed (a write that raced the take-over
+ * waited for its row lock and then found the epoch moved on).
+ *
+ * <h2>Durability</h2>
+ * Each write is its own transaction, committed before {@link #write} returns (PostgreSQL's
+ * {@code synchronous_commit}, on by default, makes a commit durable): a step's record is committed
+ * before its body runs, as the file journal's {@code fsync} mode forces it.
+ */
+final class PostgresSagaLog implements SharedSagaLog {
+    private static final Log LOG = Log.get("saga");
+    private static final int SOCKET_TIMEOUT_SECONDS = 30;
+    /** Sagas taken over per transaction (the rest in the next round). */
+    private static final int TAKE_BATCH = 50;
+
+    private final PostgresStore store;
+    private final String schema;
+    private final long leaseMillis;
+    /** The epoch at which this JVM owns each saga it writes for. */
+    private final Map<String, Long> epochs = new ConcurrentHashMap<>();
+    /** Sagas another JVM took from this one: their writes and compensations belong to the new owner. */
+    private final Map<String, Boolean> lost = new ConcurrentHashMap<>();
+    /** Guards {@link #writes}: one write at a time per JVM. */
+    private final Object writeLock = new Object();
+    /** Guards {@link #renewals}: renewals never wait for a slow write. */
+    private final Object renewLock = new Object();
+    private Connection writes;
+    private Connection renewals;
+    /** System.nanoTime() until which this JVM's lease is certainly current (measured from before the renewal). */
+    private volatile long validUntil;
+    private volatile boolean leaseWasLost;
+    private volatile boolean closed;
+    private Thread renewer;
+
+    PostgresSagaLog(PostgresStore store, long leaseMillis) throws IOException {
+        this.store = store;
+        this.schema = store.schema();
+        this.leaseMillis = leaseMillis;
+        renew(true);
+    }
+
+    // ---------------------------------------------------------------- lease
+
+    /** Moves this JVM's lease forward; {@code acquire}: also if it had expired (a new lease). */
+    private boolean renew(boolean acquire) throws IOException {
+        synchronized (renewLock) {
+            return renewLocked(acquire);
+        }
+    }
+
+    private boolean renewLocked(boolean acquire) throws IOException {
+        long before = System.nanoTime();
+        try {
+            Connection c = renewals();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".saga_instance AS i"
+                    + " (instance, lease_expires) VALUES (?, now() + ? * interval '1 millisecond')"
+                    + " ON CONFLICT (instance) DO UPDATE SET lease_expires = excluded.lease_expires"
+                    + (acquire ? "" : " WHERE i.lease_expires > now()"))) {
+                ps.setString(1, store.instance());
+                ps.setLong(2, leaseMillis);
+                if (ps.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            validUntil = before + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+            return true;
+        } catch (SQLException failure) {
+            closeQuietly(renewals);
+            renewals = null;
+            throw new IOException("shared store " + store.describe() + ": cannot renew the saga lease of "
+                    + store.instance() + " (" + failure.getMessage() + ")", failure);
+        }
+    }
+
+    @Override
+    public boolean leaseValid() {
+        return !closed && System.nanoTime() - validUntil < 0;
+    }
+
+    @Override
+    public void start(BooleanSupplier takeOver, Consumer<List<Claimed>> taken) {
+        renewer = new Thread(() -> renewLoop(takeOver, taken), "agent-hypervisor-saga-lease");
+        renewer.setDaemon(true);
+        renewer.start();
+    }
+
+    private void renewLoop(BooleanSupplier takeOver, Consumer<List<Claimed>> taken) {
+        long period = Math.max(50, leaseMillis / 3);
+        while (!closed) {
+            try {
+                if (!renew(false)) {
+                    // Expired: another JVM may have taken this JVM's sagas (their epochs fence its writes).
+                    LOG.error("SAGA LEASE EXPIRED for " + store.instance() + " in " + store.describe() + ": sagas it"
+                            + " owned may have been taken over by another JVM, which compensates them; their writes"
+                            + " from this JVM are refused. Taking a new lease");
+                    leaseWasLost = true;
+                    renew(true);
+                } else if (leaseWasLost) {
+                    LOG.warn("saga lease of " + store.instance() + " is current again");
+                    leaseWasLost = false;
+                }
+                List<Claimed> claimed = takeOver.getAsBoolean() ? takeExpired() : List.of();
+                if (!claimed.isEmpty()) {
+                    taken.accept(claimed);
+                }
+            } catch (IOException | RuntimeException failure) {
+                if (!closed && !leaseWasLost) {
+                    LOG.error("saga lease: " + failure.getMessage() + "; new saga steps are refused once the lease may"
+                            + " have expired (fail closed)");
+                }
+                leaseWasLost = true;
+            }
+            try {
+                Thread.sleep(period);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Takes over the unfinished sagas of JVMs whose lease expired (those no other JVM is taking right now). */
+    List<Claimed> takeExpired() throws IOException {
+        synchronized (renewLock) {
+            return takeExpiredLocked();
+        }
+    }
+
+    private List<Claimed> takeExpiredLocked() throws IOException {
+        List<Claimed> out = new ArrayList<>();
+        try {
+            Connection c = renewals();
+            c.setAutoCommit(false);
+            try {
+                List<String> ids = new ArrayList<>();
+                List<String> owners = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("SELECT s.id, s.owner FROM " + schema + ".saga s LEFT JOIN "
+                        + schema + ".saga_instance i ON i.instance = s.owner WHERE s.state <> 'ended' AND s.owner <> ?"
+                        + " AND (i.instance IS NULL OR i.lease_expires < now()) ORDER BY s.began_at LIMIT " + TAKE_BATCH
+                        + " FOR UPDATE OF s SKIP LOCKED")) {
+                    ps.setString(1, store.instance());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            ids.add(rs.getString(1));
+                            owners.add(rs.getString(2));
+                        }
+                    }
+                }
+                if (ids.isEmpty()) {
+                    c.commit();
+                    return out;
+                }
+                List<long[]> epochsTaken = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema + ".saga SET owner = ?, epoch = epoch + 1,"
+                        + " taken_from = owner WHERE id = ? RETURNING epoch")) {
+                    for (String id : ids) {
+                        ps.setString(1, store.instance());
+                        ps.setString(2, id);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            epochsTaken.add(new long[] {rs.getLong(1)});
+                        }
+                    }
+                }
+                c.commit();
+                for (int i = 0; i < ids.size(); i++) {
+                    epochs.put(ids.get(i), epochsTaken.get(i)[0]);
+                    lost.remove(ids.get(i));
+                }
+                c.setAutoCommit(true);
+                for (int i = 0; i < ids.size(); i++) {
+                    out.add(new Claimed(ids.get(i), owners.get(i), epochsTaken.get(i)[0], records(c, ids.get(i))));
+                }
+                return out;
+            } catch (SQLException | RuntimeException failure) {
+                try {
+                    c.rollback();
+                } catch (SQLException ignored) {
+                    failure.addSuppressed(ignored);
+                }
+                throw failure;
+            } finally {
+                if (!c.isClosed()) {
+                    c.setAutoCommit(true);
+                }
+            }
+        } catch (SQLException failure) {
+            closeQuietly(renewals);
+            renewals = null;
+            throw new IOException("shared store " + store.describe() + ": taking over expired sagas failed ("
+                    + failure.getMessage() + ")", failure);
+        }
+    }
+
+    static List<byte[]> records(Connection c, String schema, String sagaId) throws SQLException {
+        List<byte[]> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT payload FROM " + schema + ".saga_record WHERE saga = ?"
+                + " ORDER BY seq")) {
+            ps.setString(1, sagaId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getBytes(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private List<byte[]> records(Connection c, String sagaId) throws SQLException {
+        return records(c, schema, sagaId);
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    public long reserveNumbers(int size) throws IOException {
+        try {
+            synchronized (writeLock) {
+                try (PreparedStatement ps = writes().prepareStatement("SELECT nextval('" + schema + ".saga_number')");
+                     ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        } catch (SQLException failure) {
+            dropWrites();
+            throw new IOException("shared store " + store.describe() + ": cannot reserve saga numbers ("
+                    + failure.getMessage() + ")", failure);
+        }
+    }
+
+    @Override
+    public void write(byte[] record) throws IOException {
+        append(record);
+    }
+
+    /** Commits the record (there is nothing to wait for afterwards). */
+    @Override
+    public void append(byte[] record) throws IOException {
+        if (closed) {
+            throw new IOException("the shared saga journal is closed (the JVM is shutting down)");
+        }
+        Map<?, ?> r;
+        try {
+            r = (Map<?, ?>) CanonicalJson.parse(record);
+        } catch (RuntimeException notJson) {
+            throw new IOException("not a saga journal record: " + notJson.getMessage(), notJson);
+        }
+        String type = String.valueOf(r.get("type"));
+        String saga = String.valueOf(r.get("saga"));
+        Object step = r.get("step");
+        boolean begin = "begin".equals(type);
+        if (!leaseValid()) {
+            throw new IOException("this JVM's saga lease in " + store.describe() + " is not current (the database could"
+                    + " not be reached to renew it); saga records are refused until it is, so that this JVM never writes"
+                    + " alongside a JVM that took its sagas over");
+        }
+        Long epoch = begin ? Long.valueOf(1) : epochs.get(saga);
+        if (epoch == null) {
+            lost.put(saga, Boolean.TRUE);
+            throw new StaleOwnerException("saga " + saga + " is not owned by this JVM (" + store.instance() + ")");
+        }
+        String sql;
+        if (begin) {
+            sql = "WITH s AS (INSERT INTO " + schema + ".saga (id, owner, epoch, state, name) SELECT ?, ?, 1, 'running', ?"
+                    + " WHERE EXISTS (SELECT 1 FROM " + schema + ".saga_instance WHERE instance = ? AND lease_expires > now())"
+                    + " RETURNING id) ";
+        } else {
+            String state = switch (type) {
+                case "end" -> "'ended', ended_at = now()";
+                case "rollback", "recovery", "compensating" -> "'compensating'";
+                default -> null;
+            };
+            // FOR SHARE / the UPDATE wait for a take-over in progress and then see its new epoch.
+            sql = "WITH s AS (" + (state == null
+                    ? "SELECT id FROM " + schema + ".saga WHERE id = ? AND owner = ? AND epoch = ? AND EXISTS (SELECT 1 FROM "
+                    + schema + ".saga_instance WHERE instance = ? AND lease_expires > now()) FOR SHARE"
+                    : "UPDATE " + schema + ".saga SET state = " + state + " WHERE id = ? AND owner = ? AND epoch = ? AND"
+                    + " EXISTS (SELECT 1 FROM " + schema + ".saga_instance WHERE instance = ? AND lease_expires > now())"
+                    + " RETURNING id") + ") ";
+        }
+        sql += "INSERT INTO " + schema + ".saga_record (saga, type, step, epoch, instance, payload)"
+                + " SELECT id, ?, ?, ?, ?, ? FROM s";
+        int rows;
+        try {
+            synchronized (writeLock) {
+                try (PreparedStatement ps = writes().prepareStatement(sql)) {
+                    int i = 1;
+                    ps.setString(i++, saga);
+                    ps.setString(i++, store.instance());
+                    if (begin) {
+                        ps.setString(i++, r.get("name") == null ? null : String.valueOf(r.get("name")));
+                    } else {
+                        ps.setLong(i++, epoch);
+                    }
+                    ps.setString(i++, store.instance());
+                    ps.setString(i++, type);
+                    ps.setString(i++, step == null ? null : String.valueOf(step));
+                    ps.setLong(i++, epoch);
+                    ps.setString(i++, store.instance());
+                    ps.setBytes(i, record);
+                    rows = ps.executeUpdate();
+                }
+            }
+        } catch (SQLException failure) {
+            dropWrites();
+            throw new IOException("shared store " + store.describe() + ": journaling a '" + type + "' record of saga "
+                    + saga + " failed (" + failure.getMessage() + ", SQL state " + failure.getSQLState() + "); the record"
+                    + " is not known to be committed", failure);
+        }
+        if (rows == 0) {
+            if (begin) {
+                throw new IOException("saga " + saga + " cannot begin: this JVM's saga lease in " + store.describe()
+                        + " expired");
+            }
+            lost.put(saga, Boolean.TRUE);
+            epochs.remove(saga);
+            throw new StaleOwnerException("saga " + saga + " was taken over by another JVM (this JVM's epoch " + epoch
+                    + " is stale, or its lease expired); the new owner compensates it");
+        }
+        if (begin) {
+            epochs.put(saga, 1L);
+        } else if ("end".equals(type)) {
+            epochs.remove(saga);
+        }
+    }
+
+    @Override
+    public void awaitDurable() {
+        // every append committed before it returned
+    }
+
+    @Override
+    public boolean fenced(String sagaId) {
+        return lost.containsKey(sagaId);
+    }
+
+    @Override
+    public String describe() {
+        return store.describe() + " (saga journal)";
+    }
+
+    private Connection writes() throws SQLException {
+        if (closed || store.closed()) {
+            throw new SQLException("the shared store is closed", "08003");
+        }
+        if (writes == null) {
+            writes = store.connect(SOCKET_TIMEOUT_SECONDS);
+        }
+        return writes;
+    }
+
+    private Connection renewals() throws SQLException {
+        if (closed || store.closed()) {
+            throw new SQLException("the shared store is closed", "08003");
+        }
+        if (renewals == null) {
+            // A short timeout: a renewal that hangs must not outlive the lease it renews.
+            renewals = store.connect((int) Math.max(1, leaseMillis / 3000));
+        }
+        return renewals;
+    }
+
+    private void dropWrites() {
+        synchronized (writeLock) {
+            closeQuietly(writes);
+            writes = null;
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // gone either way
+            }
+        }
+    }
+
+    /** Stops renewing; the sagas still owned stay owned until the lease expires (another JVM then takes them). */
+    @Override
+    public void close() {
+        closed = true;
+        if (renewer != null) {
+            renewer.interrupt();
+            try {
+                renewer.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (writeLock) {
+            closeQuietly(writes);
+            writes = null;
+        }
+        synchronized (renewLock) {
+            closeQuietly(renewals);
+            renewals = null;
+        }
+    }
+
+    /** A write refused because another JVM owns the saga now. */
+    static final class StaleOwnerException extends IOException {
+        StaleOwnerException(String message) {
+            super(message);
+        }
+    }
+}
