@@ -1,0 +1,39 @@
+package com.acme.sharedsaga;
+
+import org.agenthypervisor.api.Compensate;
+import org.agenthypervisor.api.Hypervisor;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Static steps (recovery in another JVM needs no instance). Each appends {@code DO <step> <pid>} or
+ * {@code UNDO <step> <pid>} to the shared effects file ({@code -Dsharedsaga.effects}) with one
+ * {@code write}: a short line appended so is never torn, and a {@code kill -9} loses none that returned.
+ */
+public final class Legs {
+    private Legs() {
+    }
+
+    @Compensate("undo")
+    public static String leg(int k) {
+        String step = Hypervisor.currentStep();
+        effect("DO", step);
+        return step;
+    }
+
+    static void undo(int k) {
+        effect("UNDO", Hypervisor.currentStep());
+    }
+
+    static synchronized void effect(String what, String step) {
+        String line = what + " " + step + " " + ProcessHandle.current().pid() + "\n";
+        try (FileOutputStream out = new FileOutputStream(System.getProperty("sharedsaga.effects"), true)) {
+            out.write(line.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
