@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Static steps (recovery in another JVM needs no instance). Each appends {@code DO <step> <pid>} or
- * {@code UNDO <step> <pid>} to the shared effects file ({@code -Dsharedsaga.effects}) with one
+ * {@code UNDO <step> <pid>} to the shared effects file ({@code -Dsharedsaga.effects}, else
+ * {@code effects.log} in the working directory: the command line's offline recovery) with one
  * {@code write}: a short line appended so is never torn, and a {@code kill -9} loses none that returned.
  */
 public final class Legs {
@@ -30,7 +31,7 @@ public final class Legs {
 
     static synchronized void effect(String what, String step) {
         String line = what + " " + step + " " + ProcessHandle.current().pid() + "\n";
-        try (FileOutputStream out = new FileOutputStream(System.getProperty("sharedsaga.effects"), true)) {
+        try (FileOutputStream out = new FileOutputStream(System.getProperty("sharedsaga.effects", "effects.log"), true)) {
             out.write(line.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -189,4 +189,48 @@ class SharedSagaIT {
         System.out.print(report);
         Files.writeString(Path.of("target", "shared-saga-takeover.txt"), report);
     }
+
+    @Test
+    void anOperatorListsShowsAndRecoversTheSharedJournalFromTheCommandLine() throws Exception {
+        Path effects = ChildJvm.freshWorkDir("shared-saga-op-effects").resolve("effects.log");
+        String policy = policy(postgres.url(), "operator");
+        Path cliDir = ChildJvm.freshWorkDir("shared-saga-cli");
+        ChildJvm.write(cliDir, "policy.yaml", policy);
+        String saga;
+        Replica one = new Replica("saga-op-1", policy, APP, "-Dsharedsaga.effects=" + effects);
+        try {
+            assertEquals("READY", one.awaitReady());
+            one.send("hang 2");
+            saga = saga(one.await("HUNG ").substring(5));
+            // While JVM 1 lives its lease is current: the saga is listed as running there, and not recovered.
+            ChildJvm.Result list = Cli.run(cliDir, "saga", "list", "--store", "policy.yaml");
+            assertEquals(0, list.exitCode(), list::toString);
+            String id = saga;
+            assertTrue(list.stdout().lines().anyMatch(l -> l.startsWith(id + " ") && l.contains(" running ")
+                    && l.contains("(lease current)")), list::toString);
+            ChildJvm.Result early = Cli.run(cliDir, "saga", "recover", "--store", "policy.yaml", "--classpath",
+                    ChildJvm.testClasses(), saga);
+            assertEquals(1, early.exitCode(), early::toString);
+            assertTrue(early.stdout().contains(saga + "  not recovered: owner "), early::toString);
+        } finally {
+            one.process.destroyForcibly();
+        }
+        assertTrue(one.process.waitFor(20, TimeUnit.SECONDS));
+        Thread.sleep(2 * LEASE_MILLIS); // no JVM of the application is left to take it over
+        ChildJvm.Result recovered = Cli.run(cliDir, "saga", "recover", "--store", "policy.yaml", "--classpath",
+                ChildJvm.testClasses());
+        assertEquals(0, recovered.exitCode(), recovered::toString);
+        assertTrue(recovered.stdout().contains(saga + "  compensated"), recovered::toString);
+        List<String[]> undone = effects(cliDir.resolve("effects.log"));
+        assertEquals(2, undone.stream().filter(e -> e[0].equals("UNDO") && saga(e[1]).equals(saga)).count(),
+                () -> "both steps compensated by the command line: " + recovered);
+        ChildJvm.Result show = Cli.run(cliDir, "saga", "show", saga, "--store", "policy.yaml");
+        assertEquals(0, show.exitCode(), show::toString);
+        assertTrue(show.stdout().contains("state    compensated  (taken over from "), show::toString);
+        assertTrue(show.stdout().contains("compensated (1 attempt(s))"), show::toString);
+        ChildJvm.Result again = Cli.run(cliDir, "saga", "recover", "--store", "policy.yaml", "--classpath",
+                ChildJvm.testClasses());
+        assertEquals(0, again.exitCode(), again::toString);
+        assertTrue(again.stdout().contains("no unfinished saga"), again::toString);
+    }
 }

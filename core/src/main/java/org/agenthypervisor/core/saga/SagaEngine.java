@@ -697,6 +697,24 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
             wanted.add(SagaIds.normalize(id));
         }
         List<Recovered> out = new ArrayList<>();
+        if (shared != null) {
+            // Sagas of the shared journal are this JVM's to recover once it took them over from an expired owner.
+            try {
+                List<SharedSagaLog.Claimed> claimed = shared.takeExpired(wanted);
+                synchronized (this) {
+                    for (SharedSagaLog.Claimed c : claimed) {
+                        SagaView saga = SagaHistory.replayShared(c.records(), false, true).saga(c.sagaId());
+                        if (saga != null && saga.state().unfinished()) {
+                            t.audit("saga.takeover", "saga", c.sagaId(), "from", c.previousOwner(), "epoch", c.epoch());
+                            pending.put(saga.id(), saga);
+                        }
+                    }
+                }
+            } catch (IOException failed) {
+                out.add(new Recovered("?", "deferred", "cannot take sagas over: " + failed.getMessage()));
+                return out;
+            }
+        }
         synchronized (this) {
             for (SagaView saga : held.values()) {
                 if (wanted.isEmpty() || wanted.contains(saga.id())) {

@@ -31,6 +31,14 @@ public interface SharedSagaLog extends SagaLog {
      */
     void start(BooleanSupplier takeOver, Consumer<List<Claimed>> taken);
 
+    /**
+     * Takes over, now, the unfinished sagas whose owner's lease expired (the command line's
+     * {@code saga recover --store}).
+     *
+     * @param only these saga ids, or empty for all
+     */
+    List<Claimed> takeExpired(java.util.Set<String> only) throws IOException;
+
     /** Whether this JVM holds a valid lease now (new sagas and steps are refused without one). */
     boolean leaseValid();
 }

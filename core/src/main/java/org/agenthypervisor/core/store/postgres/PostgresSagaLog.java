@@ -134,7 +134,7 @@ final class PostgresSagaLog implements SharedSagaLog {
                     LOG.warn("saga lease of " + store.instance() + " is current again");
                     leaseWasLost = false;
                 }
-                List<Claimed> claimed = takeOver.getAsBoolean() ? takeExpired() : List.of();
+                List<Claimed> claimed = takeOver.getAsBoolean() ? takeExpired(java.util.Set.of()) : List.of();
                 if (!claimed.isEmpty()) {
                     taken.accept(claimed);
                 }
@@ -154,13 +154,14 @@ final class PostgresSagaLog implements SharedSagaLog {
     }
 
     /** Takes over the unfinished sagas of JVMs whose lease expired (those no other JVM is taking right now). */
-    List<Claimed> takeExpired() throws IOException {
+    @Override
+    public List<Claimed> takeExpired(java.util.Set<String> only) throws IOException {
         synchronized (renewLock) {
-            return takeExpiredLocked();
+            return takeExpiredLocked(only);
         }
     }
 
-    private List<Claimed> takeExpiredLocked() throws IOException {
+    private List<Claimed> takeExpiredLocked(java.util.Set<String> only) throws IOException {
         List<Claimed> out = new ArrayList<>();
         try {
             Connection c = renewals();
@@ -170,9 +171,13 @@ final class PostgresSagaLog implements SharedSagaLog {
                 List<String> owners = new ArrayList<>();
                 try (PreparedStatement ps = c.prepareStatement("SELECT s.id, s.owner FROM " + schema + ".saga s LEFT JOIN "
                         + schema + ".saga_instance i ON i.instance = s.owner WHERE s.state <> 'ended' AND s.owner <> ?"
-                        + " AND (i.instance IS NULL OR i.lease_expires < now()) ORDER BY s.began_at LIMIT " + TAKE_BATCH
+                        + " AND (i.instance IS NULL OR i.lease_expires < now())"
+                        + (only.isEmpty() ? "" : " AND s.id = ANY (?)") + " ORDER BY s.began_at LIMIT " + TAKE_BATCH
                         + " FOR UPDATE OF s SKIP LOCKED")) {
                     ps.setString(1, store.instance());
+                    if (!only.isEmpty()) {
+                        ps.setArray(2, c.createArrayOf("text", only.toArray()));
+                    }
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             ids.add(rs.getString(1));
@@ -236,6 +241,37 @@ final class PostgresSagaLog implements SharedSagaLog {
                     out.add(rs.getBytes(1));
                 }
             }
+        }
+        return out;
+    }
+
+    /** One saga row, for the command line. */
+    record Row(String id, String owner, long epoch, String state, boolean leaseCurrent, String takenFrom) {
+    }
+
+    /** Every saga row and every record (in the order written), read in one snapshot. */
+    static List<Row> rows(Connection c, String schema, List<byte[]> records) throws SQLException {
+        List<Row> out = new ArrayList<>();
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (var st = c.createStatement()) {
+            st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+            try (ResultSet rs = st.executeQuery("SELECT s.id, s.owner, s.epoch, s.state, coalesce(i.lease_expires > now(),"
+                    + " false), s.taken_from FROM " + schema + ".saga s LEFT JOIN " + schema + ".saga_instance i"
+                    + " ON i.instance = s.owner ORDER BY s.began_at, s.id")) {
+                while (rs.next()) {
+                    out.add(new Row(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getBoolean(5),
+                            rs.getString(6)));
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT payload FROM " + schema + ".saga_record ORDER BY seq")) {
+                while (rs.next()) {
+                    records.add(rs.getBytes(1));
+                }
+            }
+            c.commit();
+        } finally {
+            c.setAutoCommit(auto);
         }
         return out;
     }

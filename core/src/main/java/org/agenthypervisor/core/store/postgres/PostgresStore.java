@@ -128,6 +128,27 @@ public final class PostgresStore implements AutoCloseable {
 
     private PostgresSagaLog sagaLog;
 
+    /** Who owns a saga of the shared journal, for the command line. */
+    public record SagaOwner(String owner, long epoch, String state, boolean leaseCurrent, String takenFrom) {
+    }
+
+    /**
+     * Reads the shared saga journal (one snapshot, nothing written): every record in the order written
+     * into {@code records}, and each saga's owner by id.
+     */
+    public Map<String, SagaOwner> readSagas(List<byte[]> records) throws IOException {
+        try (Connection c = connect(30)) {
+            Map<String, SagaOwner> out = new java.util.LinkedHashMap<>();
+            for (PostgresSagaLog.Row r : PostgresSagaLog.rows(c, spec.schema(), records)) {
+                out.put(r.id(), new SagaOwner(r.owner(), r.epoch(), r.state(), r.leaseCurrent(), r.takenFrom()));
+            }
+            return out;
+        } catch (SQLException failure) {
+            throw new IOException("shared store " + describe() + ": cannot read the saga journal (" + failure.getMessage()
+                    + ")", failure);
+        }
+    }
+
     void addListener(Runnable r) {
         listeners.add(r);
     }
