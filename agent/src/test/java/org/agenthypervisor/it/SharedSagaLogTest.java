@@ -138,7 +138,7 @@ class SharedSagaLogTest {
             owner.write(JournalRecords.end("s1", System.currentTimeMillis(), JournalRecords.OUTCOME_COMPENSATED, 1, 0));
             assertFalse(owner.fenced("s1"));
             try (Connection db = postgres.connect(); Statement st = db.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT state, epoch, taken_from = '" + a.instance() + "',"
+                 ResultSet rs = st.executeQuery("SELECT state, epoch, taken_from = '" + a.instance() + "#1',"
                          + " (SELECT count(*) FROM takeover.saga_record WHERE saga = 's1') FROM takeover.saga WHERE id = 's1'")) {
                 assertTrue(rs.next());
                 assertEquals("ended", rs.getString(1));

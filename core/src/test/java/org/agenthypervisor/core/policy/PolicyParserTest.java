@@ -173,6 +173,7 @@ class PolicyParserTest {
                 schema: desk
                 pool: 8
                 onUnavailable: files
+                sagaLease: 20s
             """;
 
     @Test
@@ -249,6 +250,7 @@ class PolicyParserTest {
                 List.of(pg.url(), pg.user(), pg.passwordEnv(), pg.schema()));
         assertEquals(8, pg.pool());
         assertEquals(Policy.OnUnavailable.FILES, pg.onUnavailable());
+        assertEquals(20_000, pg.sagaLeaseMillis());
         assertEquals(124, pg.location().line()); // after the observe section (and rings.3.rate)
     }
 

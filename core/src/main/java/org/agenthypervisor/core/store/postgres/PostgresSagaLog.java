@@ -64,6 +64,17 @@ final class PostgresSagaLog implements SharedSagaLog {
     /** System.nanoTime() until which this JVM's lease is certainly current (measured from before the renewal). */
     private volatile long validUntil;
     private volatile boolean leaseWasLost;
+    /**
+     * The owner name of this JVM's current lease: its instance id and a generation. A lease that was lost
+     * is never taken back: the next one has a new name, so every saga of the old one (taken over or not)
+     * is fenced, and any live JVM, this one included, takes them over once the old lease expired.
+     */
+    private volatile String owner;
+    private int generation = 1;
+    /** Set when a write was refused for want of a current lease: the lease is given up at the next round. */
+    private volatile boolean abandon;
+    /** Whether {@link #owner} was ever acquired (a failed new lease keeps its name until it is). */
+    private volatile boolean held;
     private volatile boolean closed;
     private Thread renewer;
 
@@ -71,7 +82,9 @@ final class PostgresSagaLog implements SharedSagaLog {
         this.store = store;
         this.schema = store.schema();
         this.leaseMillis = leaseMillis;
+        this.owner = store.instance() + "#1";
         renew(true);
+        this.held = true;
     }
 
     // ---------------------------------------------------------------- lease
@@ -91,7 +104,7 @@ final class PostgresSagaLog implements SharedSagaLog {
                     + " (instance, lease_expires) VALUES (?, now() + ? * interval '1 millisecond')"
                     + " ON CONFLICT (instance) DO UPDATE SET lease_expires = excluded.lease_expires"
                     + (acquire ? "" : " WHERE i.lease_expires > now()"))) {
-                ps.setString(1, store.instance());
+                ps.setString(1, owner);
                 ps.setLong(2, leaseMillis);
                 if (ps.executeUpdate() == 0) {
                     return false;
@@ -103,7 +116,7 @@ final class PostgresSagaLog implements SharedSagaLog {
             closeQuietly(renewals);
             renewals = null;
             throw new IOException("shared store " + store.describe() + ": cannot renew the saga lease of "
-                    + store.instance() + " (" + failure.getMessage() + ")", failure);
+                    + owner + " (" + failure.getMessage() + ")", failure);
         }
     }
 
@@ -123,15 +136,28 @@ final class PostgresSagaLog implements SharedSagaLog {
         long period = Math.max(50, leaseMillis / 3);
         while (!closed) {
             try {
-                if (!renew(false)) {
-                    // Expired: another JVM may have taken this JVM's sagas (their epochs fence its writes).
-                    LOG.error("SAGA LEASE EXPIRED for " + store.instance() + " in " + store.describe() + ": sagas it"
-                            + " owned may have been taken over by another JVM, which compensates them; their writes"
-                            + " from this JVM are refused. Taking a new lease");
+                // A renewal that fails while the lease is still current is simply tried again next round.
+                boolean kept = !abandon && leaseValid() && renew(false);
+                if (!kept) {
+                    if (held) {
+                        // Expired, or not renewed in time: another JVM may take (or have taken) this lease's
+                        // sagas; this JVM writes nothing more for them and takes a new lease under a new name.
+                        String old = owner;
+                        abandon = false;
+                        held = false;
+                        epochs.clear();
+                        owner = store.instance() + "#" + (++generation);
+                        LOG.error("SAGA LEASE LOST by " + old + " in " + store.describe() + ": its unfinished sagas are"
+                                + " taken over (once the lease has expired) by a live JVM of the application, which"
+                                + " compensates them; this JVM writes nothing more for them. Next lease: " + owner);
+                    }
                     leaseWasLost = true;
                     renew(true);
+                    held = true;
+                    LOG.warn("saga lease " + owner + " taken; new sagas and steps are journaled again");
+                    leaseWasLost = false;
                 } else if (leaseWasLost) {
-                    LOG.warn("saga lease of " + store.instance() + " is current again");
+                    LOG.warn("saga lease of " + owner + " is current again");
                     leaseWasLost = false;
                 }
                 List<Claimed> claimed = takeOver.getAsBoolean() ? takeExpired(java.util.Set.of()) : List.of();
@@ -174,7 +200,7 @@ final class PostgresSagaLog implements SharedSagaLog {
                         + " AND (i.instance IS NULL OR i.lease_expires < now())"
                         + (only.isEmpty() ? "" : " AND s.id = ANY (?)") + " ORDER BY s.began_at LIMIT " + TAKE_BATCH
                         + " FOR UPDATE OF s SKIP LOCKED")) {
-                    ps.setString(1, store.instance());
+                    ps.setString(1, owner);
                     if (!only.isEmpty()) {
                         ps.setArray(2, c.createArrayOf("text", only.toArray()));
                     }
@@ -193,7 +219,7 @@ final class PostgresSagaLog implements SharedSagaLog {
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema + ".saga SET owner = ?, epoch = epoch + 1,"
                         + " taken_from = owner WHERE id = ? RETURNING epoch")) {
                     for (String id : ids) {
-                        ps.setString(1, store.instance());
+                        ps.setString(1, owner);
                         ps.setString(2, id);
                         try (ResultSet rs = ps.executeQuery()) {
                             rs.next();
@@ -321,6 +347,8 @@ final class PostgresSagaLog implements SharedSagaLog {
         Object step = r.get("step");
         boolean begin = "begin".equals(type);
         if (!leaseValid()) {
+            abandon = true;
+            lost.put(saga, Boolean.TRUE);
             throw new IOException("this JVM's saga lease in " + store.describe() + " is not current (the database could"
                     + " not be reached to renew it); saga records are refused until it is, so that this JVM never writes"
                     + " alongside a JVM that took its sagas over");
@@ -328,7 +356,8 @@ final class PostgresSagaLog implements SharedSagaLog {
         Long epoch = begin ? Long.valueOf(1) : epochs.get(saga);
         if (epoch == null) {
             lost.put(saga, Boolean.TRUE);
-            throw new StaleOwnerException("saga " + saga + " is not owned by this JVM (" + store.instance() + ")");
+            throw new StaleOwnerException("saga " + saga + " is not owned by this JVM's lease (" + owner + "): it was"
+                    + " taken over by another JVM, or belongs to a lease this JVM lost (then a live JVM takes it over)");
         }
         String sql;
         if (begin) {
@@ -357,17 +386,17 @@ final class PostgresSagaLog implements SharedSagaLog {
                 try (PreparedStatement ps = writes().prepareStatement(sql)) {
                     int i = 1;
                     ps.setString(i++, saga);
-                    ps.setString(i++, store.instance());
+                    ps.setString(i++, owner);
                     if (begin) {
                         ps.setString(i++, r.get("name") == null ? null : String.valueOf(r.get("name")));
                     } else {
                         ps.setLong(i++, epoch);
                     }
-                    ps.setString(i++, store.instance());
+                    ps.setString(i++, owner);
                     ps.setString(i++, type);
                     ps.setString(i++, step == null ? null : String.valueOf(step));
                     ps.setLong(i++, epoch);
-                    ps.setString(i++, store.instance());
+                    ps.setString(i++, owner);
                     ps.setBytes(i, record);
                     rows = ps.executeUpdate();
                 }
@@ -402,7 +431,8 @@ final class PostgresSagaLog implements SharedSagaLog {
 
     @Override
     public boolean fenced(String sagaId) {
-        return lost.containsKey(sagaId);
+        // Without a current lease a taker may be compensating it right now.
+        return lost.containsKey(sagaId) || !leaseValid();
     }
 
     @Override
