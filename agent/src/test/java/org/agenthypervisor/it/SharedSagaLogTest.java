@@ -150,6 +150,27 @@ class SharedSagaLogTest {
     }
 
     @Test
+    void aLeaseLostIsNeverTakenBackItsSagasAreTakenOverEvenByTheSameJvm() throws Exception {
+        try (PostgresStore a = open("lost")) {
+            SharedSagaLog log = a.sagaLog(LEASE);
+            log.write(begin("s1"));
+            Thread.sleep(LEASE + 200); // not renewed: the lease expired (a long pause, a database out of reach)
+            IOException refused = assertThrows(IOException.class, () -> log.write(stepDone("s1", "s1.1")));
+            assertTrue(refused.getMessage().contains("lease"), refused.getMessage());
+            assertTrue(log.fenced("s1"), "no compensation of s1 may run here now");
+            List<SharedSagaLog.Claimed> taken = new CopyOnWriteArrayList<>();
+            log.start(() -> true, taken::addAll);
+            awaitUntil(() -> !taken.isEmpty(), "the saga of the lost lease taken over");
+            assertEquals("s1", taken.get(0).sagaId());
+            assertEquals(a.instance() + "#1", taken.get(0).previousOwner(), "taken from the lost lease");
+            assertEquals(2, taken.get(0).epoch());
+            assertTrue(log.leaseValid());
+            // Now owned at epoch 2 under the new lease: its writes go through again.
+            log.write(JournalRecords.end("s1", System.currentTimeMillis(), JournalRecords.OUTCOME_COMPENSATED, 0, 0));
+        }
+    }
+
+    @Test
     void aJvmThatRenewsKeepsItsSagas() throws Exception {
         try (PostgresStore a = open("renewed"); PostgresStore b = open("renewed")) {
             SharedSagaLog live = a.sagaLog(LEASE);
