@@ -29,6 +29,20 @@ public final class Legs {
         effect("UNDO", Hypervisor.currentStep());
     }
 
+    /** A leg that does its effect and then hangs inside its body: killed there, it is in doubt. */
+    @Compensate("undoStuck")
+    public static String stuck(int k) throws InterruptedException {
+        String step = Hypervisor.currentStep();
+        effect("DO", step);
+        SagaReplicaApp.say("HUNG " + step);
+        new java.util.concurrent.CountDownLatch(1).await(); // killed here
+        return step;
+    }
+
+    static void undoStuck(int k) {
+        effect("UNDO", Hypervisor.currentStep());
+    }
+
     static synchronized void effect(String what, String step) {
         String line = what + " " + step + " " + ProcessHandle.current().pid() + "\n";
         try (FileOutputStream out = new FileOutputStream(System.getProperty("sharedsaga.effects", "effects.log"), true)) {

@@ -3,7 +3,9 @@ package com.acme.sharedsaga;
 /**
  * One replica. Prints {@code READY}, then reads commands: {@code run N} (a transfer of N legs that
  * completes: {@code DONE <last step id>}), {@code hang N} (a transfer of N legs that then waits inside
- * its saga, on its own thread: {@code HUNG <last step id>}; the test kills the JVM there), {@code quit}.
+ * its saga, on its own thread: {@code HUNG <last step id>}; the test kills the JVM there), {@code stuck N}
+ * (N - 1 legs, then one that hangs inside its body: {@code HUNG <its step id>}, in doubt once killed),
+ * {@code quit}.
  */
 public final class SagaReplicaApp {
     private SagaReplicaApp() {
@@ -27,10 +29,14 @@ public final class SagaReplicaApp {
                         say("REFUSED " + refused);
                     }
                 }
-                case "hang" -> {
+                case "hang", "stuck" -> {
                     Thread t = new Thread(() -> {
                         try {
-                            Transfers.transfer(Integer.parseInt(words[1]), true);
+                            if (words[0].equals("stuck")) {
+                                Transfers.transferStuck(Integer.parseInt(words[1]));
+                            } else {
+                                Transfers.transfer(Integer.parseInt(words[1]), true);
+                            }
                         } catch (InterruptedException | RuntimeException e) {
                             say("REFUSED " + e);
                         }

@@ -9,6 +9,15 @@ public final class Transfers {
     private Transfers() {
     }
 
+    /** {@code steps - 1} legs, then one that hangs inside its body (in doubt when the JVM is killed). */
+    @Saga("transfer")
+    public static String transferStuck(int steps) throws InterruptedException {
+        for (int k = 1; k < steps; k++) {
+            Legs.leg(k);
+        }
+        return Legs.stuck(steps);
+    }
+
     /** @return the last leg's step id */
     @Saga("transfer")
     public static String transfer(int steps, boolean hang) throws InterruptedException {
