@@ -97,6 +97,13 @@ final class Compensator {
         int attempt = 0;
         while (attempt < attempts) {
             attempt++;
+            if (attempt > 1 && t.journal.fenced(job.sagaId())) {
+                // Lost the saga while backing off (a shared journal's lease): the new owner compensates it.
+                Transitions.LOG.error("saga " + job.sagaId() + ": the compensation of step " + job.stepId() + " is not"
+                        + " retried in this JVM: another JVM took the saga over and compensates it");
+                return new CompensationFailedException("saga " + job.sagaId() + " was taken over by another JVM, which"
+                        + " compensates step " + job.stepId(), job.sagaId(), job.stepId(), job.display(), attempt - 1, last);
+            }
             try {
                 invoke(job);
                 t.journal(JournalRecords.compensated(job.sagaId(), job.stepId(), System.currentTimeMillis(), attempt));
