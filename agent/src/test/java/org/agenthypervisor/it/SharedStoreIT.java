@@ -85,11 +85,19 @@ class SharedStoreIT {
         final java.util.concurrent.CompletableFuture<String> stderr;
 
         Replica(String name, String policy) throws IOException {
+            this(name, policy, "com.acme.replica.ReplicaApp");
+        }
+
+        /** A replica of another application ({@code jvmArgs} before the main class). */
+        Replica(String name, String policy, String mainClass, String... jvmArgs) throws IOException {
             this.name = name;
             Path dir = ChildJvm.freshWorkDir("shared-store-" + name);
             ChildJvm.write(dir, "policy.yaml", policy);
             this.jvm = ChildJvm.withAgent("policy=policy.yaml").in(dir).timeout(120);
-            this.process = jvm.start("com.acme.replica.ReplicaApp");
+            for (String arg : jvmArgs) {
+                jvm.jvmArg(arg);
+            }
+            this.process = jvm.start(mainClass);
             this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
             this.stderr = ChildJvm.drain(process.getErrorStream());
             Thread reader = new Thread(() -> {

@@ -72,6 +72,11 @@ final class SagaCommand extends CommandGroup {
                 description = "Only sagas in this state: running, compensating, completed, compensated, escalated, unfinished.")
         String state;
 
+        @Option(names = "--store", paramLabel = "POLICY",
+                description = "A policy whose store: postgres names the shared store to read the journal from (instead of"
+                        + " --data-dir; its password from the environment variable the policy names).")
+        Path storePolicy;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -81,7 +86,7 @@ final class SagaCommand extends CommandGroup {
             if (state != null && !STATES.contains(state.toLowerCase(Locale.ROOT))) {
                 throw new HypervisorCommand.UsageError("unknown --state '" + state + "'; use one of " + String.join(", ", STATES));
             }
-            Journal journal = Journal.read(dataDir, keysDir, false);
+            Journal journal = storePolicy != null ? Journal.readShared(storePolicy, false) : Journal.read(dataDir, keysDir, false);
             if (journal == null) {
                 out.println("no saga journal in " + dataDir + " (no saga ran there yet)");
                 return HypervisorCommand.OK;
@@ -107,7 +112,12 @@ final class SagaCommand extends CommandGroup {
             }
             out.println(shown.size() + " saga(s)" + (state == null ? "" : " in state " + state.toLowerCase(Locale.ROOT))
                     + (unfinished > 0 ? ", " + unfinished + " unfinished" : ""));
-            if (unfinished > 0) {
+            if (unfinished > 0 && journal.owners != null) {
+                out.println("in " + journal.where + ": an unfinished saga whose owner's lease is current may still be"
+                        + " running in that JVM; one whose owner's lease expired is taken over by a live JVM of the"
+                        + " application, or now with `saga recover --store " + storePolicy + " --classpath <the"
+                        + " application's class path>`");
+            } else if (unfinished > 0) {
                 out.println(journal.locked
                         ? "a running JVM holds this journal: its unfinished sagas may still be running"
                         : "no JVM holds this journal: unfinished sagas are recovered at the next start, or now with"
@@ -141,6 +151,11 @@ final class SagaCommand extends CommandGroup {
                 description = "The key directory, if the policy sets liability.keysDir (default: DATA-DIR/keys).")
         Path keysDir;
 
+        @Option(names = "--store", paramLabel = "POLICY",
+                description = "A policy whose store: postgres names the shared store to read the journal from (instead of"
+                        + " --data-dir; its password from the environment variable the policy names).")
+        Path storePolicy;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -148,11 +163,12 @@ final class SagaCommand extends CommandGroup {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            Journal journal = Journal.read(dataDir, keysDir, true);
+            Journal journal = storePolicy != null ? Journal.readShared(storePolicy, true) : Journal.read(dataDir, keysDir, true);
             String sagaId = SagaIds.normalize(id);
             SagaView saga = journal == null ? null : journal.history.saga(sagaId);
             if (saga == null) {
-                err.println("no saga " + sagaId + " in the journal of " + dataDir + " (saga list shows the ids"
+                err.println("no saga " + sagaId + " in the journal of " + (journal != null && journal.owners != null
+                        ? journal.where : dataDir) + " (saga list shows the ids"
                         + (journal != null && journal.liveFrom > 0 && !journal.archived ? "; sagas that finished before"
                         + " record " + journal.liveFrom + " were deleted by compaction, saga.archive: delete" : "") + ")");
                 return HypervisorCommand.FAILED;
@@ -261,6 +277,12 @@ final class SagaCommand extends CommandGroup {
         @Parameters(paramLabel = "ID", arity = "0..*", description = "Only these sagas (default: every unfinished saga).")
         List<String> ids = new ArrayList<>();
 
+        @Option(names = "--store", paramLabel = "POLICY",
+                description = "The application's policy, whose store: postgres names the shared journal: recovers the"
+                        + " unfinished sagas whose owner's lease expired (taking them over), with that policy; audit records"
+                        + " go to --data-dir.")
+        Path storePolicy;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -268,20 +290,33 @@ final class SagaCommand extends CommandGroup {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            if (storePolicy != null) {
+                TrustCommand.sharedStore(storePolicy); // a usage error unless it names a shared store
+                policyFile = storePolicy;
+                Files.createDirectories(dataDir);
+            }
             if (!Files.isDirectory(dataDir)) {
                 throw new HypervisorCommand.UsageError("data directory not found: " + dataDir);
             }
             Path lockFile = SagaJournal.directory(dataDir).resolve(SagaJournal.NAME + ".lock");
-            if (Files.exists(lockFile) && Journal.lockedByAnother(lockFile, false)) {
+            if (storePolicy == null && Files.exists(lockFile) && Journal.lockedByAnother(lockFile, false)) {
                 throw new HypervisorCommand.UsageError("the saga journal in " + SagaJournal.directory(dataDir)
                         + " is in use by a running JVM (it holds " + lockFile + "); that JVM recovers its own sagas:"
                         + " stop it first to recover offline");
             }
             URL[] urls = urls(classPath);
-            Journal before = Journal.read(dataDir, null, false);
+            Journal before = storePolicy != null ? Journal.readShared(storePolicy, false) : Journal.read(dataDir, null, false);
             List<String> wanted = ids.stream().map(SagaIds::normalize).toList();
             boolean anything = before != null && before.history.unfinished().stream()
-                    .anyMatch(s -> wanted.isEmpty() || wanted.contains(s.id()));
+                    .anyMatch(s -> (wanted.isEmpty() || wanted.contains(s.id())) && before.takeable(s.id()));
+            if (!anything && before != null && before.owners != null) {
+                for (SagaView s : before.history.unfinished()) {
+                    if (wanted.isEmpty() || wanted.contains(s.id())) {
+                        out.println(s.id() + "  not recovered: " + before.mark(s).trim() + "; the JVM that owns it recovers"
+                                + " it, or it is taken over once that lease expires");
+                    }
+                }
+            }
             if (!anything) {
                 // Nothing to do: do not even open the data directory read-write.
                 out.println(ids.isEmpty() ? "no unfinished saga in " + dataDir
@@ -323,7 +358,7 @@ final class SagaCommand extends CommandGroup {
                 loader.close();
             }
             if (results.isEmpty()) {
-                out.println(ids.isEmpty() ? "no unfinished saga in " + dataDir
+                out.println(ids.isEmpty() ? "no unfinished saga in " + (storePolicy != null ? before.where : dataDir)
                         : "none of " + ids + " is an unfinished saga in " + dataDir + " (saga list --state unfinished)");
                 return ids.isEmpty() ? HypervisorCommand.OK : HypervisorCommand.FAILED;
             }
@@ -424,14 +459,51 @@ final class SagaCommand extends CommandGroup {
         long liveFrom;
         boolean archived;
 
+        /** The shared journal's owners by saga id (null for a file journal), and where it is. */
+        Map<String, org.agenthypervisor.core.store.postgres.PostgresStore.SagaOwner> owners;
+        String where;
+
         private Journal(SagaHistory history, OpenReport report, boolean locked) {
             this.history = history;
             this.report = report;
             this.locked = locked;
         }
 
+        /**
+         * The shared journal of the store a policy names (issue 13): read in one snapshot; records are
+         * not sealed there (each JVM has its own key), so nothing is reported unauthenticated.
+         */
+        static Journal readShared(Path storePolicy, boolean keepRecords) {
+            Policy.PostgresStoreSpec pg = TrustCommand.sharedStore(storePolicy);
+            try (org.agenthypervisor.core.store.postgres.PostgresStore store =
+                         org.agenthypervisor.core.store.postgres.PostgresStore.open(pg, System.getenv())) {
+                List<byte[]> records = new ArrayList<>();
+                var owners = store.readSagas(records);
+                Journal journal = new Journal(SagaHistory.replayShared(records, true, keepRecords), null, false);
+                journal.owners = owners;
+                journal.where = store.describe();
+                return journal;
+            } catch (IOException unreadable) {
+                throw new HypervisorCommand.UsageError("cannot read the shared saga journal: " + unreadable.getMessage());
+            }
+        }
+
+        /** Whether {@code saga recover} may take the saga (a file journal's always; a shared one's once its lease expired). */
+        boolean takeable(String sagaId) {
+            var o = owners == null ? null : owners.get(sagaId);
+            return owners == null || o == null || !o.leaseCurrent();
+        }
+
         /** After the state in {@code saga list}/{@code show}: whether authentication failures touch the saga. */
         String mark(SagaView saga) {
+            if (owners != null) {
+                var o = owners.get(saga.id());
+                if (o == null || !saga.state().unfinished()) {
+                    return o == null || o.takenFrom() == null ? "" : "  (taken over from " + o.takenFrom() + ")";
+                }
+                return "  owner " + o.owner() + " epoch " + o.epoch() + (o.leaseCurrent() ? " (lease current)"
+                        : " (lease EXPIRED: taken over by a live JVM)");
+            }
             if (saga.quarantined()) {
                 return "  UNAUTHENTICATED (records " + saga.unauthenticated() + ")";
             }
@@ -516,7 +588,7 @@ final class SagaCommand extends CommandGroup {
         }
 
         void reportTail(PrintWriter out) {
-            if (report.tornTail()) {
+            if (report != null && report.tornTail()) {
                 out.println("note: " + report.message() + " (a write interrupted by a crash; the next start of the"
                         + " application cuts it; nothing was changed now)");
             }

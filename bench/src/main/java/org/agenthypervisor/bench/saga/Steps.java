@@ -2,7 +2,7 @@ package org.agenthypervisor.bench.saga;
 
 import org.agenthypervisor.core.encoding.PayloadEncoder;
 import org.agenthypervisor.core.saga.JournalRecords;
-import org.agenthypervisor.core.saga.SagaJournal;
+import org.agenthypervisor.core.saga.SagaLog;
 
 import java.io.IOException;
 
@@ -17,14 +17,14 @@ final class Steps {
     private Steps() {
     }
 
-    static void started(SagaJournal journal, String saga, String step, Object[] args) throws IOException {
+    static void started(SagaLog journal, String saga, String step, Object[] args) throws IOException {
         PayloadEncoder.Encoded encoded = PayloadEncoder.encodeArguments(args);
         journal.write(JournalRecords.stepStarted(new JournalRecords.StepStart(saga, step, System.currentTimeMillis(), METHOD,
                 "com.acme.Bank", "com.acme.Bank", "credit", DESCRIPTOR, false, false, encoded.json(), encoded.complete(), null,
                 "billing", 2)));
     }
 
-    static void done(SagaJournal journal, String saga, String step, Object result) throws IOException {
+    static void done(SagaLog journal, String saga, String step, Object result) throws IOException {
         PayloadEncoder.Encoded encoded = PayloadEncoder.encode(result);
         journal.write(JournalRecords.stepDone(saga, step, System.currentTimeMillis(), encoded.json(), encoded.complete()));
     }

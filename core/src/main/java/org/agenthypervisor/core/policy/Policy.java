@@ -590,7 +590,15 @@ public record Policy(
      * @param location      where {@code postgres:} was written, for messages
      */
     public record PostgresStoreSpec(String url, String user, String passwordEnv, String schema, int pool,
-                                    OnUnavailable onUnavailable, Location location) {
+                                    OnUnavailable onUnavailable, Location location, long sagaLeaseMillis) {
         public static final String DEFAULT_SCHEMA = "agent_hypervisor";
+        /** {@code store.postgres.sagaLease}: how long a JVM owns its sagas without renewing (renewed every third). */
+        public static final long DEFAULT_SAGA_LEASE_MILLIS = 10_000;
+
+        /** With the default saga lease. */
+        public PostgresStoreSpec(String url, String user, String passwordEnv, String schema, int pool,
+                                 OnUnavailable onUnavailable, Location location) {
+            this(url, user, passwordEnv, schema, pool, onUnavailable, location, DEFAULT_SAGA_LEASE_MILLIS);
+        }
     }
 }

@@ -106,7 +106,8 @@ public final class PolicyParser {
         keys.put("store", keys("postgres"));
         keys.put("elevation", keys("defaultTtl", "maxTtl", "allowRing0"));
         keys.put("approval", keys("timeout", "approver"));
-        keys.put("store.postgres", keys("url", "user", "passwordEnv", "schema", "pool", "onUnavailable"));
+        keys.put("store.postgres", keys("url", "user", "passwordEnv", "schema", "pool", "onUnavailable",
+                "sagaLease"));
         keys.put("audit", keys("durability", "flushInterval", "treeHeadEvery", "treeHeadInterval", "onWriteFailure", "retention", "archive"));
         return Collections.unmodifiableMap(keys);
     }

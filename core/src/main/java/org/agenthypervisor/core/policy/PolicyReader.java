@@ -1027,13 +1027,14 @@ final class PolicyReader {
         }
         int pool = integer(pg, "pool", 4, 1, 64);
         Policy.OnUnavailable onUnavailable = choice(pg, "onUnavailable", ON_UNAVAILABLE, Policy.OnUnavailable.FAIL);
+        long sagaLease = duration(pg, "sagaLease", 300, Policy.PostgresStoreSpec.DEFAULT_SAGA_LEASE_MILLIS);
         pg.done();
         f.done();
         if (problems.size() != before) {
             return Policy.StoreSpec.FILES;
         }
         return new Policy.StoreSpec(new Policy.PostgresStoreSpec(url, user, passwordEnv, schema, pool, onUnavailable,
-                location(pgNode)));
+                location(pgNode), sagaLease));
     }
 
     // ---------------------------------------------------------------------------------------------

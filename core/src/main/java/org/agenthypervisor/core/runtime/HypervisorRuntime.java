@@ -79,7 +79,8 @@ public final class HypervisorRuntime {
                 store == null ? null : store.log(org.agenthypervisor.core.liability.TrustLedger.NAME));
         phases.mark("trust ledger");
         this.sessions = new SessionManager(policy, principals, observed, counters);
-        this.sagas = new SagaEngine(policy, principals, observed, counters, dataDir, liability, gate.hostContext());
+        this.sagas = new SagaEngine(policy, principals, observed, counters, dataDir, liability, gate.hostContext(),
+                store == null ? null : store.sagaLog(policy.store().postgres().sagaLeaseMillis()));
         phases.mark("saga journal");
         // Order matters: refuse untrusted payloads first, then join sessions, then journal saga steps.
         // Approvals first: a call waiting for (or denied) approval has vouched, joined and journaled nothing yet.
@@ -499,7 +500,9 @@ public final class HypervisorRuntime {
         maintenance.add("trust ledger files", () -> liability.ledger().checkFiles());
         // Cheap when nothing is due (one record read); retires whole segments when they are.
         maintenance.add("trust ledger retention", liability::applyRetention);
-        maintenance.add("saga journal files", () -> sagas.journal().recordLog().checkFiles());
+        if (sagas.journal() != null) {
+            maintenance.add("saga journal files", () -> sagas.journal().recordLog().checkFiles());
+        }
         // Writes nothing unless 10,000 records followed the last checkpoint or a cut has come due.
         maintenance.add("saga journal compaction", sagas::compact);
         maintenance.start();

@@ -80,7 +80,15 @@ final class Compensator {
         int attempts = 1 + Math.max(0, s.retries());
         long delay = Math.max(0, s.backoffMillis());
         long maxDelay = Math.max(delay, s.maxBackoffMillis());
-        t.journal(JournalRecords.compensating(job.sagaId(), job.stepId(), System.currentTimeMillis(), job.inDoubt()));
+        if (!t.journal(JournalRecords.compensating(job.sagaId(), job.stepId(), System.currentTimeMillis(), job.inDoubt()))
+                && t.journal.fenced(job.sagaId())) {
+            // Another JVM took the saga over (this JVM's lease expired): it compensates; running it here too would
+            // run it twice.
+            Transitions.LOG.error("saga " + job.sagaId() + ": the compensation of step " + job.stepId() + " is NOT run in"
+                    + " this JVM: another JVM took the saga over and compensates it");
+            return new CompensationFailedException("saga " + job.sagaId() + " was taken over by another JVM, which"
+                    + " compensates step " + job.stepId(), job.sagaId(), job.stepId(), job.display(), 0, null);
+        }
         t.audit("saga.compensating", "saga", job.sagaId(), "step", job.stepId(), "method", job.display(),
                 "inDoubt", job.inDoubt(), "recovered", job.recovered() ? Boolean.TRUE : null);
         Transitions.flight(job.sagaId(), job.stepId(), "compensating", job.display());
@@ -89,6 +97,13 @@ final class Compensator {
         int attempt = 0;
         while (attempt < attempts) {
             attempt++;
+            if (attempt > 1 && t.journal.fenced(job.sagaId())) {
+                // Lost the saga while backing off (a shared journal's lease): the new owner compensates it.
+                Transitions.LOG.error("saga " + job.sagaId() + ": the compensation of step " + job.stepId() + " is not"
+                        + " retried in this JVM: another JVM took the saga over and compensates it");
+                return new CompensationFailedException("saga " + job.sagaId() + " was taken over by another JVM, which"
+                        + " compensates step " + job.stepId(), job.sagaId(), job.stepId(), job.display(), attempt - 1, last);
+            }
             try {
                 invoke(job);
                 t.journal(JournalRecords.compensated(job.sagaId(), job.stepId(), System.currentTimeMillis(), attempt));

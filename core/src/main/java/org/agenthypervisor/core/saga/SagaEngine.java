@@ -75,7 +75,12 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
     protected final Context hostContext;
     protected volatile Policy policy;
 
+    /** The file journal, or null when the journal is shared ({@link #shared}). */
     private final SagaJournal journal;
+    /** Where the engine writes: {@link #journal} or {@link #shared}. */
+    private final SagaLog log;
+    /** The journal shared with the application's other JVMs, or null. */
+    private final SharedSagaLog shared;
     private final Transitions t;
     private final Compensator compensator;
     private final Recovery recovery;
@@ -98,6 +103,17 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
 
     public SagaEngine(Policy policy, Principals principals, AuditTrail audit, Counters counters, Path dataDir,
                       LiabilityEngine liability, Context hostContext) {
+        this(policy, principals, audit, counters, dataDir, liability, hostContext, null);
+    }
+
+    /**
+     * @param shared the journal shared by the application's JVMs ({@code store: postgres}), or null for
+     *               the file journal under {@code dataDir}. With a shared journal nothing is read at
+     *               start: unfinished sagas reach this JVM when it takes them over from a JVM whose lease
+     *               expired (see {@link #recoverOnStart})
+     */
+    public SagaEngine(Policy policy, Principals principals, AuditTrail audit, Counters counters, Path dataDir,
+                      LiabilityEngine liability, Context hostContext, SharedSagaLog shared) {
         this.policy = policy;
         this.principals = principals;
         this.audit = audit;
@@ -105,10 +121,23 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
         this.dataDir = dataDir;
         this.liability = liability;
         this.hostContext = hostContext;
+        this.shared = shared;
+        if (shared != null) {
+            this.journal = null;
+            this.log = shared;
+            this.t = new Transitions(shared, audit, counters);
+            this.ids = new SagaIds(shared);
+            this.compensator = new Compensator(t, () -> this.policy.saga(), liability, hostContext);
+            this.recovery = new Recovery(t, compensator, instances, principals, hostContext);
+            // The lease is renewed from now on; sagas of expired JVMs are taken once recovery is enabled.
+            shared.start(() -> recoveryEnabled, this::takenOver);
+            return;
+        }
         Path dir = SagaJournal.directory(dataDir);
         try {
             this.journal = SagaJournal.open(dataDir, org.agenthypervisor.core.audit.AuditLog.keysDir(dataDir, policy),
                     policy.saga().durability());
+            this.log = journal;
         } catch (CorruptLogException corrupt) {
             throw new IllegalStateException("the saga journal in " + dir + " is corrupt: " + corrupt.getMessage()
                     + ". The agent stops (fail closed) and never rewrites the journal: inspect it (java -jar"
@@ -183,6 +212,9 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
     }
 
     private JournalCompaction.Result compact(SagaHistory history) {
+        if (journal == null) {
+            return null; // the shared journal keeps its rows (see docs/storage.md)
+        }
         synchronized (compacting) {
             Policy.SagaSettings settings = policy.saga();
             JournalCompaction.Result result;
@@ -308,7 +340,7 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
 
     private void closeQuietly() {
         try {
-            journal.close();
+            log.close();
         } catch (IOException ignored) {
             // already failing with a better message
         }
@@ -363,12 +395,20 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
     }
 
     private Object open(Call call, SagaBoundary boundary) {
-        String id = ids.nextSaga();
+        String id;
+        try {
+            id = ids.nextSaga();
+        } catch (java.io.UncheckedIOException failed) {
+            refuse(call, "?", "saga " + boundary.name() + " cannot begin: no saga id could be reserved ("
+                    + failed.getCause().getMessage() + "); " + call.binding().method() + " is refused rather than run"
+                    + " without a journal");
+            return null;
+        }
         String method = call.binding().method();
         String agent = call.entered().principal().id();
         SagaRun run = new SagaRun(id, boundary.name(), method);
         try {
-            journal.write(JournalRecords.begin(id, System.currentTimeMillis(), boundary.name(), method, agent));
+            log.write(JournalRecords.begin(id, System.currentTimeMillis(), boundary.name(), method, agent));
         } catch (IOException failed) {
             refuse(call, id, "saga " + boundary.name() + " cannot begin: its begin record could not be journaled ("
                     + failed.getMessage() + "); " + method + " is refused rather than run without a journal");
@@ -435,7 +475,7 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
                 compensation.passesResult(), compensation.compensateInDoubt(), args, unrecoverable == null, unrecoverable,
                 agent, ring);
         try {
-            journal.write(JournalRecords.stepStarted(start));
+            log.write(JournalRecords.stepStarted(start));
         } catch (IOException failed) {
             refuse(call, run.id, method + " is refused inside saga " + run.id + ": its step could not be journaled ("
                     + failed.getMessage() + "), and a step that is not journaled could not be compensated after a crash");
@@ -473,7 +513,7 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
                 result.complete());
         boolean joined = run.finishStep(done, () -> {
             try {
-                journal.append(record);
+                log.append(record);
             } catch (IOException failed) {
                 Transitions.LOG.error("saga " + run.id + ": could not journal the done record of step " + step.stepId() + " ("
                         + failed.getMessage() + "); it is compensated in this JVM if the saga fails, but a crash now"
@@ -481,7 +521,7 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
             }
         });
         try {
-            journal.awaitDurable();
+            log.awaitDurable();
         } catch (IOException failed) {
             Transitions.LOG.error("saga " + run.id + ": the done record of step " + step.stepId() + " could not be forced: "
                     + failed.getMessage());
@@ -589,6 +629,9 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
     /** Recovers the sagas the journal shows unfinished; called once when the agent starts. */
     public void recoverOnStart() {
         recoveryEnabled = true;
+        if (shared != null) {
+            return; // the lease thread takes sagas over from now on
+        }
         int count;
         synchronized (this) {
             count = pending.size();
@@ -598,6 +641,44 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
         }
         Transitions.LOG.info("recovering " + count + " unfinished saga(s) from the journal in " + SagaJournal.directory(dataDir));
         recoverPending(saga -> true, "start", null);
+    }
+
+    /**
+     * Sagas this JVM took over from a JVM whose lease expired (on the lease thread): they join the
+     * pending ones and are recovered on the recovery thread, as a deferred saga is.
+     */
+    private void takenOver(List<SharedSagaLog.Claimed> claimed) {
+        synchronized (this) {
+            for (SharedSagaLog.Claimed c : claimed) {
+                SagaView saga;
+                try {
+                    saga = SagaHistory.replayShared(c.records(), false, true).saga(c.sagaId());
+                } catch (IOException unreadable) {
+                    Transitions.LOG.error("saga " + c.sagaId() + " taken over from " + c.previousOwner() + " cannot be read ("
+                            + unreadable.getMessage() + "); it is not recovered: settle it by hand (saga show "
+                            + c.sagaId() + " --store)");
+                    continue;
+                }
+                if (saga == null || !saga.state().unfinished()) {
+                    continue; // no begin record (cannot happen: the row and the record are written together) or ended
+                }
+                Transitions.LOG.warn("saga " + c.sagaId() + " (" + saga.name() + ") was left unfinished by " + c.previousOwner()
+                        + ", whose lease expired; this JVM took it over (epoch " + c.epoch() + ") and recovers it");
+                t.audit("saga.takeover", "saga", c.sagaId(), "from", c.previousOwner(), "epoch", c.epoch());
+                pending.put(saga.id(), saga);
+            }
+            if (recoveryThread == null) {
+                recoveryThread = Executors.newSingleThreadExecutor(r -> {
+                    Thread thread = new Thread(r, "agent-hypervisor-saga-recovery");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+            }
+        }
+        recoveryThread.execute(() -> {
+            org.agenthypervisor.core.context.ContextCell.obtain(hostContext).set(hostContext);
+            recoverPending(saga -> true, "takeover", null);
+        });
     }
 
     /** What {@link #recover} did with one saga. */
@@ -616,6 +697,24 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
             wanted.add(SagaIds.normalize(id));
         }
         List<Recovered> out = new ArrayList<>();
+        if (shared != null) {
+            // Sagas of the shared journal are this JVM's to recover once it took them over from an expired owner.
+            try {
+                List<SharedSagaLog.Claimed> claimed = shared.takeExpired(wanted);
+                synchronized (this) {
+                    for (SharedSagaLog.Claimed c : claimed) {
+                        SagaView saga = SagaHistory.replayShared(c.records(), false, true).saga(c.sagaId());
+                        if (saga != null && saga.state().unfinished()) {
+                            t.audit("saga.takeover", "saga", c.sagaId(), "from", c.previousOwner(), "epoch", c.epoch());
+                            pending.put(saga.id(), saga);
+                        }
+                    }
+                }
+            } catch (IOException failed) {
+                out.add(new Recovered("?", "deferred", "cannot take sagas over: " + failed.getMessage()));
+                return out;
+            }
+        }
         synchronized (this) {
             for (SagaView saga : held.values()) {
                 if (wanted.isEmpty() || wanted.contains(saga.id())) {
@@ -721,13 +820,19 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
         if (previous.saga().durability() != next.saga().durability()) {
             Transitions.LOG.warn("saga.durability changed from " + previous.saga().durability().name().toLowerCase() + " to "
                     + next.saga().durability().name().toLowerCase() + "; the journal keeps "
-                    + journal.durability().name().toLowerCase() + " until the next start");
+                    + (journal == null ? "its commits (shared store)" : journal.durability().name().toLowerCase())
+                    + " until the next start");
         }
     }
 
-    /** The journal (for tools and tests). */
+    /** The file journal (for tools and tests), or null when the journal is shared. */
     public SagaJournal journal() {
         return journal;
+    }
+
+    /** Where the engine journals: the file journal or the shared one. */
+    public SagaLog log() {
+        return log;
     }
 
     @Override
@@ -737,7 +842,7 @@ public class SagaEngine implements CallParticipant, AutoCloseable {
             thread.shutdownNow();
         }
         try {
-            journal.close();
+            log.close();
         } catch (IOException failed) {
             Transitions.LOG.error("closing the saga journal failed: " + failed, failed);
         }

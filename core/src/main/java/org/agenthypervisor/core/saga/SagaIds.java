@@ -10,14 +10,45 @@ import java.util.concurrent.atomic.AtomicLong;
  * returns, inside the step and inside its compensation, also after a restart.
  */
 public final class SagaIds {
+    /** Numbers a JVM reserves at once in a shared journal (one database round trip per block). */
+    static final int BLOCK = 100;
+
     private final AtomicLong next;
+    /** A shared journal hands out blocks of numbers; null for the file journal. */
+    private final SharedSagaLog shared;
+    private long blockNext;
+    private long blockEnd;
 
     SagaIds(long highestInJournal) {
         this.next = new AtomicLong(highestInJournal);
+        this.shared = null;
     }
 
+    /**
+     * Ids in a journal several JVMs share: from blocks of {@value #BLOCK} numbers the database reserves
+     * for this JVM, so no two JVMs ever give out the same id (ids then sort by block, not by start).
+     */
+    SagaIds(SharedSagaLog shared) {
+        this.next = null;
+        this.shared = shared;
+    }
+
+    /** @throws java.io.UncheckedIOException if a shared journal cannot reserve numbers */
     String nextSaga() {
-        return "s" + next.incrementAndGet();
+        if (shared == null) {
+            return "s" + next.incrementAndGet();
+        }
+        synchronized (this) {
+            if (blockNext >= blockEnd) {
+                try {
+                    blockNext = shared.reserveNumbers(BLOCK);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                blockEnd = blockNext + BLOCK;
+            }
+            return "s" + blockNext++;
+        }
     }
 
     static String step(String sagaId, int number) {

@@ -51,7 +51,7 @@ import java.util.concurrent.locks.LockSupport;
  * every later {@link #write} throws, so the engine refuses new steps instead of running them
  * unjournaled.
  */
-public final class SagaJournal implements AutoCloseable {
+public final class SagaJournal implements SagaLog {
     private static final Log LOG = Log.get("saga");
 
     /** The journal's directory under the data directory. */
@@ -224,7 +224,13 @@ public final class SagaJournal implements AutoCloseable {
         return batchWindowMillis;
     }
 
+    @Override
+    public String describe() {
+        return log.dir().toString();
+    }
+
     /** Appends a record and waits as the durability mode says (see the class comment). */
+    @Override
     public void write(byte[] record) throws IOException {
         append(record);
         awaitDurable();
@@ -235,6 +241,7 @@ public final class SagaJournal implements AutoCloseable {
      * so that callers can append under their own lock (to keep journal order and memory order the
      * same) and wait outside it.
      */
+    @Override
     public void append(byte[] record) throws IOException {
         checkUsable();
         if (queue != null) {
@@ -271,6 +278,7 @@ public final class SagaJournal implements AutoCloseable {
     }
 
     /** Waits until what this thread appended is as durable as the mode promises. */
+    @Override
     public void awaitDurable() throws IOException {
         switch (durability) {
             case FSYNC -> {

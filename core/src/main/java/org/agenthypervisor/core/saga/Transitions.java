@@ -25,6 +25,8 @@ import java.util.Map;
  *   <li>{@code saga.liability}: step, agent, reason: the liability hook was called for the step's agent</li>
  *   <li>{@code saga.end}: name, outcome, compensated, escalated (and recovered for a recovered saga)</li>
  *   <li>{@code saga.recovery}, {@code saga.recovery.deferred}: trigger, steps / reason</li>
+ *   <li>{@code saga.takeover}: from, epoch: this JVM took an unfinished saga over from a JVM whose lease on
+ *   the shared journal expired (it is then recovered, trigger {@code takeover})</li>
  *   <li>{@code saga.journal.tail-cut}: file, offset, bytesCut, recordsKept</li>
  *   <li>{@code saga.journal.unauthenticated} (no saga): records (indexes, the first 100), count,
  *   reasons, tampered, quarantined (sagas the records name), held (unfinished sagas not recovered)</li>
@@ -37,11 +39,11 @@ import java.util.Map;
 final class Transitions {
     static final Log LOG = Log.get("saga");
 
-    final SagaJournal journal;
+    final SagaLog journal;
     final AuditTrail audit;
     final Counters counters;
 
-    Transitions(SagaJournal journal, AuditTrail audit, Counters counters) {
+    Transitions(SagaLog journal, AuditTrail audit, Counters counters) {
         this.journal = journal;
         this.audit = audit;
         this.counters = counters;

@@ -174,6 +174,7 @@ class PolicyParserTest {
                 schema: desk
                 pool: 8
                 onUnavailable: files
+                sagaLease: 20s
             elevation:
               defaultTtl: 2m
               maxTtl: 15m
@@ -262,6 +263,7 @@ class PolicyParserTest {
                 List.of(pg.url(), pg.user(), pg.passwordEnv(), pg.schema()));
         assertEquals(8, pg.pool());
         assertEquals(Policy.OnUnavailable.FILES, pg.onUnavailable());
+        assertEquals(20_000, pg.sagaLeaseMillis());
         assertEquals(125, pg.location().line()); // after the observe section (and rings.3.rate, rules[0].approval)
     }
 

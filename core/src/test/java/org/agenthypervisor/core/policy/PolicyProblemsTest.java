@@ -1066,5 +1066,15 @@ class PolicyProblemsTest {
                     problems.stream().map(Problem::keyPath).toList(), problems::toString);
             assertEquals(List.of(6, 7, 8), problems.stream().map(Problem::line).toList());
         }
+
+        @Test
+        void aSagaLeaseShorterThan300MillisecondsIsRefused() {
+            // Renewed every third of the lease: shorter than 300 ms, a renewal would race the database's answer.
+            List<Problem> problems = problems("version: 1\nstore:\n  postgres:\n    url: jdbc:postgresql://db/x\n"
+                    + "    user: u\n    sagaLease: 100ms\n");
+            assertEquals(List.of("store.postgres.sagaLease"), problems.stream().map(Problem::keyPath).toList(),
+                    problems::toString);
+            assertEquals(6, problems.get(0).line());
+        }
     }
 }

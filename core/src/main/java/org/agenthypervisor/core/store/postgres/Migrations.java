@@ -22,9 +22,27 @@ final class Migrations {
                             + " payload bytea NOT NULL, instance text NOT NULL,"
                             + " written_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (log, idx))"
             },
-            // Version 2 is the saga journal's (issue 13 item 3, another branch): an empty placeholder here so
-            // that this branch's step keeps its number; the merge replaces it with the real step.
-            new String[0],
+            new String[] {
+                    // Version 2, the saga journal (PostgresSagaLog). One lease per JVM: a JVM renews its row,
+                    // and owns its sagas while the row is current; a JVM whose lease expired loses its
+                    // unfinished sagas to whichever live JVM takes them first.
+                    "CREATE TABLE %1$s.saga_instance (instance text PRIMARY KEY, lease_expires timestamptz NOT NULL,"
+                            + " started_at timestamptz NOT NULL DEFAULT now())",
+                    // One row per saga: its owner, the epoch every write of the owner names (a take-over
+                    // bumps it, fencing the old owner), and its state (running, compensating, ended).
+                    "CREATE TABLE %1$s.saga (id text PRIMARY KEY, owner text NOT NULL, epoch bigint NOT NULL,"
+                            + " state text NOT NULL, name text, began_at timestamptz NOT NULL DEFAULT now(),"
+                            + " ended_at timestamptz, taken_from text)",
+                    "CREATE INDEX saga_unfinished ON %1$s.saga (owner) WHERE state <> 'ended'",
+                    // The journal records of every saga (the file journal's JSON, unsealed): steps with their
+                    // arguments and compensation, outcomes, compensations; seq orders them.
+                    "CREATE TABLE %1$s.saga_record (seq bigserial PRIMARY KEY, saga text NOT NULL, type text NOT NULL,"
+                            + " step text, epoch bigint NOT NULL, instance text NOT NULL, payload bytea NOT NULL,"
+                            + " written_at timestamptz NOT NULL DEFAULT now())",
+                    "CREATE INDEX saga_record_saga ON %1$s.saga_record (saga, seq)",
+                    // Saga numbers: each JVM reserves blocks of 100, so ids never collide across JVMs.
+                    "CREATE SEQUENCE %1$s.saga_number INCREMENT BY 100 START WITH 1"
+            },
             new String[] {
                     // The shared audit log (issue 13 items 4-5). Records and signed tree heads in global order
                     // (idx 0, 1, 2, ... without gaps: the Merkle tree needs them); the payloads are the file

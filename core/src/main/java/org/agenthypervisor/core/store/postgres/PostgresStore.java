@@ -150,6 +150,42 @@ public final class PostgresStore implements AutoCloseable {
         return logs.computeIfAbsent(name, n -> new PostgresLog(this, n));
     }
 
+    /**
+     * The shared saga journal of this JVM (issue 13 item 3): takes this JVM's lease at once.
+     *
+     * @param leaseMillis how long a lease lasts unless renewed (renewed every third of it)
+     * @throws IOException if the lease cannot be taken (the database cannot be reached)
+     */
+    public synchronized org.agenthypervisor.core.saga.SharedSagaLog sagaLog(long leaseMillis) throws IOException {
+        if (sagaLog == null) {
+            sagaLog = new PostgresSagaLog(this, leaseMillis);
+        }
+        return sagaLog;
+    }
+
+    private PostgresSagaLog sagaLog;
+
+    /** Who owns a saga of the shared journal, for the command line. */
+    public record SagaOwner(String owner, long epoch, String state, boolean leaseCurrent, String takenFrom) {
+    }
+
+    /**
+     * Reads the shared saga journal (one snapshot, nothing written): every record in the order written
+     * into {@code records}, and each saga's owner by id.
+     */
+    public Map<String, SagaOwner> readSagas(List<byte[]> records) throws IOException {
+        try (Connection c = connect(30)) {
+            Map<String, SagaOwner> out = new java.util.LinkedHashMap<>();
+            for (PostgresSagaLog.Row r : PostgresSagaLog.rows(c, spec.schema(), records)) {
+                out.put(r.id(), new SagaOwner(r.owner(), r.epoch(), r.state(), r.leaseCurrent(), r.takenFrom()));
+            }
+            return out;
+        } catch (SQLException failure) {
+            throw new IOException("shared store " + describe() + ": cannot read the saga journal (" + failure.getMessage()
+                    + ")", failure);
+        }
+    }
+
     void addListener(Runnable r) {
         listeners.add(r);
     }
@@ -209,6 +245,13 @@ public final class PostgresStore implements AutoCloseable {
     public void close() {
         closed = true;
         listener.stop();
+        PostgresSagaLog saga;
+        synchronized (this) {
+            saga = sagaLog;
+        }
+        if (saga != null) {
+            saga.close();
+        }
         for (PostgresLog l : logs.values()) {
             l.closeConnection();
         }
