@@ -514,8 +514,15 @@ public record Policy(
      * @param keys            ring protection of state keys, first match wins
      * @param named           per-name overrides of the defaults, first match wins
      */
+    /**
+     * {@code sessions}. {@code readsWhileQuarantined}: whether a quarantined or killed agent may still
+     * read the state of its sessions (never write it); default false.
+     */
     public record SessionSettings(double minTrust, int maxParticipants, List<KeyProtection> keys,
-                                  List<NamedSession> named) {
+                                  List<NamedSession> named, boolean readsWhileQuarantined) {
+        public SessionSettings(double minTrust, int maxParticipants, List<KeyProtection> keys, List<NamedSession> named) {
+            this(minTrust, maxParticipants, keys, named, false);
+        }
     }
 
     /** {@code sessions.keys[]}: keys matching the glob need these rings to read and to write. */

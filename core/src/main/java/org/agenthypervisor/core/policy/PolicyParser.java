@@ -99,7 +99,7 @@ public final class PolicyParser {
         keys.put("liability.recovery", keys("rate", "every"));
         keys.put("liability.anomalies", keys("refusedHandoff", "stepFailure", "compensationFailure"));
         keys.put("saga", keys("durability", "retries", "backoff", "maxBackoff", "recoverOnStart", "retention", "archive"));
-        keys.put("sessions", keys("minTrust", "maxParticipants", "keys", "named"));
+        keys.put("sessions", keys("minTrust", "maxParticipants", "keys", "named", "readsWhileQuarantined"));
         keys.put("sessions.keys[]", keys("key", "readRing", "writeRing"));
         keys.put("sessions.named[]", keys("name", "minTrust", "maxParticipants"));
         keys.put("observe", keys("opentelemetry"));

@@ -957,8 +957,9 @@ final class PolicyReader {
             }
             named.add(new NamedSession(name, namedMinTrust, namedMax, location(e.node)));
         }
+        boolean readsWhileQuarantined = bool(f, "readsWhileQuarantined", false);
         f.done();
-        return new SessionSettings(minTrust, maxParticipants, List.copyOf(keys), List.copyOf(named));
+        return new SessionSettings(minTrust, maxParticipants, List.copyOf(keys), List.copyOf(named), readsWhileQuarantined);
     }
 
     private AuditSettings audit(Fields top) {

@@ -258,9 +258,13 @@ final class ManagedSession implements Session, SessionState {
      * Checks the calling context's effective ring against the first {@code sessions.keys} entry that
      * matches the key; returns who is acting.
      */
-    /** A quarantined agent neither changes shared state nor reads it: it is stopped, not demoted. */
+    /**
+     * A quarantined agent never changes shared state, and reads it only where the policy says
+     * {@code sessions.readsWhileQuarantined: true}: it is stopped, not demoted.
+     */
     private void refuseQuarantined(Principal source, String key, boolean write) {
-        if (source.quarantine() != null && manager.quarantines != null) {
+        if (source.quarantine() != null && manager.quarantines != null
+                && (write || manager.policy.sessions() == null || !manager.policy.sessions().readsWhileQuarantined())) {
             RuntimeException refused = manager.quarantines.sessionRefusal(source, write ? "write" : "read", key, name);
             if (refused != null) {
                 throw refused;

@@ -136,6 +136,7 @@ class PolicyParserTest {
                   maxParticipants: 100
               minTrust: 0.6
               maxParticipants: 8
+              readsWhileQuarantined: true
               keys:
                 - key: "ledger.*"
                   readRing: 2
@@ -250,10 +251,10 @@ class PolicyParserTest {
         assertEquals(new SagaSettings(Durability.NONE, 0, 1_500, 60_000, false, 36 * 3_600_000L, Policy.Archive.DELETE),
                 p.saga());
         assertEquals(new SessionSettings(0.6, 8,
-                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 94, 7)),
-                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 97, 7))),
+                List.of(new KeyProtection(Glob.simple("ledger.*"), 2, 1, new Location(FILE, 95, 7)),
+                        new KeyProtection(Glob.simple("notes"), 3, 3, new Location(FILE, 98, 7))),
                 List.of(new NamedSession(Glob.simple("refund-*"), 0.8, 8, new Location(FILE, 87, 7)),
-                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 89, 7)))),
+                        new NamedSession(Glob.simple("bulk-?"), 0.6, 100, new Location(FILE, 89, 7))), true),
                 p.sessions());
         assertEquals(new AuditSettings(Durability.FSYNC, 250, 1, 120_000, Policy.OnWriteFailure.CONTINUE, 2160L * 3_600_000,
                 "/var/lib/hypervisor-archive/audit"), p.audit());
@@ -264,7 +265,7 @@ class PolicyParserTest {
         assertEquals(8, pg.pool());
         assertEquals(Policy.OnUnavailable.FILES, pg.onUnavailable());
         assertEquals(20_000, pg.sagaLeaseMillis());
-        assertEquals(125, pg.location().line()); // after the observe section (and rings.3.rate, rules[0].approval)
+        assertEquals(126, pg.location().line()); // after the observe section (and rings.3.rate, rules[0].approval, sessions.readsWhileQuarantined)
     }
 
     @Test

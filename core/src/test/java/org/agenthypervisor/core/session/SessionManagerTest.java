@@ -203,6 +203,30 @@ class SessionManagerTest {
     }
 
     @Test
+    void thePolicyMayLetAQuarantinedAgentReadButNeverWrite() throws Exception {
+        Policy policy = PolicyParser.parse(POLICY.replace("sessions:\n  minTrust: 0.5\n",
+                "sessions:\n  minTrust: 0.5\n  readsWhileQuarantined: true\n"), "p.yaml");
+        assertTrue(policy.sessions().readsWhileQuarantined(), "the fixture must reach the policy");
+        audit = AuditLog.open(data, policy.audit());
+        principals = new Principals(policy);
+        sessions = new SessionManager(policy, principals, audit, new Counters());
+        host = Context.of(principals.host());
+        org.agenthypervisor.core.quarantine.Quarantines quarantines =
+                new org.agenthypervisor.core.quarantine.Quarantines(principals, audit, System::currentTimeMillis);
+        sessions.setQuarantines(quarantines);
+        Session s = sessions.open(host, "case-r");
+        s.state().put("notes", "shared");
+        quarantines.quarantine("sandbox", 60_000, "too eager", "test");
+        ContextCell cell = ContextCell.peek();
+        cell.set(cell.get().as(principals.agent("sandbox"), null));
+        assertEquals("shared", s.state().get("notes"));
+        assertEquals(java.util.Set.of("notes"), s.state().keys());
+        assertThrows(org.agenthypervisor.api.AgentQuarantinedException.class, () -> s.state().put("notes", "mine"));
+        cell.set(host);
+        s.close();
+    }
+
+    @Test
     void ringProtectedKeysAreRefusedToARing3Agent() throws Exception {
         start();
         Session s = sessions.open(host, "case-2");
