@@ -59,9 +59,12 @@ final class HypervisorFrames {
     }
 
     /**
-     * The first frame outside the JDK and outside this package decides: the hypervisor's if its class
-     * is one of ours, defined by the loader that defined ours (the agent's own class loader, in which application code
-     * cannot define classes, so a class it names {@code org.agenthypervisor.*} does not count).
+     * The first frame outside the JDK, outside this package and outside the libraries the agent ships
+     * decides: the hypervisor's if its class is one of ours, defined by the loader that defined ours
+     * (the agent's own class loader, in which application code cannot define classes, so a class it
+     * names {@code org.agenthypervisor.*} does not count). A shipped library's frames are passed over,
+     * not trusted: the PostgreSQL driver opening the shared store's connection on an agent's thread is
+     * the hypervisor's doing when the hypervisor called it, and an agent's when an agent did.
      */
     static boolean calledByHypervisor() {
         return WALKER.walk(frames -> frames
@@ -69,8 +72,9 @@ final class HypervisorFrames {
                 .filter(c -> !c.getPackageName().equals(HypervisorFrames.class.getPackageName()))
                 .filter(c -> c != BRIDGE)
                 .filter(c -> !isJdk(c))
+                .filter(c -> !(isHypervisor(c) && c.getName().startsWith(SHADED)))
                 .findFirst()
-                .map(c -> isHypervisor(c) && !c.getName().startsWith(SHADED))
+                .map(HypervisorFrames::isHypervisor)
                 .orElse(false));
     }
 

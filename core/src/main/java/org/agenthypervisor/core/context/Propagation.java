@@ -45,6 +45,11 @@ public final class Propagation {
         hostContext = host;
     }
 
+    /** The host's context, or null before the runtime installed it. */
+    public static Context host() {
+        return hostContext;
+    }
+
     /** The context to carry along, or null when it is the host (nothing to carry). */
     private static Context carried() {
         ContextCell cell = ContextCell.CELLS.get();

@@ -220,7 +220,23 @@ public final class PostgresStore implements AutoCloseable {
         p.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
         p.setProperty("tcpKeepAlive", "true");
         p.setProperty("ApplicationName", "agent-hypervisor " + instance);
-        Connection c = Drivers.driver().connect(spec.url(), p);
+        // The store's own work, though it may run on an agent's thread (a saga's first step opens the
+        // journal's connection): as the host, so neither the capability gate nor the thread the driver
+        // starts to time out the login (which inherits this thread's context) counts it as the agent's.
+        org.agenthypervisor.core.context.ContextCell cell = org.agenthypervisor.core.context.ContextCell.peek();
+        org.agenthypervisor.core.context.Context previous = cell == null ? null : cell.get();
+        org.agenthypervisor.core.context.Context host = org.agenthypervisor.core.context.Propagation.host();
+        if (cell != null && host != null) {
+            cell.set(host);
+        }
+        Connection c;
+        try {
+            c = Drivers.driver().connect(spec.url(), p);
+        } finally {
+            if (cell != null && host != null) {
+                cell.set(previous);
+            }
+        }
         if (c == null) {
             throw new SQLException("the PostgreSQL driver does not accept the URL " + spec.url(), "08001");
         }
