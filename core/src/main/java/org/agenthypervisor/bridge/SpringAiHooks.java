@@ -9,14 +9,14 @@ public final class SpringAiHooks {
 
     /** What the hypervisor implements. */
     public interface Impl {
-        Object enterTool(Object callback);
+        Object enterTool(Object callback, String input);
 
         void exitTool(Object token);
     }
 
     /** @return null, a token for {@link #exitTool}, or a {@link ToolDenied} (the body must not run) */
-    public static Object enterTool(Object callback) {
-        return IMPL.enterTool(callback);
+    public static Object enterTool(Object callback, String input) {
+        return IMPL.enterTool(callback, input);
     }
 
     public static void exitTool(Object token) {

@@ -1,9 +1,7 @@
 package org.agenthypervisor.bridge;
 
-import org.agenthypervisor.api.RingViolationException;
-
 /**
- * A denied tool call under {@code onDenial: tell-model}: the tool body does not run, and the
+ * A denied (or not approved) tool call under {@code onDenial: tell-model}: the tool body does not run, and the
  * integration gives the model {@link #text()} as the tool's error result. The text names the tool
  * and the ring, never the policy's internals; the full explanation is in the audit log and the
  * {@link #exception()}. A plain value: woven framework code tests for it ({@code skipOn}), so it
@@ -11,9 +9,10 @@ import org.agenthypervisor.api.RingViolationException;
  */
 public final class ToolDenied {
     private final String text;
-    private final RingViolationException exception;
+    private final SecurityException exception;
 
-    public ToolDenied(String text, RingViolationException exception) {
+    /** @param exception why: a {@link org.agenthypervisor.api.RingViolationException}, or an approval's denial */
+    public ToolDenied(String text, SecurityException exception) {
         this.text = text;
         this.exception = exception;
     }
@@ -24,7 +23,7 @@ public final class ToolDenied {
     }
 
     /** The full explanation, for frameworks that report tool errors as exceptions. */
-    public RingViolationException exception() {
+    public SecurityException exception() {
         return exception;
     }
 }

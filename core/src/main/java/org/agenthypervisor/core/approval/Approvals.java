@@ -65,9 +65,29 @@ public final class Approvals implements CallParticipant {
         this.clock = clock;
     }
 
+    /**
+     * The tool method a framework's dispatcher just had approved on this thread (a display string),
+     * so the woven method it dispatches to does not ask a second time for the same call.
+     */
+    private static final ThreadLocal<String> APPROVED_AT_DISPATCH = new ThreadLocal<>();
+
+    /** Marks {@code method} approved for the tool call this thread is dispatching; null clears. */
+    public static void approvedAtDispatch(String method) {
+        if (method == null) {
+            APPROVED_AT_DISPATCH.remove();
+        } else {
+            APPROVED_AT_DISPATCH.set(method);
+        }
+    }
+
     @Override
     public Object enter(Call call) {
         if (!call.binding().approval()) {
+            return null;
+        }
+        String approved = APPROVED_AT_DISPATCH.get();
+        if (approved != null && approved.equals(call.binding().method())) {
+            APPROVED_AT_DISPATCH.remove(); // spent by this call
             return null;
         }
         Context caller = call.caller();

@@ -131,6 +131,22 @@ public final class FrameworkGate {
      * @throws RingViolationException when denied and the policy says {@code onDenial: abort}
      */
     public Object enterTool(String framework, String tool, Class<?> declaring, Method method) {
+        return enterTool(framework, tool, declaring, method, null);
+    }
+
+    /** Approval-required tools wait for an approver (issue 15); null until the runtime sets it. */
+    private volatile org.agenthypervisor.core.approval.Approvals approvals;
+
+    public void setApprovals(org.agenthypervisor.core.approval.Approvals approvals) {
+        this.approvals = approvals;
+    }
+
+    /**
+     * {@link #enterTool(String, String, Class, Method)} with the arguments the model sent (its JSON, or
+     * null when the framework does not say), shown to an approver when a rule says
+     * {@code approval: required}.
+     */
+    public Object enterTool(String framework, String tool, Class<?> declaring, Method method, String arguments) {
         try {
             ContextCell cell = ContextCell.peek();
             Context caller = cell == null ? gate.hostContext() : cell.get();
@@ -155,12 +171,23 @@ public final class FrameworkGate {
                 limits.overLimit(org.agenthypervisor.core.ratelimit.AgentLimits.Kind.TOOLS, ringSource.effectiveRing(),
                         "tool '" + tool + "'");
             }
-            if (runAs == caller) {
+            boolean approved = false;
+            if (rule.approval != null) {
+                ToolDenied refused = awaitApproval(tool, rule, runAs, arguments);
+                if (refused != null) {
+                    return refused;
+                }
+                approved = rule.method != null;
+                if (approved) {
+                    org.agenthypervisor.core.approval.Approvals.approvedAtDispatch(rule.method);
+                }
+            }
+            if (runAs == caller && !approved) {
                 return null;
             }
             ContextCell target = cell != null ? cell : ContextCell.obtain(gate.hostContext());
             target.set(runAs);
-            return new Restore(target, caller);
+            return new Restore(target, caller, approved);
         } catch (SecurityException decided) {
             throw decided;
         } catch (Throwable internal) {
@@ -222,6 +249,37 @@ public final class FrameworkGate {
                 + "' may not call it", denial.toException());
     }
 
+    /**
+     * Waits for the approval a rule asks for; null when approved. Denied, timed out or without an
+     * approvals service (fail closed): thrown under {@code onDenial: abort}, else told to the model.
+     */
+    private ToolDenied awaitApproval(String tool, ToolRule rule, Context runAs, String arguments) {
+        org.agenthypervisor.core.approval.Approvals a = approvals;
+        Principal who = runAs.principal();
+        org.agenthypervisor.api.ApprovalDeniedException denied;
+        if (a == null) {
+            denied = new org.agenthypervisor.api.ApprovalDeniedException("tool '" + tool + "' needs approval ("
+                    + rule.approval + ") and this JVM has no approvals service; the call did not run", "none", who.id(),
+                    rule.display, false);
+        } else {
+            try {
+                a.await(who.id(), rule.display, "tool", new Object[] {arguments == null ? "" : arguments},
+                        org.agenthypervisor.core.liability.Chain.of(runAs.isHost() ? null : runAs.chain()).parents());
+                return null;
+            } catch (org.agenthypervisor.api.ApprovalDeniedException refused) {
+                denied = refused;
+            }
+        }
+        Policy p = policy;
+        Policy.AgentSpec spec = p.agents().get(who.id());
+        Policy.OnDenial onDenial = spec != null && spec.onDenial() != null ? spec.onDenial() : p.frameworks().onDenial();
+        if (onDenial == Policy.OnDenial.ABORT) {
+            throw denied;
+        }
+        return new ToolDenied("denied: the tool '" + tool + "' was not approved"
+                + (denied.timedOut() ? " in time" : "") + "; it did not run", denied);
+    }
+
     /** A tool call the integration could not read: denied (fail closed) unless the policy allows. */
     public Object internalError(String tool, Throwable error) {
         LOG.error("internal error in the check of tool '" + tool + "'", error);
@@ -269,10 +327,19 @@ public final class FrameworkGate {
         String source = requirement == null ? null : (String) requirement[1];
         Site site = new Site(-1, cls, m, MethodPlan.Kind.CHECK, display, 0);
         SiteBinding binding = new SiteBinding(site, ring, source, null, false, false, null, null, false, false);
-        return new ToolRule(ring, source, display, binding);
+        String javaMethod = method == null ? null : Descriptors.display(
+                (declaring != null ? declaring : method.getDeclaringClass()).getName(), method.getName(),
+                MethodType.methodType(method.getReturnType(), method.getParameterTypes()).toMethodDescriptorString());
+        return new ToolRule(ring, source, display, binding, GovernancePlanner.toolApproval(m == null ? null : cls, m, tool,
+                policy), javaMethod);
     }
 
-    private record ToolRule(int ring, String source, String display, SiteBinding binding) {
+    /**
+     * {@code approval}: the rule that asks for approval, described, or null; {@code method}: the tool's
+     * Java method as its woven site names it, or null.
+     */
+    private record ToolRule(int ring, String source, String display, SiteBinding binding, String approval,
+                            String method) {
     }
 
     private record MethodTool(Method method, String tool) {
@@ -492,7 +559,7 @@ public final class FrameworkGate {
             return null;
         }
         cell.set(context);
-        return new Restore(cell, before);
+        return new Restore(cell, before, false);
     }
 
     /** Undoes {@link #enterCaptured}. */
@@ -502,9 +569,13 @@ public final class FrameworkGate {
         }
     }
 
-    private record Restore(ContextCell cell, Context before) {
+    /** Undone at the tool's exit: the context switch, and an approval the tool method did not spend. */
+    private record Restore(ContextCell cell, Context before, boolean approved) {
         void restore() {
             cell.set(before);
+            if (approved) {
+                org.agenthypervisor.core.approval.Approvals.approvedAtDispatch(null);
+            }
         }
     }
 }

@@ -397,6 +397,24 @@ public final class GovernancePlanner {
     }
 
     /**
+     * The first rule with {@code approval: required} that matches a framework tool (by its name for a
+     * {@code tools} rule, by its Java method for the others), described; null when none does.
+     */
+    public static String toolApproval(ClassInfo cls, MethodInfo m, String tool, Policy policy) {
+        for (RuleSpec rule : policy.rules()) {
+            if (!rule.approval()) {
+                continue;
+            }
+            boolean matches = rule.tools() != null ? rule.tools().matches(tool)
+                    : cls != null && m != null && ruleMatches(rule, cls, m);
+            if (matches) {
+                return rule.describe();
+            }
+        }
+        return null;
+    }
+
+    /**
      * Plans a LangChain4j AI-service interface: the proxy's handler enters each of its abstract
      * methods as a {@link Kind#PROXIED} site that runs as the agent whose {@code aiServices} glob
      * matches the interface (a hand-off point), and that may be a saga boundary.

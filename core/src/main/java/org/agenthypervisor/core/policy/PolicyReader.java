@@ -671,11 +671,11 @@ final class PolicyReader {
             boolean handoff = bool(f, "handoff", false);
             boolean partial = bool(f, "partial", false);
             boolean approval = choice(f, "approval", APPROVAL, false);
-            if (approval && (tools != null || methods != null && methods.methodGlob().pattern().equals("<init>"))) {
+            if (approval && methods != null && methods.methodGlob().pattern().equals("<init>")) {
                 // Fail closed: a rule that looks like it asks for approval and asks nobody is worse than none.
-                report(f.valueNode("approval"), f.path("approval"), "approval: required applies to methods (rules with"
-                        + " 'methods' or 'annotatedWith'); " + (tools != null ? "a 'tools' rule" : "a constructor")
-                        + " cannot ask for approval yet");
+                report(f.valueNode("approval"), f.path("approval"), "approval: required applies to methods and"
+                        + " framework tools (rules with 'methods', 'annotatedWith' or 'tools'); a constructor cannot"
+                        + " ask for approval yet");
             }
             f.done();
             if (problems.size() != before) {

@@ -104,6 +104,7 @@ public final class HypervisorRuntime {
         this.backend = new FacadeBackend(this);
         this.frameworks = new org.agenthypervisor.core.frameworks.FrameworkGate(gate, principals, events, audit, sessions,
                 policy);
+        frameworks.setApprovals(approvals);
     }
 
     private final org.agenthypervisor.core.frameworks.FrameworkGate frameworks;

@@ -831,12 +831,18 @@ class PolicyProblemsTest {
                     "the thresholds must not decrease from low to critical: medium (0.2) is below low (0.3)");
         }
 
-        /** Issue 15: approval on a tools rule or a constructor would ask nobody: refused. */
+        /** Issue 15: approval on a constructor would ask nobody: refused (a tools rule asks). */
         @Test
-        void approvalOnAToolsRule() {
-            assertProblem(problem("version: 1\nrules:\n  - tools: \"pay*\"\n    approval: required\n"), 4, 15,
-                    "rules[0].approval", "approval: required applies to methods (rules with 'methods' or"
-                            + " 'annotatedWith'); a 'tools' rule cannot ask for approval yet");
+        void approvalOnAConstructorRule() {
+            assertProblem(problem("version: 1\nrules:\n  - methods: \"com.acme.Pay#<init>\"\n    approval: required\n"), 4, 15,
+                    "rules[0].approval", "approval: required applies to methods and framework tools (rules with"
+                            + " 'methods', 'annotatedWith' or 'tools'); a constructor cannot ask for approval yet");
+        }
+
+        @Test
+        void approvalOnAToolsRuleIsAccepted() throws Exception {
+            assertTrue(PolicyParser.parse("version: 1\nrules:\n  - tools: \"pay*\"\n    approval: required\n", "p.yaml")
+                    .rules().get(0).approval());
         }
 
         /** Issue 15: the approver is named by its class. */

@@ -28,13 +28,16 @@ public final class LangChain4jBridge {
         }
         String tool = "unknown";
         Method method;
+        String arguments;
         try {
             tool = String.valueOf(Reflection.call(request, "name"));
             method = toolMethod(executor);
+            Object json = Reflection.call(request, "arguments");
+            arguments = json == null ? null : json.toString();
         } catch (Throwable unreadable) {
             return gate.internalError(tool, unreadable);
         }
-        return gate.enterTool(FRAMEWORK, tool, method == null ? null : method.getDeclaringClass(), method);
+        return gate.enterTool(FRAMEWORK, tool, method == null ? null : method.getDeclaringClass(), method, arguments);
     }
 
     /** The Java method behind a tool executor, or null (MCP and programmatic tools have none). */

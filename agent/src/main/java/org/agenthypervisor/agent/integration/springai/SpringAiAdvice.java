@@ -16,8 +16,8 @@ public final class SpringAiAdvice {
         }
 
         @Advice.OnMethodEnter(skipOn = ToolDenied.class)
-        static Object enter(@Advice.Argument(0) Object callback) {
-            return SpringAiHooks.enterTool(callback);
+        static Object enter(@Advice.Argument(0) Object callback, @Advice.Argument(1) String input) {
+            return SpringAiHooks.enterTool(callback, input);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)

@@ -12,7 +12,7 @@ public final class SpringAiBridge {
     private SpringAiBridge() {
     }
 
-    public static Object enterTool(Object callback) {
+    public static Object enterTool(Object callback, String input) {
         FrameworkGate gate = FrameworkGate.active();
         if (gate == null) {
             return null;
@@ -27,7 +27,7 @@ public final class SpringAiBridge {
         } catch (Throwable unreadable) {
             return gate.internalError(tool, unreadable);
         }
-        return gate.enterTool("spring-ai", tool, method == null ? null : method.getDeclaringClass(), method);
+        return gate.enterTool("spring-ai", tool, method == null ? null : method.getDeclaringClass(), method, input);
     }
 
     public static void exitTool(Object token) {
@@ -40,8 +40,8 @@ public final class SpringAiBridge {
     /** What the bridge's {@code SpringAiHooks} delegates to. */
     public static final class Hooks implements org.agenthypervisor.bridge.SpringAiHooks.Impl {
         @Override
-        public Object enterTool(Object callback) {
-            return SpringAiBridge.enterTool(callback);
+        public Object enterTool(Object callback, String input) {
+            return SpringAiBridge.enterTool(callback, input);
         }
 
         @Override

@@ -163,6 +163,32 @@ class LangChain4jDeskIT {
     }
 
     @Test
+    void anApprovalRequiredToolWaitsForTheApproverAndRunsOnlyWhenApproved() {
+        Result r = run("lc-approval", AGENTS + """
+                rules:
+                  - tools: "deleteAll*"
+                    approval: required
+                approval:
+                  timeout: 2s
+                  approver: org.agenthypervisor.samples.langchain4j.ScriptedApprover
+                """, "ops-delete", "ops-delete", "ops-delete");
+        assertEquals(List.of("RESULT ops-delete-ran 1", "RESULT ops-delete-ran 0", "RESULT ops-delete-ran 0"),
+                r.lines("RESULT ops-delete-ran "), "approved, denied, timed out: only the approved call's body ran");
+        assertEquals(List.of("RESULT ops-delete-saw all refunds deleted",
+                        "RESULT ops-delete-saw denied: the tool 'deleteAllRefunds' was not approved; it did not run",
+                        "RESULT ops-delete-saw denied: the tool 'deleteAllRefunds' was not approved in time; it did not run"),
+                r.lines("RESULT ops-delete-saw "), "the model reads the refusal as the tool's result");
+        assertTrue(r.result("approver-saw-1").startsWith("ops tool 'deleteAllRefunds' ("), r::toString);
+        assertTrue(r.result("approver-saw-1").endsWith("[\"{}\"]"), "the model's arguments reach the approver: " + r);
+        assertEquals(3, AuditRecords.ofType(r.dataDir(), "approval.requested").size());
+        Map<String, Object> approved = AuditRecords.ofType(r.dataDir(), "approval.approved").get(0);
+        assertEquals("change-board", approved.get("by"));
+        assertTrue(String.valueOf(approved.get("tool")).startsWith("tool 'deleteAllRefunds' ("), approved::toString);
+        assertEquals("ticket CHG-2 rejected", AuditRecords.ofType(r.dataDir(), "approval.denied").get(0).get("reason"));
+        assertEquals(1, AuditRecords.ofType(r.dataDir(), "approval.timedOut").size());
+    }
+
+    @Test
     void aToolWithoutAJavaMethodIsGovernedByItsName() {
         Result r = run("lc-mcp", AGENTS + TOOL_RULES, "support-mcp", "ops-mcp");
         assertEquals("0", r.result("support-mcp-ran"));
