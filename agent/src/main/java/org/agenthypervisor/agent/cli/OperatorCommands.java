@@ -132,14 +132,8 @@ final class OperatorCommands {
             fields.put("reason", reason);
             fields.put("by", "cli");
             fields.put("was", was);
-            try (org.agenthypervisor.core.audit.AuditLog audit = org.agenthypervisor.core.audit.AuditLog.open(dir,
-                    org.agenthypervisor.core.policy.PolicyParser.defaults().audit())) {
-                audit.record("quarantine.released", fields);
-                audit.flush();
-            } catch (java.io.IOException | RuntimeException failure) {
-                spec.commandLine().getErr().println("warning: the agent is released in " + dir + ", but the audit log"
-                        + " could not record it: " + failure.getMessage());
-            }
+            TrustCommand.recordOffline(dir, "quarantine.released", fields, spec.commandLine().getErr(),
+                    "the agent is released in " + dir);
             spec.commandLine().getOut().println("agent '" + agent + "' released in " + dir + " by cli: " + reason + " (was "
                     + was + "); it takes effect when the application next starts");
             return HypervisorCommand.OK;

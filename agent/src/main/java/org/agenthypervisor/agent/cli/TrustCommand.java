@@ -28,6 +28,22 @@ import java.util.concurrent.Callable;
         description = "Show and change the agents' trust scores kept in a data directory's trust ledger.",
         subcommands = {TrustCommand.ListScores.class, TrustCommand.Set.class})
 final class TrustCommand extends CommandGroup {
+    /**
+     * Records what an offline command changed in the data directory's audit log (no JVM runs on it);
+     * a failure is a warning on {@code err}: the change itself is already made.
+     *
+     * @param done what was changed, for the warning ("the trust ledger has the change")
+     */
+    static void recordOffline(Path dataDir, String type, Map<String, Object> fields, PrintWriter err, String done) {
+        try (AuditLog audit = AuditLog.open(dataDir, PolicyParser.defaults().audit())) {
+            audit.record(type, fields);
+            audit.flush();
+        } catch (IOException | RuntimeException failure) {
+            err.println("warning: " + done + ", but the audit log in " + dataDir.resolve("audit")
+                    + " could not record it: " + failure.getMessage());
+        }
+    }
+
     static Path existingDataDir(Path dataDir) {
         if (!Files.isDirectory(dataDir)) {
             throw new HypervisorCommand.UsageError("no data directory at " + dataDir.toAbsolutePath()
@@ -299,13 +315,7 @@ final class TrustCommand extends CommandGroup {
             fields.put("after", after);
             fields.put("reason", reason);
             fields.put("by", "cli");
-            try (AuditLog audit = AuditLog.open(dataDir, PolicyParser.defaults().audit())) {
-                audit.record("trust.set", fields);
-                audit.flush();
-            } catch (IOException | RuntimeException failure) {
-                spec.commandLine().getErr().println("warning: the trust ledger has the change, but the audit log in "
-                        + dataDir.resolve("audit") + " could not record it: " + failure.getMessage());
-            }
+            recordOffline(dataDir, "trust.set", fields, spec.commandLine().getErr(), "the trust ledger has the change");
             out.println("trust of '" + agent + "' set to " + format(after)
                     + (Double.isNaN(before) ? " (it had its initial trust from the policy)" : " (was " + format(before) + ")")
                     + " in " + TrustLedger.directory(dataDir) + "; it takes effect when the application next starts");

@@ -81,6 +81,9 @@ final class QuarantineFile {
                         || !(row.get("until") == null || row.get("until") instanceof Long)) {
                     throw new IllegalArgumentException("entry " + out.size() + " is not a quarantine: " + o);
                 }
+                if (!org.agenthypervisor.core.crypto.KeyDirectory.isValidId(agent) || "host".equals(agent)) {
+                    throw new IllegalArgumentException("entry " + out.size() + " names '" + agent + "', not an agent id");
+                }
                 Long until = (Long) row.get("until");
                 if (until == null && !killed) {
                     throw new IllegalArgumentException("entry " + out.size() + " has no end and is not a kill: " + o);

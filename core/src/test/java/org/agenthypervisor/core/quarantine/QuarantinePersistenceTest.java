@@ -112,5 +112,8 @@ class QuarantinePersistenceTest {
         Files.writeString(file, "{\"quarantines\":[{\"agent\":\"bot\",\"by\":\"jmx\",\"killed\":false,\"reason\":\"x\","
                 + "\"since\":1,\"until\":null}],\"version\":1}");
         assertThrows(IOException.class, () -> start(principals()), "no end and not a kill");
+        Files.writeString(file, "{\"quarantines\":[{\"agent\":\"../bot\",\"by\":\"jmx\",\"killed\":true,\"reason\":\"x\","
+                + "\"since\":1,\"until\":null}],\"version\":1}");
+        assertThrows(IOException.class, () -> start(principals()), "not an agent id");
     }
 }
