@@ -87,13 +87,40 @@ final class AuditTables {
         }
     }
 
-    static void insertHead(Connection c, String schema, long idx, TreeHead head, String instance) throws SQLException {
+    /** Inserts a head; returns the bytes written (to recognise the row if the commit goes unanswered). */
+    static byte[] insertHead(Connection c, String schema, long idx, TreeHead head, String instance) throws SQLException {
+        byte[] payload = head.toJson();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema
                 + ".audit_head (idx, payload, instance) VALUES (?, ?, ?)")) {
             ps.setLong(1, idx);
-            ps.setBytes(2, head.toJson());
+            ps.setBytes(2, payload);
             ps.setString(3, instance);
             ps.executeUpdate();
+        }
+        return payload;
+    }
+
+    /**
+     * Whether rows {@code first, first + 1, …} of {@code table} ({@code audit_record} or
+     * {@code audit_head}) hold exactly {@code payloads}: how a JVM whose commit went unanswered learns
+     * whether it was applied (each payload names its JVM, index and time, so no other write matches).
+     */
+    static boolean holds(Connection c, String schema, String table, long first, List<byte[]> payloads)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT idx, payload FROM " + schema + "." + table
+                + " WHERE idx >= ? AND idx < ? ORDER BY idx")) {
+            ps.setLong(1, first);
+            ps.setLong(2, first + payloads.size());
+            try (ResultSet rs = ps.executeQuery()) {
+                int i = 0;
+                while (rs.next()) {
+                    if (rs.getLong(1) != first + i || !java.util.Arrays.equals(rs.getBytes(2), payloads.get(i))) {
+                        return false;
+                    }
+                    i++;
+                }
+                return i == payloads.size();
+            }
         }
     }
 

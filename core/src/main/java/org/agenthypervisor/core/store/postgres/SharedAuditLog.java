@@ -71,6 +71,8 @@ public final class SharedAuditLog implements AuditTrail {
     private static final long SIGNER_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long MAX_BACKOFF_MILLIS = 2_000;
     private static final long CLOSE_WAIT_SECONDS = 30;
+    /** How long shutdown keeps asking whether an unanswered commit was applied. */
+    private static final long IN_DOUBT_AT_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final PostgresStore store;
     private final String schema;
@@ -86,6 +88,7 @@ public final class SharedAuditLog implements AuditTrail {
     private final Thread writer;
     private final AtomicLong lostTotal = new AtomicLong();
     private volatile boolean closing;
+    private volatile long closingNanos;
     private volatile SQLException failure;
     private volatile String failureSince;
     private volatile boolean signer;
@@ -100,6 +103,8 @@ public final class SharedAuditLog implements AuditTrail {
     private String lostSince;
     private String lostCause;
     private final List<Item> retry = new ArrayList<>();
+    /** A batch whose commit went unanswered: settled before anything else is written. */
+    private InDoubt inDoubt;
 
     private sealed interface Item permits Rec, Marker {
     }
@@ -112,6 +117,26 @@ public final class SharedAuditLog implements AuditTrail {
     /** A flush ({@code reason} null), a head asked for, or the stop; completed after what was queued before it. */
     private record Marker(String reason, Map<String, Object> subject, boolean stop, CompletableFuture<TreeHead> done)
             implements Item {
+    }
+
+    /**
+     * A batch whose {@code COMMIT} was sent but not answered (the connection broke, the server shut
+     * down after committing): it may be in the log or not. Writing it again could put every record in
+     * twice, and telling its callers it failed could refuse a call whose record is in the log, so
+     * neither happens until the rows at its indexes say which.
+     */
+    private record InDoubt(List<Item> batch, long firstRecord, List<byte[]> records, long firstHead, List<byte[]> heads,
+                           List<TreeHead> signed, long owed, SQLException cause) {
+    }
+
+    private static final class CommitUnanswered extends SQLException {
+        private final transient InDoubt batch;
+
+        CommitUnanswered(InDoubt batch) {
+            super("the commit of " + batch.records().size() + " audit record(s) went unanswered ("
+                    + batch.cause().getMessage() + ")", batch.cause().getSQLState(), batch.cause());
+            this.batch = batch;
+        }
     }
 
     private SharedAuditLog(PostgresStore store, SigningKey key, Policy.AuditSettings settings) {
@@ -330,6 +355,7 @@ public final class SharedAuditLog implements AuditTrail {
             return;
         }
         CompletableFuture<TreeHead> done = new CompletableFuture<>();
+        closingNanos = System.nanoTime();
         closing = true;
         try {
             queue.put(new Marker("shutdown", null, true, done));
@@ -353,6 +379,10 @@ public final class SharedAuditLog implements AuditTrail {
         while (!stop) {
             try {
                 batch.clear();
+                if (inDoubt != null && settleInDoubt()) {
+                    stop = true; // the settled batch held the stop
+                    continue;
+                }
                 batch.addAll(retry);
                 retry.clear();
                 if (batch.isEmpty()) {
@@ -370,11 +400,6 @@ public final class SharedAuditLog implements AuditTrail {
                 // While failed, an empty batch is written too: calls that must be audited are refused then, so
                 // nothing may be queued, and this commit (stating what was lost) is what ends the failure.
                 write(batch);
-                if (failure != null) {
-                    LOG.warn("shared audit log in " + store.describe() + " writes again; records are accepted again");
-                }
-                failure = null;
-                failureSince = null;
                 backoff = 100;
                 signerDuties();
             } catch (InterruptedException e) {
@@ -388,7 +413,14 @@ public final class SharedAuditLog implements AuditTrail {
                     failureSince = Instant.now().toString();
                 }
                 failure = cause;
-                keepForRetry(batch, cause);
+                if (failed instanceof CommitUnanswered unanswered) {
+                    inDoubt = unanswered.batch;
+                    LOG.warn("shared audit log: the commit of a batch (" + unanswered.batch.records().size() + " record(s)"
+                            + " from index " + unanswered.batch.firstRecord() + ") went unanswered; its callers wait until"
+                            + " the database says whether it was applied");
+                } else {
+                    keepForRetry(batch, cause);
+                }
                 if (first) {
                     LOG.error("AUDIT LOG WRITE FAILED in " + store.describe() + " (" + cause.getMessage() + "): records that"
                             + " no call waits for are kept (up to " + QUEUE_CAPACITY + ") and written when the database is"
@@ -396,8 +428,24 @@ public final class SharedAuditLog implements AuditTrail {
                             + " (audit.onWriteFailure: deny)" : "calls run and their records wait")
                             + (fsync ? "; records whose calls waited for them are lost and counted" : ""));
                 }
-                if (stop) {
+                boolean giveUp = inDoubt == null ? stop
+                        : (stop || closing) && System.nanoTime() - closingNanos > IN_DOUBT_AT_CLOSE_NANOS;
+                if (giveUp) {
                     long dropped = retry.stream().filter(i -> i instanceof Rec).count();
+                    if (inDoubt != null) {
+                        // Perhaps written, perhaps not: counted, and their callers told so.
+                        dropped += inDoubt.batch().stream().filter(i -> i instanceof Rec).count();
+                        IOException unknown = new IOException("the JVM is shutting down and the database has not said"
+                                + " whether the commit was applied (" + cause.getMessage() + ")", cause);
+                        for (Item i : inDoubt.batch()) {
+                            if (i instanceof Rec r && r.done() != null) {
+                                r.done().completeExceptionally(unknown);
+                            } else if (i instanceof Marker m) {
+                                m.done().completeExceptionally(unknown);
+                            }
+                        }
+                        inDoubt = null;
+                    }
                     countLost(dropped, cause);
                     LOG.error("AUDIT LOG: shutting down with the shared audit log unwritable; " + dropped
                             + " record(s) are lost");
@@ -414,6 +462,73 @@ public final class SharedAuditLog implements AuditTrail {
         }
         releaseSigner();
         dropConnection();
+    }
+
+    /**
+     * Learns whether the batch whose commit went unanswered was applied: if so its callers are answered
+     * as after any commit; if not, it is handled like any failed commit. Throws while the database
+     * cannot say (the batch stays in doubt and its callers keep waiting).
+     *
+     * @return true if the batch was applied and held the writer's stop
+     */
+    private boolean settleInDoubt() throws SQLException {
+        InDoubt d = inDoubt;
+        Connection c = connection();
+        boolean applied;
+        try {
+            applied = !d.records().isEmpty() ? AuditTables.holds(c, schema, "audit_record", d.firstRecord(), d.records())
+                    : d.heads().isEmpty() || AuditTables.holds(c, schema, "audit_head", d.firstHead(), d.heads());
+            c.commit();
+        } catch (SQLException e) {
+            try {
+                c.rollback();
+            } catch (SQLException ignored) {
+                e.addSuppressed(ignored);
+            }
+            throw e;
+        }
+        inDoubt = null;
+        if (applied) {
+            LOG.warn("shared audit log: the unanswered commit (" + d.records().size() + " record(s) from index "
+                    + d.firstRecord() + ") was applied; its callers are answered and nothing is written twice");
+            writableAgain();
+            committed(d.batch(), d.signed(), d.owed());
+            return d.batch().stream().anyMatch(i -> i instanceof Marker m && m.stop());
+        } else {
+            LOG.warn("shared audit log: the unanswered commit (" + d.records().size() + " record(s) from index "
+                    + d.firstRecord() + ") was not applied; it is handled as a failed commit");
+            keepForRetry(d.batch(), d.cause()); // the stop, if it held it, is kept and read again
+            return false;
+        }
+    }
+
+    /** After a commit: the failure, if any, is over. */
+    private void writableAgain() {
+        if (failure != null) {
+            LOG.warn("shared audit log in " + store.describe() + " writes again; records are accepted again");
+        }
+        failure = null;
+        failureSince = null;
+    }
+
+    /** After a commit: the loss it stated is settled, and callers waiting for the batch are answered. */
+    private void committed(List<Item> batch, List<TreeHead> signed, long owed) {
+        if (owed > 0) {
+            synchronized (this) {
+                lost -= owed;
+                if (lost == 0) {
+                    lostSince = null;
+                }
+            }
+        }
+        int s = 0;
+        for (Item i : batch) {
+            if (i instanceof Rec r && r.done() != null) {
+                r.done().complete(null);
+            } else if (i instanceof Marker m) {
+                m.done().complete(signed.get(s++));
+            }
+        }
     }
 
     /** After a failed commit: waiting records are lost (their callers are told), the others are kept. */
@@ -486,6 +601,7 @@ public final class SharedAuditLog implements AuditTrail {
             }
             // One entry per marker, in order: the head signed for it, or null.
             List<TreeHead> signed = new ArrayList<>();
+            List<byte[]> headBytes = new ArrayList<>();
             for (Item i : batch) {
                 if (i instanceof Rec r) {
                     payloads.add(encode(tree, r.type(), r.prepared(), r.problem(), r.timeMillis()));
@@ -494,41 +610,34 @@ public final class SharedAuditLog implements AuditTrail {
                     if (m.reason() != null && !(m.stop() && tree.size() == headSize)) {
                         insertRecords(c, t.size(), payloads);
                         h = sign(tree, m.reason(), m.subject());
-                        AuditTables.insertHead(c, schema, heads++, h, store.instance());
+                        headBytes.add(AuditTables.insertHead(c, schema, heads++, h, store.instance()));
                         headSize = tree.size();
                     }
                     signed.add(h);
                 }
                 if (signer && tree.size() - headSize >= headEvery) {
                     insertRecords(c, t.size(), payloads);
-                    AuditTables.insertHead(c, schema, heads++, sign(tree, "every", null), store.instance());
+                    headBytes.add(AuditTables.insertHead(c, schema, heads++, sign(tree, "every", null), store.instance()));
                     headSize = tree.size();
                 }
             }
             insertRecords(c, t.size(), payloads);
             AuditTables.updateTree(c, schema, new AuditTables.Tree(tree.size(), tree, heads, headSize));
-            c.commit();
-            if (owed > 0) {
-                synchronized (this) {
-                    lost -= owed;
-                    if (lost == 0) {
-                        lostSince = null;
-                    }
-                }
+            try {
+                c.commit();
+            } catch (SQLException unanswered) {
+                // Sent: the server may have applied it. Settled by reading the rows back (settleInDoubt).
+                throw new CommitUnanswered(new InDoubt(List.copyOf(batch), t.size(), List.copyOf(payloads), t.heads(),
+                        List.copyOf(headBytes), new ArrayList<>(signed), owed, unanswered));
             }
             if (headSize != lastSeenHeadSize) {
                 lastSeenHeadSize = headSize;
                 lastHeadNanos = System.nanoTime();
             }
-            // Committed: nothing below may throw (the batch would be written again).
-            int s = 0;
-            for (Item i : batch) {
-                if (i instanceof Rec r && r.done() != null) {
-                    r.done().complete(null);
-                } else if (i instanceof Marker m) {
-                    m.done().complete(signed.get(s++));
-                }
-            }
+            // Committed: nothing below may throw (the batch would be written again). Calls are accepted again
+            // before the waiting ones are answered, so a caller's next call is not refused.
+            writableAgain();
+            committed(batch, signed, owed);
         } catch (SQLException | RuntimeException e) {
             try {
                 c.rollback();
