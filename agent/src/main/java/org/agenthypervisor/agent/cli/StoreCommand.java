@@ -23,9 +23,11 @@ final class StoreCommand extends CommandGroup {
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = {"Load a file data directory into the shared store, in one transaction (all or nothing):",
                     "the audit log (records and signed tree heads byte for byte, so it verifies with the same roots; the",
-                    "directory's key is registered in the store's key directory) and the trust ledger. The audit log",
-                    "is verified first and not imported if it does not verify. Only into an empty shared audit log",
-                    "and trust ledger. The saga journal is not imported. Stop the JVM that uses the directory first.",
+                    "directory's key is registered in the store's key directory), the trust ledger and the saga",
+                    "journal (every saga under its id; unfinished ones are taken over and compensated by a running JVM",
+                    "of the application on the store). The audit log and the saga journal are verified first and not",
+                    "imported if they do not verify. Only into an empty shared audit log, trust ledger and saga",
+                    "journal. Stop the JVM that uses the directory first.",
                     "Exit code 0: imported; 1: the directory cannot be imported (nothing was written); 2: usage error."})
     static final class Import implements Callable<Integer> {
         @Option(names = "--from", paramLabel = "DATA_DIR", required = true, description = "The data directory to import.")
@@ -59,7 +61,7 @@ final class StoreCommand extends CommandGroup {
                 out.println("  audit log:    " + r.auditRecords() + " record(s), " + r.auditHeads() + " signed tree head(s)"
                         + (r.keyId() == null ? "" : ", key " + r.keyId() + " registered"));
                 out.println("  trust ledger: " + r.trustNote());
-                out.println("  saga journal: not imported");
+                out.println("  saga journal: " + sagaSummary(r));
                 return HypervisorCommand.OK;
             } catch (IOException failed) {
                 spec.commandLine().getErr().println("error: " + failed.getMessage());
@@ -67,12 +69,26 @@ final class StoreCommand extends CommandGroup {
             }
         }
 
+        static String sagaSummary(SharedImport.Result r) {
+            String summary = r.sagas() == 0 ? "no sagas in the directory"
+                    : r.sagas() + " saga(s) imported, " + r.unfinishedSagas() + " of them unfinished"
+                    + (r.unfinishedSagas() == 0 ? "" : ": a running JVM of the application on the store takes them"
+                    + " over and compensates them (or `saga recover --store`)");
+            return r.sagaNote() == null ? summary : summary + "; note: " + r.sagaNote();
+        }
+
         private static boolean isLocked(Path dataDir) {
             try {
-                return org.agenthypervisor.core.liability.TrustLedger.inUse(dataDir);
+                if (org.agenthypervisor.core.liability.TrustLedger.inUse(dataDir)) {
+                    return true;
+                }
             } catch (IOException unknown) {
-                return false;
+                // the saga journal's lock below may still tell
             }
+            // A JVM that only runs sagas may hold no trust ledger: its unfinished sagas are still running.
+            Path sagaLock = org.agenthypervisor.core.saga.SagaJournal.directory(dataDir)
+                    .resolve(org.agenthypervisor.core.saga.SagaJournal.NAME + ".lock");
+            return Files.exists(sagaLock) && SagaCommand.Journal.lockedByAnother(sagaLock, true);
         }
     }
 }

@@ -7,6 +7,7 @@ import org.agenthypervisor.core.crypto.PublicKey;
 import org.agenthypervisor.core.liability.TrustLedger;
 import org.agenthypervisor.core.merkle.MerkleFrontier;
 import org.agenthypervisor.core.merkle.MerkleHash;
+import org.agenthypervisor.core.saga.JournalExport;
 import org.agenthypervisor.core.store.LogCursor;
 import org.agenthypervisor.core.store.RecordLog;
 
@@ -28,8 +29,19 @@ import java.util.List;
  * that signed those heads) is registered in the key directory under the instance
  * {@code import:<dir>}. The audit log is verified before anything is written: a log that does not
  * verify is not imported. The trust ledger's records are copied as they are (the shared ledger stores
- * the same records). The saga journal is not imported (its records are bound to the directory's key
- * and index chain; sagas unfinished in it are recovered by a JVM on that directory).
+ * the same records).
+ *
+ * <p>The saga journal is imported too, so that the directory's unfinished sagas are not left to nobody
+ * (no JVM runs on the directory any more) and {@code saga list --store} keeps the history. Its records
+ * are authenticated first with the directory's key, as {@code saga list --data-dir} does, and the
+ * journal is refused if any record does not verify or it is damaged ({@link JournalExport}): the
+ * shared journal stores records unsealed, so they can never be checked again. Every saga, finished or
+ * not, becomes a row of {@code saga} with its records in journal order in {@code saga_record}, under
+ * the same id, with the state PostgresSagaLog would have set. Their owner is the instance
+ * {@code import:<dir>}, which holds no lease: a live JVM of the application takes the unfinished ones
+ * over at once ({@code takeExpired}) and compensates them, exactly once, as it would a dead JVM's. The
+ * {@code saga_number} sequence is moved past the highest number the journal mentions, so a new saga
+ * never gets an imported id. Only into empty saga tables.
  */
 public final class SharedImport {
     private static final int BATCH = 1_000;
@@ -37,8 +49,18 @@ public final class SharedImport {
     private SharedImport() {
     }
 
-    /** What was imported. */
-    public record Result(long auditRecords, long auditHeads, String keyId, long trustRecords, String trustNote) {
+    /** Saga numbers are reserved in blocks of this many (the step of the saga_number sequence, Migrations). */
+    private static final long SAGA_NUMBER_STEP = 100;
+
+    /**
+     * What was imported.
+     *
+     * @param sagas           sagas imported (0 when the directory has no saga journal)
+     * @param unfinishedSagas of those, the ones a live JVM of the application takes over and compensates
+     * @param sagaNote        what the saga import should tell the operator besides the counts, or null
+     */
+    public record Result(long auditRecords, long auditHeads, String keyId, long trustRecords, String trustNote,
+                         long sagas, long unfinishedSagas, String sagaNote) {
     }
 
     /**
@@ -75,6 +97,8 @@ public final class SharedImport {
                         + " supported");
             }
         }
+        // Read and authenticated before anything is written: a journal that cannot be trusted whole is refused.
+        JournalExport.Export sagas = JournalExport.read(dataDir, keysDir);
         String instance = "import:" + dataDir.toAbsolutePath().normalize();
         try (Connection c = store.connect(0)) {
             c.setAutoCommit(false);
@@ -106,8 +130,13 @@ public final class SharedImport {
                     trust = copyTrust(c, store, trustDir, instance);
                     trustNote = trust + " trust ledger record(s) imported";
                 }
+                if (sagas != null) {
+                    copySagas(c, store, sagas, instance);
+                }
                 c.commit();
-                return new Result(records, heads, key == null ? null : key.keyId(), trust, trustNote);
+                return new Result(records, heads, key == null ? null : key.keyId(), trust, trustNote,
+                        sagas == null ? 0 : sagas.sagas().size(), sagas == null ? 0 : sagas.unfinished(),
+                        sagas == null ? null : sagas.note());
             } catch (IOException | SQLException | RuntimeException failed) {
                 c.rollback();
                 throw failed;
@@ -190,5 +219,72 @@ public final class SharedImport {
             ps.executeBatch();
         }
         return payloads.size();
+    }
+
+    /**
+     * Writes every saga of the file journal into the shared journal's tables, owned by {@code instance}
+     * (no lease: live JVMs take its unfinished sagas over), and moves the id sequence past them.
+     */
+    private static void copySagas(Connection c, PostgresStore store, JournalExport.Export export, String instance)
+            throws IOException, SQLException {
+        String schema = store.schema();
+        try (var st = c.createStatement()) {
+            // A JVM beginning a saga meanwhile waits for this transaction, and then finds the ids taken.
+            st.execute("LOCK TABLE " + schema + ".saga, " + schema + ".saga_record IN SHARE ROW EXCLUSIVE MODE");
+            try (ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM " + schema + ".saga), (SELECT count(*) FROM "
+                    + schema + ".saga_record)")) {
+                rs.next();
+                if (rs.getLong(1) > 0 || rs.getLong(2) > 0) {
+                    throw new IOException("the shared saga journal in " + store.describe() + " already holds "
+                            + rs.getLong(1) + " saga(s) and " + rs.getLong(2) + " record(s): a saga journal is imported"
+                            + " only into an empty one (its saga ids must stay unique)");
+                }
+            }
+        }
+        try (PreparedStatement sagaRow = c.prepareStatement("INSERT INTO " + schema + ".saga (id, owner, epoch, state,"
+                + " name, began_at, ended_at) VALUES (?, ?, 1, ?, ?, to_timestamp(? / 1000.0),"
+                + " CASE WHEN ? >= 0 THEN to_timestamp(? / 1000.0) END)");
+             PreparedStatement recordRow = c.prepareStatement("INSERT INTO " + schema + ".saga_record (saga, type, step,"
+                     + " epoch, instance, payload, written_at) VALUES (?, ?, ?, 1, ?, ?, to_timestamp(? / 1000.0))")) {
+            long pending = 0;
+            for (JournalExport.Saga saga : export.sagas()) {
+                sagaRow.setString(1, saga.id());
+                sagaRow.setString(2, instance);
+                sagaRow.setString(3, saga.sharedState());
+                sagaRow.setString(4, saga.name());
+                sagaRow.setLong(5, saga.began());
+                sagaRow.setLong(6, saga.ended());
+                sagaRow.setLong(7, saga.ended());
+                sagaRow.addBatch();
+                // seq follows insertion: each saga's records stay in journal order.
+                for (JournalExport.Record r : saga.records()) {
+                    recordRow.setString(1, saga.id());
+                    recordRow.setString(2, r.type());
+                    recordRow.setString(3, r.step());
+                    recordRow.setString(4, instance);
+                    recordRow.setBytes(5, r.json());
+                    recordRow.setLong(6, r.time());
+                    recordRow.addBatch();
+                    if (++pending % BATCH == 0) {
+                        sagaRow.executeBatch();
+                        recordRow.executeBatch();
+                    }
+                }
+            }
+            sagaRow.executeBatch();
+            recordRow.executeBatch();
+        }
+        long highest = export.highestNumber();
+        if (highest > 0) {
+            // The next block a JVM reserves starts above every imported number (kept on the sequence's grid:
+            // 1, 101, 201, ...). setval is not undone by a rollback, so it comes last; a failed import then
+            // only skips numbers.
+            long aligned = (highest - 1) / SAGA_NUMBER_STEP * SAGA_NUMBER_STEP + 1;
+            try (PreparedStatement ps = c.prepareStatement("SELECT setval('" + schema + ".saga_number', greatest(?,"
+                    + " (SELECT last_value FROM " + schema + ".saga_number)), true)")) {
+                ps.setLong(1, aligned);
+                ps.executeQuery().close();
+            }
+        }
     }
 }
