@@ -92,8 +92,13 @@ class SharedSagaIT {
     }
 
     private static boolean ended(String saga) throws java.sql.SQLException {
+        return ended("sagas", saga);
+    }
+
+    private static boolean ended(String schema, String saga) throws java.sql.SQLException {
         try (Connection c = postgres.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM sagas.saga WHERE id = '" + saga + "' AND state = 'ended'")) {
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM " + schema + ".saga WHERE id = '" + saga
+                     + "' AND state = 'ended'")) {
             rs.next();
             return rs.getLong(1) == 1;
         }
@@ -264,5 +269,102 @@ class SharedSagaIT {
                 ChildJvm.testClasses());
         assertEquals(0, again.exitCode(), again::toString);
         assertTrue(again.stdout().contains("no unfinished saga"), again::toString);
+    }
+
+    private static long count(String sql) throws java.sql.SQLException {
+        try (Connection c = postgres.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * Moving from files to the store: a JVM on a file data directory is killed inside a saga; {@code store
+     * import} carries its journal into the store, and the first JVM of the application on the store takes
+     * the unfinished saga over and compensates each of its steps once. A forged record in the file journal
+     * makes the import refuse it with nothing written; new sagas never get an imported id.
+     */
+    @Test
+    void anUnfinishedSagaOfAnImportedDataDirectoryIsCompensatedOnceByAJvmOnTheStore() throws Exception {
+        Path effects = ChildJvm.freshWorkDir("shared-saga-import-effects").resolve("effects.log");
+        String effectsArg = "-Dsharedsaga.effects=" + effects;
+        // On files; a tree head per record, so that a JVM killed early has signed the audit log it leaves.
+        String files = "version: 1\nsaga:\n  retries: 0\naudit:\n  treeHeadEvery: 1\n";
+        String completed;
+        String killed;
+        Path dir;
+        Replica onFiles = new Replica("saga-import-files", files, APP, effectsArg);
+        try {
+            assertEquals("READY", onFiles.awaitReady());
+            dir = onFiles.dir;
+            onFiles.send("run 1");
+            completed = saga(onFiles.await("DONE ").substring(5));
+            onFiles.send("hang 2");
+            killed = saga(onFiles.await("HUNG ").substring(5));
+        } finally {
+            onFiles.process.destroyForcibly(); // SIGKILL inside the saga: nothing compensates it on files
+        }
+        assertTrue(onFiles.process.waitFor(20, TimeUnit.SECONDS));
+        ChildJvm.write(dir, "store.yaml", policy(postgres.url(), "imported"));
+
+        // A copy of the directory with one forged journal record (a right CRC, no valid MAC) is refused whole.
+        Path forged = ChildJvm.freshWorkDir("shared-saga-import-forged");
+        try (var paths = Files.walk(dir.resolve(".agent-hypervisor"))) {
+            for (Path from : (Iterable<Path>) paths::iterator) {
+                Path to = forged.resolve(dir.relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                } else if (!from.getFileName().toString().endsWith(".lock")) {
+                    Files.copy(from, to);
+                }
+            }
+        }
+        try (var log = org.agenthypervisor.core.store.RecordLog.open(forged.resolve(".agent-hypervisor/saga"), "journal",
+                org.agenthypervisor.core.store.RecordLog.Options.defaults().withHighWaterMark(true))) {
+            log.append(org.agenthypervisor.core.saga.JournalRecords.end(killed, System.currentTimeMillis(), "completed", 0, 0));
+        }
+        ChildJvm.write(forged, "store.yaml", policy(postgres.url(), "imported"));
+        ChildJvm.Result refused = Cli.run(forged, "store", "import", "--from", ".agent-hypervisor", "--store", "store.yaml");
+        assertEquals(1, refused.exitCode(), refused::toString);
+        assertTrue(refused.stderr().contains("does not authenticate") && refused.stderr().contains("end of " + killed)
+                && refused.stderr().contains("journal-00000000000000000000.seg"), refused::toString);
+        assertEquals(0, count("SELECT (SELECT count(*) FROM imported.saga) + (SELECT count(*) FROM imported.saga_record)"
+                + " + (SELECT count(*) FROM imported.audit_record) + (SELECT count(*) FROM imported.log_record)"),
+                "nothing written");
+
+        ChildJvm.Result imported = Cli.run(dir, "store", "import", "--from", ".agent-hypervisor", "--store", "store.yaml");
+        assertEquals(0, imported.exitCode(), imported::toString);
+        assertTrue(imported.stdout().contains("saga journal: 2 saga(s) imported, 1 of them unfinished: a running JVM of"
+                + " the application on the store takes them over and compensates them"), imported::toString);
+
+        // The first JVM of the application on the store takes the saga over (its owner, the import, has no lease).
+        try (Replica onStore = new Replica("saga-import-store", policy(postgres.url(), "imported"), APP, effectsArg)) {
+            assertEquals("READY", onStore.awaitReady());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!ended("imported", killed) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(ended("imported", killed), () -> "saga " + killed + " not recovered: " + onStore.stderr.getNow(""));
+            onStore.send("run 1");
+            String fresh = saga(onStore.await("DONE ").substring(5));
+            assertTrue(Long.parseLong(fresh.substring(1)) > Long.parseLong(killed.substring(1)),
+                    "new saga " + fresh + " numbered among the imported ones (up to " + killed + ")");
+            Thread.sleep(2 * LEASE_MILLIS); // a second take-over or compensation would have happened by now
+        }
+        List<String[]> lines = effects(effects);
+        long pid = onFiles.process.pid();
+        assertEquals(2, lines.stream().filter(e -> e[0].equals("DO") && saga(e[1]).equals(killed)).count());
+        List<String[]> undone = lines.stream().filter(e -> e[0].equals("UNDO") && saga(e[1]).equals(killed)).toList();
+        assertEquals(2, undone.size(), "each step of " + killed + " compensated exactly once");
+        assertEquals(2, undone.stream().map(e -> e[1]).distinct().count());
+        assertTrue(undone.stream().noneMatch(e -> e[2].equals(String.valueOf(pid))), "compensated on the store");
+        assertEquals(0, undone(effects, completed), "the completed saga is not compensated");
+
+        ChildJvm.Result list = Cli.run(dir, "saga", "list", "--store", "store.yaml");
+        assertEquals(0, list.exitCode(), list::toString);
+        assertTrue(list.stdout().lines().anyMatch(l -> l.startsWith(completed + " ") && l.contains(" completed ")),
+                list::toString);
+        assertTrue(list.stdout().lines().anyMatch(l -> l.startsWith(killed + " ") && l.contains(" compensated ")
+                && l.contains("(taken over from import:")), list::toString);
     }
 }

@@ -83,6 +83,8 @@ class SharedStoreIT {
         final List<String> all = Collections.synchronizedList(new ArrayList<>());
         final Writer stdin;
         final java.util.concurrent.CompletableFuture<String> stderr;
+        /** Its working directory (its data directory is {@code .agent-hypervisor} there). */
+        final Path dir;
 
         Replica(String name, String policy) throws IOException {
             this(name, policy, "com.acme.replica.ReplicaApp");
@@ -91,7 +93,7 @@ class SharedStoreIT {
         /** A replica of another application ({@code jvmArgs} before the main class). */
         Replica(String name, String policy, String mainClass, String... jvmArgs) throws IOException {
             this.name = name;
-            Path dir = ChildJvm.freshWorkDir("shared-store-" + name);
+            this.dir = ChildJvm.freshWorkDir("shared-store-" + name);
             ChildJvm.write(dir, "policy.yaml", policy);
             this.jvm = ChildJvm.withAgent("policy=policy.yaml").in(dir).timeout(120);
             for (String arg : jvmArgs) {
