@@ -106,6 +106,33 @@ class JournalExportTest {
                 && refused.getMessage().contains("(record index 0)"), refused.getMessage());
     }
 
+    /**
+     * A journal that lost its tail (cut at a record boundary, its high-water mark gone) shows a saga
+     * unfinished whose end the audit log recorded: imported, a live JVM would compensate it again.
+     */
+    @Test
+    void aJournalThatLostAnEndTheAuditLogRecordedIsRefused() throws IOException {
+        try (SagaJournal journal = SagaJournal.open(dir, Policy.Durability.FSYNC)) {
+            write(journal, s2, JournalRecords.begin("s2", now(), "transfer", "T.transfer()", "host"));
+        }
+        Path segment = SagaJournal.directory(dir).resolve("journal-00000000000000000000.seg");
+        long beforeEnd = Files.size(segment);
+        try (SagaJournal journal = SagaJournal.open(dir, Policy.Durability.FSYNC)) {
+            write(journal, s2, JournalRecords.end("s2", now(), JournalRecords.OUTCOME_COMPENSATED, 0, 0));
+        }
+        try (org.agenthypervisor.core.audit.AuditLog audit = org.agenthypervisor.core.audit.AuditLog.open(dir,
+                new Policy.AuditSettings(Policy.Durability.FSYNC, 10, 100, HOUR))) {
+            audit.record("saga.end", java.util.Map.of("saga", "s2", "name", "transfer", "outcome", "compensated"));
+        }
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(segment.toFile(), "rw")) {
+            raf.setLength(beforeEnd); // the end record gone
+        }
+        Files.delete(SagaJournal.directory(dir).resolve("journal.hwm"));
+        IOException refused = assertThrows(IOException.class, () -> JournalExport.read(dir, SagaJournal.defaultKeysDir(dir)));
+        assertTrue(refused.getMessage().contains("lost records at its tail")
+                && refused.getMessage().contains("[s2] unfinished"), refused.getMessage());
+    }
+
     @Test
     void aDirectoryWithoutAJournalExportsNothing() throws IOException {
         assertNull(JournalExport.read(dir, SagaJournal.defaultKeysDir(dir)));
