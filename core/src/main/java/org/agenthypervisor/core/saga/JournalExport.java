@@ -83,8 +83,19 @@ public final class JournalExport {
                 note = "records 0-" + (live.firstIndex() - 1) + " of the journal were taken out by compaction"
                         + " (saga.archive: delete): sagas that finished before them are not imported";
             }
+            if (live.openReport().tornTail()) {
+                note = (note == null ? "" : note + "; ") + "the journal ends in a torn tail (" + live.openReport().message()
+                        + "), an append a crash interrupted: it is not imported";
+            }
             JournalSeal seal = JournalSeal.load(keysDir).orElse(null);
-            history = SagaHistory.replayWithArchive(archive, live, seal, true, true);
+            try {
+                history = SagaHistory.replayWithArchive(archive, live, seal, true, true);
+            } catch (org.agenthypervisor.core.store.CorruptLogException corrupt) {
+                throw corrupt;
+            } catch (IOException unfit) {
+                // records that do not fit the journal (a second end, a saga never begun, ...), or unreadable
+                throw new IOException("the saga journal in " + dir + " cannot be imported: " + unfit.getMessage(), unfit);
+            }
             refuseUnauthenticated(history, seal, keysDir, live, archive);
             refuseLostEnds(dataDir, live, history);
         } catch (org.agenthypervisor.core.store.CorruptLogException corrupt) {
