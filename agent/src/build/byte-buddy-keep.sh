@@ -60,9 +60,15 @@ import collections, glob, re, sys, zipfile
 traces, jar, out, whole = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split()
 prefix = 'org/agenthypervisor/internals/org/agenthypervisor/shaded/'
 every = set()
-for name in zipfile.ZipFile(jar).namelist():
-    if name.startswith(prefix + 'net/bytebuddy/') and name.endswith('.classdata'):
-        every.add(name[len(prefix):-len('.classdata')])
+# The internals' classes are packed into blocks; their names are in the index (PackInternals.java).
+index = zipfile.ZipFile(jar).read('org/agenthypervisor/internals/META-INF/agent-hypervisor/classes')
+count, pos = int.from_bytes(index[12:16], 'big'), 16
+for _ in range(count):
+    n = int.from_bytes(index[pos:pos + 2], 'big')
+    name = 'org/agenthypervisor/internals/' + index[pos + 2:pos + 2 + n].decode()
+    pos += 2 + n + 10
+    if name.startswith(prefix + 'net/bytebuddy/'):
+        every.add(name[len(prefix):])
 if len(every) < 2500:
     sys.exit(jar + ' does not hold all of Byte Buddy (' + str(len(every)) + ' classes): build it with the list "**"')
 loaded = set()

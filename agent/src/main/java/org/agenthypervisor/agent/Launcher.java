@@ -134,7 +134,8 @@ public final class Launcher {
         }
         ModuleDescriptor descriptor = builder.build();
         URI location = file.toURI();
-        InternalsLoader loader = new InternalsLoader(jar, location, packages, Launcher.class.getClassLoader());
+        InternalsLoader loader = new InternalsLoader(jar, ClassBlocks.open(jar, INST), location, packages,
+                Launcher.class.getClassLoader());
         ModuleReference reference = new ModuleReference(descriptor, location) {
             @Override
             public ModuleReader open() {
@@ -254,14 +255,18 @@ public final class Launcher {
         private final java.util.concurrent.atomic.AtomicReferenceArray<byte[][]> spares = new java.util.concurrent.atomic.AtomicReferenceArray<>(2);
         private final java.util.concurrent.atomic.AtomicInteger spareCount = new java.util.concurrent.atomic.AtomicInteger();
         private final JarContents jar;
+        /** The packed classes, or null for a jar with one entry per class. */
+        private final ClassBlocks blocks;
         private final String base;
         private final Set<String> packages;
         private final ClassLoader apiLoader;
         private final ProtectionDomain domain;
 
-        InternalsLoader(JarContents jar, URI location, Set<String> packages, ClassLoader apiLoader) throws MalformedURLException {
+        InternalsLoader(JarContents jar, ClassBlocks blocks, URI location, Set<String> packages, ClassLoader apiLoader)
+                throws MalformedURLException {
             super("agent-hypervisor", ClassLoader.getPlatformClassLoader());
             this.jar = jar;
+            this.blocks = blocks;
             this.base = "jar:" + location + "!/";
             this.packages = Set.copyOf(packages);
             this.apiLoader = apiLoader;
@@ -309,6 +314,23 @@ public final class Launcher {
         }
 
         private Class<?> define(String name) throws ClassNotFoundException {
+            if (blocks != null) {
+                long where = blocks.locate(name.replace('.', '/'));
+                if (where < 0) {
+                    throw new ClassNotFoundException(name);
+                }
+                try {
+                    // defineClass copies the bytes: the block is read in place, nothing is allocated per class.
+                    Class<?> type = defineClass(name, blocks.block(where), ClassBlocks.offset(where),
+                            ClassBlocks.length(where), domain);
+                    if (recording) {
+                        defined.add(name);
+                    }
+                    return type;
+                } catch (IOException unreadable) {
+                    throw new ClassNotFoundException(name, unreadable);
+                }
+            }
             int entry = jar.find(INST + name.replace('.', '/') + CLASSDATA);
             if (entry < 0) {
                 throw new ClassNotFoundException(name);
@@ -378,6 +400,15 @@ public final class Launcher {
         @Override
         protected URL findResource(String name) {
             String entry = entryName(name);
+            if (blocks != null && name.endsWith(".class")
+                    && blocks.locate(name.substring(0, name.length() - ".class".length())) >= 0) {
+                try {
+                    // The same address as an entry of its own would have; read from its block by this handler.
+                    return new URL("jar", null, -1, base.substring("jar:".length()) + entry, packedClasses);
+                } catch (MalformedURLException impossible) {
+                    return null;
+                }
+            }
             if (jar.find(entry) < 0) {
                 return null;
             }
@@ -388,6 +419,46 @@ public final class Launcher {
             }
         }
 
+        /** Opens the URLs {@link #findResource} gives packed class files (Byte Buddy reads advice classes so). */
+        private final java.net.URLStreamHandler packedClasses = new java.net.URLStreamHandler() {
+            @Override
+            protected java.net.URLConnection openConnection(URL url) {
+                String file = url.getFile();
+                String entry = file.substring(file.indexOf("!/") + 2);
+                String path = entry.substring(INST.length(), entry.length() - CLASSDATA.length());
+                return new java.net.URLConnection(url) {
+                    private byte[] bytes;
+
+                    @Override
+                    public void connect() throws java.io.IOException {
+                        if (bytes == null) {
+                            bytes = blocks.read(path);
+                            if (bytes == null) {
+                                throw new java.io.FileNotFoundException(url.toString());
+                            }
+                            connected = true;
+                        }
+                    }
+
+                    @Override
+                    public java.io.InputStream getInputStream() throws java.io.IOException {
+                        connect();
+                        return new java.io.ByteArrayInputStream(bytes);
+                    }
+
+                    @Override
+                    public long getContentLengthLong() {
+                        try {
+                            connect();
+                            return bytes.length;
+                        } catch (java.io.IOException unreadable) {
+                            return -1;
+                        }
+                    }
+                };
+            }
+        };
+
         @Override
         protected Enumeration<URL> findResources(String name) {
             URL url = findResource(name);
@@ -395,9 +466,11 @@ public final class Launcher {
         }
 
         Stream<String> names() {
-            return jar.names().filter(n -> n.startsWith(INST) && !n.endsWith("/"))
+            Stream<String> entries = jar.names().filter(n -> n.startsWith(INST) && !n.endsWith("/"))
                     .map(n -> n.substring(INST.length()))
+                    .filter(n -> !n.startsWith(ClassBlocks.BLOCKS) && !n.equals(ClassBlocks.INDEX))
                     .map(n -> n.endsWith(CLASSDATA) ? n.substring(0, n.length() - CLASSDATA.length()) + ".class" : n);
+            return blocks == null ? entries : Stream.concat(entries, blocks.paths().map(p -> p + ".class"));
         }
     }
 }

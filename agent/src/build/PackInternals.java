@@ -1,0 +1,134 @@
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Build step (run by the agent's pom, {@code java PackInternals.java INTERNALS_DIR STARTUP_LIST}): packs
+ * the internals' {@code .classdata} files into blocks of about {@value #BLOCK} bytes that the jar
+ * then deflates whole, plus an index of where each class is. A class file deflated on its own
+ * cannot share anything with its neighbours (the same relocated package names, descriptors and
+ * attribute names in every one); deflated in blocks they do, and the jar is about a quarter
+ * smaller. Classes the start loads come first, in the order it loads them (the list is a build input;
+ * a stale list only costs speed), so a start inflates few blocks; the rest follow by name.
+ *
+ * <p>Index format ({@code META-INF/agent-hypervisor/classes}): int magic, int version, int blocks,
+ * int classes, then per class: UTF path without {@code .classdata}, short block, int offset, int length.
+ * Blocks are {@code META-INF/agent-hypervisor/blocks/N}. Read by {@code org.agenthypervisor.agent.ClassBlocks}.
+ */
+public class PackInternals {
+    static final int MAGIC = 0x41484349;
+    static final int VERSION = 1;
+    static final int BLOCK = 128 << 10;
+    static final String SUFFIX = ".classdata";
+    static final String INDEX = "META-INF/agent-hypervisor/classes";
+    static final String BLOCKS = "META-INF/agent-hypervisor/blocks/";
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args[0]);
+        List<String> startup = args.length > 1 && Files.isRegularFile(Path.of(args[1]))
+                ? Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8) : List.of();
+        unpackEarlierLayout(dir);
+        Map<String, Path> byName = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(dir)) {
+            all.filter(p -> p.toString().endsWith(SUFFIX)).forEach(p -> {
+                String rel = dir.relativize(p).toString().replace('\\', '/');
+                byName.put(rel.substring(0, rel.length() - SUFFIX.length()), p);
+            });
+        }
+        Set<String> order = new LinkedHashSet<>();
+        for (String line : startup) {
+            String path = line.trim().replace('.', '/');
+            if (byName.containsKey(path)) {
+                order.add(path);
+            }
+        }
+        order.addAll(byName.keySet());
+
+        Map<String, long[]> index = new LinkedHashMap<>();
+        List<byte[]> blocks = new ArrayList<>();
+        ByteArrayOutputStream block = new ByteArrayOutputStream(BLOCK);
+        for (String path : order) {
+            byte[] bytes = Files.readAllBytes(byName.get(path));
+            if (block.size() > 0 && block.size() + bytes.length > BLOCK) {
+                blocks.add(block.toByteArray());
+                block.reset();
+            }
+            index.put(path, new long[] {blocks.size(), block.size(), bytes.length});
+            block.write(bytes);
+        }
+        if (block.size() > 0) {
+            blocks.add(block.toByteArray());
+        }
+        Files.createDirectories(dir.resolve(BLOCKS));
+        for (int i = 0; i < blocks.size(); i++) {
+            Files.write(dir.resolve(BLOCKS + i), blocks.get(i));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (DataOutputStream data = new DataOutputStream(out)) {
+            data.writeInt(MAGIC);
+            data.writeInt(VERSION);
+            data.writeInt(blocks.size());
+            data.writeInt(index.size());
+            for (Map.Entry<String, long[]> e : index.entrySet()) {
+                data.writeUTF(e.getKey());
+                data.writeShort((int) e.getValue()[0]);
+                data.writeInt((int) e.getValue()[1]);
+                data.writeInt((int) e.getValue()[2]);
+            }
+        }
+        Files.write(dir.resolve(INDEX), out.toByteArray());
+        for (Path p : byName.values()) {
+            Files.delete(p);
+        }
+        System.out.println("packed " + index.size() + " classes into " + blocks.size() + " blocks of up to " + BLOCK
+                + " bytes (" + startup.size() + " names in the start-up list)");
+    }
+
+    /** A build without {@code clean} re-lays out a packed jar: turn its blocks back into files first. */
+    private static void unpackEarlierLayout(Path dir) throws IOException {
+        Path indexFile = dir.resolve(INDEX);
+        if (!Files.isRegularFile(indexFile)) {
+            return;
+        }
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(indexFile))) {
+            if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+                throw new IOException(indexFile + " is not an index this step wrote");
+            }
+            int blockCount = in.readInt();
+            int classes = in.readInt();
+            byte[][] blocks = new byte[blockCount][];
+            for (int i = 0; i < blockCount; i++) {
+                blocks[i] = Files.readAllBytes(dir.resolve(BLOCKS + i));
+            }
+            for (int i = 0; i < classes; i++) {
+                String path = in.readUTF();
+                int b = in.readShort() & 0xFFFF;
+                int offset = in.readInt();
+                int length = in.readInt();
+                Path file = dir.resolve(path + SUFFIX);
+                if (!Files.exists(file)) {
+                    Files.createDirectories(file.getParent());
+                    Files.write(file, java.util.Arrays.copyOfRange(blocks[b], offset, offset + length));
+                }
+            }
+        }
+        try (Stream<Path> old = Files.list(dir.resolve(BLOCKS))) {
+            for (Path p : old.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(indexFile);
+    }
+}
