@@ -15,7 +15,8 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * Build step (run by the agent's pom, {@code java PackInternals.java INTERNALS_DIR STARTUP_LIST}): packs
+ * Build step (run twice by the agent's pom: {@code java PackInternals.java unpack INTERNALS_DIR} before the
+ * package index is written, {@code java PackInternals.java pack INTERNALS_DIR STARTUP_LIST} after): packs
  * the internals' {@code .classdata} files into blocks of about {@value #BLOCK} bytes that the jar
  * then deflates whole, plus an index of where each class is. A class file deflated on its own
  * cannot share anything with its neighbours (the same relocated package names, descriptors and
@@ -36,10 +37,20 @@ public class PackInternals {
     static final String BLOCKS = "META-INF/agent-hypervisor/blocks/";
 
     public static void main(String[] args) throws IOException {
-        Path dir = Path.of(args[0]);
-        List<String> startup = args.length > 1 && Files.isRegularFile(Path.of(args[1]))
-                ? Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8) : List.of();
-        unpackEarlierLayout(dir);
+        Path dir = Path.of(args[1]);
+        if (args[0].equals("unpack")) {
+            // Before the package index is made from the .classdata files, which must then all be files.
+            unpackEarlierLayout(dir);
+            return;
+        }
+        if (!args[0].equals("pack")) {
+            throw new IllegalArgumentException("usage: PackInternals unpack DIR | pack DIR [STARTUP_LIST]");
+        }
+        List<String> startup = args.length > 2 && Files.isRegularFile(Path.of(args[2]))
+                ? Files.readAllLines(Path.of(args[2]), StandardCharsets.UTF_8) : List.of();
+        if (Files.exists(dir.resolve(INDEX))) {
+            throw new IOException(dir.resolve(INDEX) + " exists: run 'unpack' first");
+        }
         Map<String, Path> byName = new TreeMap<>();
         try (Stream<Path> all = Files.walk(dir)) {
             all.filter(p -> p.toString().endsWith(SUFFIX)).forEach(p -> {
