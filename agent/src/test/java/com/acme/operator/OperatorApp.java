@@ -58,6 +58,12 @@ public final class OperatorApp {
                 }
                 case "payouts" -> result("payouts", Payouts.RAN.get());
                 case "open" -> result("open-" + step, outcome(intern::open));
+                case "task" -> {
+                    try (org.agenthypervisor.api.Session desk = Hypervisor.openSession("desk")) {
+                        result("task", outcome(() -> bot.longTask(desk)));
+                        result("after", desk.state().get("after") == null ? "absent" : "present");
+                    }
+                }
                 case "elevated" -> {
                     // Under a short elevation: seal (outside --only) once, then open until the grant expires.
                     result("seal", outcome(intern::seal));

@@ -143,6 +143,32 @@ class OperatorControlsIT {
         }
     }
 
+    /**
+     * A quarantine stops an agent's work in progress, not only its next call: the bot, quarantined from
+     * the command line in the middle of a task, can no longer write or read the session it shares.
+     */
+    @Test
+    void aQuarantinedAgentMidTaskNeitherWritesNorReadsTheSessionItShares() throws Exception {
+        Path dir = dir("quarantine-session");
+        try (Interactive app = new Interactive(dir, "task")) {
+            String pid = app.awaitLine("READY ").substring(6);
+            Result q = Cli.run(dir, "quarantine", "bot", "--for", "10m", "--reason", "runaway task", "--pid", pid);
+            assertEquals(0, q.exitCode(), q::toString);
+            app.go();
+            Result r = app.finish();
+            String task = r.result("task");
+            assertTrue(task.startsWith("allowed:write=denied:AgentQuarantinedException:agent 'bot' may not write key"
+                    + " 'after' of session 'desk': it is quarantined until "), task);
+            assertTrue(task.contains(" read=denied:AgentQuarantinedException:agent 'bot' may not read key 'before' of"
+                    + " session 'desk'"), task);
+            assertEquals("absent", r.result("after"), "the refused write changed nothing");
+            List<Map<String, Object>> refused = AuditRecords.ofType(r.dataDir(), "quarantine.refused");
+            assertEquals(List.of("session 'desk' key 'after' (write)", "session 'desk' key 'before' (read)"),
+                    refused.stream().map(f -> f.get("method")).toList());
+            assertEquals(1, AuditRecords.ofType(r.dataDir(), "session.delta").size(), "only the note before the quarantine");
+        }
+    }
+
     @Test
     void anOperatorQuarantinesAndReleasesAnAgentOfARunningJvmFromTheCommandLine() throws Exception {
         Path dir = dir("quarantine-cli");
