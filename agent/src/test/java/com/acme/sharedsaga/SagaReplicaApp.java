@@ -5,7 +5,7 @@ package com.acme.sharedsaga;
  * completes: {@code DONE <last step id>}), {@code hang N} (a transfer of N legs that then waits inside
  * its saga, on its own thread: {@code HUNG <last step id>}; the test kills the JVM there), {@code stuck N}
  * (N - 1 legs, then one that hangs inside its body: {@code HUNG <its step id>}, in doubt once killed),
- * {@code quit}.
+ * {@code teller N} (a transfer the agent {@code teller} runs), {@code quit}.
  */
 public final class SagaReplicaApp {
     private SagaReplicaApp() {
@@ -25,6 +25,13 @@ public final class SagaReplicaApp {
                 case "run" -> {
                     try {
                         say("DONE " + Transfers.transfer(Integer.parseInt(words[1]), false));
+                    } catch (RuntimeException refused) {
+                        say("REFUSED " + refused);
+                    }
+                }
+                case "teller" -> {
+                    try {
+                        say("DONE " + new Teller().transfer(Integer.parseInt(words[1])));
                     } catch (RuntimeException refused) {
                         say("REFUSED " + refused);
                     }

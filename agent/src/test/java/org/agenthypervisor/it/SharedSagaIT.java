@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -225,6 +226,49 @@ class SharedSagaIT {
                 + String.join("\n  ", figures) + "\n";
         System.out.print(report);
         Files.writeString(Path.of("target", "shared-saga-takeover.txt"), report);
+    }
+
+    /**
+     * The three-replica demo found an agent's first saga refused: the journal's connection was opened on
+     * the agent's thread, so the driver's own thread ran as the agent, the capability gate denied its
+     * connection to the store, and slashed the agent. Here an agent with one network grant (its model's)
+     * runs the JVM's first saga.
+     */
+    @Test
+    void anAgentsFirstSagaOpensTheJournalsConnectionAsTheHost() throws Exception {
+        Path effects = ChildJvm.freshWorkDir("shared-saga-agent-effects").resolve("effects.log");
+        String policy = policy(postgres.url(), "agentfirst") + """
+                agents:
+                  teller:
+                    ring: 2
+                    capabilities:
+                      network.connect: ["api.example.com:443"]
+                      files.read: true
+                      files.write: true
+                """;
+        try (Replica one = new Replica("saga-agent-first", policy, APP, "-Dsharedsaga.effects=" + effects)) {
+            assertEquals("READY", one.awaitReady());
+            one.send("teller 2");
+            assertTrue(one.await("DONE ", 30).startsWith("DONE "), "not REFUSED");
+            one.send("teller 1");
+            assertTrue(one.await("DONE ", 30).startsWith("DONE "), "not REFUSED");
+            one.send("quit");
+            one.await("BYE");
+            assertTrue(one.process.waitFor(30, TimeUnit.SECONDS));
+            String err = one.stderr.get(20, TimeUnit.SECONDS);
+            assertFalse(err.contains("network.connect"), err);
+        }
+        assertEquals(3, effects(effects).stream().filter(e -> e[0].equals("DO")).count(), "three legs ran");
+        try (Connection c = postgres.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM agentfirst.saga WHERE state = 'ended'")) {
+            rs.next();
+            assertEquals(2, rs.getLong(1), "both sagas journaled in the store");
+        }
+        try (Connection c = postgres.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM agentfirst.log_record WHERE log = 'trust'")) {
+            rs.next();
+            assertEquals(0, rs.getLong(1), "nobody was slashed");
+        }
     }
 
     @Test
