@@ -63,6 +63,34 @@ class SpringAiDeskIT {
         denials.forEach(d -> assertEquals(agent, d.get("agent"), denials::toString));
     }
 
+    /**
+     * Issue 15's approvals on a Spring AI tool call: each call the model asks for waits at the tool
+     * dispatcher for the approver (with the model's arguments), and the body runs only when approved.
+     */
+    @Test
+    void anApprovalRequiredToolWaitsForTheApproverAndRunsOnlyWhenApproved() {
+        Result r = run("sa-approval", AGENTS + """
+                rules:
+                  - tools: "deleteAll*"
+                    approval: required
+                approval:
+                  timeout: 2s
+                  approver: org.agenthypervisor.samples.springai.ScriptedApprover
+                """, "ops-delete", "ops-delete", "ops-delete");
+        assertEquals(List.of("RESULT ops-delete-ran 1", "RESULT ops-delete-ran 0", "RESULT ops-delete-ran 0"),
+                r.lines("RESULT ops-delete-ran "), "approved, denied, timed out: only the approved call's body ran");
+        List<String> saw = r.lines("RESULT ops-delete-saw ");
+        assertEquals("RESULT ops-delete-saw \"all refunds deleted\"", saw.get(0), r::toString);
+        assertTrue(saw.get(1).contains("the tool 'deleteAllRefunds' was not approved; it did not run"), r::toString);
+        assertTrue(saw.get(2).contains("the tool 'deleteAllRefunds' was not approved in time; it did not run"),
+                r::toString);
+        assertTrue(r.result("approver-saw-1").startsWith("ops tool 'deleteAllRefunds' ("), r::toString);
+        assertEquals(3, AuditRecords.ofType(r.dataDir(), "approval.requested").size());
+        assertEquals("change-board", AuditRecords.ofType(r.dataDir(), "approval.approved").get(0).get("by"));
+        assertEquals("ticket CHG-2 rejected", AuditRecords.ofType(r.dataDir(), "approval.denied").get(0).get("reason"));
+        assertEquals(1, AuditRecords.ofType(r.dataDir(), "approval.timedOut").size());
+    }
+
     @Test
     void withoutTheAgentTheSupportServicesModelDeletesEverything() {
         Result r = ChildJvm.withoutAgent().in(ChildJvm.freshWorkDir("sa-plain")).jar(demoJar())
