@@ -124,6 +124,17 @@ class SharedAuditIT {
         assertEquals(0, checked.exitCode(), checked::toString);
         assertTrue(checked.stdout().contains("inclusion proof OK: record 7 is in"), checked::toString);
 
+        // The forensic report of the shared log: every JVM's records, verified, commands naming the store.
+        ChildJvm.Result report = Cli.run(cli, "audit", "report", "--html", "report.html", "--store", "policy.yaml");
+        assertEquals(0, report.exitCode(), report::toString);
+        assertTrue(report.stdout().contains(records + " record(s) in scope of " + records + " read; the log is verified"),
+                report::toString);
+        String page = Files.readString(cli.resolve("report.html"));
+        assertTrue(page.contains("audit verify --store policy.yaml"), "the page's commands name the store");
+        assertTrue(page.contains("data-option=\"--store\""), "so does the record panel's proof command");
+        assertTrue(page.contains("schema audit_three"), "the header names the store");
+        assertTrue(page.contains("ring.denied"), "JVM 1's denial is in the report");
+
         // An edited row (a covered record's payload changed) fails, naming the range of the head above it.
         byte[] original;
         try (Connection c = postgres.connect(); PreparedStatement ps = c.prepareStatement(
@@ -140,6 +151,9 @@ class SharedAuditIT {
         assertTrue(edited.stdout().contains("FAILED"), edited::toString);
         assertTrue(edited.stdout().contains("does not match the records") && edited.stdout().contains("was changed"),
                 edited::toString);
+        ChildJvm.Result badReport = Cli.run(cli, "audit", "report", "--html", "edited.html", "--store", "policy.yaml");
+        assertEquals(1, badReport.exitCode(), "the page is written, and says the log does not verify: " + badReport);
+        assertTrue(badReport.stdout().contains("the log is NOT verified"), badReport::toString);
         restore(original);
         assertEquals(0, verify(cli).exitCode(), "the original row verifies again");
 

@@ -418,7 +418,8 @@ final class AuditCommand extends CommandGroup {
     @Command(name = "report", mixinStandardHelpOptions = true,
             description = {"Write a self-contained HTML report of the audit log (no network at view time): the verification",
                     "banner, the hand-off graph, trust over time, saga timelines, denials and sessions; every item links",
-                    "to its record and the command that proves it. Read-only on the data directory.",
+                    "to its record and the command that proves it. Read-only on the data directory (or, with --store,",
+                    "on the shared store: every JVM's records, one snapshot).",
                     "Exit code 0: written and the log verifies; 1: written, and the log does NOT verify (the page says",
                     "where); 2: usage or configuration error."})
     static final class Report implements Callable<Integer> {
@@ -445,6 +446,9 @@ final class AuditCommand extends CommandGroup {
                 description = "Pin the hypervisor's public key for the verification (default: the key directory's).")
         Path publicKey;
 
+        @picocli.CommandLine.Mixin
+        StoreOption store = new StoreOption();
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -456,6 +460,24 @@ final class AuditCommand extends CommandGroup {
             } catch (IllegalArgumentException bad) {
                 throw new HypervisorCommand.UsageError(bad.getMessage());
             }
+            PrintWriter out = spec.commandLine().getOut();
+            if (store.storePolicy != null) {
+                if (publicKey != null || data.keysDir != null) {
+                    throw new HypervisorCommand.UsageError("--store reads the shared store's key directory:"
+                            + " --public-key and --keys-dir go with --data-dir");
+                }
+                List<AutoCloseable> open = new ArrayList<>();
+                AuditReport.Result r;
+                try {
+                    org.agenthypervisor.core.audit.AuditRows rows = store.open(open);
+                    r = AuditReport.write(rows, scope, html, store.storePolicy.toString(), rows.describe());
+                } finally {
+                    closeAll(open);
+                }
+                out.println("report written to " + html.toAbsolutePath() + ": " + r.recordsInScope() + " record(s) in scope"
+                        + " of " + r.recordsRead() + " read; the log is " + r.verdict());
+                return r.verified() ? HypervisorCommand.OK : HypervisorCommand.FAILED;
+            }
             Path auditDir = data.auditDir();
             PublicKey key = publicKey != null ? readKey(publicKey) : data.keyFromDirectory();
             AuditReport.Result r;
@@ -464,7 +486,6 @@ final class AuditCommand extends CommandGroup {
             } catch (NoSuchFileException missing) {
                 throw new HypervisorCommand.UsageError("cannot write " + html + " or read " + auditDir + ": " + missing.getMessage());
             }
-            PrintWriter out = spec.commandLine().getOut();
             out.println("report written to " + html.toAbsolutePath() + ": " + r.recordsInScope() + " record(s) in scope of "
                     + r.recordsRead() + " read; the log is " + r.verdict());
             return r.verified() ? HypervisorCommand.OK : HypervisorCommand.FAILED;

@@ -261,6 +261,32 @@ final class AuditDigest {
         return d.finish();
     }
 
+    /** Reads a shared store's records ({@code audit report --store}), from the scope's first record on. */
+    static AuditDigest read(org.agenthypervisor.core.audit.AuditRows rows, ReportScope scope) {
+        AuditDigest d = new AuditDigest(scope);
+        long at = -1;
+        try {
+            java.util.Iterator<LogRecord> records = rows.records();
+            while (records.hasNext()) {
+                LogRecord r = records.next();
+                at = r.index();
+                if (r.index() < scope.firstSeq()) {
+                    continue;
+                }
+                if (scope.pastEnd(r.index())) {
+                    break; // --to reached: nothing after it can be in scope
+                }
+                d.accept(r.index(), r.payload());
+            }
+        } catch (UncheckedIOException e) {
+            d.stopAt(at + 1, e.getCause());
+        } catch (IOException | RuntimeException damaged) {
+            // The report still shows what was read, and says where and why reading stopped.
+            d.stopAt(at + 1, damaged);
+        }
+        return d.finish();
+    }
+
     private static RecordLog open(Path dir) throws IOException {
         return RecordLog.open(dir, "audit", RecordLog.Options.defaults().withReadOnly(true));
     }

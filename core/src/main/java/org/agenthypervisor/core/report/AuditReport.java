@@ -42,10 +42,17 @@ public final class AuditReport {
         }
         HtmlReport.Verification verification = verify(auditDir, key);
         AuditDigest digest = AuditDigest.read(auditDir, scope);
+        return finish(htmlFile, digest, verification, w -> HtmlReport.write(w, digest, verification, dataDirForUser,
+                Instant.now()));
+    }
+
+    /** Writes the page through a temporary file, then says what was written and whether the log verified. */
+    private static Result finish(Path htmlFile, AuditDigest digest, HtmlReport.Verification verification, Page page)
+            throws IOException {
         Path target = htmlFile.toAbsolutePath();
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(tmp), StandardCharsets.UTF_8), 1 << 16)) {
-            HtmlReport.write(w, digest, verification, dataDirForUser, Instant.now());
+            page.write(w);
         } catch (IOException | RuntimeException failed) {
             Files.deleteIfExists(tmp);
             throw failed;
@@ -65,6 +72,33 @@ public final class AuditReport {
             verdict = "NOT verified: records were lost and are not stated in the log";
         }
         return new Result(verification.verified(), digest.recordsInScope, digest.recordsRead, verdict);
+    }
+
+    /**
+     * Writes the report of a shared store's audit log ({@code audit report --store}): verified and read
+     * in the one read-only snapshot {@code rows} holds, so both see the same records while JVMs write.
+     *
+     * @param policyFile       the policy naming the store, as the user gave it, for the commands the page shows
+     * @param storeDescription where the log is, for the header
+     */
+    public static Result write(org.agenthypervisor.core.audit.AuditRows rows, ReportScope scope, Path htmlFile,
+                               String policyFile, String storeDescription) throws IOException {
+        HtmlReport.Verification verification;
+        try {
+            AuditVerifier.Report r = AuditVerifier.verify(rows);
+            String refusal = r.ok() ? AuditVerifier.Coverage.defaults().refusal(r) : null;
+            verification = new HtmlReport.Verification(r, refusal, null);
+        } catch (IOException | RuntimeException e) {
+            verification = new HtmlReport.Verification(null, null, "the verifier could not read the log: " + e);
+        }
+        AuditDigest digest = AuditDigest.read(rows, scope);
+        HtmlReport.Verification v = verification;
+        return finish(htmlFile, digest, v, w -> HtmlReport.writeStore(w, digest, v, policyFile, storeDescription,
+                Instant.now()));
+    }
+
+    private interface Page {
+        void write(Writer w) throws IOException;
     }
 
     private static HtmlReport.Verification verify(Path auditDir, PublicKey key) {

@@ -30,6 +30,10 @@ final class HtmlReport {
     private final AuditDigest d;
     private final Verification v;
     private final String dataDir;
+    /** How the commands the page shows name the log: {@code --data-dir} or {@code --store}. */
+    private final String sourceOption;
+    /** What the header calls the log's place: "Data directory", or the shared store's description. */
+    private final String sourceLabel;
     /** Records the page embeds, for the record panel: only those of items shown, so bounded too. */
     private final StringBuilder records = new StringBuilder("{");
     private final java.util.Set<Long> embedded = new java.util.HashSet<>();
@@ -41,15 +45,23 @@ final class HtmlReport {
         }
     }
 
-    private HtmlReport(Writer out, AuditDigest d, Verification v, String dataDir) {
+    private HtmlReport(Writer out, AuditDigest d, Verification v, String dataDir, String sourceOption, String sourceLabel) {
         this.out = out;
         this.d = d;
         this.v = v;
         this.dataDir = dataDir;
+        this.sourceOption = sourceOption;
+        this.sourceLabel = sourceLabel;
     }
 
     static void write(Writer out, AuditDigest d, Verification v, String dataDir, Instant generated) throws IOException {
-        new HtmlReport(out, d, v, dataDir).page(generated);
+        new HtmlReport(out, d, v, dataDir, "--data-dir", "Data directory").page(generated);
+    }
+
+    /** The report of a shared store's log: its commands say {@code --store policyFile}. */
+    static void writeStore(Writer out, AuditDigest d, Verification v, String policyFile, String storeDescription,
+                           Instant generated) throws IOException {
+        new HtmlReport(out, d, v, policyFile, "--store", storeDescription + ", policy").page(generated);
     }
 
     private void page(Instant generated) throws IOException {
@@ -58,8 +70,8 @@ final class HtmlReport {
                 + " script-src 'unsafe-inline'; img-src data:\">\n");
         w("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
         w("<title>Audit report: " + esc(dataDir) + "</title>\n<style>" + CSS + "</style></head>\n");
-        w("<body data-dir=\"" + esc(dataDir) + "\">\n<header><h1>Agent Hypervisor audit report</h1>\n<p>Data directory <code>"
-                + esc(dataDir) + "</code>; " + esc(d.scope.describe()) + ". Generated " + generated + ".</p>\n<p>"
+        w("<body data-dir=\"" + esc(dataDir) + "\" data-option=\"" + esc(sourceOption)
+                + "\">\n<header><h1>Agent Hypervisor audit report</h1>\n<p>" + esc(sourceLabel) + " <code>" + esc(dataDir) + "</code>; " + esc(d.scope.describe()) + ". Generated " + generated + ".</p>\n<p>"
                 + d.recordsInScope + " record(s) in scope" + (d.firstSeq >= 0 ? " (records " + d.firstSeq + ".." + d.lastSeq
                 + (d.firstTime <= d.lastTime ? ", " + Instant.ofEpochMilli(d.firstTime) + " to " + Instant.ofEpochMilli(d.lastTime) : "")
                 + ")" : "") + " of " + d.recordsRead + " read. Click any <span class=\"seqlink\">#seq</span> for the record and"
@@ -125,8 +137,8 @@ final class HtmlReport {
                     + " audit.records-lost record(s)" : "") + ".</li>\n");
         }
         w("<li>The verification covers the whole log" + (d.scope == ReportScope.ALL ? "" : ", of which this report shows "
-                + esc(d.scope.describe())) + ". Check it yourself: <code>java -jar agent-hypervisor.jar audit verify --data-dir "
-                + esc(shellQuote(dataDir)) + "</code></li>\n");
+                + esc(d.scope.describe())) + ". Check it yourself: <code>java -jar agent-hypervisor.jar audit verify "
+                + sourceOption + " " + esc(shellQuote(dataDir)) + "</code></li>\n");
         if (d.readProblem != null) {
             w("<li class=\"failure\" id=\"read-problem\">Reading the log stopped at record " + d.readStoppedAt + ": "
                     + esc(d.readProblem) + ". The report shows the records before it.</li>\n");
@@ -610,6 +622,7 @@ final class HtmlReport {
               var records = JSON.parse(document.getElementById('records').textContent);
               var vouches = JSON.parse(document.getElementById('vouch-data').textContent);
               var dir = document.body.getAttribute('data-dir');
+              var option = document.body.getAttribute('data-option');
               function q(s) { return /^[A-Za-z0-9_.\\/:@-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\\\''") + "'"; }
               function showRecord(seq) {
                 var panel = document.getElementById('record-panel');
@@ -617,7 +630,7 @@ final class HtmlReport {
                 var json = records[seq];
                 document.getElementById('record-json').textContent = json ? JSON.stringify(JSON.parse(json), null, 2)
                   : '(this record is not embedded in the report; the proof command prints it)';
-                document.getElementById('proof-cmd').textContent = 'java -jar agent-hypervisor.jar audit proof --data-dir ' + q(dir)
+                document.getElementById('proof-cmd').textContent = 'java -jar agent-hypervisor.jar audit proof ' + option + ' ' + q(dir)
                   + ' --index ' + seq + ' -o record-' + seq + '.proof\\njava -jar agent-hypervisor.jar audit verify-proof record-'
                   + seq + '.proof';
                 panel.hidden = false;

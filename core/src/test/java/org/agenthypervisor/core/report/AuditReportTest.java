@@ -141,7 +141,8 @@ class AuditReportTest {
         assertTrue(html.contains("support-bot, billing, ledger</td><td>refund.case</td><td>1</td>"), html);
         // Every record shown is embedded, with the proof command built from it.
         assertTrue(html.contains("\"16\":\"{"), "slash record embedded");
-        assertTrue(html.contains("audit proof --data-dir ") && html.contains("--index "));
+        assertTrue(html.contains("data-option=\"--data-dir\"") && html.contains("audit proof ' + option + ' ' + q(dir)")
+                && html.contains("--index "), "the proof command names the data directory");
     }
 
     @Test
