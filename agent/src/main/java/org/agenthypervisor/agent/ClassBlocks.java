@@ -2,8 +2,6 @@ package org.agenthypervisor.agent;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -24,16 +22,23 @@ final class ClassBlocks {
 
     private final JarContents jar;
     private final int[] blockEntries;
-    /** Path ({@code x/y/Z}) to block (bits 48+), offset (24–47) and length (0–23). */
-    private final Map<String, Long> classes;
+    /** The index as the build wrote it: each entry a class path (modified UTF-8), block, offset and length. */
+    private final byte[] index;
+    /**
+     * Open addressing over the index's entries: the position of an entry in {@link #index}, plus one;
+     * 0 is empty. Built from the index's bytes without making a String of each of its ~3,500 names
+     * (a start looks up a few hundred).
+     */
+    private final int[] slots;
     private final int[] keptBlock = new int[KEPT];
     private final byte[][] kept = new byte[KEPT][];
     private int nextSlot;
 
-    private ClassBlocks(JarContents jar, int[] blockEntries, Map<String, Long> classes) {
+    private ClassBlocks(JarContents jar, int[] blockEntries, byte[] index, int[] slots) {
         this.jar = jar;
         this.blockEntries = blockEntries;
-        this.classes = classes;
+        this.index = index;
+        this.slots = slots;
         java.util.Arrays.fill(keptBlock, -1);
     }
 
@@ -44,12 +49,14 @@ final class ClassBlocks {
             return null;
         }
         byte[] index = jar.readAll(indexEntry);
-        int[] pos = {0};
-        if (intAt(index, pos) != MAGIC || intAt(index, pos) != VERSION) {
+        if (index.length < 16 || intAt(index, 0) != MAGIC || intAt(index, 4) != VERSION) {
             throw new IOException("the agent jar's class index " + base + INDEX + " is of another build");
         }
-        int blocks = intAt(index, pos);
-        int count = intAt(index, pos);
+        int blocks = intAt(index, 8);
+        int count = intAt(index, 12);
+        if (blocks < 0 || count < 0 || count > index.length / ENTRY_FIXED) {
+            throw new IOException("the agent jar's class index " + base + INDEX + " is damaged");
+        }
         int[] blockEntries = new int[blocks];
         for (int b = 0; b < blocks; b++) {
             blockEntries[b] = jar.find(base + BLOCKS + b);
@@ -57,34 +64,94 @@ final class ClassBlocks {
                 throw new IOException("the agent jar has no block " + base + BLOCKS + b + " (the jar is damaged)");
             }
         }
-        Map<String, Long> classes = new HashMap<>(count * 2);
+        int capacity = Integer.highestOneBit(Math.max(4, count * 2 - 1)) << 1;
+        int[] slots = new int[capacity];
+        int pos = 16;
         for (int i = 0; i < count; i++) {
-            int length = ((index[pos[0]] & 0xFF) << 8) | (index[pos[0] + 1] & 0xFF);
-            // DataOutput.writeUTF of a class path: the same bytes as UTF-8 for every name a class can have here.
-            String path = new String(index, pos[0] + 2, length, StandardCharsets.UTF_8);
-            pos[0] += 2 + length;
-            long block = ((index[pos[0]] & 0xFF) << 8) | (index[pos[0] + 1] & 0xFF);
-            pos[0] += 2;
-            long offset = intAt(index, pos);
-            long size = intAt(index, pos);
-            if (block >= blocks || offset < 0 || size < 0 || offset >= 1 << 24 || size >= 1 << 24) {
-                throw new IOException("the agent jar's class index " + base + INDEX + " is damaged at " + path);
+            int length = pos + 2 <= index.length ? ((index[pos] & 0xFF) << 8) | (index[pos + 1] & 0xFF) : -1;
+            if (length < 0 || pos + ENTRY_FIXED + length > index.length) {
+                throw new IOException("the agent jar's class index " + base + INDEX + " is damaged at entry " + i);
             }
-            classes.put(path, block << 48 | offset << 24 | size);
+            int slot = hash(index, pos + 2, length) & (capacity - 1);
+            while (slots[slot] != 0) {
+                slot = (slot + 1) & (capacity - 1);
+            }
+            slots[slot] = pos + 1;
+            int where = pos + 2 + length;
+            int block = ((index[where] & 0xFF) << 8) | (index[where + 1] & 0xFF);
+            int offset = intAt(index, where + 2);
+            int size = intAt(index, where + 6);
+            if (block >= blocks || offset < 0 || size < 0 || offset >= 1 << 24 || size >= 1 << 24) {
+                throw new IOException("the agent jar's class index " + base + INDEX + " is damaged at "
+                        + new String(index, pos + 2, length, StandardCharsets.UTF_8));
+            }
+            pos = where + 10;
         }
-        return new ClassBlocks(jar, blockEntries, classes);
+        return new ClassBlocks(jar, blockEntries, index, slots);
     }
 
-    private static int intAt(byte[] b, int[] pos) {
-        int p = pos[0];
-        pos[0] = p + 4;
+    /** An entry's bytes besides its name: the name's length (2), block (2), offset (4), length (4). */
+    private static final int ENTRY_FIXED = 12;
+    /** The bytes of a name's end that the hash reads: the packages before them are shared by hundreds of classes. */
+    private static final int HASHED_TAIL = 32;
+
+    private static int intAt(byte[] b, int p) {
         return (b[p] & 0xFF) << 24 | (b[p + 1] & 0xFF) << 16 | (b[p + 2] & 0xFF) << 8 | (b[p + 3] & 0xFF);
+    }
+
+    /** FNV-1a over the length and the last {@value #HASHED_TAIL} bytes of a name; {@link #hash(String)} agrees for ASCII. */
+    private static int hash(byte[] b, int from, int length) {
+        int h = (0x811c9dc5 ^ length) * 0x01000193;
+        for (int i = from + Math.max(0, length - HASHED_TAIL); i < from + length; i++) {
+            h = (h ^ (b[i] & 0xFF)) * 0x01000193;
+        }
+        return h ^ (h >>> 16);
+    }
+
+    private static int hash(String ascii) {
+        int length = ascii.length();
+        int h = (0x811c9dc5 ^ length) * 0x01000193;
+        for (int i = Math.max(0, length - HASHED_TAIL); i < length; i++) {
+            h = (h ^ ascii.charAt(i)) * 0x01000193;
+        }
+        return h ^ (h >>> 16);
     }
 
     /** Where the class at {@code path} ({@code x/y/Z}) is, or -1. */
     long locate(String path) {
-        Long where = classes.get(path);
-        return where == null ? -1 : where;
+        byte[] utf8 = null;
+        int length = path.length();
+        for (int i = 0; i < length; i++) {
+            char c = path.charAt(i);
+            if (c == 0 || c >= 0x80) {
+                // Modified UTF-8 (writeUTF) differs from UTF-8 only in NUL and supplementary characters,
+                // which no class path here has; such a name is simply not found.
+                utf8 = path.getBytes(StandardCharsets.UTF_8);
+                length = utf8.length;
+                break;
+            }
+        }
+        int h = utf8 != null ? hash(utf8, 0, length) : hash(path);
+        int mask = slots.length - 1;
+        for (int slot = h & mask; slots[slot] != 0; slot = (slot + 1) & mask) {
+            int pos = slots[slot] - 1;
+            if ((((index[pos] & 0xFF) << 8) | (index[pos + 1] & 0xFF)) == length && nameEquals(pos + 2, path, utf8, length)) {
+                int where = pos + 2 + length;
+                long block = ((index[where] & 0xFF) << 8) | (index[where + 1] & 0xFF);
+                return block << 48 | (long) intAt(index, where + 2) << 24 | intAt(index, where + 6);
+            }
+        }
+        return -1;
+    }
+
+    private boolean nameEquals(int at, String name, byte[] utf8, int length) {
+        for (int i = length - 1; i >= 0; i--) { // from the end: names share their package prefixes
+            int expected = utf8 != null ? utf8[i] & 0xFF : name.charAt(i);
+            if ((index[at + i] & 0xFF) != expected) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static int offset(long where) {
@@ -134,6 +201,13 @@ final class ClassBlocks {
 
     /** Every packed class's path. */
     Stream<String> paths() {
-        return classes.keySet().stream();
+        java.util.List<String> paths = new java.util.ArrayList<>();
+        int count = intAt(index, 12);
+        for (int i = 0, pos = 16; i < count; i++) {
+            int length = ((index[pos] & 0xFF) << 8) | (index[pos + 1] & 0xFF);
+            paths.add(new String(index, pos + 2, length, StandardCharsets.UTF_8));
+            pos += ENTRY_FIXED + length;
+        }
+        return paths.stream();
     }
 }

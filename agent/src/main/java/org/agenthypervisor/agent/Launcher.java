@@ -64,8 +64,8 @@ public final class Launcher {
 
     /**
      * The JDK's security providers cost tens of milliseconds on first use (the provider list, the
-     * security properties, /dev/urandom), and the hypervisor's start needs SHA-256, HMAC-SHA256
-     * and a SecureRandom. On the second core they are ready by the time the installer asks; the
+     * security properties, /dev/urandom), and the hypervisor's start needs SHA-256 (HMAC-SHA256 is
+     * built on it, without the JCE) and a SecureRandom. On the second core they are ready by the time the installer asks; the
      * installer still waits for them where it needs them (class initialisation is the lock), so
      * nothing runs unchecked.
      */
@@ -73,7 +73,6 @@ public final class Launcher {
         Thread warmUp = new Thread(() -> {
             try {
                 java.security.MessageDigest.getInstance("SHA-256").digest(new byte[1]);
-                javax.crypto.Mac.getInstance("HmacSHA256");
                 new java.security.SecureRandom().nextLong();
             } catch (Exception | LinkageError ignored) {
                 // The installer meets the same failure where it needs them, and reports it there.

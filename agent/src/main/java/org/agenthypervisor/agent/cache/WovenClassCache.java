@@ -10,15 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Woven class files by the digest of everything that decides them: the agent build, the JDK, the
@@ -42,7 +39,7 @@ public final class WovenClassCache {
     public static final String SECRET_LABEL = "agent-hypervisor woven-class cache v1";
 
     private final Path dir;
-    private final SecretKeySpec secret;
+    private final byte[] secret;
     private final byte[] context;
     private final Consumer<String> problems;
     private final AtomicLong hits = new AtomicLong();
@@ -63,7 +60,7 @@ public final class WovenClassCache {
             }
         }
         this.emptyAtOpen = empty;
-        this.secret = secret == null ? null : new SecretKeySpec(secret, "HmacSHA256");
+        this.secret = secret == null ? null : secret.clone();
         this.context = context;
         this.problems = problems;
     }
@@ -107,7 +104,7 @@ public final class WovenClassCache {
         for (byte b : identity(build).getBytes(StandardCharsets.UTF_8)) {
             hash = (hash ^ (b & 0xFF)) * 0x100000001b3L;
         }
-        return root.resolve(String.format("%016x", hash));
+        return root.resolve(HexFormat.of().toHexDigits(hash)); // not String.format: its first use costs ~10 ms
     }
 
     /** The directory of this build's entries (null when the cache is off). */
@@ -244,15 +241,8 @@ public final class WovenClassCache {
     }
 
     private byte[] tag(String name, byte[] bytes, int offset, int length) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(secret);
-            mac.update(name.getBytes(StandardCharsets.US_ASCII));
-            mac.update(bytes, offset, length);
-            return mac.doFinal();
-        } catch (GeneralSecurityException impossible) {
-            throw new IllegalStateException("HmacSHA256 is missing from this JDK", impossible);
-        }
+        return new org.agenthypervisor.core.crypto.HmacSha256(secret).update(name.getBytes(StandardCharsets.US_ASCII))
+                .update(bytes, offset, length).doFinal();
     }
 
     public long hits() {

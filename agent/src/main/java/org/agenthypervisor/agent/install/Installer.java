@@ -152,7 +152,9 @@ public final class Installer {
                 cache.enabled() && cache.misses() == 0 && cache.rejected() == 0);
         phases.mark("watch+hooks+jmx");
         long millis = phases.elapsedMillis();
-        LOG.debug("start-up phases: " + phases + "; " + cache);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("start-up phases: " + phases + "; " + cache);
+        }
         LOG.info(frameworksLine(policy, integrations));
         LOG.info("Agent Hypervisor active" + (attached ? " (attached)" : "") + ": mode " + policy.mode().name().toLowerCase()
                 + ", policy " + policy.source() + " (" + runtimeOptions.policyOrigin() + "), " + policy.agents().size()

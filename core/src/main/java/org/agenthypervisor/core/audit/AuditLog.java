@@ -1110,7 +1110,7 @@ public final class AuditLog implements AuditTrail {
         f.put("until", until);
         f.put("cause", lossCause);
         long seq = tree.size();
-        byte[] bytes = CanonicalJson.prepare(f).with("seq", seq, "time", Instant.now().toString(), "type", "audit.records-lost");
+        byte[] bytes = CanonicalJson.prepare(f).with("seq", seq, "time", org.agenthypervisor.core.encoding.IsoInstant.format(Instant.now()), "type", "audit.records-lost");
         long index = log.append(bytes);
         if (index != seq) {
             throw new IllegalStateException("audit log and Merkle tree disagree: record " + index + ", tree size " + seq);
@@ -1264,7 +1264,7 @@ public final class AuditLog implements AuditTrail {
     private String time(long millis) {
         if (millis != timeMillis || timeText == null) {
             timeMillis = millis;
-            timeText = Instant.ofEpochMilli(millis).toString();
+            timeText = org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(millis));
         }
         return timeText;
     }
@@ -1441,7 +1441,7 @@ public final class AuditLog implements AuditTrail {
         try {
             Object parsed = CanonicalJson.parse(log.get(index));
             if (parsed instanceof Map<?, ?> m && m.get("time") instanceof String t) {
-                return Instant.parse(t).toEpochMilli();
+                return org.agenthypervisor.core.encoding.IsoInstant.parse(t).toEpochMilli();
             }
         } catch (RuntimeException unreadable) {
             LOG.warn("audit retention: record " + index + " has no readable time (" + unreadable.getMessage()

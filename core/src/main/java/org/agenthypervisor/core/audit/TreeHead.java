@@ -198,7 +198,7 @@ public record TreeHead(long size, byte[] root, Instant time, String keyId, Strin
         if (subject != null) {
             m.put("subject", subject);
         }
-        m.put("time", time.toString());
+        m.put("time", org.agenthypervisor.core.encoding.IsoInstant.format(time));
         m.put("version", VERSION);
         return m;
     }
@@ -241,7 +241,7 @@ public record TreeHead(long size, byte[] root, Instant time, String keyId, Strin
         try {
             root = HexFormat.of().parseHex(string(m, "root"));
             signature = Base64.getDecoder().decode(string(m, "signature"));
-            time = Instant.parse(string(m, "time"));
+            time = org.agenthypervisor.core.encoding.IsoInstant.parse(string(m, "time"));
         } catch (RuntimeException bad) {
             throw new IllegalArgumentException("malformed tree head: " + bad.getMessage(), bad);
         }

@@ -59,13 +59,7 @@ public final class SigningKey {
 
     /** {@link #deriveSecret(String)} from the seed alone. */
     static byte[] deriveSecret(byte[] seed, String label) {
-        try {
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(new javax.crypto.spec.SecretKeySpec(seed, "HmacSHA256"));
-            return mac.doFinal(label.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e); // every JDK has it
-        }
+        return HmacSha256.mac(seed, label.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** The 32-byte seed; only the key directory needs it, to write the key file. */

@@ -533,7 +533,7 @@ public final class TrustLedger implements AutoCloseable {
     }
 
     private static long parseMillis(String time) {
-        return Instant.parse(time).toEpochMilli();
+        return org.agenthypervisor.core.encoding.IsoInstant.parse(time).toEpochMilli();
     }
 
     /**

@@ -224,7 +224,7 @@ public final class Log {
         }
         PrintStream out = fallback;
         synchronized (out) {
-            out.println("[agent-hypervisor] " + (time == null ? Instant.now() : time) + " " + level + " " + name + " - " + message);
+            out.println("[agent-hypervisor] " + org.agenthypervisor.core.encoding.IsoInstant.format(time == null ? Instant.now() : time) + " " + level + " " + name + " - " + message);
             if (cause != null) {
                 cause.printStackTrace(out);
             }

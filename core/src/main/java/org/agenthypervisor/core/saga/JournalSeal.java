@@ -1,12 +1,10 @@
 package org.agenthypervisor.core.saga;
 
+import org.agenthypervisor.core.crypto.HmacSha256;
 import org.agenthypervisor.core.crypto.KeyDirectory;
 import org.agenthypervisor.core.crypto.SigningKey;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Optional;
 
@@ -32,7 +30,7 @@ import java.util.Optional;
  * {@code K = HMAC-SHA256(seed of the hypervisor's Ed25519 key, "}{@value #LABEL}{@code ")}: one
  * secret to protect ({@code <keysDir>/hypervisor.key}, owner-only), not a second key file.
  *
- * <p>Immutable; {@link Chain} and {@link Verifier} hold the per-use state ({@link Mac} is not
+ * <p>Immutable; {@link Chain} and {@link Verifier} hold the per-use state ({@link HmacSha256} is not
  * thread-safe).
  */
 public final class JournalSeal {
@@ -46,11 +44,11 @@ public final class JournalSeal {
     static final String KEY_ID = KeyDirectory.HYPERVISOR;
     private static final byte[] NO_TAG = new byte[TAG_SIZE];
 
-    private final SecretKeySpec key;
+    private final byte[] key;
     private final String keyId;
 
     private JournalSeal(byte[] secret, String keyId) {
-        this.key = new SecretKeySpec(secret, "HmacSHA256");
+        this.key = secret.clone();
         this.keyId = keyId;
     }
 
@@ -78,14 +76,8 @@ public final class JournalSeal {
         return keyId;
     }
 
-    Mac newMac() {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return mac;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
-        }
+    HmacSha256 newMac() {
+        return new HmacSha256(key);
     }
 
     /** Whether a stored record is format 2 (carries a tag); anything else is an unauthenticated record. */
@@ -104,7 +96,7 @@ public final class JournalSeal {
     }
 
     /** {@code position} is the caller's 8-byte scratch buffer (the journal's hot path allocates only the record). */
-    private static void tag(Mac mac, byte[] position, long index, byte[] previousTag, byte[] json, int offset, int length,
+    private static void tag(HmacSha256 mac, byte[] position, long index, byte[] previousTag, byte[] json, int offset, int length,
                             byte[] out, int outOffset) {
         for (int i = 0; i < 8; i++) {
             position[i] = (byte) (index >>> (56 - 8 * i));
@@ -112,11 +104,7 @@ public final class JournalSeal {
         mac.update(position);
         mac.update(previousTag);
         mac.update(json, offset, length);
-        try {
-            mac.doFinal(out, outOffset);
-        } catch (javax.crypto.ShortBufferException impossible) {
-            throw new IllegalStateException(impossible);
-        }
+        mac.doFinal(out, outOffset);
     }
 
     /**
@@ -125,7 +113,7 @@ public final class JournalSeal {
      */
     static final class Chain {
         private final java.util.function.Supplier<JournalSeal> seal;
-        private Mac mac;
+        private HmacSha256 mac;
         private long next;
         private final byte[] previous = new byte[TAG_SIZE];
         private final byte[] position = new byte[8];
@@ -178,7 +166,7 @@ public final class JournalSeal {
      * with the tag it names ({@link #continueFrom}). Not thread-safe.
      */
     final class Verifier {
-        private final Mac mac = newMac();
+        private final HmacSha256 mac = newMac();
         private final byte[] expected = new byte[TAG_SIZE];
         private final byte[] position = new byte[8];
         private byte[] previous = NO_TAG;

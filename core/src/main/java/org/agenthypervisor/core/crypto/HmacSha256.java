@@ -1,0 +1,85 @@
+package org.agenthypervisor.core.crypto;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * HMAC-SHA256 (RFC 2104) over the JDK's SHA-256 {@link MessageDigest}: the same tags as
+ * {@code javax.crypto.Mac.getInstance("HmacSHA256")}, without the JCE. The JCE's first use parses the
+ * JDK's cryptographic jurisdiction policy files, about 45 ms of CPU that every start paid for the
+ * few tags it computes (the woven-class cache, the derived secrets, the saga journal's seal); the
+ * message digest it would use underneath is the same one, intrinsified the same way once compiled.
+ *
+ * <p>Not thread-safe, like {@code Mac}: one instance per thread or per lock. After {@link #doFinal}
+ * it is ready for the next message under the same key.
+ */
+public final class HmacSha256 {
+    /** Bytes in a tag. */
+    public static final int LENGTH = 32;
+    private static final int BLOCK = 64;
+
+    private final MessageDigest digest = sha256();
+    private final byte[] innerPad = new byte[BLOCK];
+    private final byte[] outerPad = new byte[BLOCK];
+    private final byte[] innerHash = new byte[LENGTH];
+
+    /** @param key any length; one longer than a block is hashed first, as RFC 2104 says */
+    public HmacSha256(byte[] key) {
+        byte[] k = key.length > BLOCK ? sha256().digest(key) : key;
+        for (int i = 0; i < BLOCK; i++) {
+            byte b = i < k.length ? k[i] : 0;
+            innerPad[i] = (byte) (b ^ 0x36);
+            outerPad[i] = (byte) (b ^ 0x5c);
+        }
+        digest.update(innerPad);
+    }
+
+    /** The tag of {@code message} under {@code key}. */
+    public static byte[] mac(byte[] key, byte[] message) {
+        HmacSha256 mac = new HmacSha256(key);
+        mac.update(message);
+        return mac.doFinal();
+    }
+
+    public HmacSha256 update(byte[] bytes) {
+        digest.update(bytes);
+        return this;
+    }
+
+    public HmacSha256 update(byte[] bytes, int offset, int length) {
+        digest.update(bytes, offset, length);
+        return this;
+    }
+
+    /** The tag of everything given since the last {@code doFinal}; the instance starts a new message. */
+    public byte[] doFinal() {
+        byte[] out = new byte[LENGTH];
+        doFinal(out, 0);
+        return out;
+    }
+
+    /** Writes the tag into {@code out} at {@code offset} (32 bytes). */
+    public void doFinal(byte[] out, int offset) {
+        try {
+            digest.digest(innerHash, 0, LENGTH);
+            digest.update(outerPad);
+            digest.update(innerHash);
+            digest.digest(out, offset, LENGTH);
+        } catch (java.security.DigestException impossible) {
+            throw new IllegalStateException(impossible); // the arrays are 32 bytes or more, as checked by the callers
+        } finally {
+            Arrays.fill(innerHash, (byte) 0);
+            digest.reset();
+            digest.update(innerPad);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException impossible) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", impossible);
+        }
+    }
+}
