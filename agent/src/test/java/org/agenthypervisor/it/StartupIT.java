@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Issue 11: what the agent does at start-up to be cheap must not make it weaker. Governed calls made
  * before {@code main} (in static initialisers) are checked; a start that takes its woven classes from
  * the woven-class cache enforces exactly like one that wove them, without loading Byte Buddy; a
- * tampered cache entry is refused, reported and woven afresh.
+ * tampered cache entry is refused, reported and woven afresh; a policy read from the composed-policy
+ * cache is the file's, and a forged tree is refused.
  */
 class StartupIT {
     private static final String POLICY = """
@@ -120,6 +121,41 @@ class StartupIT {
         // Site keys are fresh at every start: the cached classes carry this start's, or the gate would refuse them.
         assertFalse(AuditRecords.ofType(warm.dataDir(), "ring.denied").toString().contains("woven key"), lastWarm::toString);
         assertFalse(warm.stderr().contains("woven key"), lastWarm::toString);
+    }
+
+    @Test
+    void aWarmStartReadsItsPolicyFromTheComposedCacheAndRefusesAForgedTree() throws IOException {
+        Path dir = workDir("startup-policy-cache");
+        assertEnforced(start(dir, null)); // makes the key
+        Result second = start(dir, null); // parses the file and keeps its tree
+        assertEnforced(second);
+        Path cacheDir = second.dataDir().resolve("cache").resolve("policy");
+        List<Path> entries;
+        try (Stream<Path> files = Files.list(cacheDir)) {
+            entries = files.toList();
+        }
+        assertEquals(1, entries.size(), entries::toString);
+        Result third = start(dir, null);
+        assertEnforced(third);
+        assertTrue(third.stderr().contains("read from the composed-policy cache"), third::toString);
+
+        // Someone who can write the data directory but not read the key makes early-bot's ring 3 a 0 in
+        // the stored tree (a scalar is its length, then its text), leaving the tag as it was.
+        byte[] entry = Files.readAllBytes(entries.get(0));
+        int at = new String(entry, java.nio.charset.StandardCharsets.ISO_8859_1).lastIndexOf("\u0000\u0000\u0000\u00013");
+        assertTrue(at > 0, "the ring is in the stored tree");
+        entry[at + 4] = '0';
+        Files.write(entries.get(0), entry);
+        Result forged = start(dir, null);
+        assertEnforced(forged);
+        assertTrue(forged.stderr().contains("composed policy cache entry") && forged.stderr().contains("failed its authentication check"),
+                forged::toString);
+        assertFalse(forged.stderr().contains("read from the composed-policy cache"), forged::toString);
+        assertEquals(1, AuditRecords.ofType(forged.dataDir(), "policy.cache.rejected").size(), "the refusal is audited");
+        // The file was parsed afresh and its tree kept again: the next start reads it from the cache.
+        Result after = start(dir, null);
+        assertEnforced(after);
+        assertTrue(after.stderr().contains("read from the composed-policy cache"), after::toString);
     }
 
     @Test

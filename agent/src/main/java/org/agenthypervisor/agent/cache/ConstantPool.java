@@ -113,7 +113,12 @@ public final class ConstantPool {
     }
 
     /** Calls the visitor with each constant's tag and the offset of its value. */
-    private static void walk(byte[] b, Visitor visitor) {
+    /** The offset just after the constant pool of a class file (its access flags). */
+    static int end(byte[] classFile) {
+        return walk(classFile, (tag, offset) -> { });
+    }
+
+    private static int walk(byte[] b, Visitor visitor) {
         if (b.length < 10 || readInt(b, 0) != 0xCAFEBABE) {
             throw new IllegalArgumentException("not a class file");
         }
@@ -136,6 +141,7 @@ public final class ConstantPool {
                 index++; // eight-byte constants take two entries
             }
         }
+        return offset;
     }
 
     private static int readUnsignedShort(byte[] b, int offset) {

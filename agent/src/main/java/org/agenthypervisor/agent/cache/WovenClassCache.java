@@ -19,7 +19,8 @@ import java.util.function.Consumer;
 
 /**
  * Woven class files by the digest of everything that decides them: the agent build, the JDK, the
- * kind of weave, the class name, its bytes and the plan. An entry is
+ * kind of weave, the class name, its bytes (its methods in a canonical order, {@link ClassFileDigest})
+ * and the plan. An entry is
  * {@code "AHWC" | version | HMAC-SHA256(name | payload) | payload}; the HMAC key is derived from the
  * hypervisor's signing key, so whoever cannot read the key file cannot plant bytecode here. An
  * entry that fails its check is reported (logged and passed to the problem sink, which audits it)
@@ -152,7 +153,7 @@ public final class WovenClassCache {
         update(digest, kind);
         update(digest, className);
         update(digest, decisive);
-        digest.update(bytes);
+        ClassFileDigest.update(digest, bytes);
         return HexFormat.of().formatHex(digest.digest());
     }
 

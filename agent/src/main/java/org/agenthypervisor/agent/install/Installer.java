@@ -18,6 +18,7 @@ import org.agenthypervisor.core.policy.Policy;
 import org.agenthypervisor.core.policy.PolicyException;
 import org.agenthypervisor.core.runtime.HypervisorRuntime;
 import org.agenthypervisor.core.runtime.JmxView;
+import org.agenthypervisor.core.policy.ComposedPolicyCache;
 import org.agenthypervisor.core.runtime.PolicyLoader;
 import org.agenthypervisor.core.runtime.RuntimeOptions;
 import org.agenthypervisor.core.runtime.StartupPhases;
@@ -66,6 +67,8 @@ public final class Installer {
             LOG.warn("the agent is already installed in this JVM (its bridge is bound); ignoring a second installation");
             return;
         }
+        // Before the class preloader can load them at an unknown moment: see loadJdkTargets.
+        IntegrationTransformer.loadJdkTargets(Integrations.all());
         warmUpSigning();
         AgentOptions options;
         try {
@@ -77,15 +80,19 @@ public final class Installer {
         phases.mark("bridge+options");
         RuntimeOptions runtimeOptions = RuntimeOptions.resolve(options.policy(), options.dataDir(), options.mode(), options.watch() != Boolean.FALSE);
         String build = buildIdentity(jarPath);
-        // With the data directory given as an option, the class list is known before the policy is parsed: the
-        // second core loads the classes the audit log and the weavers need while this one parses the policy.
-        boolean preloading = options.weaveCache() && build != null && options.dataDir() != null;
+        // The class list is found before the policy is parsed, in the data directory given as an option or
+        // else the default one (a policy that moves it gets a second preloader below): the second core loads
+        // the classes the audit log and the weavers need while this one parses the policy.
+        String earlyDataDir = options.dataDir() != null ? options.dataDir() : Policy.DEFAULT_DATA_DIR;
+        boolean preloading = options.weaveCache() && build != null;
         if (preloading) {
-            ClassPreloader.start(wovenCacheDirectory(runtimeOptions, options.dataDir(), build));
+            ClassPreloader.start(wovenCacheDirectory(runtimeOptions, earlyDataDir, build));
         }
         Policy policy;
+        ComposedPolicyCache policyCache = null;
         try {
-            policy = PolicyLoader.load(runtimeOptions);
+            policyCache = composedPolicyCache(options, runtimeOptions);
+            policy = PolicyLoader.load(runtimeOptions, policyCache);
         } catch (PolicyException invalid) {
             throw fatal(invalid.getMessage());
         } catch (IOException unreadable) {
@@ -96,7 +103,7 @@ public final class Installer {
             LOG.info("mode off (" + policy.source() + "): nothing is instrumented or governed");
             return;
         }
-        if (!preloading && options.weaveCache() && build != null) {
+        if (preloading && !earlyDataDir.equals(policy.dataDir())) {
             ClassPreloader.start(wovenCacheDirectory(runtimeOptions, policy.dataDir(), build));
         }
 
@@ -105,6 +112,9 @@ public final class Installer {
             rt = HypervisorRuntime.start(runtimeOptions, policy, AuditLog::openFor, phases);
         } catch (IOException | RuntimeException failure) {
             throw fatal("cannot start: " + org.agenthypervisor.core.store.IoProblems.describe(failure));
+        }
+        if (policyCache != null && policyCache.rejected() != null) {
+            rt.audit().recordBestEffort("policy.cache.rejected", Map.of("problem", policyCache.rejected()));
         }
         ClassFileLocator jar = adviceLocator(jarPath);
         WovenClassCache cache = options.weaveCache() && build != null ? openCache(rt, build) : WovenClassCache.disabled();
@@ -159,6 +169,28 @@ public final class Installer {
         LOG.info("Agent Hypervisor active" + (attached ? " (attached)" : "") + ": mode " + policy.mode().name().toLowerCase()
                 + ", policy " + policy.source() + " (" + runtimeOptions.policyOrigin() + "), " + policy.agents().size()
                 + " agent(s), " + policy.rules().size() + " rule(s), data in " + rt.dataDir() + ", started in " + millis + " ms");
+    }
+
+    /**
+     * The composed-policy cache of the data directory: the one named as an agent option, or else the
+     * default one (then a policy that names another is parsed as before). Authenticated with a secret
+     * derived from the hypervisor's key in {@code <dataDir>/keys}, read without Bouncy Castle. Off with
+     * the woven-class cache ({@code weaveCache=false}).
+     */
+    private static ComposedPolicyCache composedPolicyCache(AgentOptions options, RuntimeOptions runtimeOptions) {
+        if (!options.weaveCache()) {
+            return null;
+        }
+        java.nio.file.Path dataDir = runtimeOptions.workingDir()
+                .resolve(options.dataDir() != null ? options.dataDir() : Policy.DEFAULT_DATA_DIR).normalize();
+        return new ComposedPolicyCache(dataDir, runtimeOptions.workingDir(), options.dataDir() == null, () -> {
+            java.nio.file.Path keys = dataDir.resolve("keys");
+            if (!java.nio.file.Files.isDirectory(keys)) {
+                return null;
+            }
+            return org.agenthypervisor.core.crypto.KeyDirectory.openReadOnly(keys)
+                    .deriveSecretIfPresent(AuditLog.KEY_ID, ComposedPolicyCache.SECRET_LABEL).orElse(null);
+        });
     }
 
     /** Where the woven-class cache of this build keeps its entries and the start-up class list. */

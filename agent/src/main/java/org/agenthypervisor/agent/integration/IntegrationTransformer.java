@@ -113,6 +113,31 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         return built;
     }
 
+    /**
+     * Loads the JDK classes the integrations retransform rather than weave as they load, before the
+     * class preloader starts. A transformer is handed the class file of a class that loads after it
+     * is registered, and bytes reconstituted from the loaded class for one retransformed: left to
+     * whichever thread first touched it (the preloader verifying a class that uses a thread pool), the
+     * woven-class cache saw both and a warm start could weave one afresh.
+     */
+    public static void loadJdkTargets(List<Integration> integrations) {
+        for (Integration integration : integrations) {
+            if (integration.weavesUnloadedJdkClassesOnLoad()) {
+                continue;
+            }
+            for (Target target : integration.targets()) {
+                if (target.classPrefix() || !isJdkTarget(target.className().replace('.', '/'))) {
+                    continue;
+                }
+                try {
+                    Class.forName(target.className(), false, null);
+                } catch (ClassNotFoundException | LinkageError absent) {
+                    // Not in this JDK (a newer class): install() says so at debug level.
+                }
+            }
+        }
+    }
+
     /** The integrations the policy turns on, in order. */
     public List<Integration> enabled() {
         return List.copyOf(enabled);

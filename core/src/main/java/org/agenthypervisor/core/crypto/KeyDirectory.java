@@ -306,6 +306,20 @@ public final class KeyDirectory {
         return SigningKey.deriveSecret(seedOf(keyFile, text.get()), label);
     }
 
+    /**
+     * {@link #deriveSecret}, but only from a key file that exists: empty when there is none (nothing
+     * is created; a read-only directory is fine).
+     */
+    public Optional<byte[]> deriveSecretIfPresent(String id, String label) {
+        checkId(id);
+        SigningKey loaded = signingKeys.get(id);
+        if (loaded != null) {
+            return Optional.of(loaded.deriveSecret(label));
+        }
+        Path keyFile = keyFile(id);
+        return readIfExists(keyFile).map(text -> SigningKey.deriveSecret(seedOf(keyFile, text), label));
+    }
+
     private static byte[] seedOf(Path file, String text) {
         try {
             byte[] der = Pem.decode("PRIVATE KEY", text);

@@ -135,6 +135,40 @@ public final class PolicyParser {
     }
 
     /**
+     * {@link #parse(Path)}, reading the composed tree from {@code cache} when it holds the tree of these
+     * very bytes, and keeping it there once the policy read without a problem (null: no cache).
+     */
+    public static Policy parse(Path file, ComposedPolicyCache cache) throws PolicyException, IOException {
+        if (cache == null) {
+            return parse(file);
+        }
+        byte[] bytes = read(file);
+        if (!cache.usableFor(bytes)) {
+            String source = file.toString();
+            return parse(decodeUtf8(bytes, source), source, sha256(bytes));
+        }
+        String source = file.toString();
+        String sha256 = sha256(bytes);
+        Node cached = cache.get(sha256, source);
+        if (cached != null) {
+            Policy policy = new PolicyReader(source).read(cached, sha256);
+            if (policy != null) {
+                return policy;
+            }
+            // The tree read before; if it does not now (an environment variable changed?), parse the
+            // file itself, so that the problems are reported as they would be without the cache.
+        }
+        Optional<Node> root = compose(decodeUtf8(bytes, source), source);
+        PolicyReader reader = new PolicyReader(source);
+        Policy policy = reader.read(root.orElse(null), sha256);
+        if (policy == null) {
+            throw new PolicyException(reader.problems());
+        }
+        root.ifPresent(tree -> cache.put(sha256, tree));
+        return policy;
+    }
+
+    /**
      * The bytes of a policy file, at most {@link #MAX_BYTES}: reads at most one byte more, so a huge
      * file (or an endless one, such as a device) costs no more than the cap.
      *
@@ -212,6 +246,11 @@ public final class PolicyParser {
     }
 
     /** YAML text to a node tree; every failure of SnakeYAML becomes a positioned problem. */
+    /** For the tests of {@link ComposedPolicyCache}: the tree of a text. */
+    static Node composeForTest(String yaml, String source) throws PolicyException {
+        return compose(yaml, source).orElseThrow();
+    }
+
     private static Optional<Node> compose(String yaml, String source) throws PolicyException {
         if (yaml.length() > MAX_BYTES) {
             // A policy given as text: the same cap (a file under it never has more chars than bytes).

@@ -18,6 +18,12 @@ public final class PolicyLoader {
      * @throws IOException     when it cannot be read (the message names the file and its origin)
      */
     public static Policy load(RuntimeOptions options) throws PolicyException, IOException {
+        return load(options, null);
+    }
+
+    /** {@link #load(RuntimeOptions)} through a cache of the composed policy (null: none). */
+    public static Policy load(RuntimeOptions options, org.agenthypervisor.core.policy.ComposedPolicyCache cache)
+            throws PolicyException, IOException {
         Policy policy;
         if (options.policyFile() == null) {
             policy = PolicyParser.defaults();
@@ -26,7 +32,7 @@ public final class PolicyLoader {
                 throw new NoSuchFileException(options.policyFile().toString(), null,
                         "policy file not found (named by the " + options.policyOrigin() + ")");
             }
-            policy = PolicyParser.parse(options.policyFile());
+            policy = PolicyParser.parse(options.policyFile(), cache);
         }
         return withOverrides(policy, options);
     }
