@@ -67,6 +67,7 @@ public final class ComposedPolicyCache {
     private byte[] resolvedSecret;
     private boolean secretAsked;
     private volatile boolean hit;
+    private volatile boolean unusable;
 
     /**
      * @param dataDir           the data directory (absolute, normalised); the entries are in its
@@ -100,6 +101,21 @@ public final class ComposedPolicyCache {
      * backslash anywhere that an escape could spell a key with); anything else is parsed every time.
      */
     boolean usableFor(byte[] policy) {
+        boolean usable = usableText(policy);
+        unusable = !usable;
+        return usable;
+    }
+
+    /**
+     * Whether this start read the policy as every start will from now on: from the cache, or parsed
+     * because the cache can never serve this policy. (The class preloader's list is written only then,
+     * so that it lists SnakeYAML's parser exactly when starts will need it.)
+     */
+    public boolean settled() {
+        return hit || unusable;
+    }
+
+    private boolean usableText(byte[] policy) {
         for (byte b : policy) {
             if (b == '\\' || b == '\t') {
                 return false;

@@ -466,8 +466,11 @@ public final class RecordLog implements AppendLog {
                     file.setLength(currentSize);
                 }
                 // Also makes durable whatever a previous process wrote without forcing: callers act on
-                // the recovered records, so they had better survive a power loss from here on.
-                file.getFD().sync();
+                // the recovered records, so they had better survive a power loss from here on. Not needed
+                // when the high-water mark says every record there was forced and nothing was cut.
+                if (cutFile != null || found == null || found.records() != total) {
+                    file.getFD().sync();
+                }
                 file.seek(currentSize);
             } catch (IOException e) {
                 closeQuietly(file);
