@@ -53,11 +53,25 @@ final class ClassFileDigest {
         digest.update((byte) 1);
         digest.update(classFile, 0, methodsAt + 2);
         List<int[]> sorted = new ArrayList<>(Arrays.asList(methods));
-        sorted.sort((a, b) -> Arrays.compare(classFile, a[0], a[1], classFile, b[0], b[1]));
+        sorted.sort(new ByBytes(classFile));
         for (int[] method : sorted) {
             digest.update(classFile, method[0], method[1] - method[0]);
         }
         digest.update(classFile, attributesAt, classFile.length - attributesAt);
+    }
+
+    /** Members ({start, end} in the class file) in the order of their bytes; a class, not a lambda, for start-up's sake. */
+    private static final class ByBytes implements java.util.Comparator<int[]> {
+        private final byte[] classFile;
+
+        ByBytes(byte[] classFile) {
+            this.classFile = classFile;
+        }
+
+        @Override
+        public int compare(int[] a, int[] b) {
+            return Arrays.compare(classFile, a[0], a[1], classFile, b[0], b[1]);
+        }
     }
 
     /** The offset after a field_info or method_info at {@code p}. */

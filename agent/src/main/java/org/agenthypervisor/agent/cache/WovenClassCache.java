@@ -264,9 +264,20 @@ public final class WovenClassCache {
                 + " miss(es), " + rejected + " rejected)";
     }
 
+    /** Never updated: each digest starts from a clone (a provider lookup per class costs more than a clone). */
+    private static volatile MessageDigest prototype;
+
     private static MessageDigest digest() {
         try {
-            return MessageDigest.getInstance("SHA-256");
+            MessageDigest p = prototype;
+            if (p == null) {
+                prototype = p = MessageDigest.getInstance("SHA-256");
+            }
+            try {
+                return (MessageDigest) p.clone();
+            } catch (CloneNotSupportedException notCloneable) {
+                return MessageDigest.getInstance("SHA-256");
+            }
         } catch (NoSuchAlgorithmException impossible) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", impossible);
         }

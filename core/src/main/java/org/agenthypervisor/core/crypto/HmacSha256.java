@@ -75,9 +75,20 @@ public final class HmacSha256 {
         }
     }
 
+    /** Never updated: each instance starts from a clone (a provider lookup per tag costs more than the tag). */
+    private static volatile MessageDigest prototype;
+
     private static MessageDigest sha256() {
         try {
-            return MessageDigest.getInstance("SHA-256");
+            MessageDigest p = prototype;
+            if (p == null) {
+                prototype = p = MessageDigest.getInstance("SHA-256");
+            }
+            try {
+                return (MessageDigest) p.clone();
+            } catch (CloneNotSupportedException notCloneable) {
+                return MessageDigest.getInstance("SHA-256");
+            }
         } catch (NoSuchAlgorithmException impossible) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", impossible);
         }

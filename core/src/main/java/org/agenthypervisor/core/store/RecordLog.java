@@ -341,6 +341,16 @@ public final class RecordLog implements AppendLog {
         return ch; // closing the channel releases the lock
     }
 
+    /** Paths in the order of their file names. */
+    private static final class ByFileName implements Comparator<Path> {
+        static final ByFileName INSTANCE = new ByFileName();
+
+        @Override
+        public int compare(Path a, Path b) {
+            return a.getFileName().toString().compareTo(b.getFileName().toString());
+        }
+    }
+
     /** Scans everything; only after all of it checks out does a read-write open change a file. */
     private OpenReport recover() throws IOException {
         // Read before listing the segments: a writer only ever raises the mark past records already
@@ -351,18 +361,22 @@ public final class RecordLog implements AppendLog {
         Pattern tmpPattern = SegmentFormat.tempPattern(name);
         List<Path> segFiles = new ArrayList<>();
         List<Path> temps = new ArrayList<>();
-        try (Stream<Path> list = Files.list(dir)) {
-            list.forEach(p -> {
+        // A directory stream and a comparator class rather than a stream and lambdas: every log opens
+        // here at every start, and the first use of each lambda costs more than the listing.
+        try (java.nio.file.DirectoryStream<Path> list = Files.newDirectoryStream(dir)) {
+            for (Path p : list) {
                 String f = p.getFileName().toString();
                 if (segPattern.matcher(f).matches()) {
                     segFiles.add(p);
                 } else if (tmpPattern.matcher(f).matches()) {
                     temps.add(p);
                 }
-            });
+            }
+        } catch (java.nio.file.DirectoryIteratorException failed) {
+            throw failed.getCause();
         }
         // 20 zero-padded digits: name order is index order.
-        segFiles.sort(Comparator.comparing(p -> p.getFileName().toString()));
+        segFiles.sort(ByFileName.INSTANCE);
         long[] firsts = new long[segFiles.size()];
         for (int i = 0; i < firsts.length; i++) {
             Matcher m = segPattern.matcher(segFiles.get(i).getFileName().toString());
