@@ -58,7 +58,29 @@ public final class Launcher {
 
     /** {@code premain}/{@code agentmain}. */
     public static void start(String options, Instrumentation instrumentation, boolean attached, File jar) throws IOException {
+        warmUpSecurityProviders();
         open(jar).install(options, instrumentation, attached, jar.getPath());
+    }
+
+    /**
+     * The JDK's security providers cost tens of milliseconds on first use (the provider list, the
+     * security properties, /dev/urandom), and the hypervisor's start needs SHA-256 (HMAC-SHA256 is
+     * built on it, without the JCE) and a SecureRandom, the policy's digest first thing. Started here,
+     * before the internals' module layer is built, they are ready sooner on the second core; the
+     * installer still waits for them where it needs them (class initialisation is the lock), so
+     * nothing runs unchecked.
+     */
+    private static void warmUpSecurityProviders() {
+        Thread warmUp = new Thread(() -> {
+            try {
+                java.security.MessageDigest.getInstance("SHA-256").digest(new byte[1]);
+                new java.security.SecureRandom().nextLong();
+            } catch (Exception | LinkageError ignored) {
+                // The installer meets the same failure where it needs them, and reports it there.
+            }
+        }, "agent-hypervisor-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
     }
 
     /** {@code java -jar agent-hypervisor.jar ...}. */

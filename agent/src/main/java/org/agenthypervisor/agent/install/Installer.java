@@ -69,7 +69,7 @@ public final class Installer {
         }
         // Before the class preloader can load them at an unknown moment: see loadJdkTargets.
         IntegrationTransformer.loadJdkTargets(Integrations.all());
-        warmUp();
+        warmUpSigning();
         AgentOptions options;
         try {
             options = AgentOptions.parse(rawOptions);
@@ -211,31 +211,22 @@ public final class Installer {
     }
 
     /**
-     * One thread on the second core, while this one parses the policy and weaves: first the JDK's
-     * security providers (tens of milliseconds on first use: the provider list, the security
-     * properties, /dev/urandom; the start needs SHA-256, on which HMAC-SHA256 is built without the JCE,
-     * and a SecureRandom), then Bouncy Castle's Ed25519 classes and tables (the JVM's shutdown signs a
-     * tree head over the run's records, and without this the shutdown of a short-lived JVM pays for
-     * them). Nothing runs unchecked meanwhile: whoever needs a class this thread is initialising waits
-     * for it (class initialisation is the lock), and a failure here is met again, and reported, where
-     * the class is needed. One thread rather than two: each costs its stack, its allocation buffer and
-     * its native memory arena.
+     * Bouncy Castle's Ed25519 classes and tables, on the second core while this thread parses the
+     * policy and weaves: the JVM's shutdown signs a tree head over the run's records, and without
+     * this the shutdown of a short-lived JVM pays for them. Nothing waits for it. (The JDK's security
+     * providers warm up on a thread of their own, which the launcher starts before it builds the
+     * internals' module layer: the policy's digest needs them first thing.)
      */
-    private static void warmUp() {
+    private static void warmUpSigning() {
         Thread warmUp = new Thread(() -> {
-            try {
-                java.security.MessageDigest.getInstance("SHA-256").digest(new byte[1]);
-                new java.security.SecureRandom().nextLong();
-            } catch (Exception | LinkageError ignored) {
-                // Met again where the installer needs them, and reported there.
-            }
             try {
                 org.agenthypervisor.core.crypto.Ed25519.warmUp();
             } catch (Throwable ignored) {
                 // The first real signature meets the same failure and reports it.
             }
-        }, "agent-hypervisor-warm-up");
+        }, "agent-hypervisor-warm-up-signing");
         warmUp.setDaemon(true);
+        warmUp.setPriority(Thread.MIN_PRIORITY);
         warmUp.start();
     }
 

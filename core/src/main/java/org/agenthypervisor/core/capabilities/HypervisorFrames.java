@@ -67,27 +67,59 @@ final class HypervisorFrames {
      * the hypervisor's doing when the hypervisor called it, and an agent's when an agent did.
      */
     static boolean calledByHypervisor() {
-        return WALKER.walk(frames -> frames
-                .map(StackWalker.StackFrame::getDeclaringClass)
-                .filter(c -> !c.getPackageName().equals(HypervisorFrames.class.getPackageName()))
-                .filter(c -> c != BRIDGE)
-                .filter(c -> !isJdk(c))
-                .filter(c -> !(isHypervisor(c) && c.getName().startsWith(SHADED)))
-                .findFirst()
-                .map(HypervisorFrames::isHypervisor)
-                .orElse(false));
+        return WALKER.walk(FirstDecidingFrame.BY_HYPERVISOR);
     }
 
     /** Whether the code that called the JDK entry point is itself the JDK's. */
     static boolean calledByJdk(CallerIsJdk entry) {
-        return WALKER.walk(frames -> frames
-                .map(StackWalker.StackFrame::getDeclaringClass)
-                .filter(c -> !c.getPackageName().equals(HypervisorFrames.class.getPackageName()))
-                .filter(c -> c != BRIDGE)
-                .dropWhile(c -> entry.entryClasses.contains(c.getName()))
-                .findFirst()
-                .map(HypervisorFrames::isJdk)
-                .orElse(false));
+        return WALKER.walk(FirstDecidingFrame.BY_JDK.get(entry));
+    }
+
+    /**
+     * The walks of {@link #calledByHypervisor} and {@link #calledByJdk}: a loop over the frames rather
+     * than a stream of lambdas, since every governed file, network and process call makes one (and
+     * the first of each lambda costs a class spun at run time).
+     */
+    private static final class FirstDecidingFrame implements java.util.function.Function<java.util.stream.Stream<StackWalker.StackFrame>, Boolean> {
+        static final FirstDecidingFrame BY_HYPERVISOR = new FirstDecidingFrame(null);
+        static final java.util.Map<CallerIsJdk, FirstDecidingFrame> BY_JDK = new java.util.EnumMap<>(CallerIsJdk.class);
+
+        static {
+            for (CallerIsJdk entry : CallerIsJdk.values()) {
+                BY_JDK.put(entry, new FirstDecidingFrame(entry));
+            }
+        }
+
+        /** Null: is the first deciding frame the hypervisor's; else: after this entry's classes, is it the JDK's. */
+        private final CallerIsJdk entry;
+
+        private FirstDecidingFrame(CallerIsJdk entry) {
+            this.entry = entry;
+        }
+
+        @Override
+        public Boolean apply(java.util.stream.Stream<StackWalker.StackFrame> frames) {
+            String own = HypervisorFrames.class.getPackageName();
+            boolean dropping = true;
+            for (java.util.Iterator<StackWalker.StackFrame> it = frames.iterator(); it.hasNext(); ) {
+                Class<?> c = it.next().getDeclaringClass();
+                if (c.getPackageName().equals(own) || c == BRIDGE) {
+                    continue;
+                }
+                if (entry == null) {
+                    if (isJdk(c) || (isHypervisor(c) && c.getName().startsWith(SHADED))) {
+                        continue;
+                    }
+                    return isHypervisor(c);
+                }
+                if (dropping && entry.entryClasses.contains(c.getName())) {
+                    continue;
+                }
+                dropping = false;
+                return isJdk(c);
+            }
+            return false;
+        }
     }
 
     /**

@@ -110,7 +110,7 @@ public final class Elevations {
         fields.put("grantedRing", (long) p.grantedRing());
         fields.put("trust", p.trust());
         fields.put("ttlMillis", ttl);
-        fields.put("until", Instant.ofEpochMilli(until).toString());
+        fields.put("until", org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(until)));
         fields.put("only", onlyText == null ? "*" : onlyText);
         fields.put("reason", reason);
         fields.put("by", by);
@@ -123,7 +123,7 @@ public final class Elevations {
         scheduleExpiry(p, e, ttl);
         int reachable = Rings.effectiveRing(ring, p.trust(), principals.floors());
         String summary = "agent '" + agentId + "' elevated to ring " + ring + " for " + Durations.format(ttl) + " (until "
-                + Instant.ofEpochMilli(until) + ")" + (onlyText == null ? "" : " for " + onlyText + " only") + " by " + by
+                + org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(until)) + ")" + (onlyText == null ? "" : " for " + onlyText + " only") + " by " + by
                 + ": " + reason;
         if (reachable > ring) {
             summary += " (its trust " + p.trust() + " is below ring " + ring + "'s floor: it reaches ring " + reachable
@@ -222,7 +222,7 @@ public final class Elevations {
             expire(p, e);
             return null;
         }
-        return "elevated to ring " + e.ring() + " until " + Instant.ofEpochMilli(e.untilMillis())
+        return "elevated to ring " + e.ring() + " until " + org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(e.untilMillis()))
                 + (e.only() == null ? "" : " for " + e.only() + " only") + " by " + e.by() + ": " + e.reason() + " (used "
                 + e.uses() + " time(s))";
     }
@@ -256,8 +256,8 @@ public final class Elevations {
 
     private void auditExpiry(Principal p, Elevation e) {
         Map<String, Object> fields = fields(p, e);
-        fields.put("since", Instant.ofEpochMilli(e.sinceMillis()).toString());
-        fields.put("until", Instant.ofEpochMilli(e.untilMillis()).toString());
+        fields.put("since", org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(e.sinceMillis())));
+        fields.put("until", org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(e.untilMillis())));
         fields.put("reason", e.reason());
         fields.put("by", e.by());
         audit.recordBestEffort("elevation.expired", fields);

@@ -398,7 +398,7 @@ public final class TrustLedger implements AutoCloseable {
                     .put("after", c.after())
                     .put("distance", (long) c.distance()));
         }
-        String time = Instant.ofEpochMilli(timeMillis).toString();
+        String time = org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(timeMillis));
         byte[] record = CanonicalJson.object()
                 .put("version", (long) VERSION)
                 .put("kind", kind)

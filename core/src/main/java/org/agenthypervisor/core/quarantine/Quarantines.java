@@ -79,13 +79,13 @@ public final class Quarantines {
             principals.setQuarantine(p, q);
             Map<String, Object> fields = fields(p, q.reason(), q.by());
             fields.put("killed", q.killed());
-            fields.put("since", Instant.ofEpochMilli(q.sinceMillis()).toString());
+            fields.put("since", org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(q.sinceMillis())));
             if (!q.killed()) {
-                fields.put("until", Instant.ofEpochMilli(q.untilMillis()).toString());
+                fields.put("until", org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(q.untilMillis())));
             }
             audit.recordBestEffort("quarantine.restored", fields);
             LOG.warn("QUARANTINE restored from " + file.path() + ": agent '" + p.id() + "' "
-                    + (q.killed() ? "killed" : "quarantined until " + Instant.ofEpochMilli(q.untilMillis())) + " by "
+                    + (q.killed() ? "killed" : "quarantined until " + org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(q.untilMillis()))) + " by "
                     + q.by() + ": " + q.reason());
             restored++;
         }
@@ -117,7 +117,7 @@ public final class Quarantines {
             return null;
         }
         file.write(kept);
-        return (removed.killed() ? "killed" : "quarantined until " + Instant.ofEpochMilli(removed.untilMillis())) + " by "
+        return (removed.killed() ? "killed" : "quarantined until " + org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(removed.untilMillis()))) + " by "
                 + removed.by() + ": " + removed.reason();
     }
 
@@ -170,10 +170,10 @@ public final class Quarantines {
         String unsaved = save();
         Map<String, Object> fields = fields(p, reason, by);
         fields.put("millis", millis);
-        fields.put("until", Instant.ofEpochMilli(until).toString());
+        fields.put("until", org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(until)));
         audit.recordBestEffort("quarantine.set", fields);
         String summary = "agent '" + agentId + "' quarantined for " + Durations.format(millis) + " (until "
-                + Instant.ofEpochMilli(until) + ") by " + by + ": " + reason + unsaved;
+                + org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(until)) + ") by " + by + ": " + reason + unsaved;
         LOG.warn("QUARANTINE " + summary);
         return summary;
     }
@@ -248,7 +248,7 @@ public final class Quarantines {
             return null;
         }
         String until = q.killed() ? "until an operator releases it (killed)"
-                : "until " + Instant.ofEpochMilli(q.untilMillis()) + " or an operator releases it";
+                : "until " + org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(q.untilMillis())) + " or an operator releases it";
         String message = caller == who
                 ? "agent '" + who.id() + "' may not " + action + ": it is quarantined " + until + " ("
                         + q.by() + ": " + q.reason() + ")"
@@ -276,8 +276,8 @@ public final class Quarantines {
         save(); // a failure is logged; the next start drops the expired entry anyway
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("agent", who.id());
-        fields.put("since", Instant.ofEpochMilli(q.sinceMillis()).toString());
-        fields.put("until", Instant.ofEpochMilli(q.untilMillis()).toString());
+        fields.put("since", org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(q.sinceMillis())));
+        fields.put("until", org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(q.untilMillis())));
         fields.put("reason", q.reason());
         fields.put("by", q.by());
         fields.put("effectiveRing", (long) who.effectiveRing());
@@ -296,7 +296,7 @@ public final class Quarantines {
             expire(p, q);
             return null;
         }
-        return (q.killed() ? "killed" : "quarantined until " + Instant.ofEpochMilli(q.untilMillis())) + " by " + q.by()
+        return (q.killed() ? "killed" : "quarantined until " + org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(q.untilMillis()))) + " by " + q.by()
                 + ": " + q.reason();
     }
 

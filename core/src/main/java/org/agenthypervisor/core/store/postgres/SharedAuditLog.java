@@ -665,7 +665,7 @@ public final class SharedAuditLog implements AuditTrail {
 
     private byte[] encode(MerkleFrontier tree, String type, CanonicalJson.Prepared prepared, String problem, long millis) {
         long seq = tree.size();
-        String time = Instant.ofEpochMilli(millis).toString();
+        String time = org.agenthypervisor.core.encoding.IsoInstant.format(Instant.ofEpochMilli(millis));
         byte[] bytes = null;
         if (prepared != null) {
             try {
