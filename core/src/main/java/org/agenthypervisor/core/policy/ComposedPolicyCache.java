@@ -55,6 +55,11 @@ public final class ComposedPolicyCache {
     private static final byte SCALAR = 0;
     private static final byte MAPPING = 1;
     private static final byte SEQUENCE = 2;
+    /**
+     * The largest entry read: a tree's encoding is at most about a dozen bytes per character of the
+     * policy it was composed from (a one-character scalar with its tag, style and position).
+     */
+    private static final long MAX_ENTRY = HEADER + 64L * PolicyParser.MAX_BYTES;
     private static final ScalarStyle[] SCALAR_STYLES = ScalarStyle.values();
     private static final FlowStyle[] FLOW_STYLES = FlowStyle.values();
 
@@ -208,6 +213,14 @@ public final class ComposedPolicyCache {
         Path file = dir.resolve(sha256);
         byte[] entry;
         try {
+            if (Files.size(file) > MAX_ENTRY) {
+                // Larger than any tree of a policy under the parser's cap: not read into memory at start.
+                String problem = "the composed policy cache entry " + file + " is larger than any policy's tree"
+                        + " (" + Files.size(file) + " bytes); the policy is parsed afresh";
+                LOG.warn(problem);
+                rejected = problem;
+                return null;
+            }
             entry = Files.readAllBytes(file);
         } catch (NoSuchFileException absent) {
             return null;

@@ -109,6 +109,14 @@ class ComposedPolicyCacheTest {
         assertEquals(fresh, PolicyParser.parse(file, other));
         assertFalse(other.hit());
         assertNotNull(other.rejected());
+        // Larger than any policy's tree: refused without being read.
+        try (java.nio.channels.FileChannel huge = java.nio.channels.FileChannel.open(entry, java.nio.file.StandardOpenOption.WRITE)) {
+            huge.write(java.nio.ByteBuffer.wrap(new byte[] {0}), 64L * PolicyParser.MAX_BYTES + 1024);
+        }
+        ComposedPolicyCache oversized = cache(SECRET);
+        assertEquals(fresh, PolicyParser.parse(file, oversized));
+        assertFalse(oversized.hit());
+        assertTrue(oversized.rejected().contains("larger than any policy's tree"), oversized.rejected());
         // Cut short: refused too.
         Files.write(entry, java.util.Arrays.copyOf(good, 20));
         ComposedPolicyCache cut = cache(SECRET);
