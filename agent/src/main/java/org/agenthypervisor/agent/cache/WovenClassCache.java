@@ -11,7 +11,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
@@ -264,23 +263,8 @@ public final class WovenClassCache {
                 + " miss(es), " + rejected + " rejected)";
     }
 
-    /** Never updated: each digest starts from a clone (a provider lookup per class costs more than a clone). */
-    private static volatile MessageDigest prototype;
-
     private static MessageDigest digest() {
-        try {
-            MessageDigest p = prototype;
-            if (p == null) {
-                prototype = p = MessageDigest.getInstance("SHA-256");
-            }
-            try {
-                return (MessageDigest) p.clone();
-            } catch (CloneNotSupportedException notCloneable) {
-                return MessageDigest.getInstance("SHA-256");
-            }
-        } catch (NoSuchAlgorithmException impossible) {
-            throw new IllegalStateException("SHA-256 is missing from this JDK", impossible);
-        }
+        return org.agenthypervisor.core.crypto.Sha256.newDigest();
     }
 
     private static byte[] sha256(byte[] bytes) {

@@ -1,7 +1,6 @@
 package org.agenthypervisor.core.crypto;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
@@ -19,14 +18,14 @@ public final class HmacSha256 {
     public static final int LENGTH = 32;
     private static final int BLOCK = 64;
 
-    private final MessageDigest digest = sha256();
+    private final MessageDigest digest = Sha256.newDigest();
     private final byte[] innerPad = new byte[BLOCK];
     private final byte[] outerPad = new byte[BLOCK];
     private final byte[] innerHash = new byte[LENGTH];
 
     /** @param key any length; one longer than a block is hashed first, as RFC 2104 says */
     public HmacSha256(byte[] key) {
-        byte[] k = key.length > BLOCK ? sha256().digest(key) : key;
+        byte[] k = key.length > BLOCK ? Sha256.newDigest().digest(key) : key;
         for (int i = 0; i < BLOCK; i++) {
             byte b = i < k.length ? k[i] : 0;
             innerPad[i] = (byte) (b ^ 0x36);
@@ -72,25 +71,6 @@ public final class HmacSha256 {
             Arrays.fill(innerHash, (byte) 0);
             digest.reset();
             digest.update(innerPad);
-        }
-    }
-
-    /** Never updated: each instance starts from a clone (a provider lookup per tag costs more than the tag). */
-    private static volatile MessageDigest prototype;
-
-    private static MessageDigest sha256() {
-        try {
-            MessageDigest p = prototype;
-            if (p == null) {
-                prototype = p = MessageDigest.getInstance("SHA-256");
-            }
-            try {
-                return (MessageDigest) p.clone();
-            } catch (CloneNotSupportedException notCloneable) {
-                return MessageDigest.getInstance("SHA-256");
-            }
-        } catch (NoSuchAlgorithmException impossible) {
-            throw new IllegalStateException("SHA-256 is missing from this JDK", impossible);
         }
     }
 }
