@@ -1,12 +1,13 @@
 package org.agenthypervisor.agent.cache;
 
-import java.security.MessageDigest;
+import org.agenthypervisor.core.crypto.PolynomialMac;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Feeds a class file to a digest with its methods in a canonical order. HotSpot keeps a class's
+ * Feeds a class file to a keyed digest with its methods in a canonical order. HotSpot keeps a class's
  * methods sorted by the addresses of their name symbols, which differ from run to run (the symbols
  * come from allocated memory), and a class file reconstituted for a retransformation lists them in
  * that order: the same JDK class reached the woven-class cache as two or three byte arrays, and a
@@ -20,7 +21,7 @@ final class ClassFileDigest {
     }
 
     /** Digests {@code classFile}, canonically when it parses as a class file, else its bytes as they are. */
-    static void update(MessageDigest digest, byte[] classFile) {
+    static void update(PolynomialMac.Session digest, byte[] classFile) {
         int[][] methods;
         int methodsAt;
         int attributesAt;

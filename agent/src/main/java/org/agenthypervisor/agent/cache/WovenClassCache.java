@@ -1,5 +1,6 @@
 package org.agenthypervisor.agent.cache;
 
+import org.agenthypervisor.core.crypto.PolynomialMac;
 import org.agenthypervisor.core.log.Log;
 import org.agenthypervisor.core.store.AtomicFiles;
 
@@ -17,13 +18,18 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * Woven class files by the digest of everything that decides them: the agent build, the JDK, the
- * kind of weave, the class name, its bytes (its methods in a canonical order, {@link ClassFileDigest})
- * and the plan. An entry is
- * {@code "AHWC" | version | HMAC-SHA256(name | payload) | payload}; the HMAC key is derived from the
- * hypervisor's signing key, so whoever cannot read the key file cannot plant bytecode here. An
- * entry that fails its check is reported (logged and passed to the problem sink, which audits it)
- * and woven afresh; nothing read from the cache is trusted without its tag.
+ * Woven class files by a keyed digest of everything that decides them: the agent build, the JDK,
+ * the kind of weave, the class name, its bytes (its methods in a canonical order,
+ * {@link ClassFileDigest}) and the plan. An entry is {@code "AHWC" | version | tag(name, payload) |
+ * payload}. Names and tags are {@link PolynomialMac}s under a secret derived from the hypervisor's
+ * signing key, so whoever cannot read the key file can neither plant bytecode here nor make
+ * another class's bytes look up an entry. An entry that fails its check is reported (logged and
+ * passed to the problem sink, which audits it) and woven afresh; nothing read from the cache is
+ * trusted without its tag.
+ *
+ * <p>Not HMAC-SHA256 over the class files: a start digests about 1.3 MB of them (the JDK classes it
+ * retransforms, in and out) before the JIT has compiled anything, and SHA-256 there cost tens of
+ * milliseconds of the start and C2's compiling its compression function up to three times.
  *
  * <p>The directory holds one subdirectory per agent build and JDK; opening removes the others.
  * Writes go to a temporary file and are renamed into place (a crash leaves no half entry under the
@@ -32,14 +38,15 @@ import java.util.function.Consumer;
 public final class WovenClassCache {
     private static final Log LOG = Log.get("instrumentation");
     private static final byte[] MAGIC = {'A', 'H', 'W', 'C'};
-    private static final byte VERSION = 1;
-    private static final int TAG = 32;
+    private static final byte VERSION = 2; // 1: names SHA-256, tags HMAC-SHA256
+    private static final int TAG = PolynomialMac.LENGTH;
+    private static final byte[] NAME_CONTEXT = "name".getBytes(StandardCharsets.US_ASCII);
     private static final int HEADER = MAGIC.length + 1 + TAG;
     /** The label of the secret derived from the hypervisor's key for this cache. */
     public static final String SECRET_LABEL = "agent-hypervisor woven-class cache v1";
 
     private final Path dir;
-    private final byte[] secret;
+    private final PolynomialMac mac;
     private final byte[] context;
     private final Consumer<String> problems;
     private final AtomicLong hits = new AtomicLong();
@@ -60,7 +67,7 @@ public final class WovenClassCache {
             }
         }
         this.emptyAtOpen = empty;
-        this.secret = secret == null ? null : secret.clone();
+        this.mac = secret == null ? null : new PolynomialMac(secret);
         this.context = context;
         this.problems = problems;
     }
@@ -72,11 +79,14 @@ public final class WovenClassCache {
 
     /**
      * @param root     the cache's directory ({@code <dataDir>/cache/woven})
-     * @param secret   the HMAC key (derived from the hypervisor's key with {@link #SECRET_LABEL})
+     * @param secret   the MAC's key (derived from the hypervisor's key with {@link #SECRET_LABEL})
      * @param build    what identifies the agent build (its jar's path, size and modification time)
      * @param problems where a rejected entry is reported (the audit log)
      */
     public static WovenClassCache open(Path root, byte[] secret, String build, Consumer<String> problems) {
+        if (secret == null) {
+            return disabled(); // nothing to authenticate entries with: nothing is read or written
+        }
         byte[] context = sha256(identity(build).getBytes(StandardCharsets.UTF_8));
         Path dir = buildDirectory(root, build);
         String current = dir.getFileName().toString();
@@ -138,7 +148,7 @@ public final class WovenClassCache {
     }
 
     /**
-     * The entry name of one weave.
+     * The entry name of one weave (only for an enabled cache).
      *
      * @param kind      which weaver ("integration", "governed")
      * @param decisive  everything besides the bytes that decides the output, as text
@@ -147,16 +157,16 @@ public final class WovenClassCache {
         if (LOG.isDebugEnabled()) {
             LOG.debug("woven-class cache lookup " + kind + " " + className + " " + bytes.length + " bytes, " + decisive);
         }
-        MessageDigest digest = digest();
+        PolynomialMac.Session digest = mac.begin();
         digest.update(context);
         update(digest, kind);
         update(digest, className);
         update(digest, decisive);
         ClassFileDigest.update(digest, bytes);
-        return HexFormat.of().formatHex(digest.digest());
+        return HexFormat.of().formatHex(digest.finish(NAME_CONTEXT));
     }
 
-    private static void update(MessageDigest digest, String text) {
+    private static void update(PolynomialMac.Session digest, String text) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         digest.update((byte) (utf8.length >>> 24));
         digest.update((byte) (utf8.length >>> 16));
@@ -241,8 +251,7 @@ public final class WovenClassCache {
     }
 
     private byte[] tag(String name, byte[] bytes, int offset, int length) {
-        return new org.agenthypervisor.core.crypto.HmacSha256(secret).update(name.getBytes(StandardCharsets.US_ASCII))
-                .update(bytes, offset, length).doFinal();
+        return mac.begin().update(bytes, offset, length).finish(("entry " + name).getBytes(StandardCharsets.US_ASCII));
     }
 
     public long hits() {
