@@ -11,10 +11,12 @@ import java.util.List;
  * methods sorted by the addresses of their name symbols, which differ from run to run (the symbols
  * come from allocated memory), and a class file reconstituted for a retransformation lists them in
  * that order: the same JDK class reached the woven-class cache as two or three byte arrays, and a
- * warm start now and then wove one of them afresh. Methods are keyed here in the order of their
- * bytes; everything else (the constant pool, the fields and their order, the attributes) as it is.
- * Two class files with the same digest thus differ at most in the order of their methods, which no
- * retransformation or class definition depends on.
+ * warm start now and then wove one of them afresh. Methods are keyed here in an order that depends
+ * only on their contents (their CRC-32C, then their bytes: comparing whole methods byte by byte cost
+ * more than checksumming them, in a JVM that has compiled nothing yet); everything else (the constant
+ * pool, the fields and their order, the attributes) as it is. Two class files with the same digest
+ * thus differ at most in the order of their methods, which no retransformation or class definition
+ * depends on.
  */
 final class ClassFileDigest {
     private ClassFileDigest() {
@@ -37,9 +39,12 @@ final class ClassFileDigest {
             int count = u2(classFile, p);
             p += 2;
             methods = new int[count][];
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             for (int i = 0; i < count; i++) {
                 int end = skipMember(classFile, p);
-                methods[i] = new int[] {p, end};
+                crc.reset();
+                crc.update(classFile, p, end - p);
+                methods[i] = new int[] {p, end, (int) crc.getValue()};
                 p = end;
             }
             attributesAt = p;
@@ -61,7 +66,11 @@ final class ClassFileDigest {
         digest.update(classFile, attributesAt, classFile.length - attributesAt);
     }
 
-    /** Members ({start, end} in the class file) in the order of their bytes; a class, not a lambda, for start-up's sake. */
+    /**
+     * Members ({start, end, CRC-32C} in the class file) in the order of their checksums, then of their
+     * bytes: a total order on their contents, so any order of the same methods sorts the same. A class,
+     * not a lambda, for start-up's sake.
+     */
     private static final class ByBytes implements java.util.Comparator<int[]> {
         private final byte[] classFile;
 
@@ -71,7 +80,9 @@ final class ClassFileDigest {
 
         @Override
         public int compare(int[] a, int[] b) {
-            return Arrays.compare(classFile, a[0], a[1], classFile, b[0], b[1]);
+            // By checksum first (intrinsic, cheap before anything is compiled), by bytes only when equal.
+            int byChecksum = Integer.compare(a[2], b[2]);
+            return byChecksum != 0 ? byChecksum : Arrays.compare(classFile, a[0], a[1], classFile, b[0], b[1]);
         }
     }
 

@@ -18,6 +18,7 @@ import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,13 +43,15 @@ public final class IntegrationTransformer implements ClassFileTransformer {
     private final List<Integration> enabled = new ArrayList<>();
     private final List<Integration> disabled = new ArrayList<>();
     private final Map<String, List<Bound>> exact = new LinkedHashMap<>();
+    /** The keys of {@link #exact} as binary names. */
+    private final Set<String> exactBinaryNames = new java.util.HashSet<>();
     private final List<Bound> prefixed = new ArrayList<>();
     /** The prefixes of {@link #prefixed} as internal names: every class load tests them. */
     private String[] prefixInternal = new String[0];
     private final ClassFileLocator adviceLocator;
     private final WovenClassCache cache;
     /** Byte Buddy and the advice, built at the first weave the cache cannot answer. */
-    private volatile Map<Class<?>, Advice> advice;
+    private volatile Map<String, Advice> advice;
     private volatile ByteBuddy byteBuddy;
     /** During the first retransformation pass at install: answer from the cache only, note what it lacks. */
     private volatile List<Class<?>> cacheOnlyMisses;
@@ -80,6 +83,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
                     prefixes.add(target.className().replace('.', '/'));
                 } else {
                     exact.computeIfAbsent(target.className().replace('.', '/'), k -> new ArrayList<>()).add(bound);
+                    exactBinaryNames.add(target.className());
                 }
             }
         }
@@ -93,16 +97,18 @@ public final class IntegrationTransformer implements ClassFileTransformer {
      * cache lacks a class; later (a framework class the cache has not seen) inside a transform, where
      * those types (JDK and bridge types) are loaded already or are no target of any weave.
      */
-    private Map<Class<?>, Advice> advice() {
-        Map<Class<?>, Advice> built = advice;
+    private Map<String, Advice> advice() {
+        Map<String, Advice> built = advice;
         if (built == null) {
             synchronized (this) {
                 built = advice;
                 if (built == null) {
-                    Map<Class<?>, Advice> all = new LinkedHashMap<>();
+                    Map<String, Advice> all = new LinkedHashMap<>();
                     for (Integration integration : enabled) {
                         for (Target target : integration.targets()) {
-                            all.computeIfAbsent(target.advice(), c -> Advice.to(TypeDescription.ForLoadedType.of(c), adviceLocator));
+                            if (!all.containsKey(target.advice())) {
+                                all.put(target.advice(), Advice.to(TypeDescription.ForLoadedType.of(target.adviceClass()), adviceLocator));
+                            }
                         }
                     }
                     byteBuddy = new ByteBuddy().with(TypeValidation.DISABLED).with(Implementation.Context.Disabled.Factory.INSTANCE);
@@ -181,13 +187,14 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         instrumentation.addTransformer(this, true);
         List<Class<?>> loaded = new ArrayList<>();
         for (Class<?> type : instrumentation.getAllLoadedClasses()) {
-            if (type.isArray()) {
-                continue;
-            }
-            String internalName = type.getName().replace('.', '/');
-            if ((type.getClassLoader() != null || isJdkTarget(internalName)) && isTarget(internalName)
-                    && instrumentation.isModifiableClass(type)) {
-                loaded.add(type);
+            // By binary name: converting every loaded class's name (a few thousand) made String.replace
+            // hot enough for C2 to compile it at every start.
+            String binaryName = type.getName();
+            if (!type.isArray() && isTargetBinaryName(binaryName)) {
+                String internalName = binaryName.replace('.', '/');
+                if ((type.getClassLoader() != null || isJdkTarget(internalName)) && instrumentation.isModifiableClass(type)) {
+                    loaded.add(type);
+                }
             }
         }
         if (cache.enabled() && !cache.emptyAtOpen()) {
@@ -239,6 +246,18 @@ public final class IntegrationTransformer implements ClassFileTransformer {
     private static boolean isJdkTarget(String internalName) {
         return internalName.startsWith("java/") || internalName.startsWith("sun/nio/fs/")
                 || internalName.startsWith("sun/nio/ch/");
+    }
+
+    private boolean isTargetBinaryName(String binaryName) {
+        if (exactBinaryNames.contains(binaryName)) {
+            return true;
+        }
+        for (Bound b : prefixed) {
+            if (b.target().matchesClass(binaryName)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean isTarget(String internalName) {
@@ -328,7 +347,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
             }
         }
         try {
-            Map<Class<?>, Advice> advice = advice();
+            Map<String, Advice> advice = advice();
             ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(binaryName, bytes),
                     loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
             TypePool pool = new TypePool.Default.WithLazyResolution(new TypePool.CacheProvider.Simple(), locator,
@@ -401,7 +420,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         for (Bound b : targets) {
             Target t = b.target();
             out.append(b.integration().name()).append('|').append(t.className()).append('|').append(t.classPrefix()).append('|')
-                    .append(t.method()).append('|').append(t.descriptorPrefix()).append('|').append(t.advice().getName())
+                    .append(t.method()).append('|').append(t.descriptorPrefix()).append('|').append(t.advice())
                     .append('|').append(t.feature()).append(';');
         }
         return out.toString();
@@ -424,13 +443,15 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         if (payload == null) {
             return null;
         }
-        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(payload))) {
+        java.io.ByteArrayInputStream bytes = new java.io.ByteArrayInputStream(payload);
+        try (java.io.DataInputStream in = new java.io.DataInputStream(bytes)) {
             int count = in.readInt();
             for (int i = 0; i < count; i++) {
                 String[] feature = in.readUTF().split("\t", 2);
                 features.computeIfAbsent(feature[0], k -> new LinkedHashSet<>()).add(feature[1]);
             }
-            byte[] woven = in.readAllBytes();
+            // One copy: DataInputStream.readAllBytes would read it in 8 KiB pieces and copy it twice.
+            byte[] woven = Arrays.copyOfRange(payload, payload.length - bytes.available(), payload.length);
             if (woven.length == 0) {
                 return UNCHANGED;
             }

@@ -22,6 +22,33 @@ class IntegrationsTest {
             "java.lang.reflect.AccessibleObject");
 
     /**
+     * Targets name their advice (so that a start loads none it does not weave): every name is a class
+     * of the agent with Byte Buddy advice in it, nested in the package of its integration.
+     */
+    @Test
+    void everyTargetNamesAnAdviceClassThatExists() {
+        int targets = 0;
+        for (Integration integration : Integrations.all()) {
+            for (Target target : integration.targets()) {
+                Class<?> advice = target.adviceClass();
+                assertTrue(advice.getName().equals(target.advice()));
+                assertTrue(advice.getPackageName().equals(integration.getClass().getPackageName()),
+                        target.advice() + " lives beside " + integration.getClass().getName());
+                boolean hasAdvice = false;
+                for (Method method : advice.getDeclaredMethods()) {
+                    hasAdvice |= method.isAnnotationPresent(net.bytebuddy.asm.Advice.OnMethodEnter.class)
+                            || method.isAnnotationPresent(net.bytebuddy.asm.Advice.OnMethodExit.class);
+                }
+                assertTrue(hasAdvice, target.advice() + " has an @OnMethodEnter or @OnMethodExit method");
+                targets++;
+            }
+        }
+        assertTrue(targets > 50, "all the integrations' targets were looked at: " + targets);
+        Target misspelt = Target.of("java.lang.Thread", "run", "()", "org.agenthypervisor.NoSuchAdvice", "test");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, misspelt::adviceClass);
+    }
+
+    /**
      * A JDK class woven as it loads must never be loaded by describing an advice: that happens
      * inside a transform, where a class that loads is never shown to the transformers.
      */
@@ -39,7 +66,7 @@ class IntegrationsTest {
         Set<String> loadedBySignatures = new TreeSet<>();
         for (Integration integration : Integrations.all()) {
             for (Target target : integration.targets()) {
-                Class<?> advice = target.advice();
+                Class<?> advice = target.adviceClass();
                 for (Method method : advice.getDeclaredMethods()) {
                     typesOf(method.getReturnType(), loadedBySignatures);
                     for (Class<?> parameter : method.getParameterTypes()) {

@@ -18,13 +18,16 @@ public final class HmacSha256 {
     public static final int LENGTH = 32;
     private static final int BLOCK = 64;
 
-    private final MessageDigest digest = Sha256.newDigest();
-    private final byte[] innerPad = new byte[BLOCK];
-    private final byte[] outerPad = new byte[BLOCK];
+    private final MessageDigest digest;
+    private final byte[] innerPad;
+    private final byte[] outerPad;
     private final byte[] innerHash = new byte[LENGTH];
 
     /** @param key any length; one longer than a block is hashed first, as RFC 2104 says */
     public HmacSha256(byte[] key) {
+        digest = Sha256.newDigest();
+        innerPad = new byte[BLOCK];
+        outerPad = new byte[BLOCK];
         byte[] k = key.length > BLOCK ? Sha256.newDigest().digest(key) : key;
         for (int i = 0; i < BLOCK; i++) {
             byte b = i < k.length ? k[i] : 0;
@@ -32,6 +35,24 @@ public final class HmacSha256 {
             outerPad[i] = (byte) (b ^ 0x5c);
         }
         digest.update(innerPad);
+    }
+
+    private HmacSha256(HmacSha256 prototype) {
+        try {
+            digest = (MessageDigest) prototype.digest.clone();
+        } catch (CloneNotSupportedException impossible) {
+            throw new IllegalStateException(impossible); // Sha256.newDigest's digests are clones already
+        }
+        innerPad = prototype.innerPad; // never written after construction
+        outerPad = prototype.outerPad;
+    }
+
+    /**
+     * A fresh instance under the same key, without hashing the key's pad again. Call it on an
+     * instance no thread is updating (a prototype kept for copying): it reads the digest's state.
+     */
+    public HmacSha256 copy() {
+        return new HmacSha256(this);
     }
 
     /** The tag of {@code message} under {@code key}. */

@@ -32,7 +32,8 @@ public final class PolynomialMac {
     private final long k1;
     private final long k2;
     private final long k3;
-    private final byte[] prfKey;
+    /** The PRF's key, absorbed once: a prototype only copied, never updated (so shared by every thread). */
+    private final HmacSha256 prf;
 
     /** @param secret at least 16 bytes of secret; the lane keys and the PRF's key are derived from it */
     public PolynomialMac(byte[] secret) {
@@ -44,7 +45,7 @@ public final class PolynomialMac {
         k1 = laneKey(lanes, 8);
         k2 = laneKey(lanes, 16);
         k3 = laneKey(lanes, 24);
-        prfKey = HmacSha256.mac(secret, "agent-hypervisor polynomial mac prf key".getBytes(StandardCharsets.US_ASCII));
+        prf = new HmacSha256(HmacSha256.mac(secret, "agent-hypervisor polynomial mac prf key".getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** A key uniform in [1, p − 1] (up to a bias of 2^−33) from 8 bytes of the derived material. */
@@ -164,7 +165,7 @@ public final class PolynomialMac {
             put(summary, 20, reduce(h3), 4);
             byte[] length = new byte[4];
             put(length, 0, context.length, 4);
-            return new HmacSha256(prfKey).update(DOMAIN).update(length).update(context).update(summary).doFinal();
+            return prf.copy().update(DOMAIN).update(length).update(context).update(summary).doFinal();
         }
     }
 

@@ -32,6 +32,19 @@ class HmacSha256Properties {
         assertArrayEquals(jceTag(k, first), HmacSha256.mac(k, first));
     }
 
+    @Property(tries = 200)
+    void aCopyTagsLikeItsPrototypeAndLeavesItUntouched(@ForAll @Size(max = 100) byte[] key, @ForAll @Size(max = 300) byte[] message)
+            throws Exception {
+        byte[] k = key.length == 0 ? new byte[1] : key;
+        HmacSha256 prototype = new HmacSha256(k);
+        assertArrayEquals(jceTag(k, message), prototype.copy().update(message).doFinal());
+        HmacSha256 second = prototype.copy();
+        second.update(message);
+        assertArrayEquals(jceTag(k, new byte[0]), prototype.copy().doFinal(), "a copy's updates do not reach its prototype");
+        assertArrayEquals(jceTag(k, message), second.doFinal());
+        assertArrayEquals(jceTag(k, message), prototype.update(message).doFinal());
+    }
+
     private static byte[] jceTag(byte[] key, byte[] message) throws Exception {
         Mac jce = Mac.getInstance("HmacSHA256");
         jce.init(new SecretKeySpec(key, "HmacSHA256"));

@@ -35,29 +35,30 @@ public final class FileEntryPoints extends JdkIntegration {
     @Override
     public List<Target> targets() {
         return List.of(
-                t("java.io.FileInputStream", "open", "(Ljava/lang/String;)V", ReadName.class),
-                t("java.io.FileOutputStream", "open", "(Ljava/lang/String;Z)V", WriteName.class),
-                t("java.io.RandomAccessFile", "open", "(Ljava/lang/String;I)V", RandomAccessOpen.class),
-                t(PROVIDER, "newByteChannel", "(Ljava/nio/file/Path;Ljava/util/Set;", NioOpen.class),
-                t(PROVIDER, "newFileChannel", "(Ljava/nio/file/Path;Ljava/util/Set;", NioOpen.class),
-                t(PROVIDER, "newAsynchronousFileChannel", "(Ljava/nio/file/Path;Ljava/util/Set;", NioOpen.class),
-                t(PROVIDER, "implDelete", "(Ljava/nio/file/Path;Z)", WriteFirstPath.class),
-                t(PROVIDER, "createDirectory", "(Ljava/nio/file/Path;", WriteFirstPath.class),
-                t(PROVIDER, "createSymbolicLink", "(Ljava/nio/file/Path;Ljava/nio/file/Path;", CreateLink.class),
-                t(PROVIDER, "createLink", "(Ljava/nio/file/Path;Ljava/nio/file/Path;)", CreateLink.class),
-                t(PROVIDER, "copy", "(Ljava/nio/file/Path;Ljava/nio/file/Path;", CopyPaths.class),
-                t(PROVIDER, "move", "(Ljava/nio/file/Path;Ljava/nio/file/Path;", WriteBothPaths.class),
-                t("java.io.File", "delete", "()Z", WriteThisFile.class),
-                t("java.io.File", "deleteOnExit", "()V", WriteThisFile.class),
-                t("java.io.File", "mkdir", "()Z", WriteThisFile.class),
-                t("java.io.File", "createNewFile", "()Z", WriteThisFile.class),
-                t("java.io.File", "renameTo", "(Ljava/io/File;)Z", RenameFile.class),
+                t("java.io.FileInputStream", "open", "(Ljava/lang/String;)V", "ReadName"),
+                t("java.io.FileOutputStream", "open", "(Ljava/lang/String;Z)V", "WriteName"),
+                t("java.io.RandomAccessFile", "open", "(Ljava/lang/String;I)V", "RandomAccessOpen"),
+                t(PROVIDER, "newByteChannel", "(Ljava/nio/file/Path;Ljava/util/Set;", "NioOpen"),
+                t(PROVIDER, "newFileChannel", "(Ljava/nio/file/Path;Ljava/util/Set;", "NioOpen"),
+                t(PROVIDER, "newAsynchronousFileChannel", "(Ljava/nio/file/Path;Ljava/util/Set;", "NioOpen"),
+                t(PROVIDER, "implDelete", "(Ljava/nio/file/Path;Z)", "WriteFirstPath"),
+                t(PROVIDER, "createDirectory", "(Ljava/nio/file/Path;", "WriteFirstPath"),
+                t(PROVIDER, "createSymbolicLink", "(Ljava/nio/file/Path;Ljava/nio/file/Path;", "CreateLink"),
+                t(PROVIDER, "createLink", "(Ljava/nio/file/Path;Ljava/nio/file/Path;)", "CreateLink"),
+                t(PROVIDER, "copy", "(Ljava/nio/file/Path;Ljava/nio/file/Path;", "CopyPaths"),
+                t(PROVIDER, "move", "(Ljava/nio/file/Path;Ljava/nio/file/Path;", "WriteBothPaths"),
+                t("java.io.File", "delete", "()Z", "WriteThisFile"),
+                t("java.io.File", "deleteOnExit", "()V", "WriteThisFile"),
+                t("java.io.File", "mkdir", "()Z", "WriteThisFile"),
+                t("java.io.File", "createNewFile", "()Z", "WriteThisFile"),
+                t("java.io.File", "renameTo", "(Ljava/io/File;)Z", "RenameFile"),
                 // File.createTempFile creates its file through the file system directly, not createNewFile.
-                t("java.io.File", "createTempFile", "(Ljava/lang/String;Ljava/lang/String;Ljava/io/File;)", TempFileIn.class));
+                t("java.io.File", "createTempFile", "(Ljava/lang/String;Ljava/lang/String;Ljava/io/File;)", "TempFileIn"));
     }
 
-    private static Target t(String type, String method, String descriptorPrefix, Class<?> advice) {
-        return Target.of(type, method, descriptorPrefix, advice, FEATURE);
+    /** A target whose advice is the class nested here under {@code advice}: named, and loaded only to weave. */
+    private static Target t(String type, String method, String descriptorPrefix, String advice) {
+        return Target.of(type, method, descriptorPrefix, FileEntryPoints.class.getName() + "$" + advice, FEATURE);
     }
 
     public static final class ReadName {

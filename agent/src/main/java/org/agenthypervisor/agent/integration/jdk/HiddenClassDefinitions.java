@@ -22,10 +22,15 @@ public final class HiddenClassDefinitions extends JdkIntegration {
     @Override
     public List<Target> targets() {
         return List.of(
-                Target.of("java.lang.invoke.MethodHandles$Lookup", "defineHiddenClass", "([B", WeaveBytes.class,
+                Target.of("java.lang.invoke.MethodHandles$Lookup", "defineHiddenClass", "([B", advice("WeaveBytes"),
                         "governed hidden classes"),
                 Target.of("java.lang.invoke.MethodHandles$Lookup", "defineHiddenClassWithClassData", "([B",
-                        WeaveBytes.class, "governed hidden classes"));
+                        advice("WeaveBytes"), "governed hidden classes"));
+    }
+
+    /** The binary name of the advice class nested here under {@code nested}: named, and loaded only to weave. */
+    private static String advice(String nested) {
+        return HiddenClassDefinitions.class.getName() + "$" + nested;
     }
 
     /** Replaces the class file argument with its governed version. */

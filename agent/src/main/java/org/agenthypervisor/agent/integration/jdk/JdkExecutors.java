@@ -26,45 +26,46 @@ public final class JdkExecutors extends JdkIntegration {
     @Override
     public List<Target> targets() {
         return List.of(
-                t("java.util.concurrent.ThreadPoolExecutor", "execute", "(Ljava/lang/Runnable;)", ExecutorAdvice.WrapForPool.class),
-                t("java.util.concurrent.ThreadPoolExecutor", "getTask", "()", ExecutorAdvice.NextPoolTask.class),
+                t("java.util.concurrent.ThreadPoolExecutor", "execute", "(Ljava/lang/Runnable;)", "WrapForPool"),
+                t("java.util.concurrent.ThreadPoolExecutor", "getTask", "()", "NextPoolTask"),
                 // Threads that do not inherit the starter's cell (inheritInheritableThreadLocals(false)).
-                t("java.lang.Thread", "start", "(", ExecutorAdvice.CaptureStart.class),
-                t("java.lang.Thread", "run", "()V", ExecutorAdvice.EnterStartedThread.class),
-                t("java.lang.VirtualThread", "start", "(", ExecutorAdvice.CaptureStart.class),
-                t("java.lang.VirtualThread", "run", "(Ljava/lang/Runnable;)V", ExecutorAdvice.EnterStartedThread.class),
-                t("java.util.concurrent.ThreadPoolExecutor$Worker", "run", "()", ExecutorAdvice.ResetWorker.class),
-                t("java.util.concurrent.ScheduledThreadPoolExecutor", "schedule", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
-                t("java.util.concurrent.ScheduledThreadPoolExecutor", "schedule", "(Ljava/util/concurrent/Callable;", ExecutorAdvice.WrapCallable.class),
-                t("java.util.concurrent.ScheduledThreadPoolExecutor", "scheduleAtFixedRate", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
-                t("java.util.concurrent.ScheduledThreadPoolExecutor", "scheduleWithFixedDelay", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
-                t("java.util.concurrent.ForkJoinPool", "execute", "(Ljava/lang/Runnable;)", ExecutorAdvice.WrapRunnable.class),
-                t("java.util.concurrent.ForkJoinPool", "submit", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
-                t("java.util.concurrent.ForkJoinPool", "submit", "(Ljava/util/concurrent/Callable;)", ExecutorAdvice.WrapCallable.class),
-                t("java.util.concurrent.ForkJoinPool", "invokeAll", "(Ljava/util/Collection;", ExecutorAdvice.WrapCallables.class),
-                t("java.util.concurrent.ForkJoinPool", "invokeAny", "(Ljava/util/Collection;", ExecutorAdvice.WrapCallables.class),
-                t("java.util.concurrent.ForkJoinPool", "execute", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
-                t("java.util.concurrent.ForkJoinPool", "submit", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
-                t("java.util.concurrent.ForkJoinPool", "invoke", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
+                t("java.lang.Thread", "start", "(", "CaptureStart"),
+                t("java.lang.Thread", "run", "()V", "EnterStartedThread"),
+                t("java.lang.VirtualThread", "start", "(", "CaptureStart"),
+                t("java.lang.VirtualThread", "run", "(Ljava/lang/Runnable;)V", "EnterStartedThread"),
+                t("java.util.concurrent.ThreadPoolExecutor$Worker", "run", "()", "ResetWorker"),
+                t("java.util.concurrent.ScheduledThreadPoolExecutor", "schedule", "(Ljava/lang/Runnable;", "WrapRunnable"),
+                t("java.util.concurrent.ScheduledThreadPoolExecutor", "schedule", "(Ljava/util/concurrent/Callable;", "WrapCallable"),
+                t("java.util.concurrent.ScheduledThreadPoolExecutor", "scheduleAtFixedRate", "(Ljava/lang/Runnable;", "WrapRunnable"),
+                t("java.util.concurrent.ScheduledThreadPoolExecutor", "scheduleWithFixedDelay", "(Ljava/lang/Runnable;", "WrapRunnable"),
+                t("java.util.concurrent.ForkJoinPool", "execute", "(Ljava/lang/Runnable;)", "WrapRunnable"),
+                t("java.util.concurrent.ForkJoinPool", "submit", "(Ljava/lang/Runnable;", "WrapRunnable"),
+                t("java.util.concurrent.ForkJoinPool", "submit", "(Ljava/util/concurrent/Callable;)", "WrapCallable"),
+                t("java.util.concurrent.ForkJoinPool", "invokeAll", "(Ljava/util/Collection;", "WrapCallables"),
+                t("java.util.concurrent.ForkJoinPool", "invokeAny", "(Ljava/util/Collection;", "WrapCallables"),
+                t("java.util.concurrent.ForkJoinPool", "execute", "(Ljava/util/concurrent/ForkJoinTask;)", "CaptureTaskArgument"),
+                t("java.util.concurrent.ForkJoinPool", "submit", "(Ljava/util/concurrent/ForkJoinTask;)", "CaptureTaskArgument"),
+                t("java.util.concurrent.ForkJoinPool", "invoke", "(Ljava/util/concurrent/ForkJoinTask;)", "CaptureTaskArgument"),
                 // JDK 19+ (lazySubmit, externalSubmit) and JDK 25+ (the scheduling methods): absent
                 // methods are not woven on older JDKs.
-                t("java.util.concurrent.ForkJoinPool", "lazySubmit", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
-                t("java.util.concurrent.ForkJoinPool", "externalSubmit", "(Ljava/util/concurrent/ForkJoinTask;)", ExecutorAdvice.CaptureTaskArgument.class),
-                t("java.util.concurrent.ForkJoinPool", "schedule", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
-                t("java.util.concurrent.ForkJoinPool", "schedule", "(Ljava/util/concurrent/Callable;", ExecutorAdvice.WrapCallable.class),
-                t("java.util.concurrent.ForkJoinPool", "scheduleAtFixedRate", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
-                t("java.util.concurrent.ForkJoinPool", "scheduleWithFixedDelay", "(Ljava/lang/Runnable;", ExecutorAdvice.WrapRunnable.class),
-                t("java.util.concurrent.ForkJoinPool", "submitWithTimeout", "(Ljava/util/concurrent/Callable;", ExecutorAdvice.WrapCallable.class),
-                t("java.util.concurrent.ForkJoinTask", "fork", "()", ExecutorAdvice.CaptureThisTask.class),
+                t("java.util.concurrent.ForkJoinPool", "lazySubmit", "(Ljava/util/concurrent/ForkJoinTask;)", "CaptureTaskArgument"),
+                t("java.util.concurrent.ForkJoinPool", "externalSubmit", "(Ljava/util/concurrent/ForkJoinTask;)", "CaptureTaskArgument"),
+                t("java.util.concurrent.ForkJoinPool", "schedule", "(Ljava/lang/Runnable;", "WrapRunnable"),
+                t("java.util.concurrent.ForkJoinPool", "schedule", "(Ljava/util/concurrent/Callable;", "WrapCallable"),
+                t("java.util.concurrent.ForkJoinPool", "scheduleAtFixedRate", "(Ljava/lang/Runnable;", "WrapRunnable"),
+                t("java.util.concurrent.ForkJoinPool", "scheduleWithFixedDelay", "(Ljava/lang/Runnable;", "WrapRunnable"),
+                t("java.util.concurrent.ForkJoinPool", "submitWithTimeout", "(Ljava/util/concurrent/Callable;", "WrapCallable"),
+                t("java.util.concurrent.ForkJoinTask", "fork", "()", "CaptureThisTask"),
                 // Every fork/join task runs through doExec (adapted Runnables and Callables too, not only
                 // RecursiveTask, RecursiveAction and CountedCompleter, whose exec methods differ).
-                t("java.util.concurrent.ForkJoinTask", "doExec", "()", ExecutorAdvice.RunTask.class),
-                t("java.util.concurrent.ForkJoinWorkerThread", "run", "()", ExecutorAdvice.ResetWorker.class),
+                t("java.util.concurrent.ForkJoinTask", "doExec", "()", "RunTask"),
+                t("java.util.concurrent.ForkJoinWorkerThread", "run", "()", "ResetWorker"),
                 // JDK 25: the common pool's delay scheduler thread, started by whoever schedules first.
-                t("java.util.concurrent.DelayScheduler", "run", "()", ExecutorAdvice.ResetWorker.class));
+                t("java.util.concurrent.DelayScheduler", "run", "()", "ResetWorker"));
     }
 
-    private static Target t(String type, String method, String descriptorPrefix, Class<?> advice) {
-        return Target.of(type, method, descriptorPrefix, advice, FEATURE);
+    /** A target whose advice is the class nested in {@code ExecutorAdvice} under {@code advice}: named, and loaded only to weave. */
+    private static Target t(String type, String method, String descriptorPrefix, String advice) {
+        return Target.of(type, method, descriptorPrefix, JdkExecutors.class.getPackageName() + ".ExecutorAdvice$" + advice, FEATURE);
     }
 }

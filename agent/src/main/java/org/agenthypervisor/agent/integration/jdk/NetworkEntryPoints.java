@@ -32,21 +32,22 @@ public final class NetworkEntryPoints extends JdkIntegration {
     @Override
     public List<Target> targets() {
         return List.of(
-                t("java.net.Socket", "connect", "(Ljava/net/SocketAddress;I)V", Connect.class),
-                t("sun.nio.ch.SocketChannelImpl", "connect", "(Ljava/net/SocketAddress;)Z", Connect.class),
-                t("sun.nio.ch.AsynchronousSocketChannelImpl", "connect", "(Ljava/net/SocketAddress;", Connect.class),
-                t("sun.nio.ch.DatagramChannelImpl", "connect", "(Ljava/net/SocketAddress;Z)", Connect.class),
-                t("sun.nio.ch.DatagramChannelImpl", "send", "(Ljava/nio/ByteBuffer;Ljava/net/SocketAddress;)I", SendTo.class),
+                t("java.net.Socket", "connect", "(Ljava/net/SocketAddress;I)V", "Connect"),
+                t("sun.nio.ch.SocketChannelImpl", "connect", "(Ljava/net/SocketAddress;)Z", "Connect"),
+                t("sun.nio.ch.AsynchronousSocketChannelImpl", "connect", "(Ljava/net/SocketAddress;", "Connect"),
+                t("sun.nio.ch.DatagramChannelImpl", "connect", "(Ljava/net/SocketAddress;Z)", "Connect"),
+                t("sun.nio.ch.DatagramChannelImpl", "send", "(Ljava/nio/ByteBuffer;Ljava/net/SocketAddress;)I", "SendTo"),
                 // JDK 17-21: DatagramSocket sends through blockingSend(buffer, target); JDK 22+: blockingSend(packet).
-                t("sun.nio.ch.DatagramChannelImpl", "blockingSend", "(Ljava/nio/ByteBuffer;Ljava/net/SocketAddress;)", SendTo.class),
-                t("sun.nio.ch.DatagramChannelImpl", "blockingSend", "(Ljava/net/DatagramPacket;)", SendPacket.class),
-                t("java.net.ServerSocket", "bind", "(Ljava/net/SocketAddress;I)V", Listen.class),
-                t("sun.nio.ch.ServerSocketChannelImpl", "bind", "(Ljava/net/SocketAddress;I)", Listen.class),
-                t("sun.nio.ch.AsynchronousServerSocketChannelImpl", "bind", "(Ljava/net/SocketAddress;I)", Listen.class));
+                t("sun.nio.ch.DatagramChannelImpl", "blockingSend", "(Ljava/nio/ByteBuffer;Ljava/net/SocketAddress;)", "SendTo"),
+                t("sun.nio.ch.DatagramChannelImpl", "blockingSend", "(Ljava/net/DatagramPacket;)", "SendPacket"),
+                t("java.net.ServerSocket", "bind", "(Ljava/net/SocketAddress;I)V", "Listen"),
+                t("sun.nio.ch.ServerSocketChannelImpl", "bind", "(Ljava/net/SocketAddress;I)", "Listen"),
+                t("sun.nio.ch.AsynchronousServerSocketChannelImpl", "bind", "(Ljava/net/SocketAddress;I)", "Listen"));
     }
 
-    private static Target t(String type, String method, String descriptorPrefix, Class<?> advice) {
-        return Target.of(type, method, descriptorPrefix, advice, FEATURE);
+    /** A target whose advice is the class nested here under {@code advice}: named, and loaded only to weave. */
+    private static Target t(String type, String method, String descriptorPrefix, String advice) {
+        return Target.of(type, method, descriptorPrefix, NetworkEntryPoints.class.getName() + "$" + advice, FEATURE);
     }
 
     public static final class Connect {

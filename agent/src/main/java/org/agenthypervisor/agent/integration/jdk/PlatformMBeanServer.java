@@ -25,7 +25,12 @@ public final class PlatformMBeanServer extends JdkIntegration {
     @Override
     public List<Target> targets() {
         return List.of(Target.of("java.lang.management.ManagementFactory", "getPlatformMBeanServer", "()",
-                ServerObtained.class, "the MXBean's registration"));
+                advice("ServerObtained"), "the MXBean's registration"));
+    }
+
+    /** The binary name of the advice class nested here under {@code nested}: named, and loaded only to weave. */
+    private static String advice(String nested) {
+        return PlatformMBeanServer.class.getName() + "$" + nested;
     }
 
     public static final class ServerObtained {

@@ -33,27 +33,28 @@ public final class SystemEntryPoints extends JdkIntegration {
     @Override
     public List<Target> targets() {
         return List.of(
-                t("java.lang.ProcessImpl", "start", "([Ljava/lang/String;", StartProcess.class),
-                t("java.lang.Runtime", "exit", "(I)V", Exit.class),
-                t("java.lang.Runtime", "halt", "(I)V", Exit.class),
-                t("java.lang.Runtime", "load0", "(Ljava/lang/Class;Ljava/lang/String;)V", LoadNative.class),
-                t("java.lang.Runtime", "loadLibrary0", "(Ljava/lang/Class;Ljava/lang/String;)V", LoadNative.class),
-                t("java.lang.foreign.Linker", "nativeLinker", "()", NativeLinker.class),
-                t("java.lang.foreign.SymbolLookup", "libraryLookup", "(Ljava/lang/String;", LibraryLookup.class),
-                t("java.lang.foreign.SymbolLookup", "libraryLookup", "(Ljava/nio/file/Path;", LibraryLookup.class),
-                t("java.lang.System", "getenv", "(Ljava/lang/String;)", ReadEnv.class),
-                t("java.lang.System", "getenv", "()Ljava/util/Map;", ReadWholeEnv.class),
-                t("java.lang.Thread", "stop", "()V", ModifyThread.class),
-                t("java.lang.Thread", "suspend", "()V", ModifyThread.class),
-                t("java.lang.Thread", "resume", "()V", ModifyThread.class),
+                t("java.lang.ProcessImpl", "start", "([Ljava/lang/String;", "StartProcess"),
+                t("java.lang.Runtime", "exit", "(I)V", "Exit"),
+                t("java.lang.Runtime", "halt", "(I)V", "Exit"),
+                t("java.lang.Runtime", "load0", "(Ljava/lang/Class;Ljava/lang/String;)V", "LoadNative"),
+                t("java.lang.Runtime", "loadLibrary0", "(Ljava/lang/Class;Ljava/lang/String;)V", "LoadNative"),
+                t("java.lang.foreign.Linker", "nativeLinker", "()", "NativeLinker"),
+                t("java.lang.foreign.SymbolLookup", "libraryLookup", "(Ljava/lang/String;", "LibraryLookup"),
+                t("java.lang.foreign.SymbolLookup", "libraryLookup", "(Ljava/nio/file/Path;", "LibraryLookup"),
+                t("java.lang.System", "getenv", "(Ljava/lang/String;)", "ReadEnv"),
+                t("java.lang.System", "getenv", "()Ljava/util/Map;", "ReadWholeEnv"),
+                t("java.lang.Thread", "stop", "()V", "ModifyThread"),
+                t("java.lang.Thread", "suspend", "()V", "ModifyThread"),
+                t("java.lang.Thread", "resume", "()V", "ModifyThread"),
                 t("java.lang.reflect.AccessibleObject", "checkCanSetAccessible", "(Ljava/lang/Class;Ljava/lang/Class;Z)",
-                        SetAccessible.class),
+                        "SetAccessible"),
                 t("java.lang.invoke.MethodHandles", "privateLookupIn", "(Ljava/lang/Class;Ljava/lang/invoke/MethodHandles$Lookup;)",
-                        PrivateLookup.class));
+                        "PrivateLookup"));
     }
 
-    private static Target t(String type, String method, String descriptorPrefix, Class<?> advice) {
-        return Target.of(type, method, descriptorPrefix, advice, FEATURE);
+    /** A target whose advice is the class nested here under {@code advice}: named, and loaded only to weave. */
+    private static Target t(String type, String method, String descriptorPrefix, String advice) {
+        return Target.of(type, method, descriptorPrefix, SystemEntryPoints.class.getName() + "$" + advice, FEATURE);
     }
 
     public static final class StartProcess {

@@ -41,29 +41,34 @@ public final class LangChain4j implements Integration {
     public List<Target> targets() {
         return List.of(
                 Target.of(TOOL_SERVICE, "executeWithErrorHandling", "(Ldev/langchain4j/agent/tool/ToolExecutionRequest;",
-                        LangChain4jAdvice.Tool.class, "tools"),
+                        advice("Tool"), "tools"),
                 Target.prefix("dev.langchain4j.service.DefaultAiServices$", "invoke",
-                        "(Ljava/lang/Object;Ljava/lang/reflect/Method;[Ljava/lang/Object;)", LangChain4jAdvice.Service.class,
+                        "(Ljava/lang/Object;Ljava/lang/reflect/Method;[Ljava/lang/Object;)", advice("Service"),
                         "AI services"),
                 Target.of("dev.langchain4j.service.tool.ToolServiceContext", "effectiveTools", "()Ljava/util/List;",
-                        LangChain4jAdvice.OfferedTools.class, "offered tools"),
-                Target.of(TOOL_SERVICE, "compensateToolsActions", "(", LangChain4jAdvice.SkipInSaga.class, "compensation"),
-                Target.of(TOOL_SERVICE, "rewriteChatMemoryForCompensatedTools", "(", LangChain4jAdvice.SkipInSaga.class,
+                        advice("OfferedTools"), "offered tools"),
+                Target.of(TOOL_SERVICE, "compensateToolsActions", "(", advice("SkipInSaga"), "compensation"),
+                Target.of(TOOL_SERVICE, "rewriteChatMemoryForCompensatedTools", "(", advice("SkipInSaga"),
                         "compensation"),
-                Target.of(TOOL_SERVICE, "rewriteCurrentResults", "(", LangChain4jAdvice.SkipInSaga.class, "compensation"),
-                Target.of("dev.langchain4j.service.AiServiceTokenStream", "<init>", "(", LangChain4jAdvice.Capture.class,
+                Target.of(TOOL_SERVICE, "rewriteCurrentResults", "(", advice("SkipInSaga"), "compensation"),
+                Target.of("dev.langchain4j.service.AiServiceTokenStream", "<init>", "(", advice("Capture"),
                         "token streams"),
-                Target.of("dev.langchain4j.service.AiServiceTokenStream", "start", "()V", LangChain4jAdvice.RunCaptured.class,
+                Target.of("dev.langchain4j.service.AiServiceTokenStream", "start", "()V", advice("RunCaptured"),
                         "token streams"),
                 Target.of("dev.langchain4j.agentic.internal.AgentInvoker", "invoke",
-                        "(Ldev/langchain4j/agentic/scope/DefaultAgenticScope;Ljava/lang/Object;", LangChain4jAdvice.SubAgent.class,
+                        "(Ldev/langchain4j/agentic/scope/DefaultAgenticScope;Ljava/lang/Object;", advice("SubAgent"),
                         "agentic"),
                 Target.of("dev.langchain4j.agentic.internal.PlannerBasedInvocationHandler", "invoke",
-                        "(Ljava/lang/Object;Ljava/lang/reflect/Method;[Ljava/lang/Object;)", LangChain4jAdvice.Workflow.class,
+                        "(Ljava/lang/Object;Ljava/lang/reflect/Method;[Ljava/lang/Object;)", advice("Workflow"),
                         "agentic"),
-                Target.of(SCOPE, "writeState", "(Ljava/lang/String;Ljava/lang/Object;)V", LangChain4jAdvice.ScopeWrite.class,
+                Target.of(SCOPE, "writeState", "(Ljava/lang/String;Ljava/lang/Object;)V", advice("ScopeWrite"),
                         "agentic scope"),
-                Target.of(SCOPE, "writeStates", "(Ljava/util/Map;)V", LangChain4jAdvice.ScopeWrites.class, "agentic scope"),
-                Target.of(SCOPE, "compensateAll", "()V", LangChain4jAdvice.SkipInSaga.class, "compensation"));
+                Target.of(SCOPE, "writeStates", "(Ljava/util/Map;)V", advice("ScopeWrites"), "agentic scope"),
+                Target.of(SCOPE, "compensateAll", "()V", advice("SkipInSaga"), "compensation"));
+    }
+
+    /** The binary name of the advice class nested in {@code LangChain4jAdvice} under {@code nested}: named, and loaded only to weave. */
+    private static String advice(String nested) {
+        return LangChain4j.class.getPackageName() + ".LangChain4jAdvice$" + nested;
     }
 }

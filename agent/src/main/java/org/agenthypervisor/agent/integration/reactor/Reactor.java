@@ -44,15 +44,20 @@ public final class Reactor implements Integration {
     @Override
     public List<Target> targets() {
         return List.of(
-                Target.of("reactor.core.publisher.Flux", "<init>", "()V", ReactorAdvice.Capture.class, "assembly capture"),
-                Target.of("reactor.core.publisher.Mono", "<init>", "()V", ReactorAdvice.Capture.class, "assembly capture"),
-                Target.prefix("reactor.core.publisher.Flux", "subscribe", CORE_SUBSCRIBER, ReactorAdvice.Subscribe.class,
+                Target.of("reactor.core.publisher.Flux", "<init>", "()V", advice("Capture"), "assembly capture"),
+                Target.of("reactor.core.publisher.Mono", "<init>", "()V", advice("Capture"), "assembly capture"),
+                Target.prefix("reactor.core.publisher.Flux", "subscribe", CORE_SUBSCRIBER, advice("Subscribe"),
                         "subscription"),
-                Target.prefix("reactor.core.publisher.Mono", "subscribe", CORE_SUBSCRIBER, ReactorAdvice.Subscribe.class,
+                Target.prefix("reactor.core.publisher.Mono", "subscribe", CORE_SUBSCRIBER, advice("Subscribe"),
                         "subscription"),
                 Target.prefix("reactor.core.publisher.Flux", "subscribeOrReturn", CORE_SUBSCRIBER,
-                        ReactorAdvice.Subscribe.class, "subscription"),
+                        advice("Subscribe"), "subscription"),
                 Target.prefix("reactor.core.publisher.Mono", "subscribeOrReturn", CORE_SUBSCRIBER,
-                        ReactorAdvice.Subscribe.class, "subscription"));
+                        advice("Subscribe"), "subscription"));
+    }
+
+    /** The binary name of the advice class nested in {@code ReactorAdvice} under {@code nested}: named, and loaded only to weave. */
+    private static String advice(String nested) {
+        return Reactor.class.getPackageName() + ".ReactorAdvice$" + nested;
     }
 }

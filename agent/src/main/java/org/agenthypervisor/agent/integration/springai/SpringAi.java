@@ -44,6 +44,11 @@ public final class SpringAi implements Integration {
     public List<Target> targets() {
         return List.of(Target.of("org.springframework.ai.model.tool.DefaultToolCallingManager", "lambda$executeToolCall$*",
                 "(Lorg/springframework/ai/tool/ToolCallback;Ljava/lang/String;Lorg/springframework/ai/chat/model/ToolContext;",
-                SpringAiAdvice.Tool.class, "tools"));
+                advice("Tool"), "tools"));
+    }
+
+    /** The binary name of the advice class nested in {@code SpringAiAdvice} under {@code nested}: named, and loaded only to weave. */
+    private static String advice(String nested) {
+        return SpringAi.class.getPackageName() + ".SpringAiAdvice$" + nested;
     }
 }
