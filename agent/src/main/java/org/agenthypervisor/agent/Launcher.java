@@ -71,16 +71,59 @@ public final class Launcher {
      * nothing runs unchecked.
      */
     private static void warmUpSecurityProviders() {
-        Thread warmUp = new Thread(() -> {
+        Thread warmUp = new Thread(new SecurityProviderWarmUp(), "agent-hypervisor-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
+    }
+
+    /*
+     * Classes, not lambdas, on the start path: linking a lambda's call site costs ~0.5 ms the first
+     * time (a hidden class spun, method handles resolved, lambda forms generated) and the start ran
+     * about seventy of them (issue 11).
+     */
+
+    private static final class SecurityProviderWarmUp implements Runnable {
+        @Override
+        public void run() {
             try {
                 java.security.MessageDigest.getInstance("SHA-256").digest(new byte[1]);
                 new java.security.SecureRandom().nextLong();
             } catch (Exception | LinkageError ignored) {
                 // The installer meets the same failure where it needs them, and reports it there.
             }
-        }, "agent-hypervisor-warm-up");
-        warmUp.setDaemon(true);
-        warmUp.start();
+        }
+    }
+
+    /** Every module of the layer maps to the internals' loader. */
+    private static final class InternalsLoaderFor implements java.util.function.Function<String, ClassLoader> {
+        private final ClassLoader loader;
+
+        InternalsLoaderFor(ClassLoader loader) {
+            this.loader = loader;
+        }
+
+        @Override
+        public ClassLoader apply(String module) {
+            return loader;
+        }
+    }
+
+    private static boolean exportedByBootLayer(String packageName) {
+        for (Module module : ModuleLayer.boot().modules()) {
+            if (module.isExported(packageName)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean allIn(List<String> classNames, Set<String> packages) {
+        for (String className : classNames) {
+            if (!packages.contains(packageOf(className))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code java -jar agent-hypervisor.jar ...}. */
@@ -124,11 +167,11 @@ public final class Launcher {
         for (Map.Entry<String, List<String>> service : services.entrySet()) {
             // A service type must be readable from a named module: ours, or an exported package of the boot layer's.
             String servicePackage = packageOf(service.getKey());
-            if (!packages.contains(servicePackage) && ModuleLayer.boot().modules().stream().noneMatch(m -> m.isExported(servicePackage))) {
+            if (!packages.contains(servicePackage) && !exportedByBootLayer(servicePackage)) {
                 continue;
             }
             builder.uses(service.getKey());
-            if (!service.getValue().isEmpty() && service.getValue().stream().allMatch(p -> packages.contains(packageOf(p)))) {
+            if (!service.getValue().isEmpty() && allIn(service.getValue(), packages)) {
                 builder.provides(service.getKey(), service.getValue());
             }
         }
@@ -155,7 +198,7 @@ public final class Launcher {
         };
         ModuleLayer boot = ModuleLayer.boot();
         Configuration configuration = boot.configuration().resolve(finder, ModuleFinder.of(), Set.of(MODULE));
-        ModuleLayer.Controller controller = ModuleLayer.defineModules(configuration, List.of(boot), name -> loader);
+        ModuleLayer.Controller controller = ModuleLayer.defineModules(configuration, List.of(boot), new InternalsLoaderFor(loader));
         Module internals = controller.layer().findModule(MODULE).orElseThrow();
         controller.addReads(internals, Launcher.class.getModule());
         for (Module module : boot.modules()) {

@@ -43,29 +43,47 @@ public final class ConstantPool {
      * check has a site id but no site key.
      */
     public static byte[] patch(byte[] classFile, Map<Integer, Integer> ints, Map<Long, Long> longs) {
-        byte[] out = classFile.clone();
-        boolean[] twice = new boolean[1];
-        Set<Integer> seenInts = new HashSet<>();
-        Set<Long> seenLongs = new HashSet<>();
-        walk(classFile, (tag, offset) -> {
+        Patcher patcher = new Patcher(classFile, ints, longs);
+        walk(classFile, patcher);
+        return patcher.twice ? null : patcher.out;
+    }
+
+    /** Writes the replacements into a copy (a class, not a lambda: a start patches the JDK's woven classes). */
+    private static final class Patcher implements Visitor {
+        private final byte[] classFile;
+        private final Map<Integer, Integer> ints;
+        private final Map<Long, Long> longs;
+        final byte[] out;
+        private final Set<Integer> seenInts = new HashSet<>();
+        private final Set<Long> seenLongs = new HashSet<>();
+        boolean twice;
+
+        Patcher(byte[] classFile, Map<Integer, Integer> ints, Map<Long, Long> longs) {
+            this.classFile = classFile;
+            this.ints = ints;
+            this.longs = longs;
+            this.out = classFile.clone();
+        }
+
+        @Override
+        public void constant(int tag, int offset) {
             if (tag == INTEGER) {
                 int value = readInt(classFile, offset);
                 Integer replacement = ints.get(value);
                 if (replacement != null) {
-                    twice[0] |= !seenInts.add(value);
+                    twice |= !seenInts.add(value);
                     writeInt(out, offset, replacement);
                 }
             } else if (tag == LONG) {
                 long value = readLong(classFile, offset);
                 Long replacement = longs.get(value);
                 if (replacement != null) {
-                    twice[0] |= !seenLongs.add(value);
+                    twice |= !seenLongs.add(value);
                     writeInt(out, offset, (int) (replacement >>> 32));
                     writeInt(out, offset + 4, replacement.intValue());
                 }
             }
-        });
-        return twice[0] ? null : out;
+        }
     }
 
     /**
@@ -112,12 +130,12 @@ public final class ConstantPool {
         void constant(int tag, int offset);
     }
 
-    /** Calls the visitor with each constant's tag and the offset of its value. */
     /** The offset just after the constant pool of a class file (its access flags). */
     static int end(byte[] classFile) {
-        return walk(classFile, (tag, offset) -> { });
+        return walk(classFile, null);
     }
 
+    /** Calls the visitor (if any) with each constant's tag and the offset of its value; returns the pool's end. */
     private static int walk(byte[] b, Visitor visitor) {
         if (b.length < 10 || readInt(b, 0) != 0xCAFEBABE) {
             throw new IllegalArgumentException("not a class file");
@@ -136,7 +154,9 @@ public final class ConstantPool {
                 case 15 -> offset = value + 3;                                       // MethodHandle
                 default -> throw new IllegalArgumentException("unknown constant pool tag " + tag + " at entry " + index);
             }
-            visitor.constant(tag, value);
+            if (visitor != null) {
+                visitor.constant(tag, value);
+            }
             if (tag == LONG || tag == DOUBLE) {
                 index++; // eight-byte constants take two entries
             }

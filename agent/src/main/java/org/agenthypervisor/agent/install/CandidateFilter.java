@@ -34,7 +34,10 @@ final class CandidateFilter {
 
     static CandidateFilter of(Policy policy) {
         List<Glob> globs = new ArrayList<>();
-        policy.agents().values().forEach(a -> globs.addAll(a.classes()));
+        // Loops, not forEach lambdas: each lambda costs ~0.5 ms to link at start-up (issue 11).
+        for (Policy.AgentSpec agent : policy.agents().values()) {
+            globs.addAll(agent.classes());
+        }
         for (Policy.RuleSpec rule : policy.rules()) {
             if (rule.methods() != null) {
                 globs.add(rule.methods().classGlob());
@@ -44,8 +47,14 @@ final class CandidateFilter {
         for (String name : ruleAnnotationNames(policy)) {
             annotations.add(("L" + name.replace('.', '/') + ";").getBytes(StandardCharsets.UTF_8));
         }
-        policy.compensations().forEach(c -> globs.add(c.method().classGlob()));
-        policy.sagas().stream().filter(s -> s.methods() != null).forEach(s -> globs.add(s.methods().classGlob()));
+        for (Policy.CompensationSpec compensation : policy.compensations()) {
+            globs.add(compensation.method().classGlob());
+        }
+        for (Policy.SagaSpec saga : policy.sagas()) {
+            if (saga.methods() != null) {
+                globs.add(saga.methods().classGlob());
+            }
+        }
         return new CandidateFilter(List.copyOf(globs), List.copyOf(annotations));
     }
 

@@ -31,8 +31,23 @@ final class ClassPreloader {
         if (!Files.isRegularFile(list)) {
             return;
         }
-        ClassLoader loader = ClassPreloader.class.getClassLoader();
-        Thread preload = new Thread(() -> {
+        Thread preload = new Thread(new Preload(list, ClassPreloader.class.getClassLoader()), "agent-hypervisor-preload");
+        preload.setDaemon(true);
+        preload.start();
+    }
+
+    /** The preloading thread's work (a class, not a lambda: each lambda costs ~0.5 ms to link at start-up). */
+    private static final class Preload implements Runnable {
+        private final Path list;
+        private final ClassLoader loader;
+
+        Preload(Path list, ClassLoader loader) {
+            this.list = list;
+            this.loader = loader;
+        }
+
+        @Override
+        public void run() {
             try {
                 for (String name : Files.readAllLines(list, StandardCharsets.UTF_8)) {
                     if (name.startsWith(OWN)) {
@@ -46,9 +61,7 @@ final class ClassPreloader {
             } catch (IOException | RuntimeException unreadable) {
                 LOG.debug("cannot read the start-up class list " + list + ": " + unreadable);
             }
-        }, "agent-hypervisor-preload");
-        preload.setDaemon(true);
-        preload.start();
+        }
     }
 
     /**

@@ -54,6 +54,15 @@ final class GovernedClassTransformer implements ClassFileTransformer {
     private final Set<String> boundReferences = ConcurrentHashMap.newKeySet();
 
     private final WovenClassCache cache;
+    /** Whether the gate has already bound a class to an agent (a class, not a lambda: it is linked at every start). */
+    private final java.util.function.Predicate<String> knownAgentClass = new KnownAgentClass();
+
+    private final class KnownAgentClass implements java.util.function.Predicate<String> {
+        @Override
+        public boolean test(String name) {
+            return gate.enclosingOwners().apply(name) != null;
+        }
+    }
 
     GovernedClassTransformer(GateRuntime gate, Weaver weaver, CandidateFilter filter, Instrumentation instrumentation,
                              Consumer<String> problemReporter, WovenClassCache cache) {
@@ -114,7 +123,7 @@ final class GovernedClassTransformer implements ClassFileTransformer {
         ClassPlan planned = null;
         try {
             int loaderId = System.identityHashCode(loader);
-            if (!filter.isCandidate(internalName, bytes, name -> gate.enclosingOwners().apply(name) != null)) {
+            if (!filter.isCandidate(internalName, bytes, knownAgentClass)) {
                 if (redefined != null) {
                     gate.unregister(internalName.replace('/', '.'), loaderId);
                 }

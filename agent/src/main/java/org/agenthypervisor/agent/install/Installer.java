@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -109,7 +110,7 @@ public final class Installer {
 
         HypervisorRuntime rt;
         try {
-            rt = HypervisorRuntime.start(runtimeOptions, policy, AuditLog::openFor, phases);
+            rt = HypervisorRuntime.start(runtimeOptions, policy, new OpenAuditLog(), phases);
         } catch (IOException | RuntimeException failure) {
             throw fatal("cannot start: " + org.agenthypervisor.core.store.IoProblems.describe(failure));
         }
@@ -123,14 +124,12 @@ public final class Installer {
         phases.mark("integration advice");
         integrations.install(instrumentation);
         phases.mark("integration weaving");
-        rt.frameworks().useScanner(Installer::scanClass);
+        rt.frameworks().useScanner(new ScanClass());
         GovernedClassTransformer transformer = new GovernedClassTransformer(rt.gate(), new Weaver(jar),
-                CandidateFilter.of(policy), instrumentation, problem -> rt.audit().recordBestEffort("instrumentation.problem",
-                Map.of("problem", problem)), cache);
+                CandidateFilter.of(policy), instrumentation, new AuditProblem(rt, "instrumentation.problem"), cache);
         instrumentation.addTransformer(transformer, true);
         // Hidden classes bypass transformers; the hook gives their bytes the same treatment.
-        org.agenthypervisor.core.gate.HiddenClasses.install((loader, bytes) ->
-                transformer.transform(null, loader, null, null, null, bytes));
+        org.agenthypervisor.core.gate.HiddenClasses.install(new WeaveHidden(transformer));
         phases.mark("governed transformer");
         retransform(instrumentation, transformer, loadedCandidates(instrumentation, transformer.filter(), policy, Set.of()));
         phases.mark("retransform loaded");
@@ -149,13 +148,9 @@ public final class Installer {
         // After weaving and the facade: recovered compensations are woven and may call Hypervisor.currentStep().
         rt.recoverSagasOnStart();
         phases.mark("saga recovery");
-        rt.onReload(changed -> {
-            CandidateFilter filter = CandidateFilter.of(rt.policy());
-            transformer.setFilter(filter);
-            retransform(instrumentation, transformer, loadedCandidates(instrumentation, filter, rt.policy(), changed));
-        });
+        rt.onReload(new Reweave(rt, transformer, instrumentation));
         rt.startWatching(options.watch() == Boolean.TRUE);
-        Runtime.getRuntime().addShutdownHook(new Thread(rt::shutdown, "agent-hypervisor-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(new Shutdown(rt), "agent-hypervisor-shutdown"));
         JmxView.registerLater(rt);
         runtime = rt;
         ClassPreloader.record(cache.enabled() ? cache.directory() : java.nio.file.Path.of(""),
@@ -183,14 +178,7 @@ public final class Installer {
         }
         java.nio.file.Path dataDir = runtimeOptions.workingDir()
                 .resolve(options.dataDir() != null ? options.dataDir() : Policy.DEFAULT_DATA_DIR).normalize();
-        return new ComposedPolicyCache(dataDir, runtimeOptions.workingDir(), options.dataDir() == null, () -> {
-            java.nio.file.Path keys = dataDir.resolve("keys");
-            if (!java.nio.file.Files.isDirectory(keys)) {
-                return null;
-            }
-            return org.agenthypervisor.core.crypto.KeyDirectory.openReadOnly(keys)
-                    .deriveSecretIfPresent(AuditLog.KEY_ID, ComposedPolicyCache.SECRET_LABEL).orElse(null);
-        });
+        return new ComposedPolicyCache(dataDir, runtimeOptions.workingDir(), options.dataDir() == null, new PolicyCacheSecret(dataDir));
     }
 
     /** Where the woven-class cache of this build keeps its entries and the start-up class list. */
@@ -218,16 +206,124 @@ public final class Installer {
      * internals' module layer: the policy's digest needs them first thing.)
      */
     private static void warmUpSigning() {
-        Thread warmUp = new Thread(() -> {
+        Thread warmUp = new Thread(new SigningWarmUp(), "agent-hypervisor-warm-up-signing");
+        warmUp.setDaemon(true);
+        warmUp.setPriority(Thread.MIN_PRIORITY);
+        warmUp.start();
+    }
+
+    /*
+     * Classes, not lambdas, for what the start passes around: linking a lambda's call site costs ~0.5 ms
+     * the first time (a hidden class spun, method handles resolved, lambda forms generated), and the
+     * start ran about seventy of them (issue 11).
+     */
+
+    private static final class SigningWarmUp implements Runnable {
+        @Override
+        public void run() {
             try {
                 org.agenthypervisor.core.crypto.Ed25519.warmUp();
             } catch (Throwable ignored) {
                 // The first real signature meets the same failure and reports it.
             }
-        }, "agent-hypervisor-warm-up-signing");
-        warmUp.setDaemon(true);
-        warmUp.setPriority(Thread.MIN_PRIORITY);
-        warmUp.start();
+        }
+    }
+
+    private static final class OpenAuditLog implements java.util.function.BiFunction<java.nio.file.Path, Policy,
+            org.agenthypervisor.core.audit.AuditTrail> {
+        @Override
+        public org.agenthypervisor.core.audit.AuditTrail apply(java.nio.file.Path dataDir, Policy policy) {
+            return AuditLog.openFor(dataDir, policy);
+        }
+    }
+
+    private static final class ScanClass implements java.util.function.Function<Class<?>,
+            org.agenthypervisor.core.governance.ClassInfo> {
+        @Override
+        public org.agenthypervisor.core.governance.ClassInfo apply(Class<?> type) {
+            return scanClass(type);
+        }
+    }
+
+    /** Records a problem in the audit log, best effort, under {@code type}. */
+    private static final class AuditProblem implements java.util.function.Consumer<String> {
+        private final HypervisorRuntime rt;
+        private final String type;
+
+        AuditProblem(HypervisorRuntime rt, String type) {
+            this.rt = rt;
+            this.type = type;
+        }
+
+        @Override
+        public void accept(String problem) {
+            rt.audit().recordBestEffort(type, Map.of("problem", problem));
+        }
+    }
+
+    private static final class WeaveHidden implements org.agenthypervisor.core.gate.HiddenClasses.Weaving {
+        private final GovernedClassTransformer transformer;
+
+        WeaveHidden(GovernedClassTransformer transformer) {
+            this.transformer = transformer;
+        }
+
+        @Override
+        public byte[] weave(ClassLoader loader, byte[] bytes) {
+            return transformer.transform(null, loader, null, null, null, bytes);
+        }
+    }
+
+    /** After a policy reload: the new candidate filter, and the classes it changes woven again. */
+    private static final class Reweave implements java.util.function.Consumer<Set<String>> {
+        private final HypervisorRuntime rt;
+        private final GovernedClassTransformer transformer;
+        private final Instrumentation instrumentation;
+
+        Reweave(HypervisorRuntime rt, GovernedClassTransformer transformer, Instrumentation instrumentation) {
+            this.rt = rt;
+            this.transformer = transformer;
+            this.instrumentation = instrumentation;
+        }
+
+        @Override
+        public void accept(Set<String> changed) {
+            CandidateFilter filter = CandidateFilter.of(rt.policy());
+            transformer.setFilter(filter);
+            retransform(instrumentation, transformer, loadedCandidates(instrumentation, filter, rt.policy(), changed));
+        }
+    }
+
+    private static final class Shutdown implements Runnable {
+        private final HypervisorRuntime rt;
+
+        Shutdown(HypervisorRuntime rt) {
+            this.rt = Objects.requireNonNull(rt);
+        }
+
+        @Override
+        public void run() {
+            rt.shutdown();
+        }
+    }
+
+    /** The composed-policy cache's secret, derived from the key in {@code <dataDir>/keys} (none: no key yet). */
+    private static final class PolicyCacheSecret implements java.util.function.Supplier<byte[]> {
+        private final java.nio.file.Path dataDir;
+
+        PolicyCacheSecret(java.nio.file.Path dataDir) {
+            this.dataDir = dataDir;
+        }
+
+        @Override
+        public byte[] get() {
+            java.nio.file.Path keys = dataDir.resolve("keys");
+            if (!java.nio.file.Files.isDirectory(keys)) {
+                return null;
+            }
+            return org.agenthypervisor.core.crypto.KeyDirectory.openReadOnly(keys)
+                    .deriveSecretIfPresent(AuditLog.KEY_ID, ComposedPolicyCache.SECRET_LABEL).orElse(null);
+        }
     }
 
     /**
@@ -240,7 +336,7 @@ public final class Installer {
             byte[] secret = org.agenthypervisor.core.crypto.KeyDirectory.open(AuditLog.keysDir(rt.dataDir(), rt.policy()))
                     .deriveSecret(AuditLog.KEY_ID, WovenClassCache.SECRET_LABEL);
             return WovenClassCache.open(rt.dataDir().resolve("cache").resolve("woven"), secret, build,
-                    problem -> rt.audit().recordBestEffort("instrumentation.cache.rejected", Map.of("problem", problem)));
+                    new AuditProblem(rt, "instrumentation.cache.rejected"));
         } catch (RuntimeException unusable) {
             LOG.warn("no woven-class cache (" + unusable.getMessage() + "); classes are woven at every start");
             return WovenClassCache.disabled();

@@ -63,6 +63,18 @@ public final class IntegrationTransformer implements ClassFileTransformer {
     private final Map<Class<?>, String> firstPassNames = new ConcurrentHashMap<>();
     private final Set<String> instrumented = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<String>> features = new ConcurrentHashMap<>();
+    /*
+     * Classes and loops, not lambdas, on the start path: each lambda costs ~0.5 ms to link the first
+     * time it runs (issue 11).
+     */
+    private static final java.util.function.Function<String, Set<String>> NEW_FEATURE_SET = new NewFeatureSet();
+
+    private static final class NewFeatureSet implements java.util.function.Function<String, Set<String>> {
+        @Override
+        public Set<String> apply(String integration) {
+            return new LinkedHashSet<>();
+        }
+    }
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
     public IntegrationTransformer(List<Integration> integrations, Policy policy, ClassFileLocator adviceLocator,
@@ -82,7 +94,13 @@ public final class IntegrationTransformer implements ClassFileTransformer {
                     prefixed.add(bound);
                     prefixes.add(target.className().replace('.', '/'));
                 } else {
-                    exact.computeIfAbsent(target.className().replace('.', '/'), k -> new ArrayList<>()).add(bound);
+                    String internalName = target.className().replace('.', '/');
+                    List<Bound> bounds = exact.get(internalName);
+                    if (bounds == null) {
+                        bounds = new ArrayList<>();
+                        exact.put(internalName, bounds);
+                    }
+                    bounds.add(bound);
                     exactBinaryNames.add(target.className());
                 }
             }
@@ -169,8 +187,10 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         Module agentModule = org.agenthypervisor.bridge.Propagation.class.getModule();
         instrumentation.redefineModule(Object.class.getModule(), Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of());
         // So must java.management, for the platform MBean server's hook (absent from some trimmed runtimes).
-        ModuleLayer.boot().findModule("java.management").ifPresent(management -> instrumentation.redefineModule(
-                management, Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of()));
+        java.util.Optional<Module> management = ModuleLayer.boot().findModule("java.management");
+        if (management.isPresent()) {
+            instrumentation.redefineModule(management.get(), Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of());
+        }
         for (Map.Entry<String, List<Bound>> target : exact.entrySet()) {
             String internalName = target.getKey();
             if (!isJdkTarget(internalName) || wovenOnLoad(target.getValue())) {
@@ -378,7 +398,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
                         (MethodDescription m) -> target.matchesMethod(m.getInternalName(), m.getDescriptor())
                                 && !m.isAbstract() && !m.isBridge(),
                         advice.get(target.advice()));
-                features.computeIfAbsent(bound.integration().name(), k -> new LinkedHashSet<>()).add(target.feature());
+                features.computeIfAbsent(bound.integration().name(), NEW_FEATURE_SET).add(target.feature());
                 matchedFeatures.add(bound.integration().name() + "\t" + target.feature());
             }
             if (matched == 0) {
@@ -448,7 +468,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
             int count = in.readInt();
             for (int i = 0; i < count; i++) {
                 String[] feature = in.readUTF().split("\t", 2);
-                features.computeIfAbsent(feature[0], k -> new LinkedHashSet<>()).add(feature[1]);
+                features.computeIfAbsent(feature[0], NEW_FEATURE_SET).add(feature[1]);
             }
             // One copy: DataInputStream.readAllBytes would read it in 8 KiB pieces and copy it twice.
             byte[] woven = Arrays.copyOfRange(payload, payload.length - bytes.available(), payload.length);

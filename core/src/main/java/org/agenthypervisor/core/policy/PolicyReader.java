@@ -57,9 +57,24 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * recursive list is reported as the wrong type.
  */
 final class PolicyReader {
-    private static final Pattern AGENT_ID = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?");
-    private static final Pattern BINARY_NAME = Pattern.compile("[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)*");
-    private static final Pattern QUOTED_NUMBER = Pattern.compile("\\s*[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*");
+
+    /**
+     * The syntax checks' patterns, compiled on first use: a policy without agents, rules or rates
+     * (a one-line {@code version: 1}) compiles none of them at start-up.
+     */
+    private static final class Syntax {
+        static final Pattern AGENT_ID = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?");
+        static final Pattern BINARY_NAME = Pattern.compile("[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)*");
+        static final Pattern QUOTED_NUMBER = Pattern.compile("\\s*[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*");
+        static final Pattern SQL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+        static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+        static final Pattern CLASS_NAME = Pattern.compile("[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*"
+                + "(\\.[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*)*");
+        static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
+        static final Pattern RATE = Pattern.compile(
+                "\\s*([0-9]+(?:\\.[0-9]+)?)\\s*/\\s*(s|sec|second|m|min|minute)\\s*");
+    }
+
     private static final Set<String> JAVA_RESERVED = Set.of("abstract", "assert", "boolean", "break", "byte", "case",
             "catch", "char", "class", "const", "continue", "default", "do", "double", "else", "enum", "extends",
             "final", "finally", "float", "for", "goto", "if", "implements", "import", "instanceof", "int",
@@ -82,8 +97,6 @@ final class PolicyReader {
     private static final Map<String, Policy.Archive> ARCHIVE = choices(Policy.Archive.values());
     private static final Map<String, Durability> DURABILITY = choices(Durability.values());
     private static final Map<String, Policy.OnUnavailable> ON_UNAVAILABLE = choices(Policy.OnUnavailable.values());
-    private static final Pattern SQL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Map<String, Policy.OnWriteFailure> ON_WRITE_FAILURE = choices(Policy.OnWriteFailure.values());
     private static final Map<String, Policy.OnDenial> ON_DENIAL = onDenialChoices();
     /** {@code observe.opentelemetry}: auto (use the application's API when it has one) or off. */
@@ -180,8 +193,6 @@ final class PolicyReader {
                         Collections.unmodifiableMap(new LinkedHashMap<>(agentRates))), elevation, approval);
     }
 
-    private static final Pattern CLASS_NAME = Pattern.compile("[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*"
-            + "(\\.[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*)*");
 
     /** {@code approval:} how long an approval-required call waits, and the application's approver if any. */
     private Policy.ApprovalSpec approval(Fields top) {
@@ -189,7 +200,7 @@ final class PolicyReader {
         Fields f = top.section("approval", "approval");
         long timeout = duration(f, "timeout", 1, d.timeoutMillis());
         String approver = nonBlankText(f, "approver", null);
-        if (approver != null && !CLASS_NAME.matcher(approver).matches()) {
+        if (approver != null && !Syntax.CLASS_NAME.matcher(approver).matches()) {
             report(f.valueNode("approver"), f.path("approver"), "'" + approver + "' is not a class name; write the"
                     + " fully-qualified name of a class implementing org.agenthypervisor.api.Approver");
         }
@@ -220,7 +231,6 @@ final class PolicyReader {
         return new Policy.ObserveSpec(openTelemetry);
     }
 
-    private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
 
     /**
      * {@code agents.<id>.codeSource}: one entry or a list; each a path glob of the jars or directories
@@ -241,7 +251,7 @@ final class PolicyReader {
             }
             String t = text.trim();
             if (t.startsWith("sha256:")) {
-                if (!SHA256.matcher(t).matches()) {
+                if (!Syntax.SHA256.matcher(t).matches()) {
                     report(items.get(i), paths.get(i), "'" + t + "' is not sha256: followed by 64 lowercase hex digits"
                             + " (sha256sum app.jar prints them)");
                     continue;
@@ -265,8 +275,6 @@ final class PolicyReader {
     private final Map<Integer, Policy.RateSpec> ringRates = new LinkedHashMap<>();
     private final Map<String, Policy.RateSpec> agentRates = new LinkedHashMap<>();
 
-    private static final java.util.regex.Pattern RATE = java.util.regex.Pattern.compile(
-            "\\s*([0-9]+(?:\\.[0-9]+)?)\\s*/\\s*(s|sec|second|m|min|minute)\\s*");
     private static final Map<String, Boolean> ON_LIMIT = orderedOnLimit();
 
     private static Map<String, Boolean> orderedOnLimit() {
@@ -309,7 +317,7 @@ final class PolicyReader {
             reportType(rateNode, f.path("rate"), "a rate such as 10/s or 30/min", null);
         } else {
             rateText = ((ScalarNode) rateNode).getValue().trim();
-            java.util.regex.Matcher m = RATE.matcher(rateText);
+            java.util.regex.Matcher m = Syntax.RATE.matcher(rateText);
             if (!m.matches()) {
                 report(rateNode, f.path("rate"), "'" + rateText + "' is not a rate; write calls per second or per minute,"
                         + " e.g. 10/s or 30/min");
@@ -540,11 +548,11 @@ final class PolicyReader {
                     + " the top-level key 'host'");
             return false;
         }
-        if (!AGENT_ID.matcher(id).matches()) {
+        if (!Syntax.AGENT_ID.matcher(id).matches()) {
             String why;
             if (id.length() > 64) {
                 why = "it is " + id.length() + " characters long; the limit is 64";
-            } else if (!id.equals(id.toLowerCase(Locale.ROOT)) && AGENT_ID.matcher(id.toLowerCase(Locale.ROOT)).matches()) {
+            } else if (!id.equals(id.toLowerCase(Locale.ROOT)) && Syntax.AGENT_ID.matcher(id.toLowerCase(Locale.ROOT)).matches()) {
                 why = "ids are lowercase; write '" + id.toLowerCase(Locale.ROOT) + "'";
             } else {
                 why = "ids are 1 to 64 lowercase letters, digits, '.', '_' and '-', starting and ending with a"
@@ -1016,13 +1024,13 @@ final class PolicyReader {
         }
         String user = required(pg, "user", "the database user name") ? nonBlankText(pg, "user", null) : null;
         String passwordEnv = nonBlankText(pg, "passwordEnv", null);
-        if (passwordEnv != null && !ENV_NAME.matcher(passwordEnv).matches()) {
+        if (passwordEnv != null && !Syntax.ENV_NAME.matcher(passwordEnv).matches()) {
             report(pg.valueNode("passwordEnv"), pg.path("passwordEnv"), "'" + passwordEnv + "' is not an environment"
                     + " variable name; passwordEnv names the variable that holds the password (the password itself"
                     + " never goes into the policy)");
         }
         String schema = nonBlankText(pg, "schema", Policy.PostgresStoreSpec.DEFAULT_SCHEMA);
-        if (schema != null && !SQL_NAME.matcher(schema).matches()) {
+        if (schema != null && !Syntax.SQL_NAME.matcher(schema).matches()) {
             report(pg.valueNode("schema"), pg.path("schema"), "'" + schema + "' is not a schema name this"
                     + " hypervisor accepts: [a-z_][a-z0-9_]{0,62}");
         }
@@ -1340,11 +1348,11 @@ final class PolicyReader {
         if (text == null) {
             return null;
         }
-        if (text.startsWith("@") && BINARY_NAME.matcher(text.substring(1)).matches()) {
+        if (text.startsWith("@") && Syntax.BINARY_NAME.matcher(text.substring(1)).matches()) {
             report(n, path, "write the annotation's name without '@': " + text.substring(1));
             return null;
         }
-        if (!BINARY_NAME.matcher(text).matches()) {
+        if (!Syntax.BINARY_NAME.matcher(text).matches()) {
             report(n, path, "'" + text + "' is not a Java class name; write the annotation's fully-qualified name,"
                     + " for example dev.langchain4j.agent.tool.Tool");
             return null;
@@ -1545,7 +1553,7 @@ final class PolicyReader {
             return;
         }
         String hint = "";
-        if (isType(n, Tag.STR) && QUOTED_NUMBER.matcher(((ScalarNode) n).getValue()).matches()
+        if (isType(n, Tag.STR) && Syntax.QUOTED_NUMBER.matcher(((ScalarNode) n).getValue()).matches()
                 && (expected.contains("number") || expected.contains("integer") || expected.contains("duration"))) {
             hint = "; remove the quotes";
         } else if (isType(n, Tag.STR) && expected.equals("true or false")) {

@@ -12,7 +12,10 @@ import java.util.regex.Pattern;
 
 /** What {@link org.agenthypervisor.api.Hypervisor} calls when the agent is attached. */
 class FacadeBackend implements HypervisorBackend {
-    private static final Pattern AGENT_ID = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?");
+    /** Compiled on first use (a class of its own): the facade is built at every start, an id checked only when one is passed. */
+    private static final class AgentIdSyntax {
+        static final Pattern AGENT_ID = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?");
+    }
 
     final HypervisorRuntime runtime;
 
@@ -28,7 +31,7 @@ class FacadeBackend implements HypervisorBackend {
         if (agentId.equals("host")) {
             return runtime.principals().host();
         }
-        if (!AGENT_ID.matcher(agentId).matches()) {
+        if (!AgentIdSyntax.AGENT_ID.matcher(agentId).matches()) {
             throw new IllegalArgumentException("'" + agentId + "' is not a valid agent id");
         }
         return runtime.principals().agent(agentId);

@@ -22,9 +22,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -288,7 +285,7 @@ public final class RecordLog implements AppendLog {
     public static RecordLog open(Path dir, String name, Options options) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(options, "options");
-        if (name == null || !SegmentFormat.NAME.matcher(name).matches()) {
+        if (!SegmentFormat.isValidName(name)) {
             throw new IllegalArgumentException("bad record log name '" + name + "': use 1-100 of [A-Za-z0-9._-], starting with a letter or digit");
         }
         if (options.readOnly()) {
@@ -357,8 +354,6 @@ public final class RecordLog implements AppendLog {
         // in the files, so a read-only open racing a writer cannot see more marked than present.
         HighWaterMark found = options.highWaterMark() ? HighWaterMark.read(dir, name) : null;
         long start = LogStart.read(dir, name);
-        Pattern segPattern = SegmentFormat.segmentPattern(name);
-        Pattern tmpPattern = SegmentFormat.tempPattern(name);
         List<Path> segFiles = new ArrayList<>();
         List<Path> temps = new ArrayList<>();
         // A directory stream and a comparator class rather than a stream and lambdas: every log opens
@@ -366,9 +361,9 @@ public final class RecordLog implements AppendLog {
         try (java.nio.file.DirectoryStream<Path> list = Files.newDirectoryStream(dir)) {
             for (Path p : list) {
                 String f = p.getFileName().toString();
-                if (segPattern.matcher(f).matches()) {
+                if (SegmentFormat.isSegmentFile(name, f)) {
                     segFiles.add(p);
-                } else if (tmpPattern.matcher(f).matches()) {
+                } else if (SegmentFormat.isTempFile(name, f)) {
                     temps.add(p);
                 }
             }
@@ -379,9 +374,7 @@ public final class RecordLog implements AppendLog {
         segFiles.sort(ByFileName.INSTANCE);
         long[] firsts = new long[segFiles.size()];
         for (int i = 0; i < firsts.length; i++) {
-            Matcher m = segPattern.matcher(segFiles.get(i).getFileName().toString());
-            m.matches();
-            firsts[i] = SegmentFormat.parseIndex(m);
+            firsts[i] = SegmentFormat.segmentIndex(name, segFiles.get(i).getFileName().toString());
         }
         // Segments wholly below the start were archived; an archive stopped by a crash after writing
         // the start leaves them, and a read-write open finishes the job below.
@@ -965,9 +958,15 @@ public final class RecordLog implements AppendLog {
     }
 
     private boolean holdsSegments(Path directory) throws IOException {
-        Pattern segPattern = SegmentFormat.segmentPattern(name);
-        try (Stream<Path> list = Files.list(directory)) {
-            return list.anyMatch(p -> segPattern.matcher(p.getFileName().toString()).matches());
+        try (java.nio.file.DirectoryStream<Path> list = Files.newDirectoryStream(directory)) {
+            for (Path p : list) {
+                if (SegmentFormat.isSegmentFile(name, p.getFileName().toString())) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (java.nio.file.DirectoryIteratorException failed) {
+            throw failed.getCause();
         }
     }
 

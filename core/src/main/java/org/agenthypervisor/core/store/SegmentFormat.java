@@ -1,8 +1,6 @@
 package org.agenthypervisor.core.store;
 
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
 /**
@@ -27,8 +25,23 @@ final class SegmentFormat {
     static final String SEGMENT_SUFFIX = ".seg";
     static final String TEMP_SUFFIX = ".seg.tmp";
     static final String LOCK_SUFFIX = ".lock";
-    /** A log's name doubles as a file-name prefix, so keep it to characters that are safe everywhere. */
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    /**
+     * Whether {@code name} can name a log: it doubles as a file-name prefix, so it is kept to
+     * characters that are safe everywhere ({@code [A-Za-z0-9][A-Za-z0-9._-]{0,99}}, checked by hand).
+     */
+    static boolean isValidName(String name) {
+        if (name == null || name.isEmpty() || name.length() > 100) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean alphanumeric = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9';
+            if (!alphanumeric && (i == 0 || c != '.' && c != '_' && c != '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     private SegmentFormat() {
     }
@@ -41,22 +54,45 @@ final class SegmentFormat {
         return String.format("%s-%020d%s", name, firstIndex, TEMP_SUFFIX);
     }
 
-    /** Matches exactly this log's segment files; group 1 is the 20-digit first index. */
-    static Pattern segmentPattern(String name) {
-        return Pattern.compile(Pattern.quote(name) + "-(\\d{20})" + Pattern.quote(SEGMENT_SUFFIX));
+    /*
+     * File names are matched by hand, not with regular expressions: every log opens at every start,
+     * and compiling its two patterns cost more than listing its directory (issue 11).
+     */
+
+    /** Whether {@code fileName} is a segment file of log {@code name}: {@code <name>-<20 digits>.seg}. */
+    static boolean isSegmentFile(String name, String fileName) {
+        return hasIndexedName(name, fileName, SEGMENT_SUFFIX);
     }
 
-    static Pattern tempPattern(String name) {
-        return Pattern.compile(Pattern.quote(name) + "-\\d{20}" + Pattern.quote(TEMP_SUFFIX));
+    /** Whether {@code fileName} is a segment being written for log {@code name}: {@code <name>-<20 digits>.seg.tmp}. */
+    static boolean isTempFile(String name, String fileName) {
+        return hasIndexedName(name, fileName, TEMP_SUFFIX);
     }
 
-    /** The first index a segment file's name claims, or -1 if it does not fit in a long. */
-    static long parseIndex(Matcher m) {
+    /** The first index in the name of a segment file of log {@code name}; -1 when it does not fit a long. */
+    static long segmentIndex(String name, String fileName) {
         try {
-            return Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
+            return Long.parseLong(fileName, name.length() + 1, name.length() + 1 + INDEX_DIGITS, 10);
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
             return -1;
         }
+    }
+
+    private static final int INDEX_DIGITS = 20;
+
+    private static boolean hasIndexedName(String name, String fileName, String suffix) {
+        int dash = name.length();
+        if (fileName.length() != dash + 1 + INDEX_DIGITS + suffix.length() || !fileName.startsWith(name)
+                || fileName.charAt(dash) != '-' || !fileName.endsWith(suffix)) {
+            return false;
+        }
+        for (int i = dash + 1; i <= dash + INDEX_DIGITS; i++) {
+            char c = fileName.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     static byte[] encodeHeader(long firstIndex, int maxRecordSize) {
