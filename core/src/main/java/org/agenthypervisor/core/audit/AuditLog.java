@@ -26,6 +26,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongBinaryOperator;
+import java.util.function.LongFunction;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -199,6 +201,97 @@ public final class AuditLog implements AuditTrail {
     private record Stop(long ticket) implements Item {
     }
 
+    // The items' makers and the writer's Runnable are classes, not lambdas: each lambda costs ~0.5 ms
+    // to link at start-up (issue 11), and the first records are queued while the agent starts.
+
+    /** Makes a record's item for its ticket; the record is timed when it is queued. */
+    private static final class RecForTicket implements LongFunction<Item> {
+        private final String type;
+        private final CanonicalJson.Prepared members;
+        private final Map<String, Object> fields;
+        private final String why;
+
+        RecForTicket(String type, CanonicalJson.Prepared members, Map<String, Object> fields, String why) {
+            this.type = type;
+            this.members = members;
+            this.fields = fields;
+            this.why = why;
+        }
+
+        @Override
+        public Item apply(long t) {
+            return new Rec(t, type, members, members == null ? fields : null, why, System.currentTimeMillis());
+        }
+    }
+
+    private static final class HeadRequestForTicket implements LongFunction<Item> {
+        private final String reason;
+        private final Map<String, Object> subject;
+        private final CompletableFuture<TreeHead> result;
+
+        HeadRequestForTicket(String reason, Map<String, Object> subject, CompletableFuture<TreeHead> result) {
+            this.reason = reason;
+            this.subject = subject;
+            this.result = result;
+        }
+
+        @Override
+        public Item apply(long t) {
+            return new HeadRequest(t, reason, subject, result);
+        }
+    }
+
+    private static final class CutRequestForTicket implements LongFunction<Item> {
+        private final long cut;
+        private final long retentionMillis;
+        private final Path archive;
+        private final CompletableFuture<Long> result;
+
+        CutRequestForTicket(long cut, long retentionMillis, Path archive, CompletableFuture<Long> result) {
+            this.cut = cut;
+            this.retentionMillis = retentionMillis;
+            this.archive = archive;
+            this.result = result;
+        }
+
+        @Override
+        public Item apply(long t) {
+            return new CutRequest(t, cut, retentionMillis, archive, result);
+        }
+    }
+
+    private static final class StopForTicket implements LongFunction<Item> {
+        static final StopForTicket INSTANCE = new StopForTicket();
+
+        @Override
+        public Item apply(long t) {
+            return new Stop(t);
+        }
+    }
+
+    /** {@code Math::max}, for raising {@link #wanted}. */
+    private static final class Max implements LongBinaryOperator {
+        static final Max INSTANCE = new Max();
+
+        @Override
+        public long applyAsLong(long left, long right) {
+            return Math.max(left, right);
+        }
+    }
+
+    private static final class WriterLoop implements Runnable {
+        private final AuditLog audit;
+
+        WriterLoop(AuditLog audit) {
+            this.audit = audit;
+        }
+
+        @Override
+        public void run() {
+            audit.writeLoop();
+        }
+    }
+
     /** Retention, the writer's part: choose the cut, state it, plant the next one (see {@link #applyRetention}). */
     private record CutRequest(long ticket, long cut, long retentionMillis, Path archive,
                               CompletableFuture<Long> result) implements Item {
@@ -241,7 +334,7 @@ public final class AuditLog implements AuditTrail {
                 failed(failedAgain);
             }
         }
-        this.writer = new Thread(this::writeLoop, "agent-hypervisor-audit-writer");
+        this.writer = new Thread(new WriterLoop(this), "agent-hypervisor-audit-writer");
         this.writer.setDaemon(true);
         this.writer.start();
     }
@@ -580,7 +673,7 @@ public final class AuditLog implements AuditTrail {
             // Chosen here, not by the writer: reading record times may check whole sealed segments'
             // frames (lazy open), which must not hold up the records being written meanwhile.
             long chosen = newestCut(System.currentTimeMillis() - retentionMillis);
-            enqueue(t -> new CutRequest(t, chosen, retentionMillis, archive, result), true);
+            enqueue(new CutRequestForTicket(chosen, retentionMillis, archive, result), true);
             long cut;
             try {
                 cut = awaitWriter(result);
@@ -690,10 +783,7 @@ public final class AuditLog implements AuditTrail {
             prepared = null;
             problem = "its fields cannot be written as JSON: " + unencodable.getMessage();
         }
-        CanonicalJson.Prepared members = prepared;
-        String why = problem;
-        long ticket = enqueue(t -> new Rec(t, type, members, members == null ? fields : null, why,
-                System.currentTimeMillis()), durability == Durability.FSYNC);
+        long ticket = enqueue(new RecForTicket(type, prepared, fields, problem), durability == Durability.FSYNC);
         if (durability == Durability.FSYNC) {
             awaitDurable(ticket);
             failed = failure;
@@ -743,7 +833,7 @@ public final class AuditLog implements AuditTrail {
      * queued; otherwise it collects records for up to the flush interval, so a burst of records costs
      * the producers no system call at all.
      */
-    private long enqueue(java.util.function.LongFunction<Item> make, boolean urgent) {
+    private long enqueue(LongFunction<Item> make, boolean urgent) {
         if (queued.get() >= QUEUE_CAPACITY) {
             awaitRoom();
         }
@@ -754,7 +844,7 @@ public final class AuditLog implements AuditTrail {
         }
         int n = queued.incrementAndGet();
         if (urgent) {
-            wanted.accumulateAndGet(ticket, Math::max);
+            wanted.accumulateAndGet(ticket, Max.INSTANCE);
             LockSupport.unpark(writer);
         } else if (writerIdle || (n >= MAX_BATCH && writerGathering)) {
             LockSupport.unpark(writer);
@@ -777,7 +867,7 @@ public final class AuditLog implements AuditTrail {
             target = enqueued;
         }
         if (target > done) {
-            wanted.accumulateAndGet(target, Math::max);
+            wanted.accumulateAndGet(target, Max.INSTANCE);
             LockSupport.unpark(writer);
         }
         awaitDurable(target);
@@ -798,7 +888,7 @@ public final class AuditLog implements AuditTrail {
 
     private TreeHead requestHead(String reason, Map<String, Object> subject) {
         CompletableFuture<TreeHead> result = new CompletableFuture<>();
-        enqueue(t -> new HeadRequest(t, reason, subject, result), true);
+        enqueue(new HeadRequestForTicket(reason, subject, result), true);
         // A head costs the writer one signature (~30-40 µs): wait for it spinning for a moment rather
         // than parking at once, which would add a wake-up (tens of µs on a small VM) to every session
         // close. This thread has nothing else to do; the writer works on another core.
@@ -855,7 +945,7 @@ public final class AuditLog implements AuditTrail {
             requestHead("shutdown", null);
             closing = true;
         }
-        enqueue(Stop::new, true);
+        enqueue(StopForTicket.INSTANCE, true);
         try {
             writer.join(10_000);
         } catch (InterruptedException interrupted) {

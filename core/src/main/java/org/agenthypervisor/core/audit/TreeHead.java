@@ -116,7 +116,10 @@ public record TreeHead(long size, byte[] root, Instant time, String keyId, Strin
             return null;
         }
         List<byte[]> out = new ArrayList<>(frontier.size());
-        frontier.forEach(p -> out.add(p.clone()));
+        // Loops, not lambdas: each lambda costs ~0.5 ms to link at start-up (issue 11).
+        for (byte[] p : frontier) {
+            out.add(p.clone());
+        }
         return out;
     }
 
@@ -192,7 +195,9 @@ public record TreeHead(long size, byte[] root, Instant time, String keyId, Strin
         m.put("size", size);
         if (frontier != null) {
             List<Object> hexes = new ArrayList<>(frontier.size());
-            frontier.forEach(p -> hexes.add(HexFormat.of().formatHex(p)));
+            for (byte[] p : frontier) {
+                hexes.add(HexFormat.of().formatHex(p));
+            }
             m.put("frontier", hexes);
         }
         if (subject != null) {

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -151,7 +152,24 @@ public final class KeyDirectory {
     public SigningKey getOrCreate(String id) {
         checkId(id);
         SigningKey key = signingKeys.get(id);
-        return key != null ? key : signingKeys.computeIfAbsent(id, this::loadOrCreate);
+        return key != null ? key : signingKeys.computeIfAbsent(id, new LoadOrCreate(this));
+    }
+
+    /**
+     * {@link #loadOrCreate}, for {@code computeIfAbsent}. A class, not a lambda: each lambda costs
+     * ~0.5 ms to link at start-up (issue 11), where the hypervisor's key is loaded.
+     */
+    private static final class LoadOrCreate implements Function<String, SigningKey> {
+        private final KeyDirectory keys;
+
+        LoadOrCreate(KeyDirectory keys) {
+            this.keys = keys;
+        }
+
+        @Override
+        public SigningKey apply(String id) {
+            return keys.loadOrCreate(id);
+        }
     }
 
     /** The key of {@code id} if its {@code .key} file exists; never creates one. */
@@ -162,10 +180,12 @@ public final class KeyDirectory {
             return Optional.of(cached);
         }
         Optional<SigningKey> loaded = load(id);
-        return loaded.map(k -> {
-            SigningKey previous = signingKeys.putIfAbsent(id, k);
-            return previous != null ? previous : k;
-        });
+        if (loaded.isEmpty()) {
+            return Optional.empty();
+        }
+        SigningKey k = loaded.get();
+        SigningKey previous = signingKeys.putIfAbsent(id, k);
+        return Optional.of(previous != null ? previous : k);
     }
 
     /**
@@ -246,8 +266,12 @@ public final class KeyDirectory {
             return fresh;
         }
         // Another process created it first: use theirs.
-        return load(id).orElseThrow(() -> new KeyDirectoryException(keyFile,
-                "key file " + keyFile + " was created by another process and then disappeared"));
+        Optional<SigningKey> theirs = load(id);
+        if (theirs.isEmpty()) {
+            throw new KeyDirectoryException(keyFile,
+                    "key file " + keyFile + " was created by another process and then disappeared");
+        }
+        return theirs.get();
     }
 
     /** Loads {@code id}'s key if its file exists, checking (or, if writable and missing, writing) its .pub. */
@@ -317,7 +341,11 @@ public final class KeyDirectory {
             return Optional.of(loaded.deriveSecret(label));
         }
         Path keyFile = keyFile(id);
-        return readIfExists(keyFile).map(text -> SigningKey.deriveSecret(seedOf(keyFile, text), label));
+        Optional<String> text = readIfExists(keyFile);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(SigningKey.deriveSecret(seedOf(keyFile, text.get()), label));
     }
 
     private static byte[] seedOf(Path file, String text) {

@@ -41,6 +41,8 @@ public class GateRuntime {
     private SiteBinding[] bindings = new SiteBinding[0];
     /** Owners of classes seen so far by name, for anonymous classes of agents. */
     private final Map<String, String> ownerByClass = new ConcurrentHashMap<>();
+    /** {@code ownerByClass::get}, made once: each lambda costs ~0.5 ms to link at start-up (issue 11). */
+    private final Function<String, String> ownerOf = new OwnerLookup(ownerByClass);
     private Policy policy;
     private volatile CallParticipant[] participants = new CallParticipant[0];
     private final java.util.concurrent.atomic.AtomicLong selfCheckDenials = new java.util.concurrent.atomic.AtomicLong();
@@ -81,12 +83,25 @@ public class GateRuntime {
 
     /** The agent bound to an already-seen class, for the planner's enclosing-class rule. */
     public Function<String, String> enclosingOwners() {
-        return ownerByClass::get;
+        return ownerOf;
+    }
+
+    private static final class OwnerLookup implements Function<String, String> {
+        private final Map<String, String> ownerByClass;
+
+        OwnerLookup(Map<String, String> ownerByClass) {
+            this.ownerByClass = ownerByClass;
+        }
+
+        @Override
+        public String apply(String className) {
+            return ownerByClass.get(className);
+        }
     }
 
     /** Plans a class under the current policy (what the transformer calls first). */
     public synchronized ClassPlan plan(ClassInfo info) {
-        ClassPlan plan = GovernancePlanner.plan(info, policy, ownerByClass::get);
+        ClassPlan plan = GovernancePlanner.plan(info, policy, ownerOf);
         if (plan.owner() != null) {
             ownerByClass.put(info.name(), plan.owner());
         }
@@ -229,7 +244,7 @@ public class GateRuntime {
         for (Map.Entry<ClassKey, Instrumented> entry : instrumented.entrySet()) {
             ClassPlan before = entry.getValue().plan();
             ClassInfo info = entry.getValue().info();
-            ClassPlan after = GovernancePlanner.plan(info, next, ownerByClass::get);
+            ClassPlan after = GovernancePlanner.plan(info, next, ownerOf);
             if (!sameShape(before, after)) {
                 changed.add(entry.getKey().name());
             }
@@ -257,8 +272,11 @@ public class GateRuntime {
         SiteBinding[] rebuilt = new SiteBinding[sites.size()];
         for (Site site : sites) {
             ClassKey key = new ClassKey(site.kind().name() + ":" + site.classInfo().name(), site.loaderId());
-            ClassPlan plan = current.computeIfAbsent(key,
-                    k -> planFor(site, policy, ownerByClass::get));
+            ClassPlan plan = current.get(key);
+            if (plan == null) {
+                plan = planFor(site, policy, ownerOf);
+                current.put(key, plan);
+            }
             MethodPlan m = plan.method(site.method().name(), site.method().descriptor());
             if (m == null || m.kind() != site.kind()) {
                 rebuilt[site.id()] = SiteBinding.stale(site);

@@ -32,7 +32,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Joint liability (SPEC §3): takes part in every hand-off (refusal, vouch, chain) and turns
@@ -101,13 +104,43 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
         this.bootId = HEX.formatHex(boot);
         this.ledger = sharedTrust == null ? openLedger(dataDir) : openSharedLedger(sharedTrust);
         // Before any call can happen: agents known now get their persisted score, later ones on creation.
-        ledger.onChangedElsewhere(this::applyChangedElsewhere); // first: a change arriving now is not lost
-        principals.usePersistedTrust(ledger::trust);
+        ledger.onChangedElsewhere(new ChangedElsewhere(this)); // first: a change arriving now is not lost
+        principals.usePersistedTrust(new PersistedTrust(ledger));
         applyRetention();
         this.keys = new AgentKeys(keysDirectory(policy, dataDir));
         this.recovery = new TrustRecovery(this);
         this.breach = new BreachDetector(policy.liability().breach());
         recovery.start();
+    }
+
+    // Classes, not lambdas: each lambda costs ~0.5 ms to link at start-up (issue 11).
+
+    /** {@link #applyChangedElsewhere}, as the ledger's listener. */
+    private static final class ChangedElsewhere implements Consumer<List<TrustLedger.Entry>> {
+        private final LiabilityEngine engine;
+
+        ChangedElsewhere(LiabilityEngine engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public void accept(List<TrustLedger.Entry> changed) {
+            engine.applyChangedElsewhere(changed);
+        }
+    }
+
+    /** An agent's score as the ledger last recorded it. */
+    private static final class PersistedTrust implements Function<String, OptionalDouble> {
+        private final TrustLedger ledger;
+
+        PersistedTrust(TrustLedger ledger) {
+            this.ledger = ledger;
+        }
+
+        @Override
+        public OptionalDouble apply(String agent) {
+            return ledger.trust(agent);
+        }
     }
 
     private static TrustLedger openLedger(Path dataDir) {

@@ -82,7 +82,7 @@ public final class TrustLedger implements AutoCloseable {
     private final RecordLog log;
     /** Where records are appended and read: {@link #log} itself, or the shared log. */
     private final AppendLog records;
-    private volatile Consumer<List<Entry>> changedElsewhere = changed -> { };
+    private volatile Consumer<List<Entry>> changedElsewhere = NoListener.INSTANCE;
     private final Map<String, Entry> latest = new ConcurrentHashMap<>();
     /** Records [0, applied) are reflected in {@link #latest}. */
     private long applied;
@@ -128,8 +128,76 @@ public final class TrustLedger implements AutoCloseable {
         TrustLedger ledger = new TrustLedger(shared);
         ledger.catchUp();
         ledger.replayedAtOpen = ledger.applied;
-        shared.onAppendedElsewhere(ledger::catchUpQuietly);
+        shared.onAppendedElsewhere(new CatchUpQuietly(ledger));
         return ledger;
+    }
+
+    // Classes, not lambdas: each lambda costs ~0.5 ms to link at start-up (issue 11).
+
+    /** The listener until {@link #onChangedElsewhere}: none. */
+    private static final class NoListener implements Consumer<List<Entry>> {
+        static final NoListener INSTANCE = new NoListener();
+
+        @Override
+        public void accept(List<Entry> changed) {
+        }
+    }
+
+    private static final class CatchUpQuietly implements Runnable {
+        private final TrustLedger ledger;
+
+        CatchUpQuietly(TrustLedger ledger) {
+            this.ledger = ledger;
+        }
+
+        @Override
+        public void run() {
+            ledger.catchUpQuietly();
+        }
+    }
+
+    /** Applies the records after the last one applied (see {@link #catchUp}), collecting the entries they change. */
+    private static final class CatchUp implements Consumer<LogRecord> {
+        private final TrustLedger ledger;
+        private final List<Entry> changed;
+
+        CatchUp(TrustLedger ledger, List<Entry> changed) {
+            this.ledger = ledger;
+            this.changed = changed;
+        }
+
+        @Override
+        public void accept(LogRecord r) {
+            if (r.index() != ledger.applied) {
+                throw new IllegalStateException("trust ledger " + ledger.records.describe() + ": expected record "
+                        + ledger.applied + ", read record " + r.index() + " (a record is missing; the ledger is never"
+                        + " rewritten)");
+            }
+            Event e = parse(ledger.records.describe(), r.index(), r.payload());
+            for (Change c : e.changes()) {
+                Entry entry = new Entry(c.agent(), c.after(), e.kind(), e.cause(), e.time(), e.index());
+                ledger.latest.put(c.agent(), entry);
+                changed.add(entry);
+            }
+            ledger.applied = r.index() + 1;
+        }
+    }
+
+    /** Replays the records after the snapshot when the ledger is opened (see {@link #load}). */
+    private static final class Replay implements Consumer<LogRecord> {
+        private final TrustLedger ledger;
+
+        Replay(TrustLedger ledger) {
+            this.ledger = ledger;
+        }
+
+        @Override
+        public void accept(LogRecord r) {
+            Event e = parse(ledger.log.dir(), r.index(), r.payload());
+            for (Change c : e.changes()) {
+                ledger.latest.put(c.agent(), new Entry(c.agent(), c.after(), e.kind(), e.cause(), e.time(), e.index()));
+            }
+        }
     }
 
     /** Whether the records live in a shared store rather than this data directory's files. */
@@ -158,19 +226,7 @@ public final class TrustLedger implements AutoCloseable {
         long before;
         synchronized (this) {
             before = applied;
-            records.forEach(applied, (LogRecord r) -> {
-                if (r.index() != applied) {
-                    throw new IllegalStateException("trust ledger " + records.describe() + ": expected record " + applied
-                            + ", read record " + r.index() + " (a record is missing; the ledger is never rewritten)");
-                }
-                Event e = parse(records.describe(), r.index(), r.payload());
-                for (Change c : e.changes()) {
-                    Entry entry = new Entry(c.agent(), c.after(), e.kind(), e.cause(), e.time(), e.index());
-                    latest.put(c.agent(), entry);
-                    changed.add(entry);
-                }
-                applied = r.index() + 1;
-            });
+            records.forEach(applied, new CatchUp(this, changed));
         }
         if (!changed.isEmpty()) {
             changedElsewhere.accept(changed);
@@ -325,12 +381,7 @@ public final class TrustLedger implements AutoCloseable {
             covered = covers;
             from = covers;
         }
-        log.forEach(from, (LogRecord r) -> {
-            Event e = parse(log.dir(), r.index(), r.payload());
-            for (Change c : e.changes()) {
-                latest.put(c.agent(), new Entry(c.agent(), c.after(), e.kind(), e.cause(), e.time(), e.index()));
-            }
-        });
+        log.forEach(from, new Replay(this));
         replayedAtOpen = size - from;
         applied = size;
     }

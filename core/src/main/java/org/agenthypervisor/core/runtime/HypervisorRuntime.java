@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The hypervisor of one JVM: policy, principals, gate, audit trail, facade backend, reloads and
@@ -53,7 +55,7 @@ public final class HypervisorRuntime {
     private final SessionManager sessions;
     private final SagaEngine sagas;
     private volatile Policy policy;
-    private volatile Consumer<Set<String>> afterReload = changed -> { };
+    private volatile Consumer<Set<String>> afterReload = NoReloadListener.INSTANCE;
     private PolicyWatcher watcher;
     private final Maintenance maintenance = new Maintenance();
 
@@ -84,20 +86,21 @@ public final class HypervisorRuntime {
         phases.mark("saga journal");
         // Order matters: refuse untrusted payloads first, then join sessions, then journal saga steps.
         // Approvals first: a call waiting for (or denied) approval has vouched, joined and journaled nothing yet.
-        this.approvals = new org.agenthypervisor.core.approval.Approvals(observed, this::policy, System::currentTimeMillis);
+        Supplier<Policy> currentPolicy = new PolicySupplier(this);
+        this.approvals = new org.agenthypervisor.core.approval.Approvals(observed, currentPolicy, WallClock.INSTANCE);
         gate.addParticipant(approvals);
         gate.addParticipant(liability);
         gate.addParticipant(sessions);
         gate.addParticipant(sagas);
-        events.setAnomalySink((denial, binding) -> liability.ringViolation(currentContext(), denial, binding));
-        this.quarantines = new org.agenthypervisor.core.quarantine.Quarantines(principals, observed, System::currentTimeMillis,
+        events.setAnomalySink(new RingViolationSink(this));
+        this.quarantines = new org.agenthypervisor.core.quarantine.Quarantines(principals, observed, WallClock.INSTANCE,
                 dataDir);
         quarantines.restore(); // before any call: a restart must not release a killed agent
         gate.setQuarantines(quarantines);
         liability.setQuarantines(quarantines);
         sessions.setQuarantines(quarantines);
-        this.elevations = new org.agenthypervisor.core.elevation.Elevations(principals, observed, System::currentTimeMillis,
-                this::policy, true);
+        this.elevations = new org.agenthypervisor.core.elevation.Elevations(principals, observed, WallClock.INSTANCE,
+                currentPolicy, true);
         gate.setElevations(elevations);
         this.rateLimits = new org.agenthypervisor.core.ratelimit.RateLimits(policy, audit);
         principals.useRateLimits(rateLimits);
@@ -109,6 +112,70 @@ public final class HypervisorRuntime {
 
     private final org.agenthypervisor.core.frameworks.FrameworkGate frameworks;
     private final org.agenthypervisor.core.ratelimit.RateLimits rateLimits;
+
+    // What the start hands out (here and the housekeeping tasks below) are classes, not lambdas or
+    // method references: each of those costs ~0.5 ms to link at start-up (issue 11).
+
+    /** {@code System::currentTimeMillis}. */
+    private static final class WallClock implements LongSupplier {
+        static final WallClock INSTANCE = new WallClock();
+
+        @Override
+        public long getAsLong() {
+            return System.currentTimeMillis();
+        }
+    }
+
+    /** The policy in force ({@link #policy()}). */
+    private static final class PolicySupplier implements Supplier<Policy> {
+        private final HypervisorRuntime runtime;
+
+        PolicySupplier(HypervisorRuntime runtime) {
+            this.runtime = runtime;
+        }
+
+        @Override
+        public Policy get() {
+            return runtime.policy();
+        }
+    }
+
+    /** Enforced ring violations go to liability, with the calling thread's context. */
+    private static final class RingViolationSink implements RuntimeEvents.AnomalySink {
+        private final HypervisorRuntime runtime;
+
+        RingViolationSink(HypervisorRuntime runtime) {
+            this.runtime = runtime;
+        }
+
+        @Override
+        public void ringViolation(org.agenthypervisor.core.rings.RingDenial denial,
+                                  org.agenthypervisor.core.gate.SiteBinding binding) {
+            runtime.liability.ringViolation(runtime.currentContext(), denial, binding);
+        }
+    }
+
+    /** Nothing to do after a reload until the agent installs its retransformation. */
+    private static final class NoReloadListener implements Consumer<Set<String>> {
+        static final NoReloadListener INSTANCE = new NoReloadListener();
+
+        @Override
+        public void accept(Set<String> changed) {
+        }
+    }
+
+    private static final class ReloadFromFile implements Runnable {
+        private final HypervisorRuntime runtime;
+
+        ReloadFromFile(HypervisorRuntime runtime) {
+            this.runtime = runtime;
+        }
+
+        @Override
+        public void run() {
+            runtime.reloadFromFile();
+        }
+    }
 
     /** Rate limits and their refusal counts. */
     public org.agenthypervisor.core.ratelimit.RateLimits rateLimits() {
@@ -406,7 +473,7 @@ public final class HypervisorRuntime {
                     + " could change the policy");
         }
         if (watcher == null) {
-            watcher = new PolicyWatcher(options.policyFile(), this::reloadFromFile);
+            watcher = new PolicyWatcher(options.policyFile(), new ReloadFromFile(this));
             watcher.start();
         }
     }
@@ -494,19 +561,97 @@ public final class HypervisorRuntime {
      */
     private void startMaintenance() {
         if (audit instanceof org.agenthypervisor.core.audit.AuditLog log) {
-            maintenance.add("audit files", () -> log.recordLog().checkFiles());
+            maintenance.add("audit files", new AuditFilesCheck(log));
             // Nothing unless audit.retention is set; then it plants a cut at most every retention/10.
-            maintenance.add("audit retention", log::applyRetention);
+            maintenance.add("audit retention", new AuditRetention(log));
         }
-        maintenance.add("trust ledger files", () -> liability.ledger().checkFiles());
+        maintenance.add("trust ledger files", new LedgerFilesCheck(liability));
         // Cheap when nothing is due (one record read); retires whole segments when they are.
-        maintenance.add("trust ledger retention", liability::applyRetention);
+        maintenance.add("trust ledger retention", new LedgerRetention(liability));
         if (sagas.journal() != null) {
-            maintenance.add("saga journal files", () -> sagas.journal().recordLog().checkFiles());
+            maintenance.add("saga journal files", new JournalFilesCheck(sagas));
         }
         // Writes nothing unless 10,000 records followed the last checkpoint or a cut has come due.
-        maintenance.add("saga journal compaction", sagas::compact);
+        maintenance.add("saga journal compaction", new SagaCompaction(sagas));
         maintenance.start();
+    }
+
+    private static final class AuditFilesCheck implements Maintenance.Task {
+        private final org.agenthypervisor.core.audit.AuditLog log;
+
+        AuditFilesCheck(org.agenthypervisor.core.audit.AuditLog log) {
+            this.log = log;
+        }
+
+        @Override
+        public void run() throws IOException {
+            log.recordLog().checkFiles();
+        }
+    }
+
+    private static final class AuditRetention implements Maintenance.Task {
+        private final org.agenthypervisor.core.audit.AuditLog log;
+
+        AuditRetention(org.agenthypervisor.core.audit.AuditLog log) {
+            this.log = log;
+        }
+
+        @Override
+        public void run() throws IOException {
+            log.applyRetention();
+        }
+    }
+
+    private static final class LedgerFilesCheck implements Maintenance.Task {
+        private final LiabilityEngine liability;
+
+        LedgerFilesCheck(LiabilityEngine liability) {
+            this.liability = liability;
+        }
+
+        @Override
+        public void run() throws IOException {
+            liability.ledger().checkFiles();
+        }
+    }
+
+    private static final class LedgerRetention implements Maintenance.Task {
+        private final LiabilityEngine liability;
+
+        LedgerRetention(LiabilityEngine liability) {
+            this.liability = liability;
+        }
+
+        @Override
+        public void run() {
+            liability.applyRetention();
+        }
+    }
+
+    private static final class JournalFilesCheck implements Maintenance.Task {
+        private final SagaEngine sagas;
+
+        JournalFilesCheck(SagaEngine sagas) {
+            this.sagas = sagas;
+        }
+
+        @Override
+        public void run() throws IOException {
+            sagas.journal().recordLog().checkFiles();
+        }
+    }
+
+    private static final class SagaCompaction implements Maintenance.Task {
+        private final SagaEngine sagas;
+
+        SagaCompaction(SagaEngine sagas) {
+            this.sagas = sagas;
+        }
+
+        @Override
+        public void run() {
+            sagas.compact();
+        }
     }
 
     /** Runs every housekeeping task once, now, on the calling thread. */
