@@ -22,7 +22,11 @@ import java.util.stream.Stream;
  * cannot share anything with its neighbours (the same relocated package names, descriptors and
  * attribute names in every one); deflated in blocks they do, and the jar is about a quarter
  * smaller. Classes the start loads come first, in the order it loads them (the list is a build input;
- * a stale list only costs speed), so a start inflates few blocks; the rest follow by name.
+ * a stale list only costs speed), so a start inflates few blocks; the rest follow by name. The list
+ * holds a warm start's classes first (the {@code classes.list} a warm hello-world start writes under
+ * {@code <dataDir>/cache/woven/<build>/}), then those a first start adds (Byte Buddy's weaving): with
+ * the first start's order alone, a warm start's ~360 classes lay among ~1,200 and its class preloader
+ * inflated some fifty blocks, 7 MB of garbage, at every start.
  *
  * <p>Index format ({@code META-INF/agent-hypervisor/classes}): int magic, int version, int blocks,
  * int classes, then per class: UTF path without {@code .classdata}, short block, int offset, int length.
