@@ -10,9 +10,9 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,7 +32,14 @@ final class SelfCheck {
     static List<String> run(HypervisorRuntime runtime, GovernedClassTransformer transformer,
                             org.agenthypervisor.agent.integration.IntegrationTransformer executors, ClassFileLocator jar) {
         List<String> failures = new ArrayList<>();
+        ThreadPoolExecutor pool = null;
         try {
+            // The probe's worker starts now, while the canary loads, and waits for its task: the probe
+            // then waits for a running thread rather than a new one (a few milliseconds of every start).
+            // The task reaches a worker started before the probe's context was set, so its context must
+            // come with the task, as it must for any pool whose threads outlive a task.
+            pool = new ThreadPoolExecutor(1, 1, 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
+            pool.prestartCoreThread();
             byte[] bytes = jar.locate(CANARY).resolve();
             Class<?> canary = new CanaryLoader(bytes).loadClass(CANARY);
             if (!transformer.wasWoven(CANARY)) {
@@ -60,21 +67,20 @@ final class SelfCheck {
                 if (runtime.gate().selfCheckDenials() != before + 1) {
                     failures.add("a ring-3 call of the canary's ring-0 method did not reach the ring check");
                 }
-                ExecutorService pool = Executors.newSingleThreadExecutor();
-                try {
-                    Future<Context> seen = pool.submit(new CurrentContext(runtime));
-                    if (seen.get(10, TimeUnit.SECONDS) != probe) {
-                        failures.add("a task submitted to a ThreadPoolExecutor did not run in its submitter's context"
-                                + " (instrumented JDK classes: " + executors.instrumented() + ")");
-                    }
-                } finally {
-                    pool.shutdownNow();
+                Future<Context> seen = pool.submit(new CurrentContext(runtime));
+                if (seen.get(10, TimeUnit.SECONDS) != probe) {
+                    failures.add("a task submitted to a ThreadPoolExecutor did not run in its submitter's context"
+                            + " (instrumented JDK classes: " + executors.instrumented() + ")");
                 }
             } finally {
                 cell.set(previous);
             }
         } catch (Throwable failure) {
             failures.add("the self-check failed: " + failure);
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
         }
         return failures;
     }

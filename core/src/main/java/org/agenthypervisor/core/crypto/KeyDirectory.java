@@ -25,7 +25,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * A directory of Ed25519 keys, one pair per principal id (agent ids such as {@code billing} or
@@ -64,7 +63,6 @@ public final class KeyDirectory {
      */
     public static final String HYPERVISOR = "hypervisor";
 
-    private static final Pattern ID = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?");
     /** DER prefix of an Ed25519 PKCS#8 PrivateKeyInfo (RFC 8410): version 0, algorithm 1.3.101.112, OCTET STRING(OCTET STRING). */
     static final byte[] PKCS8_PREFIX = HexFormat.of().parseHex("302e020100300506032b657004220420");
     private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
@@ -105,9 +103,23 @@ public final class KeyDirectory {
         return new KeyDirectory(dir, true);
     }
 
-    /** Whether {@code id} is a valid principal id: {@code [a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?}. */
+    /**
+     * Whether {@code id} is a valid principal id: {@code [a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?}, checked
+     * by hand (compiling the pattern was a millisecond of every start).
+     */
     public static boolean isValidId(String id) {
-        return id != null && ID.matcher(id).matches();
+        if (id == null || id.isEmpty() || id.length() > 64) {
+            return false;
+        }
+        int last = id.length() - 1;
+        for (int i = 0; i <= last; i++) {
+            char c = id.charAt(i);
+            boolean alphanumeric = c >= 'a' && c <= 'z' || c >= '0' && c <= '9';
+            if (!alphanumeric && (i == 0 || i == last || c != '.' && c != '_' && c != '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

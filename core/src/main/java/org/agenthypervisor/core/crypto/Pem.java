@@ -30,7 +30,7 @@ final class Pem {
         if (!t.endsWith(end)) {
             throw new IllegalArgumentException("PEM \"" + label + "\" block has no \"" + end + "\" line, or text after it");
         }
-        String body = t.substring(begin.length(), t.length() - end.length()).replaceAll("[\\s]", "");
+        String body = withoutWhitespace(t.substring(begin.length(), t.length() - end.length()));
         if (body.contains("-----")) {
             throw new IllegalArgumentException("more than one PEM block");
         }
@@ -39,5 +39,17 @@ final class Pem {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("PEM \"" + label + "\" body is not base64: " + e.getMessage(), e);
         }
+    }
+
+    /** {@code text} without the characters of the regular expression {@code \s}, removed by hand (no pattern at start-up). */
+    static String withoutWhitespace(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\u000B' && c != '\f' && c != '\r') {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 }

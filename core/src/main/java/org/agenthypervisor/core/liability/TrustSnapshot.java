@@ -170,13 +170,20 @@ final class TrustSnapshot {
      */
     static void removeLeftoverTemps(Path ledgerDir) throws IOException {
         String prefix = "." + FILE + ".";
-        try (java.util.stream.Stream<Path> files = Files.list(ledgerDir)) {
-            for (Path p : files.toList()) {
+        List<Path> leftovers = new ArrayList<>();
+        // A directory stream, not Files.list: no stream pipeline to link at every start (issue 11).
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(ledgerDir)) {
+            for (Path p : files) {
                 String n = p.getFileName().toString();
                 if (n.startsWith(prefix) && n.endsWith(".tmp")) {
-                    Files.deleteIfExists(p);
+                    leftovers.add(p);
                 }
             }
+        } catch (java.nio.file.DirectoryIteratorException failed) {
+            throw failed.getCause();
+        }
+        for (Path p : leftovers) {
+            Files.deleteIfExists(p);
         }
     }
 
