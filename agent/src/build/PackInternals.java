@@ -34,7 +34,8 @@ import java.util.stream.Stream;
  */
 public class PackInternals {
     static final int MAGIC = 0x41484349;
-    static final int VERSION = 1;
+    /** 2: the lookup table is built here, not by every start (1: entries only). */
+    static final int VERSION = 2;
     static final int BLOCK = 128 << 10;
     static final String SUFFIX = ".classdata";
     static final String INDEX = "META-INF/agent-hypervisor/classes";
@@ -90,18 +91,49 @@ public class PackInternals {
         for (int i = 0; i < blocks.size(); i++) {
             Files.write(dir.resolve(BLOCKS + i), blocks.get(i));
         }
+        // The entries first, to learn where each lands; then the header, the lookup table and the entries.
+        ByteArrayOutputStream entries = new ByteArrayOutputStream();
+        List<Integer> positions = new ArrayList<>();
+        List<byte[]> names = new ArrayList<>();
+        try (DataOutputStream data = new DataOutputStream(entries)) {
+            for (Map.Entry<String, long[]> e : index.entrySet()) {
+                positions.add(data.size());
+                data.writeUTF(e.getKey());
+                data.writeShort((int) e.getValue()[0]);
+                data.writeInt((int) e.getValue()[1]);
+                data.writeInt((int) e.getValue()[2]);
+            }
+        }
+        byte[] entryBytes = entries.toByteArray();
+        for (int position : positions) {
+            int length = (entryBytes[position] & 0xFF) << 8 | (entryBytes[position + 1] & 0xFF);
+            names.add(java.util.Arrays.copyOfRange(entryBytes, position + 2, position + 2 + length));
+        }
+        // Open addressing with linear probing, as ClassBlocks.locate reads it: a slot holds an entry's
+        // position in the index file plus one (0: empty), the hash ClassBlocks.hash.
+        int capacity = Integer.highestOneBit(Math.max(4, index.size() * 2 - 1)) << 1;
+        int header = 20;
+        int entriesAt = header + 4 * capacity;
+        int[] slots = new int[capacity];
+        for (int i = 0; i < positions.size(); i++) {
+            byte[] name = names.get(i);
+            int slot = hash(name) & (capacity - 1);
+            while (slots[slot] != 0) {
+                slot = (slot + 1) & (capacity - 1);
+            }
+            slots[slot] = entriesAt + positions.get(i) + 1;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (DataOutputStream data = new DataOutputStream(out)) {
             data.writeInt(MAGIC);
             data.writeInt(VERSION);
             data.writeInt(blocks.size());
             data.writeInt(index.size());
-            for (Map.Entry<String, long[]> e : index.entrySet()) {
-                data.writeUTF(e.getKey());
-                data.writeShort((int) e.getValue()[0]);
-                data.writeInt((int) e.getValue()[1]);
-                data.writeInt((int) e.getValue()[2]);
+            data.writeInt(capacity);
+            for (int slot : slots) {
+                data.writeInt(slot);
             }
+            data.write(entryBytes);
         }
         Files.write(dir.resolve(INDEX), out.toByteArray());
         for (Path p : byName.values()) {
@@ -123,6 +155,7 @@ public class PackInternals {
             }
             int blockCount = in.readInt();
             int classes = in.readInt();
+            in.skipNBytes(4L * in.readInt()); // the lookup table
             byte[][] blocks = new byte[blockCount][];
             for (int i = 0; i < blockCount; i++) {
                 blocks[i] = Files.readAllBytes(dir.resolve(BLOCKS + i));
@@ -145,5 +178,15 @@ public class PackInternals {
             }
         }
         Files.delete(indexFile);
+    }
+
+    /** ClassBlocks.hash: FNV-1a over the length and the last 32 bytes of a name (the same in both, or no class is found). */
+    static int hash(byte[] name) {
+        int length = name.length;
+        int h = (0x811c9dc5 ^ length) * 0x01000193;
+        for (int i = Math.max(0, length - 32); i < length; i++) {
+            h = (h ^ (name[i] & 0xFF)) * 0x01000193;
+        }
+        return h ^ (h >>> 16);
     }
 }

@@ -16,7 +16,10 @@ final class ClassBlocks {
     static final String INDEX = "META-INF/agent-hypervisor/classes";
     static final String BLOCKS = "META-INF/agent-hypervisor/blocks/";
     private static final int MAGIC = 0x41484349;
-    private static final int VERSION = 1;
+    /** 2: the build writes the lookup table (1: every start built it, hashing ~3,500 names in a cold JVM). */
+    private static final int VERSION = 2;
+    /** Magic, version, blocks, classes, table capacity. */
+    private static final int HEADER = 20;
     /** Inflated blocks kept: the installer and the class preloader each walk through their own. */
     private static final int KEPT = 4;
 
@@ -42,19 +45,24 @@ final class ClassBlocks {
         java.util.Arrays.fill(keptBlock, -1);
     }
 
-    /** The jar's packed classes under {@code base}, or null when the jar keeps one entry per class. */
+    /**
+     * The jar's packed classes under {@code base}, or null when the jar keeps one entry per class.
+     * Reads the lookup table the build wrote; an entry is checked when a lookup reaches it.
+     */
     static ClassBlocks open(JarContents jar, String base) throws IOException {
         int indexEntry = jar.find(base + INDEX);
         if (indexEntry < 0) {
             return null;
         }
         byte[] index = jar.readAll(indexEntry);
-        if (index.length < 16 || intAt(index, 0) != MAGIC || intAt(index, 4) != VERSION) {
+        if (index.length < HEADER || intAt(index, 0) != MAGIC || intAt(index, 4) != VERSION) {
             throw new IOException("the agent jar's class index " + base + INDEX + " is of another build");
         }
         int blocks = intAt(index, 8);
         int count = intAt(index, 12);
-        if (blocks < 0 || count < 0 || count > index.length / ENTRY_FIXED) {
+        int capacity = intAt(index, 16);
+        if (blocks < 0 || count < 0 || capacity < 4 || Integer.bitCount(capacity) != 1 || capacity < count
+                || capacity > (index.length - HEADER) / 4) {
             throw new IOException("the agent jar's class index " + base + INDEX + " is damaged");
         }
         int[] blockEntries = new int[blocks];
@@ -64,28 +72,14 @@ final class ClassBlocks {
                 throw new IOException("the agent jar has no block " + base + BLOCKS + b + " (the jar is damaged)");
             }
         }
-        int capacity = Integer.highestOneBit(Math.max(4, count * 2 - 1)) << 1;
+        int entriesAt = HEADER + 4 * capacity;
         int[] slots = new int[capacity];
-        int pos = 16;
-        for (int i = 0; i < count; i++) {
-            int length = pos + 2 <= index.length ? ((index[pos] & 0xFF) << 8) | (index[pos + 1] & 0xFF) : -1;
-            if (length < 0 || pos + ENTRY_FIXED + length > index.length) {
-                throw new IOException("the agent jar's class index " + base + INDEX + " is damaged at entry " + i);
+        for (int i = 0; i < capacity; i++) {
+            int slot = intAt(index, HEADER + 4 * i);
+            if (slot != 0 && (slot <= entriesAt || slot > index.length - ENTRY_FIXED)) {
+                throw new IOException("the agent jar's class index " + base + INDEX + " is damaged at slot " + i);
             }
-            int slot = hash(index, pos + 2, length) & (capacity - 1);
-            while (slots[slot] != 0) {
-                slot = (slot + 1) & (capacity - 1);
-            }
-            slots[slot] = pos + 1;
-            int where = pos + 2 + length;
-            int block = ((index[where] & 0xFF) << 8) | (index[where + 1] & 0xFF);
-            int offset = intAt(index, where + 2);
-            int size = intAt(index, where + 6);
-            if (block >= blocks || offset < 0 || size < 0 || offset >= 1 << 24 || size >= 1 << 24) {
-                throw new IOException("the agent jar's class index " + base + INDEX + " is damaged at "
-                        + new String(index, pos + 2, length, StandardCharsets.UTF_8));
-            }
-            pos = where + 10;
+            slots[i] = slot;
         }
         return new ClassBlocks(jar, blockEntries, index, slots);
     }
@@ -133,12 +127,18 @@ final class ClassBlocks {
         }
         int h = utf8 != null ? hash(utf8, 0, length) : hash(path);
         int mask = slots.length - 1;
-        for (int slot = h & mask; slots[slot] != 0; slot = (slot + 1) & mask) {
+        for (int slot = h & mask, probes = 0; slots[slot] != 0 && probes < slots.length; slot = (slot + 1) & mask, probes++) {
             int pos = slots[slot] - 1;
-            if ((((index[pos] & 0xFF) << 8) | (index[pos + 1] & 0xFF)) == length && nameEquals(pos + 2, path, utf8, length)) {
+            if ((((index[pos] & 0xFF) << 8) | (index[pos + 1] & 0xFF)) == length && pos + ENTRY_FIXED + length <= index.length
+                    && nameEquals(pos + 2, path, utf8, length)) {
                 int where = pos + 2 + length;
-                long block = ((index[where] & 0xFF) << 8) | (index[where + 1] & 0xFF);
-                return block << 48 | (long) intAt(index, where + 2) << 24 | intAt(index, where + 6);
+                int block = ((index[where] & 0xFF) << 8) | (index[where + 1] & 0xFF);
+                int offset = intAt(index, where + 2);
+                int size = intAt(index, where + 6);
+                if (block >= blockEntries.length || offset < 0 || size < 0 || offset >= 1 << 24 || size >= 1 << 24) {
+                    throw new java.io.UncheckedIOException(new IOException("the agent jar's class index is damaged at " + path));
+                }
+                return (long) block << 48 | (long) offset << 24 | size;
             }
         }
         return -1;
@@ -203,7 +203,7 @@ final class ClassBlocks {
     Stream<String> paths() {
         java.util.List<String> paths = new java.util.ArrayList<>();
         int count = intAt(index, 12);
-        for (int i = 0, pos = 16; i < count; i++) {
+        for (int i = 0, pos = HEADER + 4 * slots.length; i < count; i++) {
             int length = ((index[pos] & 0xFF) << 8) | (index[pos + 1] & 0xFF);
             paths.add(new String(index, pos + 2, length, StandardCharsets.UTF_8));
             pos += ENTRY_FIXED + length;

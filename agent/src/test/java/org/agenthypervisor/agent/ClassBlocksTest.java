@@ -33,25 +33,61 @@ class ClassBlocksTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Two blocks: a/A and a/B in block 0, b/C in block 1; the index as PackInternals writes it. */
-    private Path packedJar(String name, int magic, int blocksWritten, int lengthOfC, boolean flipBlock1)
+    /** Two blocks: a/A and a/B in block 0, b/C in block 1; the index (and its lookup table) as PackInternals writes it. */
+    /** PackInternals.hash and ClassBlocks.hash: FNV-1a over the length and the last 32 bytes. */
+    private static int fnv(byte[] name) {
+        int h = (0x811c9dc5 ^ name.length) * 0x01000193;
+        for (int i = Math.max(0, name.length - 32); i < name.length; i++) {
+            h = (h ^ (name[i] & 0xFF)) * 0x01000193;
+        }
+        return h ^ (h >>> 16);
+    }
+
+    private Path packedJar(String name, int magic, int blocksWritten, int lengthOfC, boolean flipBlock1) throws IOException {
+        return packedJar(name, magic, blocksWritten, lengthOfC, flipBlock1, false);
+    }
+
+    private Path packedJar(String name, int magic, int blocksWritten, int lengthOfC, boolean flipBlock1, boolean damagedSlot)
             throws IOException {
         Map<String, int[]> index = new LinkedHashMap<>();
         index.put("a/A", new int[] {0, 0, 3});
         index.put("a/B", new int[] {0, 3, 4});
         index.put("b/C", new int[] {1, 0, lengthOfC});
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (DataOutputStream data = new DataOutputStream(out)) {
-            data.writeInt(magic);
-            data.writeInt(1);
-            data.writeInt(2);
-            data.writeInt(index.size());
+        ByteArrayOutputStream entries = new ByteArrayOutputStream();
+        Map<String, Integer> positions = new LinkedHashMap<>();
+        try (DataOutputStream data = new DataOutputStream(entries)) {
             for (Map.Entry<String, int[]> e : index.entrySet()) {
+                positions.put(e.getKey(), data.size());
                 data.writeUTF(e.getKey());
                 data.writeShort(e.getValue()[0]);
                 data.writeInt(e.getValue()[1]);
                 data.writeInt(e.getValue()[2]);
             }
+        }
+        int capacity = 8;
+        int entriesAt = 20 + 4 * capacity;
+        int[] slots = new int[capacity];
+        for (Map.Entry<String, Integer> e : positions.entrySet()) {
+            int slot = fnv(bytes(e.getKey())) & (capacity - 1);
+            while (slots[slot] != 0) {
+                slot = (slot + 1) & (capacity - 1);
+            }
+            slots[slot] = entriesAt + e.getValue() + 1;
+        }
+        if (damagedSlot) {
+            slots[java.util.Arrays.stream(slots).boxed().toList().indexOf(0)] = 7; // points into the table, not at an entry
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (DataOutputStream data = new DataOutputStream(out)) {
+            data.writeInt(magic);
+            data.writeInt(2);
+            data.writeInt(2);
+            data.writeInt(index.size());
+            data.writeInt(capacity);
+            for (int slot : slots) {
+                data.writeInt(slot);
+            }
+            data.write(entries.toByteArray());
         }
         Path jar = dir.resolve(name);
         try (JarOutputStream j = new JarOutputStream(Files.newOutputStream(jar))) {
@@ -107,6 +143,10 @@ class ClassBlocksTest {
         try (JarContents jar = JarContents.open(packedJar("magic.jar", 0x12345678, 2, 5, false))) {
             IOException e = assertThrows(IOException.class, () -> ClassBlocks.open(jar, BASE));
             assertTrue(e.getMessage().contains("of another build"), e.getMessage());
+        }
+        try (JarContents jar = JarContents.open(packedJar("slot.jar", 0x41484349, 2, 5, false, true))) {
+            IOException e = assertThrows(IOException.class, () -> ClassBlocks.open(jar, BASE));
+            assertTrue(e.getMessage().contains("damaged at slot"), e.getMessage());
         }
         try (JarContents jar = JarContents.open(packedJar("missing.jar", 0x41484349, 1, 5, false))) {
             IOException e = assertThrows(IOException.class, () -> ClassBlocks.open(jar, BASE));
