@@ -102,17 +102,34 @@ final class ClassBlocks {
         return h ^ (h >>> 16);
     }
 
-    private static int hash(String ascii) {
+    private static int hash(String ascii, boolean dotted) {
         int length = ascii.length();
         int h = (0x811c9dc5 ^ length) * 0x01000193;
         for (int i = Math.max(0, length - HASHED_TAIL); i < length; i++) {
-            h = (h ^ ascii.charAt(i)) * 0x01000193;
+            h = (h ^ slashed(ascii.charAt(i), dotted)) * 0x01000193;
         }
         return h ^ (h >>> 16);
     }
 
+    /** A binary name's character as in the class's path: its dots are slashes. */
+    private static char slashed(char c, boolean dotted) {
+        return dotted && c == '.' ? '/' : c;
+    }
+
+    /**
+     * Where the class of binary name {@code name} ({@code x.y.Z}) is, or -1: {@link #locate} without
+     * making its path (the loader asks for each of the few hundred classes a start defines).
+     */
+    long locateBinaryName(String name) {
+        return locate(name, true);
+    }
+
     /** Where the class at {@code path} ({@code x/y/Z}) is, or -1. */
     long locate(String path) {
+        return locate(path, false);
+    }
+
+    private long locate(String path, boolean dotted) {
         byte[] utf8 = null;
         int length = path.length();
         for (int i = 0; i < length; i++) {
@@ -120,17 +137,17 @@ final class ClassBlocks {
             if (c == 0 || c >= 0x80) {
                 // Modified UTF-8 (writeUTF) differs from UTF-8 only in NUL and supplementary characters,
                 // which no class path here has; such a name is simply not found.
-                utf8 = path.getBytes(StandardCharsets.UTF_8);
+                utf8 = (dotted ? path.replace('.', '/') : path).getBytes(StandardCharsets.UTF_8);
                 length = utf8.length;
                 break;
             }
         }
-        int h = utf8 != null ? hash(utf8, 0, length) : hash(path);
+        int h = utf8 != null ? hash(utf8, 0, length) : hash(path, dotted);
         int mask = slots.length - 1;
         for (int slot = h & mask, probes = 0; slots[slot] != 0 && probes < slots.length; slot = (slot + 1) & mask, probes++) {
             int pos = slots[slot] - 1;
             if ((((index[pos] & 0xFF) << 8) | (index[pos + 1] & 0xFF)) == length && pos + ENTRY_FIXED + length <= index.length
-                    && nameEquals(pos + 2, path, utf8, length)) {
+                    && nameEquals(pos + 2, path, dotted, utf8, length)) {
                 int where = pos + 2 + length;
                 int block = ((index[where] & 0xFF) << 8) | (index[where + 1] & 0xFF);
                 int offset = intAt(index, where + 2);
@@ -144,9 +161,9 @@ final class ClassBlocks {
         return -1;
     }
 
-    private boolean nameEquals(int at, String name, byte[] utf8, int length) {
+    private boolean nameEquals(int at, String name, boolean dotted, byte[] utf8, int length) {
         for (int i = length - 1; i >= 0; i--) { // from the end: names share their package prefixes
-            int expected = utf8 != null ? utf8[i] & 0xFF : name.charAt(i);
+            int expected = utf8 != null ? utf8[i] & 0xFF : slashed(name.charAt(i), dotted);
             if ((index[at + i] & 0xFF) != expected) {
                 return false;
             }

@@ -358,7 +358,7 @@ public final class Launcher {
 
         private Class<?> define(String name) throws ClassNotFoundException {
             if (blocks != null) {
-                long where = blocks.locate(name.replace('.', '/'));
+                long where = blocks.locateBinaryName(name);
                 if (where < 0) {
                     throw new ClassNotFoundException(name);
                 }

@@ -117,6 +117,10 @@ class ClassBlocksTest {
             assertArrayEquals(bytes("BBBB"), blocks.read("a/B"));
             assertArrayEquals(bytes("CCCCC"), blocks.read("b/C"));
             assertNull(blocks.read("a/Absent"));
+            assertEquals(blocks.locate("a/B"), blocks.locateBinaryName("a.B"), "a binary name finds the class at its path");
+            assertEquals(blocks.locate("b/C"), blocks.locateBinaryName("b.C"));
+            assertEquals(-1, blocks.locateBinaryName("a.Absent"));
+            assertEquals(-1, blocks.locateBinaryName("aXB"));
             assertEquals(-1, blocks.locate("b/c"));
             long b = blocks.locate("a/B");
             assertEquals(3, ClassBlocks.offset(b));

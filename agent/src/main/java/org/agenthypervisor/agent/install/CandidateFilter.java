@@ -79,6 +79,27 @@ final class CandidateFilter {
         return names;
     }
 
+    /** {@link #isIgnored} for a binary name ({@code a.b.C}), without making its internal name. */
+    static boolean isIgnoredBinaryName(String binaryName) {
+        for (String prefix : IGNORED) {
+            if (binaryName.length() >= prefix.length() && startsWithDotted(binaryName, prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code binaryName} starts with the internal-name {@code prefix}, its slashes read as dots. */
+    private static boolean startsWithDotted(String binaryName, String prefix) {
+        for (int i = 0; i < prefix.length(); i++) {
+            char p = prefix.charAt(i);
+            if (binaryName.charAt(i) != (p == '/' ? '.' : p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static boolean isIgnored(String internalName) {
         for (String prefix : IGNORED) {
             if (internalName.startsWith(prefix)) {

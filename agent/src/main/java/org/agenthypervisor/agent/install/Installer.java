@@ -406,7 +406,7 @@ public final class Installer {
         List<Class<?>> out = new ArrayList<>();
         for (Class<?> type : instrumentation.getAllLoadedClasses()) {
             if (type.getClassLoader() == null || type.isArray() || type.isPrimitive() || type.isHidden()
-                    || CandidateFilter.isIgnored(type.getName().replace('.', '/'))
+                    || CandidateFilter.isIgnoredBinaryName(type.getName())
                     || !instrumentation.isModifiableClass(type)) {
                 continue;
             }
