@@ -36,9 +36,10 @@ class PackagingIT {
         Set<String> out = new TreeSet<>();
         try (DataInputStream in = new DataInputStream(jar.getInputStream(index))) {
             assertEquals(0x41484349, in.readInt(), "the index's magic number");
-            assertEquals(1, in.readInt(), "the index's version");
+            assertEquals(2, in.readInt(), "the index's version");
             int blocks = in.readInt();
             int count = in.readInt();
+            in.skipNBytes(4L * in.readInt()); // the lookup table (version 2)
             for (int i = 0; i < count; i++) {
                 out.add(in.readUTF());
                 in.readShort();
