@@ -70,6 +70,7 @@ public final class Installer {
         }
         // Before the class preloader can load them at an unknown moment: see loadJdkTargets.
         IntegrationTransformer.loadJdkTargets(Integrations.all());
+        initialiseStackWalkers();
         warmUpSigning();
         AgentOptions options;
         try {
@@ -195,6 +196,28 @@ public final class Installer {
         } catch (IOException | RuntimeException unreadable) {
             LOG.warn("cannot read the agent jar's size and time (" + unreadable + "); no woven-class cache");
             return null;
+        }
+    }
+
+    /**
+     * Initialises {@code StackWalker} and the two stack walkers of the core (the capability check's
+     * and the propagation bridge's) here, before anything is woven and while this is the only thread
+     * that runs agent code. {@code StackWalker}'s class initialisation calls {@code setAccessible},
+     * which the weave turns into a capability check that needs {@code HypervisorFrames}, whose own
+     * initialisation needs {@code StackWalker}: left to the application, a pool's first worker and the
+     * main thread could each start one of the two and wait for the other forever (a class-
+     * initialisation deadlock, seen once a start no longer ran a pool task before {@code main}).
+     */
+    private static void initialiseStackWalkers() {
+        StackWalker.getInstance();
+        ClassLoader core = HypervisorRuntime.class.getClassLoader();
+        for (String walker : new String[] {"org.agenthypervisor.core.capabilities.HypervisorFrames",
+                "org.agenthypervisor.core.context.JdkCallers"}) {
+            try {
+                Class.forName(walker, true, core);
+            } catch (ClassNotFoundException | LinkageError missing) {
+                throw fatal("cannot initialise " + walker + ": " + missing);
+            }
         }
     }
 
