@@ -79,25 +79,35 @@ final class CandidateFilter {
         return names;
     }
 
-    /** {@link #isIgnored} for a binary name ({@code a.b.C}), without making its internal name. */
+    /**
+     * {@link #isIgnored} for a binary name ({@code a.b.C}), without making its internal name. One call
+     * per class with the comparison inlined: a helper called per prefix ran often enough at start-up
+     * for C2 to compile it (issue 11).
+     */
     static boolean isIgnoredBinaryName(String binaryName) {
+        int length = binaryName.length();
+        if (length == 0) {
+            return false;
+        }
+        char first = binaryName.charAt(0);
         for (String prefix : IGNORED) {
-            if (binaryName.length() >= prefix.length() && startsWithDotted(binaryName, prefix)) {
+            int n = prefix.length();
+            if (prefix.charAt(0) != first || length < n) {
+                continue;
+            }
+            int i = 1;
+            while (i < n) {
+                char p = prefix.charAt(i);
+                if (binaryName.charAt(i) != (p == '/' ? '.' : p)) {
+                    break;
+                }
+                i++;
+            }
+            if (i == n) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** Whether {@code binaryName} starts with the internal-name {@code prefix}, its slashes read as dots. */
-    private static boolean startsWithDotted(String binaryName, String prefix) {
-        for (int i = 0; i < prefix.length(); i++) {
-            char p = prefix.charAt(i);
-            if (binaryName.charAt(i) != (p == '/' ? '.' : p)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static boolean isIgnored(String internalName) {

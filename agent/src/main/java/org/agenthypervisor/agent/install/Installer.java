@@ -427,9 +427,12 @@ public final class Installer {
                                                    Set<String> changed) {
         Set<String> ruleAnnotations = new java.util.HashSet<>(CandidateFilter.ruleAnnotationNames(policy));
         List<Class<?>> out = new ArrayList<>();
+        // The agent's own classes (a few hundred at start-up) by their module, before their names are looked at.
+        // Named only in the agent's own layer (run from a class path, as in unit tests, it is the application's).
+        Module internals = Installer.class.getModule().isNamed() ? Installer.class.getModule() : null;
         for (Class<?> type : instrumentation.getAllLoadedClasses()) {
-            if (type.getClassLoader() == null || type.isArray() || type.isPrimitive() || type.isHidden()
-                    || CandidateFilter.isIgnoredBinaryName(type.getName())
+            if (type.getClassLoader() == null || type.getModule() == internals || type.isArray() || type.isPrimitive()
+                    || type.isHidden() || CandidateFilter.isIgnoredBinaryName(type.getName())
                     || !instrumentation.isModifiableClass(type)) {
                 continue;
             }

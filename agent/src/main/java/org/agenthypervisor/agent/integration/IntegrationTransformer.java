@@ -206,7 +206,12 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         // woven as it loads, and retransforming it once more below is harmless; listed first, it could slip between.
         instrumentation.addTransformer(this, true);
         List<Class<?>> loaded = new ArrayList<>();
+        // Named only in the agent's own layer (run from a class path, as in unit tests, it is the application's).
+        Module internals = IntegrationTransformer.class.getModule().isNamed() ? IntegrationTransformer.class.getModule() : null;
         for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+            if (type.getModule() == internals) {
+                continue; // the agent's own few hundred classes: never a target, and their names need not be made
+            }
             // By binary name: converting every loaded class's name (a few thousand) made String.replace
             // hot enough for C2 to compile it at every start.
             String binaryName = type.getName();
