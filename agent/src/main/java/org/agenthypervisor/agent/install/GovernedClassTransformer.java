@@ -274,8 +274,8 @@ final class GovernedClassTransformer implements ClassFileTransformer {
                 + ";switching=" + new java.util.TreeSet<>(constructors.keySet());
         // A lambda's class is numbered by a JVM-wide counter: cached under a fixed name, it gets its own back.
         String internal = className.replace('.', '/');
-        java.util.regex.Matcher lambda = LAMBDA.matcher(internal);
-        String fixed = lambda.matches() ? lambda.group(1) + LAMBDA_NAME : null;
+        String lambdaPrefix = lambdaPrefix(internal);
+        String fixed = lambdaPrefix != null ? lambdaPrefix + LAMBDA_NAME : null;
         String name = cache.name("governed", fixed == null ? className : fixed,
                 fixed == null ? bytes : org.agenthypervisor.agent.cache.ConstantPool.renameInUtf8(bytes, internal, fixed), decisive);
         byte[] payload = cache.get(name);
@@ -324,8 +324,36 @@ final class GovernedClassTransformer implements ClassFileTransformer {
         return patched;
     }
 
-    /** A lambda's class, {@code Host$$Lambda$123}; group 1 is {@code Host$$Lambda$}. */
-    private static final java.util.regex.Pattern LAMBDA = java.util.regex.Pattern.compile("(.+\\$\\$Lambda\\$)\\d+");
+    private static final String LAMBDA_MARKER = "$$Lambda$";
+
+    /**
+     * For a lambda's class, {@code Host$$Lambda$123}, its name up to the number ({@code Host$$Lambda$});
+     * null for any other name. What {@code (.+\\$\\$Lambda\\$)\\d+} matches, group 1, written by hand:
+     * every governed class load asked it, and compiling the pattern was part of every start (issue 11).
+     */
+    static String lambdaPrefix(String internalName) {
+        // The digits contain no '$', so only the last marker can be followed by nothing but digits.
+        int marker = internalName.lastIndexOf(LAMBDA_MARKER);
+        int digits = marker + LAMBDA_MARKER.length();
+        if (marker < 1 || digits == internalName.length()) {
+            return null;
+        }
+        for (int i = digits; i < internalName.length(); i++) {
+            char c = internalName.charAt(i);
+            if (c < '0' || c > '9') {
+                return null;
+            }
+        }
+        for (int i = 0; i < marker; i++) {
+            char c = internalName.charAt(i);
+            // '.' in a pattern matches anything but a line terminator.
+            if (c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                return null;
+            }
+        }
+        return internalName.substring(0, digits);
+    }
+
     /** What stands for a lambda class's number in the cache: no JVM-made name contains it. */
     private static final String LAMBDA_NAME = "AgentHypervisorCached";
 

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * Decides what is governed in a class (SPEC §1, §2, §4, §7), from its annotations and the policy.
@@ -66,7 +65,6 @@ public final class GovernancePlanner {
     /** What a bad {@code @Agent} id is replaced by: an agent nobody grants anything (fail closed). */
     public static final String INVALID_AGENT = "invalid-agent-id";
 
-    private static final Pattern AGENT_ID = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?");
     private static final Set<String> INCIDENTAL = Set.of(
             "toString()Ljava/lang/String;", "hashCode()I", "equals(Ljava/lang/Object;)Z", "finalize()V",
             "clone()Ljava/lang/Object;");
@@ -157,7 +155,7 @@ public final class GovernancePlanner {
                         + "' is reserved (in any case) for the hypervisor's own signing key; the class runs as '"
                         + INVALID_AGENT + "', which has no grants");
                 id = INVALID_AGENT;
-            } else if (!AGENT_ID.matcher(id).matches() || id.equals("host")) {
+            } else if (!org.agenthypervisor.core.crypto.KeyDirectory.isValidId(id) || id.equals("host")) {
                 problems.add("@Agent(\"" + id + "\") on " + cls.name() + " is not a valid agent id (lowercase letters,"
                         + " digits and . _ -, 1 to 64 characters, not \"host\"); the class runs as '" + INVALID_AGENT
                         + "', which has no grants");
