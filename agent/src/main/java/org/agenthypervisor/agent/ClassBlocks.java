@@ -20,8 +20,12 @@ final class ClassBlocks {
     private static final int VERSION = 2;
     /** Magic, version, blocks, classes, table capacity. */
     private static final int HEADER = 20;
-    /** Inflated blocks kept: the installer and the class preloader each walk through their own. */
-    private static final int KEPT = 4;
+    /**
+     * Blocks kept inflated. Eight: the preloader walks the start-up list block by block while the
+     * installer and the signing warm-up load elsewhere; with four, a start inflated a fifth of its
+     * blocks twice (a new array each time).
+     */
+    private static final int KEPT = 8;
 
     private final JarContents jar;
     private final int[] blockEntries;
