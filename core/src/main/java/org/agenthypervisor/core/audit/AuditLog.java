@@ -298,7 +298,8 @@ public final class AuditLog implements AuditTrail {
     }
 
     private AuditLog(RecordLog log, RecordLog heads, Path dir, Path keysDir, Policy.AuditSettings settings, Restored restored,
-                     TreeHead lastHead, LostRecords lostFile, LostRecords.Loss owed) {
+                     TreeHead lastHead, LostRecords lostFile, LostRecords.Loss owed, SigningKey existingKey) {
+        this.key = existingKey; // before the writer starts, which owns it from then on
         this.log = log;
         this.heads = heads;
         this.dir = dir;
@@ -366,9 +367,12 @@ public final class AuditLog implements AuditTrail {
         List<Map<String, Object>> problems = new ArrayList<>();
         Restored restored;
         TreeHead last;
+        SigningKey existingKey;
         try {
             last = lastHead(heads, problems);
-            restored = restore(log, heads, last, publicKey(keysDir), null, problems);
+            KeysAtOpen keys = keysAtOpen(keysDir);
+            existingKey = keys.signing;
+            restored = restore(log, heads, last, keys.checking, null, problems);
         } catch (IOException | RuntimeException e) {
             log.close();
             heads.close();
@@ -383,7 +387,7 @@ public final class AuditLog implements AuditTrail {
             LOG.error("audit log: cannot open " + dir.resolve(LostRecords.FILE) + " (" + e.getMessage() + "); if the log"
                     + " fails to write, the count of lost records will only be logged, not carried to the next start", e);
         }
-        AuditLog audit = new AuditLog(log, heads, dir, keysDir, settings, restored, last, lostFile, owed);
+        AuditLog audit = new AuditLog(log, heads, dir, keysDir, settings, restored, last, lostFile, owed, existingKey);
         reportTail(audit, log.openReport(), RECORDS);
         reportTail(audit, heads.openReport(), HEADS);
         for (Map<String, Object> problem : problems) {
@@ -434,6 +438,39 @@ public final class AuditLog implements AuditTrail {
 
     /** How many heads, from the last back, are looked at for a checkpoint to open from. */
     static final int CHECKPOINT_SEARCH = 64;
+
+    /** The hypervisor's keys as the log opens: the signing key if its file exists, the key checkpoints are checked with. */
+    private static final class KeysAtOpen {
+        final SigningKey signing;
+        final PublicKey checking;
+
+        KeysAtOpen(SigningKey signing, PublicKey checking) {
+            this.signing = signing;
+            this.checking = checking;
+        }
+    }
+
+    /**
+     * The hypervisor's signing key in {@code keysDir} (checked against its {@code .pub}) and the public
+     * key that checks checkpoints: the signing key's, else a lone {@code .pub}'s; nulls when there are
+     * none yet or they cannot be read. The signing key is loaded once: it checks the checkpoint the
+     * writer resumes from, then signs the heads (the writer used to load it again for the first head,
+     * a file read and a public key derived once more, on the shutdown's path).
+     */
+    private static KeysAtOpen keysAtOpen(Path keysDir) {
+        if (!java.nio.file.Files.isDirectory(keysDir)) {
+            return new KeysAtOpen(null, null); // a first start: no key, and no head to check
+        }
+        try {
+            KeyDirectory keys = KeyDirectory.open(keysDir);
+            SigningKey signing = keys.signingKey(KEY_ID).orElse(null);
+            return new KeysAtOpen(signing, signing != null ? signing.publicKey() : keys.publicKey(KEY_ID).orElse(null));
+        } catch (RuntimeException unreadable) {
+            LOG.warn("audit log: cannot read the public key " + KEY_ID + " in " + keysDir + " (" + unreadable.getMessage()
+                    + "); tree head checkpoints cannot be checked, so the tree is rebuilt from every live record");
+            return new KeysAtOpen(null, null);
+        }
+    }
 
     /** The hypervisor's public key in {@code keysDir}, or null when there is none (yet) or it cannot be read. */
     private static PublicKey publicKey(Path keysDir) {
