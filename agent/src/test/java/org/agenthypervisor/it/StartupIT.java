@@ -87,6 +87,44 @@ class StartupIT {
         assertTrue(result.stderr().contains("started in"), result::toString);
     }
 
+    /**
+     * {@code StackWalker}'s class initialisation calls {@code setAccessible}, which the weave turns into a
+     * capability check needing {@code HypervisorFrames}, whose initialisation needs {@code StackWalker}:
+     * left to the application, its main thread and a pool's first worker could each start one and wait
+     * for the other forever (EscapesIT's child hung one start in six under load). The installer
+     * initialises both, and the propagation bridge's {@code JdkCallers}, before it weaves any JDK class;
+     * the JVM's own log shows the order, at every start, where the hang showed only now and then.
+     */
+    @Test
+    void theStackWalkersAreInitialisedBeforeAnyJdkClassIsWoven() throws IOException {
+        Path dir = workDir("startup-init-order");
+        ChildJvm jvm = ChildJvm.withAgent("policy=policy.yaml").in(dir);
+        jvm.jvmArg("-Xlog:class+init=info,class+load=info:file=" + dir.resolve("init.log"));
+        Result result = jvm.run("com.acme.startup.StartupApp");
+        assertEquals(0, result.exitCode(), result::toString);
+        assertEnforced(result);
+        List<String> log = Files.readAllLines(dir.resolve("init.log"));
+        int firstWoven = -1;
+        for (int i = 0; i < log.size() && firstWoven < 0; i++) {
+            if (log.get(i).contains("source: __VM_RedefineClasses__")) {
+                firstWoven = i;
+            }
+        }
+        assertTrue(firstWoven > 0, "the start retransforms JDK classes");
+        String woven = log.get(firstWoven);
+        for (String type : List.of("java/lang/StackWalker", "org/agenthypervisor/core/capabilities/HypervisorFrames",
+                "org/agenthypervisor/core/context/JdkCallers")) {
+            int initialised = -1;
+            for (int i = 0; i < log.size() && initialised < 0; i++) {
+                if (log.get(i).contains("Initializing '" + type + "'")) {
+                    initialised = i;
+                }
+            }
+            assertTrue(initialised >= 0 && initialised < firstWoven,
+                    type + " is initialised (line " + initialised + ") before the first JDK class is woven: " + woven);
+        }
+    }
+
     @Test
     void aWarmStartTakesItsWovenClassesFromTheCacheWithoutByteBuddyAndEnforcesTheSame() throws IOException {
         Path dir = workDir("startup-cache");
