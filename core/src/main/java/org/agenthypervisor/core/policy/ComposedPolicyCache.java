@@ -142,7 +142,7 @@ public final class ComposedPolicyCache {
             if (keys && data) {
                 return false;
             }
-            java.util.regex.Matcher m = (keys ? NULL_KEYS_DIR : PLAIN_DATA_DIR).matcher(line);
+            java.util.regex.Matcher m = (keys ? Lines.NULL_KEYS_DIR : Lines.PLAIN_DATA_DIR).matcher(line);
             if (!m.matches() || !endsHere(lines, i, m.group(1).length())) {
                 return false;
             }
@@ -153,10 +153,13 @@ public final class ComposedPolicyCache {
         return true;
     }
 
-    private static final java.util.regex.Pattern NULL_KEYS_DIR =
-            java.util.regex.Pattern.compile("( *)keysDir: *(?:null|Null|NULL|~)? *(?:#.*)?");
-    private static final java.util.regex.Pattern PLAIN_DATA_DIR =
-            java.util.regex.Pattern.compile("( *)dataDir: +([^ #'\"*&!|>{}\\[\\]%@`,?:-][^ #]*) *(?:#.*)?");
+    /** Compiled when a policy names {@code keysDir} or {@code dataDir}: most never do, and a start compiles no pattern. */
+    private static final class Lines {
+        static final java.util.regex.Pattern NULL_KEYS_DIR =
+                java.util.regex.Pattern.compile("( *)keysDir: *(?:null|Null|NULL|~)? *(?:#.*)?");
+        static final java.util.regex.Pattern PLAIN_DATA_DIR =
+                java.util.regex.Pattern.compile("( *)dataDir: +([^ #'\"*&!|>{}\\[\\]%@`,?:-][^ #]*) *(?:#.*)?");
+    }
 
     private static String stripCr(String line) {
         return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
