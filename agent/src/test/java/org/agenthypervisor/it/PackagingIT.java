@@ -142,17 +142,13 @@ class PackagingIT {
     private static final String BOUNCY_CASTLE_PATH = "org/agenthypervisor/shaded/org/bouncycastle/";
     private static final String BOUNCY_CASTLE = INTERNALS + BOUNCY_CASTLE_PATH;
 
-    /** The packages of Bouncy Castle that Ed25519 (all core.crypto uses) runs in. */
-    private static final Set<String> BOUNCY_CASTLE_PACKAGES = Set.of("crypto", "crypto/constraints", "crypto/digests",
-            "crypto/params", "math/ec/rfc7748", "math/ec/rfc8032", "math/raw", "util", "util/encoders", "util/io",
-            "asn1", "asn1/x9");
-
     /**
-     * Only the four ASN.1 classes that must load because CryptoServicesRegistrar names X9ECParameters as a
-     * class literal (the class and its supertypes); nothing ever uses them.
+     * The packages of Bouncy Castle that Ed25519 (all core.crypto uses) runs in. With the agent's own
+     * CryptoServicesRegistrar (src/build/bouncycastle), no constraints, DSA or DH
+     * parameters, ASN.1 or hex classes are reached any more.
      */
-    private static final Set<String> BOUNCY_CASTLE_ASN1 = Set.of("asn1/ASN1Encodable", "asn1/ASN1Object",
-            "asn1/x9/X9ECParameters", "asn1/x9/X9ObjectIdentifiers");
+    private static final Set<String> BOUNCY_CASTLE_PACKAGES = Set.of("crypto", "crypto/digests", "crypto/params",
+            "math/ec/rfc7748", "math/ec/rfc8032", "math/raw", "util", "util/io");
 
     @Test
     void bouncyCastleIsItsEd25519AndNothingElse() throws IOException {
@@ -174,14 +170,12 @@ class PackagingIT {
                 String pkg = type.contains("/") ? type.substring(0, type.lastIndexOf('/')) : "";
                 if (!BOUNCY_CASTLE_PACKAGES.contains(pkg)) {
                     outside.add(type);
-                } else if (pkg.startsWith("asn1") && !BOUNCY_CASTLE_ASN1.contains(type)) {
-                    outside.add(type + " (ASN.1)");
                 } else if (type.endsWith("/package-info")) {
                     outside.add(type);
                 }
             }
             assertEquals(Set.of(), outside, "Bouncy Castle classes the agent never runs (no jcajce, jce, pqc, x509, asn1...)");
-            assertTrue(classes < 150, classes + " Bouncy Castle classes; Ed25519 needs fewer than 100");
+            assertTrue(classes < 60, classes + " Bouncy Castle classes; Ed25519 needs about fifty");
             for (String used : List.of("math/ec/rfc8032/Ed25519", "crypto/params/Ed25519PrivateKeyParameters",
                     "crypto/params/Ed25519PublicKeyParameters", "crypto/digests/SHA512Digest", "crypto/CryptoServicesRegistrar")) {
                 assertTrue(packed.contains(BOUNCY_CASTLE_PATH + used), used);

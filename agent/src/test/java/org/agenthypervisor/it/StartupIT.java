@@ -88,6 +88,22 @@ class StartupIT {
     }
 
     /**
+     * An application may install its own {@code java.util.logging} manager from {@code main} (servers and
+     * logging bridges do), which works only if nothing initialised {@code LogManager} before: the agent
+     * must not, on a first start or a warm one. Bouncy Castle's {@code CryptoServicesRegistrar} did, from
+     * the signing warm-up, through its JUL logger.
+     */
+    @Test
+    void theApplicationStillInstallsItsOwnLogManager() {
+        Path dir = workDir("startup-log-manager");
+        for (String start : List.of("first", "warm", "warm again")) {
+            Result result = ChildJvm.withAgent("policy=policy.yaml").in(dir).run("com.acme.startup.OwnLogManagerApp");
+            assertEquals(0, result.exitCode(), result::toString);
+            assertEquals("com.acme.startup.AppLogManager", result.result("log-manager"), start + " start: " + result);
+        }
+    }
+
+    /**
      * {@code StackWalker}'s class initialisation calls {@code setAccessible}, which the weave turns into a
      * capability check needing {@code HypervisorFrames}, whose initialisation needs {@code StackWalker}:
      * left to the application, its main thread and a pool's first worker could each start one and wait
