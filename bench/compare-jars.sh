@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hello world without the agent and under two agent jars, interleaved round by round, each jar on its
-# own warm data directory (primed by five starts); prints median wall time (ms) and peak RSS (MB).
+# own warm data directory (primed by five starts); prints median wall time (ms), user + system CPU (ms)
+# and peak RSS (MB).
 #
 #   bench/compare-jars.sh OLD.jar NEW.jar            # N=11 rounds; JAVA=... for another JDK
 #
@@ -27,7 +28,7 @@ for i in $(seq 1 "$N"); do
       new) args=("$(agent "$new" new)") ;;
     esac
     s=$(date +%s%N)
-    /usr/bin/time -f "%M" -o rss $JAVA "${args[@]}" -cp . Hello > /dev/null 2>&1
+    /usr/bin/time -f "%M %U %S" -o rss $JAVA "${args[@]}" -cp . Hello > /dev/null 2>&1
     e=$(date +%s%N)
     echo "$j $(( (e - s) / 1000000 )) $(cat rss)"
   done
@@ -36,11 +37,14 @@ python3 - runs.txt <<'P'
 import statistics as st, sys
 d = {}
 for l in open(sys.argv[1]):
-    j, w, r = l.split()
-    d.setdefault(j, []).append((int(w), int(r)))
+    j, w, r, user, system = l.split()
+    d.setdefault(j, []).append((int(w), int(r), (float(user) + float(system)) * 1000))
 for j in ('none', 'old', 'new'):
-    ws = [w for w, r in d[j]]
-    rs = [r for w, r in d[j]]
-    print(f"{j:5} wall median {st.median(ws):6.0f} ms (min {min(ws)}, max {max(ws)}), peak RSS median {st.median(rs) / 1024:.1f} MB")
+    ws = [x[0] for x in d[j]]
+    rs = [x[1] for x in d[j]]
+    cs = [x[2] for x in d[j]]
+    # CPU (user + system, GNU time's 10 ms resolution) moves less than wall time when other tenants share the cores.
+    print(f"{j:5} wall median {st.median(ws):6.0f} ms (min {min(ws)}, max {max(ws)}), CPU median {st.median(cs):4.0f} ms,"
+          f" peak RSS median {st.median(rs) / 1024:.1f} MB")
 P
 rm -rf "$work"
