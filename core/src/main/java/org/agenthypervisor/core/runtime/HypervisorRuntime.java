@@ -560,97 +560,48 @@ public final class HypervisorRuntime {
      * that need it fail closed.
      */
     private void startMaintenance() {
-        if (audit instanceof org.agenthypervisor.core.audit.AuditLog log) {
-            maintenance.add("audit files", new AuditFilesCheck(log));
+        if (audit instanceof org.agenthypervisor.core.audit.AuditLog) {
+            maintenance.add("audit files", new Housekeeping(this, Housekeeping.Job.AUDIT_FILES));
             // Nothing unless audit.retention is set; then it plants a cut at most every retention/10.
-            maintenance.add("audit retention", new AuditRetention(log));
+            maintenance.add("audit retention", new Housekeeping(this, Housekeeping.Job.AUDIT_RETENTION));
         }
-        maintenance.add("trust ledger files", new LedgerFilesCheck(liability));
+        maintenance.add("trust ledger files", new Housekeeping(this, Housekeeping.Job.LEDGER_FILES));
         // Cheap when nothing is due (one record read); retires whole segments when they are.
-        maintenance.add("trust ledger retention", new LedgerRetention(liability));
+        maintenance.add("trust ledger retention", new Housekeeping(this, Housekeeping.Job.LEDGER_RETENTION));
         if (sagas.journal() != null) {
-            maintenance.add("saga journal files", new JournalFilesCheck(sagas));
+            maintenance.add("saga journal files", new Housekeeping(this, Housekeeping.Job.JOURNAL_FILES));
         }
         // Writes nothing unless 10,000 records followed the last checkpoint or a cut has come due.
-        maintenance.add("saga journal compaction", new SagaCompaction(sagas));
+        maintenance.add("saga journal compaction", new Housekeeping(this, Housekeeping.Job.SAGA_COMPACTION));
         maintenance.start();
     }
 
-    private static final class AuditFilesCheck implements Maintenance.Task {
-        private final org.agenthypervisor.core.audit.AuditLog log;
+    /**
+     * One housekeeping task of the runtime. One class for all six rather than a class (or a lambda)
+     * each: every start loads and links what it registers here (issue 11).
+     */
+    private static final class Housekeeping implements Maintenance.Task {
+        enum Job { AUDIT_FILES, AUDIT_RETENTION, LEDGER_FILES, LEDGER_RETENTION, JOURNAL_FILES, SAGA_COMPACTION }
 
-        AuditFilesCheck(org.agenthypervisor.core.audit.AuditLog log) {
-            this.log = log;
+        private final HypervisorRuntime runtime;
+        private final Job job;
+
+        Housekeeping(HypervisorRuntime runtime, Job job) {
+            this.runtime = runtime;
+            this.job = job;
         }
 
         @Override
         public void run() throws IOException {
-            log.recordLog().checkFiles();
-        }
-    }
-
-    private static final class AuditRetention implements Maintenance.Task {
-        private final org.agenthypervisor.core.audit.AuditLog log;
-
-        AuditRetention(org.agenthypervisor.core.audit.AuditLog log) {
-            this.log = log;
-        }
-
-        @Override
-        public void run() throws IOException {
-            log.applyRetention();
-        }
-    }
-
-    private static final class LedgerFilesCheck implements Maintenance.Task {
-        private final LiabilityEngine liability;
-
-        LedgerFilesCheck(LiabilityEngine liability) {
-            this.liability = liability;
-        }
-
-        @Override
-        public void run() throws IOException {
-            liability.ledger().checkFiles();
-        }
-    }
-
-    private static final class LedgerRetention implements Maintenance.Task {
-        private final LiabilityEngine liability;
-
-        LedgerRetention(LiabilityEngine liability) {
-            this.liability = liability;
-        }
-
-        @Override
-        public void run() {
-            liability.applyRetention();
-        }
-    }
-
-    private static final class JournalFilesCheck implements Maintenance.Task {
-        private final SagaEngine sagas;
-
-        JournalFilesCheck(SagaEngine sagas) {
-            this.sagas = sagas;
-        }
-
-        @Override
-        public void run() throws IOException {
-            sagas.journal().recordLog().checkFiles();
-        }
-    }
-
-    private static final class SagaCompaction implements Maintenance.Task {
-        private final SagaEngine sagas;
-
-        SagaCompaction(SagaEngine sagas) {
-            this.sagas = sagas;
-        }
-
-        @Override
-        public void run() {
-            sagas.compact();
+            switch (job) {
+                case AUDIT_FILES -> ((org.agenthypervisor.core.audit.AuditLog) runtime.audit).recordLog().checkFiles();
+                case AUDIT_RETENTION -> ((org.agenthypervisor.core.audit.AuditLog) runtime.audit).applyRetention();
+                case LEDGER_FILES -> runtime.liability.ledger().checkFiles();
+                case LEDGER_RETENTION -> runtime.liability.applyRetention();
+                case JOURNAL_FILES -> runtime.sagas.journal().recordLog().checkFiles();
+                case SAGA_COMPACTION -> runtime.sagas.compact();
+                default -> throw new IllegalStateException("no housekeeping job " + job);
+            }
         }
     }
 
