@@ -58,22 +58,7 @@ public final class Launcher {
 
     /** {@code premain}/{@code agentmain}. */
     public static void start(String options, Instrumentation instrumentation, boolean attached, File jar) throws IOException {
-        warmUpSecurityProviders();
         open(jar).install(options, instrumentation, attached, jar.getPath());
-    }
-
-    /**
-     * The JDK's security providers cost tens of milliseconds on first use (the provider list, the
-     * security properties, /dev/urandom), and the hypervisor's start needs SHA-256 (HMAC-SHA256 is
-     * built on it, without the JCE) and a SecureRandom, the policy's digest first thing. Started here,
-     * before the internals' module layer is built, they are ready sooner on the second core; the
-     * installer still waits for them where it needs them (class initialisation is the lock), so
-     * nothing runs unchecked.
-     */
-    private static void warmUpSecurityProviders() {
-        Thread warmUp = new Thread(new SecurityProviderWarmUp(), "agent-hypervisor-warm-up");
-        warmUp.setDaemon(true);
-        warmUp.start();
     }
 
     /*
@@ -81,18 +66,6 @@ public final class Launcher {
      * time (a hidden class spun, method handles resolved, lambda forms generated) and the start ran
      * about seventy of them (issue 11).
      */
-
-    private static final class SecurityProviderWarmUp implements Runnable {
-        @Override
-        public void run() {
-            try {
-                java.security.MessageDigest.getInstance("SHA-256").digest(new byte[1]);
-                new java.security.SecureRandom().nextLong();
-            } catch (Exception | LinkageError ignored) {
-                // The installer meets the same failure where it needs them, and reports it there.
-            }
-        }
-    }
 
     /** Every module of the layer maps to the internals' loader. */
     private static final class InternalsLoaderFor implements java.util.function.Function<String, ClassLoader> {

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * before {@code main} (in static initialisers) are checked; a start that takes its woven classes from
  * the woven-class cache enforces exactly like one that wove them, without loading Byte Buddy; a
  * tampered cache entry is refused, reported and woven afresh; a policy read from the composed-policy
- * cache is the file's, and a forged tree is refused.
+ * cache is the file's, and a forged tree is refused; a warm start initialises neither Byte Buddy nor
+ * the JDK's security providers.
  */
 class StartupIT {
     private static final String POLICY = """
@@ -175,6 +176,10 @@ class StartupIT {
         String loaded = classesLoaded(dir.resolve("warm-classes.log"));
         assertFalse(loaded.contains("shaded.net.bytebuddy.asm.Advice "), "a warm start never builds Byte Buddy's advice");
         assertFalse(loaded.contains("shaded.net.bytebuddy.ByteBuddy "), "a warm start never builds Byte Buddy");
+        // Nor the JDK's security providers (~40 ms of CPU at their first use): SHA-256 is Bouncy Castle's and
+        // random bytes the kernel's until a process has hashed enough to earn them (Sha256, Entropy).
+        assertFalse(loaded.contains("sun.security.jca.Providers "), "a warm start never initialises the JDK's providers");
+        assertFalse(loaded.contains("java.security.SecureRandom "), "a warm start never makes a SecureRandom");
         // Site keys are fresh at every start: the cached classes carry this start's, or the gate would refuse them.
         assertFalse(AuditRecords.ofType(warm.dataDir(), "ring.denied").toString().contains("woven key"), lastWarm::toString);
         assertFalse(warm.stderr().contains("woven key"), lastWarm::toString);

@@ -4,11 +4,11 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
- * HMAC-SHA256 (RFC 2104) over the JDK's SHA-256 {@link MessageDigest}: the same tags as
+ * HMAC-SHA256 (RFC 2104) over {@link Sha256}'s digests: the same tags as
  * {@code javax.crypto.Mac.getInstance("HmacSHA256")}, without the JCE. The JCE's first use parses the
  * JDK's cryptographic jurisdiction policy files, about 45 ms of CPU that every start paid for the
- * few tags it computes (the woven-class cache, the derived secrets, the saga journal's seal); the
- * message digest it would use underneath is the same one, intrinsified the same way once compiled.
+ * few tags it computes (the woven-class cache, the derived secrets, the saga journal's seal). Its
+ * digest moves to the JDK's (intrinsified once compiled) between two tags, when {@link Sha256} does.
  *
  * <p>Not thread-safe, like {@code Mac}: one instance per thread or per lock. After {@link #doFinal}
  * it is ready for the next message under the same key.
@@ -18,7 +18,7 @@ public final class HmacSha256 {
     public static final int LENGTH = 32;
     private static final int BLOCK = 64;
 
-    private final MessageDigest digest;
+    private MessageDigest digest;
     private final byte[] innerPad;
     private final byte[] outerPad;
     private final byte[] innerHash = new byte[LENGTH];
@@ -90,8 +90,10 @@ public final class HmacSha256 {
             throw new IllegalStateException(impossible); // the arrays are 32 bytes or more, as checked by the callers
         } finally {
             Arrays.fill(innerHash, (byte) 0);
-            digest.reset();
-            digest.update(innerPad);
+            MessageDigest next = Sha256.current(digest); // the JDK's, once Sha256 moves to it
+            next.reset();
+            next.update(innerPad);
+            digest = next;
         }
     }
 }

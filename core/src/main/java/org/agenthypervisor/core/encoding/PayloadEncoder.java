@@ -5,11 +5,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import org.agenthypervisor.core.crypto.Sha256;
+
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -67,13 +68,7 @@ public final class PayloadEncoder {
     /** The member name of the marker that replaces an unencodable value. */
     public static final String UNENCODABLE = "$unencodable";
 
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform must provide SHA-256", e);
-        }
-    });
+    private static final ThreadLocal<MessageDigest> SHA256 = new ThreadLocal<>();
 
     private PayloadEncoder() {}
 
@@ -97,7 +92,7 @@ public final class PayloadEncoder {
 
         /** SHA-256 of the JSON bytes: the payload digest of a hand-off. */
         public byte[] sha256() {
-            return SHA256.get().digest(json);
+            return digest().digest(json);
         }
 
         /** The JSON as text. */
@@ -268,5 +263,15 @@ public final class PayloadEncoder {
             }
         }
         return null;
+    }
+
+    /** This thread's digest, the JDK's once {@link Sha256} moves to it. */
+    private static MessageDigest digest() {
+        MessageDigest kept = SHA256.get();
+        MessageDigest current = kept == null ? Sha256.newDigest() : Sha256.current(kept);
+        if (current != kept) {
+            SHA256.set(current);
+        }
+        return current;
     }
 }

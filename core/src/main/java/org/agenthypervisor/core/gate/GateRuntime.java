@@ -194,14 +194,12 @@ public class GateRuntime {
         return site;
     }
 
-    private static final java.security.SecureRandom KEYS = new java.security.SecureRandom();
-
     /** Gives a new site its secret (never 0, which marks "no key"); called with this object's lock held. */
     private void newKey(int id) {
         long[] grown = java.util.Arrays.copyOf(Gate.keys, Math.max(Gate.keys.length, id + 1));
         long k;
         do {
-            k = KEYS.nextLong();
+            k = org.agenthypervisor.core.crypto.Entropy.nextLong();
         } while (k == 0L);
         grown[id] = k;
         Gate.keys = grown;

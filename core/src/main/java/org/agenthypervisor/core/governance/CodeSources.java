@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,13 +54,13 @@ public final class CodeSources {
                 return "";
             }
             try (InputStream in = Files.newInputStream(p)) {
-                MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                MessageDigest digest = org.agenthypervisor.core.crypto.Sha256.newDigest();
                 byte[] buffer = new byte[65536];
                 for (int n; (n = in.read(buffer)) > 0; ) {
                     digest.update(buffer, 0, n);
                 }
                 return HexFormat.of().formatHex(digest.digest());
-            } catch (IOException | NoSuchAlgorithmException unreadable) {
+            } catch (IOException unreadable) {
                 return "";
             }
         });

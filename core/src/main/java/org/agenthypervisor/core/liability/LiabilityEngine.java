@@ -26,7 +26,6 @@ import org.agenthypervisor.core.store.OpenReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -100,7 +99,7 @@ public class LiabilityEngine implements CallParticipant, AutoCloseable {
         this.counters = counters;
         this.dataDir = dataDir;
         byte[] boot = new byte[8];
-        new SecureRandom().nextBytes(boot);
+        org.agenthypervisor.core.crypto.Entropy.nextBytes(boot);
         this.bootId = HEX.formatHex(boot);
         this.ledger = sharedTrust == null ? openLedger(dataDir) : openSharedLedger(sharedTrust);
         // Before any call can happen: agents known now get their persisted score, later ones on creation.

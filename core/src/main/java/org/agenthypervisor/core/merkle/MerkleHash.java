@@ -1,7 +1,8 @@
 package org.agenthypervisor.core.merkle;
 
+import org.agenthypervisor.core.crypto.Sha256;
+
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 
 /**
@@ -28,10 +29,10 @@ public final class MerkleHash {
     private static final ThreadLocal<MessageDigest> SHA256 = new ThreadLocal<>() {
         @Override
         protected MessageDigest initialValue() {
-            return newDigest();
+            return Sha256.newDigest();
         }
     };
-    private static final byte[] EMPTY = newDigest().digest();
+    private static final byte[] EMPTY = Sha256.hash(new byte[0]);
 
     private MerkleHash() {}
 
@@ -43,7 +44,7 @@ public final class MerkleHash {
     /** The hash of a leaf holding {@code record[offset, offset + length)}. */
     public static byte[] leaf(byte[] record, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, record.length);
-        MessageDigest md = SHA256.get();
+        MessageDigest md = digest();
         md.update(LEAF_PREFIX);
         md.update(record, offset, length);
         return md.digest();
@@ -60,7 +61,7 @@ public final class MerkleHash {
 
     /** {@link #node(byte[], byte[])} reading each child's 32 bytes at an offset (avoids copies). */
     static byte[] node(byte[] left, int leftOffset, byte[] right, int rightOffset) {
-        MessageDigest md = SHA256.get();
+        MessageDigest md = digest();
         md.update(NODE_PREFIX);
         md.update(left, leftOffset, SIZE);
         md.update(right, rightOffset, SIZE);
@@ -72,11 +73,13 @@ public final class MerkleHash {
         return EMPTY.clone();
     }
 
-    private static MessageDigest newDigest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform must provide SHA-256", e);
+    /** This thread's digest: the one it kept, or the JDK's once {@link Sha256} moves to it. */
+    private static MessageDigest digest() {
+        MessageDigest kept = SHA256.get();
+        MessageDigest current = Sha256.current(kept);
+        if (current != kept) {
+            SHA256.set(current);
         }
+        return current;
     }
 }
