@@ -2,8 +2,6 @@ package org.agenthypervisor.agent;
 
 import java.io.File;
 import java.lang.instrument.Instrumentation;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.net.JarURLConnection;
 import java.net.URL;
 import java.security.CodeSource;
@@ -14,13 +12,12 @@ import java.util.jar.JarFile;
  * the kill switch, put the agent jar on the bootstrap class path (where only the api and the bridge
  * are visible as classes: the internals are stored under {@code org/agenthypervisor/internals/} and load in the agent's own
  * loader and module, see {@link Launcher}), then hop to the launcher through the bootstrap loader.
- * It references no other agent class directly: the verifier could otherwise load them through the
- * system class loader before the hop, and a class of this package defined by the system loader
- * cannot use a package-private member of one defined by the bootstrap loader.
+ * It calls only the launcher's public methods, and only after the append: the reference resolves at
+ * its first execution, through the system class loader, which asks the bootstrap loader first (a class
+ * of this package defined by the system loader cannot use a package-private member of one defined by
+ * the bootstrap loader). Nothing here makes the verifier load the launcher before that.
  */
 public final class AgentMain {
-    private static final String LAUNCHER = "org.agenthypervisor.agent.Launcher";
-
     private AgentMain() {
     }
 
@@ -54,12 +51,7 @@ public final class AgentMain {
             System.out.println(version());
             return;
         }
-        Class<?> launcher = Class.forName(LAUNCHER);
-        try {
-            launcher.getMethod("commandLine", String[].class, File.class).invoke(null, args, ownJar());
-        } catch (InvocationTargetException failure) {
-            throw failure.getCause();
-        }
+        Launcher.commandLine(args, ownJar());
     }
 
     private static void start(String options, Instrumentation instrumentation, boolean attached) {
@@ -76,11 +68,12 @@ public final class AgentMain {
             if (AgentMain.class.getClassLoader() != null) {
                 instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jar));
             }
-            Class<?> launcher = Class.forName(LAUNCHER, true, null);
-            Method start = launcher.getMethod("start", String.class, Instrumentation.class, boolean.class, File.class);
-            start.invoke(null, options, instrumentation, attached, jar);
+            // A plain call, not Method.invoke (whose first use spins method-handle classes on JDK 18 and
+            // later, ~10 ms): resolved only now, after the append, through the system loader, which asks the
+            // bootstrap loader first. Launcher.start checks that it got the bootstrap loader's launcher.
+            Launcher.start(options, instrumentation, attached, jar);
         } catch (Throwable failure) {
-            Throwable cause = failure instanceof InvocationTargetException ? failure.getCause() : failure;
+            Throwable cause = failure;
             // The installer has already explained a fatal problem (a bad policy, a failed self-check).
             if (cause instanceof IllegalStateException && "fatal".equals(cause.getMessage())) {
                 System.exit(1);

@@ -23,8 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -47,6 +47,8 @@ import java.util.stream.Stream;
  */
 public final class Launcher {
     static final String MODULE = "org.agenthypervisor.internals";
+    /** The module's entry, an {@link Internals} that gives itself to its loader as it initialises. */
+    private static final String ENTRY = "org.agenthypervisor.agent.install.Entry";
     private static final String INST = "org/agenthypervisor/internals/";
     private static final String CLASSDATA = ".classdata";
     private static final String SERVICES = "META-INF/services/";
@@ -56,8 +58,13 @@ public final class Launcher {
     private Launcher() {
     }
 
-    /** {@code premain}/{@code agentmain}. */
+    /** {@code premain}/{@code agentmain}, from {@link AgentMain} once the jar is on the bootstrap class path. */
     public static void start(String options, Instrumentation instrumentation, boolean attached, File jar) throws IOException {
+        if (Launcher.class.getClassLoader() != null) {
+            // The bridge must be the bootstrap loader's, which the JDK's woven code calls: fail closed otherwise.
+            throw new IllegalStateException("the agent's launcher was defined by " + Launcher.class.getClassLoader()
+                    + ", not the bootstrap class loader");
+        }
         open(jar).install(options, instrumentation, attached, jar.getPath());
     }
 
@@ -177,16 +184,19 @@ public final class Launcher {
         for (Module module : boot.modules()) {
             controller.addReads(internals, module);
         }
-        // The module's entry: a Supplier<Internals> service of this layer (see install.Entry for why that type).
-        for (ServiceLoader.Provider<Supplier> provider : ServiceLoader.load(controller.layer(), Supplier.class).stream().toList()) {
-            if (provider.type().getModule() == internals) {
-                Object entry = provider.get().get();
-                if (entry instanceof Internals) {
-                    return (Internals) entry;
-                }
-            }
+        // The module's entry hands itself to its loader from its static initialiser: no reflective call
+        // (on JDK 18 and later each first Method.invoke or Constructor.newInstance spins method-handle
+        // classes, ~10 ms at start) and no service-loader stream.
+        try {
+            Class.forName(ENTRY, true, loader);
+        } catch (ClassNotFoundException | LinkageError missing) {
+            throw new IOException("the agent's module has no entry " + ENTRY + ": " + missing, missing);
         }
-        throw new IOException("the agent's module provides no entry (" + Internals.class.getName() + ")");
+        Internals entry = loader.entry;
+        if (entry == null || entry.getClass().getModule() != internals) {
+            throw new IOException("the agent's module provides no entry (" + Internals.class.getName() + ")");
+        }
+        return entry;
     }
 
     private static List<String> lines(JarContents jar, int entry) throws IOException {
@@ -249,9 +259,29 @@ public final class Launcher {
      * loader of the api and the bridge ({@code org.agenthypervisor.*}) or the platform loader. No
      * method takes class bytes from a caller.
      */
-    static final class InternalsLoader extends ClassLoader implements Supplier<List<String>> {
+    static final class InternalsLoader extends ClassLoader implements Supplier<List<String>>, Consumer<Object> {
         static {
             registerAsParallelCapable();
+        }
+
+        /** The module's entry, once its class has initialised (see {@link #accept}). */
+        private volatile Internals entry;
+
+        /**
+         * Takes the module's entry from its static initialiser: only an {@link Internals} of a class this
+         * loader defined, and only the first (the launcher initialises it before it returns the loader to
+         * anyone, so an application that reaches the loader later can hand it nothing).
+         */
+        @Override
+        public void accept(Object candidate) {
+            if (candidate instanceof Internals && candidate.getClass().getClassLoader() == this
+                    && candidate.getClass().getName().equals(ENTRY)) {
+                synchronized (this) {
+                    if (entry == null) {
+                        entry = (Internals) candidate;
+                    }
+                }
+            }
         }
 
         /** The classes defined since the start, in order, until {@link #get()} is called (the start-up class list). */
