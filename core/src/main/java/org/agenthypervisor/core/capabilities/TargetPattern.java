@@ -100,8 +100,14 @@ public abstract class TargetPattern {
             rest = "/" + t;
         }
         // Normalise the fixed part lexically (./, ../, //) without touching the wildcards.
-        String joined = base + rest;
-        return new Regex(t, pathRegex(normalise(joined)));
+        String glob = normalise(base + rest);
+        // A directory and everything under it, or one path: no regular expression (the built-in ring-2
+        // grant is "./**", and a regular expression's first compilation costs a start milliseconds).
+        String fixed = glob.endsWith("/**") ? glob.substring(0, glob.length() - 3) : glob;
+        if (fixed.indexOf('*') < 0 && fixed.indexOf('?') < 0) {
+            return new Fixed(t, fixed, fixed != glob);
+        }
+        return new Regex(t, pathRegex(glob));
     }
 
     /** Removes {@code .} and empty segments and applies {@code ..}; wildcards are ordinary segments here. */
@@ -248,6 +254,29 @@ public abstract class TargetPattern {
             } catch (NumberFormatException e) {
                 return false;
             }
+        }
+    }
+
+    /**
+     * A glob without wildcards, or one whose only wildcard is a final {@code /**}: that path, and with
+     * {@code under} every path below it. The same matches as {@link #pathRegex} gives the glob.
+     */
+    private static final class Fixed extends TargetPattern {
+        private final String path;
+        private final boolean under;
+
+        Fixed(String text, String path, boolean under) {
+            super(text);
+            this.path = path;
+            this.under = under;
+        }
+
+        @Override
+        public boolean matches(String target) {
+            if (!under) {
+                return target.equals(path);
+            }
+            return target.startsWith(path) && (target.length() == path.length() || target.charAt(path.length()) == '/');
         }
     }
 
