@@ -142,6 +142,33 @@ class StartupIT {
         }
     }
 
+    /**
+     * The self-check proves the advice landed before {@code main}: with its canary's weave made to fail
+     * (the test-only option {@code -Dagenthypervisor.test.failWeaving}), the JVM stops before {@code main}
+     * under the default {@code onInternalError: deny}, and under {@code allow} says that governance may be
+     * incomplete. The canary is called through an interface now, not {@code Method.invoke}.
+     */
+    @Test
+    void theSelfCheckStopsTheJvmBeforeMainWhenItsCanaryIsNotWoven() {
+        String failCanary = "-Dagenthypervisor.test.failWeaving=org.agenthypervisor.selfcheck.Canary";
+        Path dir = workDir("startup-self-check");
+        Result denied = ChildJvm.withAgent("policy=policy.yaml").jvmArg(failCanary).in(dir).run("com.acme.startup.StartupApp");
+        assertEquals(1, denied.exitCode(), denied::toString);
+        assertTrue(denied.stderr().contains("FATAL: the post-install self-check failed: the canary class was not instrumented"),
+                denied::toString);
+        assertFalse(denied.stdout().contains("RESULT "), "main never ran: " + denied);
+
+        ChildJvm.write(dir, "policy.yaml", POLICY + "onInternalError: allow\n");
+        Result allowed = ChildJvm.withAgent("policy=policy.yaml").jvmArg(failCanary).in(dir).run("com.acme.startup.StartupApp");
+        assertEquals(0, allowed.exitCode(), allowed::toString);
+        assertTrue(allowed.stderr().contains("the post-install self-check failed: the canary class was not instrumented"
+                + " (1 transformation error(s)) -- continuing because the policy says onInternalError: allow"), allowed::toString);
+
+        Result intact = start(workDir("startup-self-check-intact"), null);
+        assertEnforced(intact);
+        assertFalse(intact.stderr().contains("self-check failed"), intact::toString);
+    }
+
     @Test
     void aWarmStartTakesItsWovenClassesFromTheCacheWithoutByteBuddyAndEnforcesTheSame() throws IOException {
         Path dir = workDir("startup-cache");
