@@ -69,8 +69,8 @@ public final class Sha256 {
     }
 
     /**
-     * Initialises the JDK's digest now, on the calling thread, and uses it from then on: for the
-     * command line's long verifications and for tests. Returns whether it is in use.
+     * Initialises the JDK's digest now, on the calling thread, and uses it from then on (for a caller
+     * that knows it will hash a lot, and for tests). Returns whether it is in use.
      */
     public static boolean useJdkDigestNow() {
         UPGRADE_REQUESTED.set(true);
