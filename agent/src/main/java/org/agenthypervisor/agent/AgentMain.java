@@ -72,8 +72,7 @@ public final class AgentMain {
             // later, ~10 ms): resolved only now, after the append, through the system loader, which asks the
             // bootstrap loader first. Launcher.start checks that it got the bootstrap loader's launcher.
             Launcher.start(options, instrumentation, attached, jar);
-        } catch (Throwable failure) {
-            Throwable cause = failure;
+        } catch (Throwable cause) {
             // The installer has already explained a fatal problem (a bad policy, a failed self-check).
             if (cause instanceof IllegalStateException && "fatal".equals(cause.getMessage())) {
                 System.exit(1);

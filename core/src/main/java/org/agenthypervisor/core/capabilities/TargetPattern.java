@@ -103,9 +103,10 @@ public abstract class TargetPattern {
         String glob = normalise(base + rest);
         // A directory and everything under it, or one path: no regular expression (the built-in ring-2
         // grant is "./**", and a regular expression's first compilation costs a start milliseconds).
-        String fixed = glob.endsWith("/**") ? glob.substring(0, glob.length() - 3) : glob;
+        boolean under = glob.endsWith("/**");
+        String fixed = under ? glob.substring(0, glob.length() - 3) : glob;
         if (fixed.indexOf('*') < 0 && fixed.indexOf('?') < 0) {
-            return new Fixed(t, fixed, fixed != glob);
+            return new Fixed(t, fixed, under);
         }
         return new Regex(t, pathRegex(glob));
     }
