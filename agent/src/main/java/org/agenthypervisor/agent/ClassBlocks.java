@@ -26,6 +26,10 @@ final class ClassBlocks {
      * blocks twice (a new array each time).
      */
     private static final int KEPT = 8;
+    /** Arrays kept for reuse beyond the kept blocks'. */
+    private static final int SPARE = 4;
+    /** The size of a new block array: the build's block size, so that any later block fits in it (a larger class gets its own). */
+    private static final int BLOCK_ARRAY = 128 << 10;
 
     private final JarContents jar;
     private final int[] blockEntries;
@@ -39,6 +43,18 @@ final class ClassBlocks {
     private final int[] slots;
     private final int[] keptBlock = new int[KEPT];
     private final byte[][] kept = new byte[KEPT][];
+    /** Each kept block's inflated length (its array may be longer: arrays are reused). */
+    private final int[] keptLength = new int[KEPT];
+    /** Readers of each kept block between {@link #pin} and {@link #unpin}. */
+    private final int[] pins = new int[KEPT];
+    /** Blocks that fell out of the kept ones while read, by array, with their readers: spare once the last is done. */
+    private final java.util.IdentityHashMap<byte[], int[]> retired = new java.util.IdentityHashMap<>();
+    /**
+     * Arrays of blocks no longer kept nor read, for the next block to inflate into. A start inflates
+     * ~25 blocks of up to 128 KB: a new array for each was 3 MB of young garbage, every page of it
+     * touched for the first time in a JVM that had not collected yet, so resident (issue 11).
+     */
+    private final byte[][] spare = new byte[SPARE][];
     private int nextSlot;
 
     private ClassBlocks(JarContents jar, int[] blockEntries, byte[] index, int[] slots) {
@@ -184,30 +200,117 @@ final class ClassBlocks {
     }
 
     /**
-     * The inflated block holding {@code where}: never changed once handed out (a block that falls out
-     * of the few kept is dropped, not reused), so callers may read it after the lock is released.
+     * The inflated block holding {@code where}, pinned: it is neither changed nor reused until the
+     * caller hands it back to {@link #unpin} (in a {@code finally}). Read the class at
+     * {@link #offset}, {@link #length}; the array may be longer than the block.
      */
-    byte[] block(long where) throws IOException {
+    byte[] pin(long where) throws IOException {
         int block = (int) (where >>> 48);
+        int end = offset(where) + length(where);
         synchronized (this) {
             for (int i = 0; i < KEPT; i++) {
                 if (keptBlock[i] == block) {
+                    checkEnd(block, end, keptLength[i]);
+                    pins[i]++;
                     return kept[i];
                 }
             }
         }
-        byte[] bytes = jar.readAll(blockEntries[block]); // outside the lock: the other thread reads its own
-        int end = offset(where) + length(where);
-        if (end > bytes.length) {
-            throw new IOException("the agent jar's block " + block + " is shorter than its index says (the jar is damaged)");
+        int entry = blockEntries[block];
+        int size = jar.size(entry);
+        byte[] bytes = takeSpare(size);
+        int length;
+        try {
+            length = jar.readInto(entry, bytes); // outside the lock: the other thread reads its own
+        } catch (IOException | RuntimeException failed) {
+            giveBackSpare(bytes);
+            throw failed;
         }
+        checkEnd(block, end, length);
         synchronized (this) {
+            for (int i = 0; i < KEPT; i++) {
+                if (keptBlock[i] == block) { // inflated meanwhile by another thread: read that one
+                    giveBackSpareLocked(bytes);
+                    pins[i]++;
+                    return kept[i];
+                }
+            }
             int slot = nextSlot;
             nextSlot = (slot + 1) % KEPT;
+            byte[] old = kept[slot];
+            if (old != null) {
+                if (pins[slot] == 0) {
+                    giveBackSpareLocked(old);
+                } else {
+                    retired.put(old, new int[] {pins[slot]});
+                }
+            }
             keptBlock[slot] = block;
             kept[slot] = bytes;
+            keptLength[slot] = length;
+            pins[slot] = 1;
         }
         return bytes;
+    }
+
+    /** Hands back a block {@link #pin} gave. */
+    synchronized void unpin(byte[] block) {
+        for (int i = 0; i < KEPT; i++) {
+            if (kept[i] == block) {
+                if (pins[i] <= 0) {
+                    throw new IllegalStateException("a block unpinned more often than pinned");
+                }
+                pins[i]--;
+                return;
+            }
+        }
+        int[] readers = retired.get(block);
+        if (readers == null) {
+            throw new IllegalStateException("a block unpinned that was not pinned");
+        }
+        if (--readers[0] == 0) {
+            retired.remove(block);
+            giveBackSpareLocked(block);
+        }
+    }
+
+    private static void checkEnd(int block, int end, int length) throws IOException {
+        if (end > length) {
+            throw new IOException("the agent jar's block " + block + " is shorter than its index says (the jar is damaged)");
+        }
+    }
+
+    private synchronized byte[] takeSpare(int size) {
+        for (int i = 0; i < SPARE; i++) {
+            byte[] array = spare[i];
+            if (array != null && array.length >= size) {
+                spare[i] = null;
+                return array;
+            }
+        }
+        return new byte[Math.max(size, BLOCK_ARRAY)];
+    }
+
+    private synchronized void giveBackSpare(byte[] array) {
+        giveBackSpareLocked(array);
+    }
+
+    private void giveBackSpareLocked(byte[] array) {
+        for (int i = 0; i < SPARE; i++) {
+            if (spare[i] == null) {
+                spare[i] = array;
+                return;
+            }
+        }
+    }
+
+    /** How many blocks are pinned now (tests). */
+    synchronized int pinned() {
+        int n = retired.size();
+        for (int p : pins) {
+            n += p;
+        }
+        return n;
     }
 
     /** A copy of the class file at {@code path}, or null. */
@@ -216,8 +319,12 @@ final class ClassBlocks {
         if (where < 0) {
             return null;
         }
-        byte[] block = block(where);
-        return java.util.Arrays.copyOfRange(block, offset(where), offset(where) + length(where));
+        byte[] block = pin(where);
+        try {
+            return java.util.Arrays.copyOfRange(block, offset(where), offset(where) + length(where));
+        } finally {
+            unpin(block);
+        }
     }
 
     /** Every packed class's path. */

@@ -228,13 +228,18 @@ final class JarContents implements Closeable {
     /** Reads a whole entry into a new array. */
     byte[] readAll(int entry) throws IOException {
         byte[] out = new byte[size(entry)];
+        readInto(entry, out);
+        return out;
+    }
+
+    /** Reads an entry into {@code into} (at least {@link #size} long) and returns its length. */
+    int readInto(int entry, byte[] into) throws IOException {
         byte[] compressed = takeScratch(compressedSize(entry));
         try {
-            read(entry, out, compressed);
+            return read(entry, into, compressed);
         } finally {
             giveBackScratch(compressed);
         }
-        return out;
     }
 
     /**

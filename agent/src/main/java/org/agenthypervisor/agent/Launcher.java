@@ -365,16 +365,21 @@ public final class Launcher {
                 if (where < 0) {
                     throw new ClassNotFoundException(name);
                 }
+                byte[] block;
+                try {
+                    block = blocks.pin(where);
+                } catch (IOException unreadable) {
+                    throw new ClassNotFoundException(name, unreadable);
+                }
                 try {
                     // defineClass copies the bytes: the block is read in place, nothing is allocated per class.
-                    Class<?> type = defineClass(name, blocks.block(where), ClassBlocks.offset(where),
-                            ClassBlocks.length(where), domain);
+                    Class<?> type = defineClass(name, block, ClassBlocks.offset(where), ClassBlocks.length(where), domain);
                     if (recording) {
                         defined.add(name);
                     }
                     return type;
-                } catch (IOException unreadable) {
-                    throw new ClassNotFoundException(name, unreadable);
+                } finally {
+                    blocks.unpin(block);
                 }
             }
             int entry = jar.find(INST + name.replace('.', '/') + CLASSDATA);

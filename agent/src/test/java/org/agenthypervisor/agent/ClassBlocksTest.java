@@ -125,8 +125,134 @@ class ClassBlocksTest {
             long b = blocks.locate("a/B");
             assertEquals(3, ClassBlocks.offset(b));
             assertEquals(4, ClassBlocks.length(b));
-            assertSame(blocks.block(blocks.locate("a/A")), blocks.block(b), "one block inflated once while kept");
+            byte[] first = blocks.pin(blocks.locate("a/A"));
+            byte[] second = blocks.pin(b);
+            assertSame(first, second, "one block inflated once while kept");
+            blocks.unpin(first);
+            blocks.unpin(second);
+            assertEquals(0, blocks.pinned());
+            assertThrows(IllegalStateException.class, () -> blocks.unpin(first), "unpinned more often than pinned");
             assertEquals(Set.of("a/A", "a/B", "b/C"), blocks.paths().collect(Collectors.toSet()));
+        }
+    }
+
+    /** {@code count} blocks, block {@code i} holding the one class {@code p/C<i>}: {@code i + 1} bytes of value {@code i}. */
+    private Path manyBlocks(int count) throws IOException {
+        ByteArrayOutputStream entries = new ByteArrayOutputStream();
+        Map<String, Integer> positions = new LinkedHashMap<>();
+        try (DataOutputStream data = new DataOutputStream(entries)) {
+            for (int i = 0; i < count; i++) {
+                positions.put("p/C" + i, data.size());
+                data.writeUTF("p/C" + i);
+                data.writeShort(i);
+                data.writeInt(0);
+                data.writeInt(i + 1);
+            }
+        }
+        int capacity = Integer.highestOneBit(count * 2) * 2;
+        int entriesAt = 20 + 4 * capacity;
+        int[] slots = new int[capacity];
+        for (Map.Entry<String, Integer> e : positions.entrySet()) {
+            int slot = fnv(bytes(e.getKey())) & (capacity - 1);
+            while (slots[slot] != 0) {
+                slot = (slot + 1) & (capacity - 1);
+            }
+            slots[slot] = entriesAt + e.getValue() + 1;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (DataOutputStream data = new DataOutputStream(out)) {
+            data.writeInt(0x41484349);
+            data.writeInt(2);
+            data.writeInt(count);
+            data.writeInt(count);
+            data.writeInt(capacity);
+            for (int slot : slots) {
+                data.writeInt(slot);
+            }
+            data.write(entries.toByteArray());
+        }
+        Path jar = dir.resolve("many.jar");
+        try (JarOutputStream j = new JarOutputStream(Files.newOutputStream(jar))) {
+            j.putNextEntry(new ZipEntry(BASE + ClassBlocks.INDEX));
+            j.write(out.toByteArray());
+            for (int b = 0; b < count; b++) {
+                j.putNextEntry(new ZipEntry(BASE + ClassBlocks.BLOCKS + b));
+                byte[] block = new byte[b + 1];
+                java.util.Arrays.fill(block, (byte) b);
+                j.write(block);
+            }
+        }
+        return jar;
+    }
+
+    private static byte[] classOf(int i) {
+        byte[] expected = new byte[i + 1];
+        java.util.Arrays.fill(expected, (byte) i);
+        return expected;
+    }
+
+    @Test
+    void blocksThatFallOutAreInflatedIntoReusedArraysButNeverWhilePinned() throws IOException {
+        int count = 40;
+        try (JarContents jar = JarContents.open(manyBlocks(count))) {
+            ClassBlocks blocks = ClassBlocks.open(jar, BASE);
+            long w0 = blocks.locate("p/C0");
+            byte[] pinned = blocks.pin(w0);
+            java.util.Set<byte[]> arrays = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            arrays.add(pinned);
+            for (int i = 1; i < count; i++) {
+                assertArrayEquals(classOf(i), blocks.read("p/C" + i), "class " + i);
+                long w = blocks.locate("p/C" + i);
+                byte[] block = blocks.pin(w);
+                arrays.add(block);
+                assertArrayEquals(classOf(i), java.util.Arrays.copyOfRange(block, ClassBlocks.offset(w),
+                        ClassBlocks.offset(w) + ClassBlocks.length(w)));
+                blocks.unpin(block);
+                // Block 0 fell out of the kept ones long ago, but it is pinned: its array is never reused.
+                assertArrayEquals(classOf(0), java.util.Arrays.copyOfRange(pinned, 0, 1), "a pinned block is left alone");
+            }
+            assertTrue(arrays.size() <= 8 + 4 + 1, "40 blocks inflated into " + arrays.size() + " arrays");
+            assertEquals(1, blocks.pinned());
+            blocks.unpin(pinned);
+            assertEquals(0, blocks.pinned());
+            assertArrayEquals(classOf(0), blocks.read("p/C0"), "inflated again after it fell out");
+        }
+    }
+
+    @Test
+    void threadsReadingAtOnceEachGetTheirClass() throws Exception {
+        int count = 30;
+        try (JarContents jar = JarContents.open(manyBlocks(count))) {
+            ClassBlocks blocks = ClassBlocks.open(jar, BASE);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    int seed = t;
+                    done.add(pool.submit(() -> {
+                        java.util.Random random = new java.util.Random(seed);
+                        for (int n = 0; n < 2_000; n++) {
+                            int i = random.nextInt(count);
+                            long w = blocks.locate("p/C" + i);
+                            byte[] block = blocks.pin(w);
+                            try {
+                                Thread.yield();
+                                assertArrayEquals(classOf(i), java.util.Arrays.copyOfRange(block, ClassBlocks.offset(w),
+                                        ClassBlocks.offset(w) + ClassBlocks.length(w)), "class " + i);
+                            } finally {
+                                blocks.unpin(block);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(0, blocks.pinned());
         }
     }
 
