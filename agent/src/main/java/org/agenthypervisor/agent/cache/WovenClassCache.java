@@ -177,22 +177,69 @@ public final class WovenClassCache {
 
     /** The payload stored under {@code name}, or null when there is none or it fails its check. */
     public byte[] get(String name) {
+        byte[][] parts = read(name, false);
+        return parts == null ? null : parts[0];
+    }
+
+    /**
+     * A payload stored as {@code body ‖ trailer ‖ the trailer's length} (4 bytes, big-endian; see
+     * {@link #withTrailer}), read into two arrays, {body, trailer}, or null when there is none or it
+     * fails its check. The body is what a transformer hands back: read into an array of its own, it
+     * needs no copy (the JDK classes a start weaves from the cache are ~400 KB).
+     */
+    public byte[][] getWithTrailer(String name) {
+        return read(name, true);
+    }
+
+    /** {@code body ‖ trailer ‖ the trailer's length}, the payload that {@link #getWithTrailer} splits again. */
+    public static byte[] withTrailer(byte[] body, byte[] trailer) {
+        byte[] payload = new byte[body.length + trailer.length + 4];
+        System.arraycopy(body, 0, payload, 0, body.length);
+        System.arraycopy(trailer, 0, payload, body.length, trailer.length);
+        int n = trailer.length;
+        int at = payload.length - 4;
+        payload[at] = (byte) (n >>> 24);
+        payload[at + 1] = (byte) (n >>> 16);
+        payload[at + 2] = (byte) (n >>> 8);
+        payload[at + 3] = (byte) n;
+        return payload;
+    }
+
+    private byte[][] read(String name, boolean split) {
         if (dir == null) {
             return null;
         }
         Path file = dir.resolve(name);
         byte[] header = new byte[HEADER];
-        byte[] payload;
-        // The header and the payload each into their own array: the payload is what the transformer
-        // hands back, so no copy of it (a start reads ~30 of these, half a megabyte).
+        byte[][] parts;
+        // The header and the payload each into their own arrays: the payload (or its body) is what
+        // the transformer hands back, so no copy of it (a start reads ~30 of these, half a megabyte).
         try (SeekableByteChannel channel = Files.newByteChannel(file)) {
             long size = channel.size();
             if (size < HEADER || size - HEADER > Integer.MAX_VALUE - 16) {
-                payload = null;
-            } else {
-                payload = new byte[(int) (size - HEADER)];
+                parts = null;
+            } else if (!split) {
+                parts = new byte[][] {new byte[(int) (size - HEADER)]};
                 readFully(channel, header);
-                readFully(channel, payload);
+                readFully(channel, parts[0]);
+            } else {
+                int payload = (int) (size - HEADER);
+                int trailer = -1;
+                if (payload >= 4) {
+                    byte[] length = new byte[4];
+                    channel.position(size - 4);
+                    readFully(channel, length);
+                    channel.position(0);
+                    trailer = (length[0] & 0xFF) << 24 | (length[1] & 0xFF) << 16 | (length[2] & 0xFF) << 8 | (length[3] & 0xFF);
+                }
+                if (trailer < 0 || trailer > payload - 4) {
+                    parts = null; // fails the check below, as a damaged entry
+                } else {
+                    parts = new byte[][] {new byte[payload - 4 - trailer], new byte[trailer + 4]};
+                    readFully(channel, header);
+                    readFully(channel, parts[0]);
+                    readFully(channel, parts[1]);
+                }
             }
         } catch (java.nio.file.NoSuchFileException absent) {
             misses.incrementAndGet();
@@ -205,10 +252,9 @@ public final class WovenClassCache {
             LOG.warn("cannot read the woven-class cache entry " + file + ": " + unreadable);
             return null;
         }
-        if (payload == null || !Arrays.equals(header, 0, MAGIC.length, MAGIC, 0, MAGIC.length)
+        if (parts == null || !Arrays.equals(header, 0, MAGIC.length, MAGIC, 0, MAGIC.length)
                 || header[MAGIC.length] != VERSION
-                || !MessageDigest.isEqual(Arrays.copyOfRange(header, MAGIC.length + 1, HEADER),
-                tag(name, payload, 0, payload.length))) {
+                || !MessageDigest.isEqual(Arrays.copyOfRange(header, MAGIC.length + 1, HEADER), tag(name, parts))) {
             rejected.incrementAndGet();
             String problem = "woven-class cache entry " + file + " failed its authentication check (tampered with, "
                     + "cut short, or written under another key); it is ignored and the class woven afresh";
@@ -217,7 +263,7 @@ public final class WovenClassCache {
             return null;
         }
         hits.incrementAndGet();
-        return payload;
+        return parts;
     }
 
     private static void readFully(SeekableByteChannel channel, byte[] into) throws IOException {
@@ -252,6 +298,15 @@ public final class WovenClassCache {
 
     private byte[] tag(String name, byte[] bytes, int offset, int length) {
         return mac.begin().update(bytes, offset, length).finish(("entry " + name).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** The tag of a payload read in pieces: the same as of the pieces joined. */
+    private byte[] tag(String name, byte[][] pieces) {
+        PolynomialMac.Session session = mac.begin();
+        for (byte[] piece : pieces) {
+            session.update(piece, 0, piece.length);
+        }
+        return session.finish(("entry " + name).getBytes(StandardCharsets.US_ASCII));
     }
 
     public long hits() {

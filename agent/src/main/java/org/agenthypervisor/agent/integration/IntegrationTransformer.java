@@ -349,7 +349,7 @@ public final class IntegrationTransformer implements ClassFileTransformer {
             byte[] cached;
             try {
                 entry = cache.name("integration", binaryName, bytes, describe(targets));
-                cached = fromCache(cache.get(entry), targets, loader, binaryName);
+                cached = fromCache(cache.getWithTrailer(entry), targets, loader, binaryName);
             } catch (RuntimeException | LinkageError cacheFailed) {
                 // A transformer that throws leaves the class as it is, unwoven: the cache failing is a miss instead.
                 LOG.warn("the woven-class cache failed on " + binaryName + " (" + cacheFailed + "); weaving it afresh");
@@ -451,32 +451,31 @@ public final class IntegrationTransformer implements ClassFileTransformer {
         return out.toString();
     }
 
+    /** The woven bytes, then the features it covers as the trailer ({@link WovenClassCache#withTrailer}). */
     private static byte[] toCache(Set<String> matchedFeatures, byte[] woven) throws java.io.IOException {
-        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream(woven.length + 64);
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream(64);
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(buffer)) {
             out.writeInt(matchedFeatures.size());
             for (String feature : matchedFeatures) {
                 out.writeUTF(feature);
             }
-            out.write(woven);
         }
-        return buffer.toByteArray();
+        return WovenClassCache.withTrailer(woven, buffer.toByteArray());
     }
 
     /** A cached weave, with what it records about the weave done again (features, report); null if none. */
-    private byte[] fromCache(byte[] payload, List<Bound> targets, ClassLoader loader, String binaryName) {
+    private byte[] fromCache(byte[][] payload, List<Bound> targets, ClassLoader loader, String binaryName) {
         if (payload == null) {
             return null;
         }
-        java.io.ByteArrayInputStream bytes = new java.io.ByteArrayInputStream(payload);
-        try (java.io.DataInputStream in = new java.io.DataInputStream(bytes)) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(payload[1]))) {
             int count = in.readInt();
             for (int i = 0; i < count; i++) {
                 String[] feature = in.readUTF().split("\t", 2);
                 features.computeIfAbsent(feature[0], NEW_FEATURE_SET).add(feature[1]);
             }
-            // One copy: DataInputStream.readAllBytes would read it in 8 KiB pieces and copy it twice.
-            byte[] woven = Arrays.copyOfRange(payload, payload.length - bytes.available(), payload.length);
+            // The body was read into an array of its own: handed back as it is.
+            byte[] woven = payload[0];
             if (woven.length == 0) {
                 return UNCHANGED;
             }

@@ -65,6 +65,33 @@ class WovenClassCacheTest {
     }
 
     @Test
+    void aPayloadWithATrailerComesBackInTwoArraysAndEveryFlippedByteOrCutIsRefused(@TempDir Path dir) throws Exception {
+        WovenClassCache cache = open(dir, SECRET, "build-1");
+        String name = cache.name("integration", "a.B", new byte[] {1}, "plan");
+        cache.put(name, WovenClassCache.withTrailer("the woven class".getBytes(), "features".getBytes()));
+        byte[][] parts = cache.getWithTrailer(name);
+        assertArrayEquals("the woven class".getBytes(), parts[0], "the body in an array of its own");
+        assertArrayEquals(WovenClassCache.withTrailer(new byte[0], "features".getBytes()), parts[1], "the trailer and its length");
+        Path file = entryFile(dir, name);
+        byte[] good = Files.readAllBytes(file);
+        for (int i = 0; i < good.length; i++) {
+            byte[] bad = good.clone();
+            bad[i] ^= 0x01;
+            Files.write(file, bad);
+            assertNull(cache.getWithTrailer(name), "byte " + i);
+        }
+        for (int cut = 1; cut <= good.length; cut++) {
+            Files.write(file, java.util.Arrays.copyOf(good, good.length - cut));
+            assertNull(cache.getWithTrailer(name), "cut by " + cut);
+        }
+        assertEquals(2 * good.length, problems.size(), "each refusal is reported");
+        Files.write(file, good);
+        assertArrayEquals("the woven class".getBytes(), cache.getWithTrailer(name)[0]);
+        cache.put(name, WovenClassCache.withTrailer(new byte[0], new byte[0]));
+        assertEquals(0, cache.getWithTrailer(name)[0].length, "an empty body (nothing to weave) and no trailer");
+    }
+
+    @Test
     void anEntryMovedToAnotherNameOrWrittenUnderAnotherKeyIsRefused(@TempDir Path dir) throws Exception {
         WovenClassCache cache = open(dir, SECRET, "build-1");
         String a = cache.name("governed", "a.A", new byte[] {1}, "plan");

@@ -37,7 +37,7 @@ final class SegmentScanner {
     static Scan scan(Path file, long nameIndex, boolean last) throws IOException {
         long size = Files.size(file);
         // FileInputStream rather than a FileChannel: an interrupt must not close anything under us.
-        try (InputStream in = new BufferedInputStream(new FileInputStream(file.toFile()), 1 << 16)) {
+        try (InputStream in = new BufferedInputStream(new FileInputStream(file.toFile()), bufferSize(size))) {
             Segment seg = readHeader(in, file, nameIndex, -1);
             return scanFrames(in, seg, size, last);
         }
@@ -58,7 +58,7 @@ final class SegmentScanner {
     static void scanSealed(Segment seg, long records) throws IOException {
         Path file = seg.path;
         long size = Files.size(file);
-        try (InputStream in = new BufferedInputStream(new FileInputStream(file.toFile()), 1 << 16)) {
+        try (InputStream in = new BufferedInputStream(new FileInputStream(file.toFile()), bufferSize(size))) {
             readHeader(in, file, seg.firstIndex, records);
             Scan scan = scanFrames(in, seg, size, false);
             if (scan.records() != records) {
@@ -192,6 +192,14 @@ final class SegmentScanner {
             pos += want;
         }
         return -1;
+    }
+
+    /**
+     * A read buffer no larger than the file: every start scans the last segment of each of its logs,
+     * most of them a few kilobytes, and a 64 KB buffer each was young garbage touched for nothing.
+     */
+    private static int bufferSize(long fileSize) {
+        return (int) Math.max(512, Math.min(1 << 16, fileSize));
     }
 
     static int readUpTo(InputStream in, byte[] b, int len) throws IOException {
