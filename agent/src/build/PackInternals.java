@@ -36,7 +36,7 @@ public class PackInternals {
     static final int MAGIC = 0x41484349;
     /** 2: the lookup table is built here, not by every start (1: entries only). */
     static final int VERSION = 2;
-    static final int BLOCK = 128 << 10;
+    static final int BLOCK = 64 << 10;
     static final String SUFFIX = ".classdata";
     static final String INDEX = "META-INF/agent-hypervisor/classes";
     static final String BLOCKS = "META-INF/agent-hypervisor/blocks/";

@@ -6,7 +6,7 @@ import java.util.stream.Stream;
 
 /**
  * The internals' classes as the build packs them ({@code agent/src/build/PackInternals.java}): class
- * files concatenated into blocks of about 128 KB, each block one deflated jar entry, and an index of
+ * files concatenated into blocks of about 64 KB, each block one deflated jar entry, and an index of
  * where each class is. Deflated together, classes share their relocated package names and
  * descriptors, which makes the jar about a quarter smaller than one entry per class. The classes a
  * start loads come first, in load order, so a start inflates a few blocks once; the last few blocks
@@ -28,8 +28,12 @@ final class ClassBlocks {
     private static final int KEPT = 8;
     /** Arrays kept for reuse beyond the kept blocks'. */
     private static final int SPARE = 4;
-    /** The size of a new block array: the build's block size, so that any later block fits in it (a larger class gets its own). */
-    private static final int BLOCK_ARRAY = 128 << 10;
+    /**
+     * The size of a new block array: the build's block size, so that any later block fits in it (a
+     * larger class gets its own). 64 KB rather than 128: the kept and spare arrays are half the
+     * memory (-0.4 MB of RSS on JDK 25) for a jar 3% larger; 32 KB gained nothing more.
+     */
+    private static final int BLOCK_ARRAY = 64 << 10;
 
     private final JarContents jar;
     private final int[] blockEntries;
@@ -51,7 +55,7 @@ final class ClassBlocks {
     private final java.util.IdentityHashMap<byte[], int[]> retired = new java.util.IdentityHashMap<>();
     /**
      * Arrays of blocks no longer kept nor read, for the next block to inflate into. A start inflates
-     * ~25 blocks of up to 128 KB: a new array for each was 3 MB of young garbage, every page of it
+     * ~50 blocks of up to 64 KB: a new array for each was 3 MB of young garbage, every page of it
      * touched for the first time in a JVM that had not collected yet, so resident (issue 11).
      */
     private final byte[][] spare = new byte[SPARE][];
