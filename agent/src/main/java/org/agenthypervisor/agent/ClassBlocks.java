@@ -36,7 +36,9 @@ final class ClassBlocks {
     private static final int BLOCK_ARRAY = 64 << 10;
 
     private final JarContents jar;
+    /** Each block's jar entry, found when the block is first read (-1: not yet): a start reads ~50 of ~270. */
     private final int[] blockEntries;
+    private final String blocksBase;
     /** The index as the build wrote it: each entry a class path (modified UTF-8), block, offset and length. */
     private final byte[] index;
     /**
@@ -61,8 +63,9 @@ final class ClassBlocks {
     private final byte[][] spare = new byte[SPARE][];
     private int nextSlot;
 
-    private ClassBlocks(JarContents jar, int[] blockEntries, byte[] index, int[] slots) {
+    private ClassBlocks(JarContents jar, String base, int[] blockEntries, byte[] index, int[] slots) {
         this.jar = jar;
+        this.blocksBase = base + BLOCKS;
         this.blockEntries = blockEntries;
         this.index = index;
         this.slots = slots;
@@ -85,17 +88,12 @@ final class ClassBlocks {
         int blocks = intAt(index, 8);
         int count = intAt(index, 12);
         int capacity = intAt(index, 16);
-        if (blocks < 0 || count < 0 || capacity < 4 || Integer.bitCount(capacity) != 1 || capacity < count
+        if (blocks < 0 || blocks > 1 << 16 || count < 0 || capacity < 4 || Integer.bitCount(capacity) != 1 || capacity < count
                 || capacity > (index.length - HEADER) / 4) {
             throw new IOException("the agent jar's class index " + base + INDEX + " is damaged");
         }
         int[] blockEntries = new int[blocks];
-        for (int b = 0; b < blocks; b++) {
-            blockEntries[b] = jar.find(base + BLOCKS + b);
-            if (blockEntries[b] < 0) {
-                throw new IOException("the agent jar has no block " + base + BLOCKS + b + " (the jar is damaged)");
-            }
-        }
+        java.util.Arrays.fill(blockEntries, -1);
         int entriesAt = HEADER + 4 * capacity;
         int[] slots = new int[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -105,7 +103,7 @@ final class ClassBlocks {
             }
             slots[i] = slot;
         }
-        return new ClassBlocks(jar, blockEntries, index, slots);
+        return new ClassBlocks(jar, base, blockEntries, index, slots);
     }
 
     /** An entry's bytes besides its name: the name's length (2), block (2), offset (4), length (4). */
@@ -220,7 +218,7 @@ final class ClassBlocks {
                 }
             }
         }
-        int entry = blockEntries[block];
+        int entry = blockEntry(block);
         int size = jar.size(entry);
         byte[] bytes = takeSpare(size);
         int length;
@@ -255,6 +253,25 @@ final class ClassBlocks {
             pins[slot] = 1;
         }
         return bytes;
+    }
+
+    /** The jar entry of a block; a jar without it is damaged (the class cannot load: the start fails closed). */
+    private int blockEntry(int block) throws IOException {
+        int entry;
+        synchronized (this) {
+            entry = blockEntries[block];
+        }
+        if (entry >= 0) {
+            return entry;
+        }
+        entry = jar.find(blocksBase + block);
+        if (entry < 0) {
+            throw new IOException("the agent jar has no block " + blocksBase + block + " (the jar is damaged)");
+        }
+        synchronized (this) {
+            blockEntries[block] = entry;
+        }
+        return entry;
     }
 
     /** Hands back a block {@link #pin} gave. */

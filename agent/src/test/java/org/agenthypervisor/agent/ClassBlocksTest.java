@@ -279,8 +279,11 @@ class ClassBlocksTest {
             assertTrue(e.getMessage().contains("damaged at slot"), e.getMessage());
         }
         try (JarContents jar = JarContents.open(packedJar("missing.jar", 0x41484349, 1, 5, false))) {
-            IOException e = assertThrows(IOException.class, () -> ClassBlocks.open(jar, BASE));
+            ClassBlocks blocks = ClassBlocks.open(jar, BASE); // blocks are found when first read
+            assertArrayEquals(bytes("AAA"), blocks.read("a/A"));
+            IOException e = assertThrows(IOException.class, () -> blocks.read("b/C"));
             assertTrue(e.getMessage().contains("has no block"), e.getMessage());
+            assertEquals(0, blocks.pinned(), "nothing left pinned by the failure");
         }
         try (JarContents jar = JarContents.open(packedJar("short.jar", 0x41484349, 2, 9, false))) {
             ClassBlocks blocks = ClassBlocks.open(jar, BASE);
