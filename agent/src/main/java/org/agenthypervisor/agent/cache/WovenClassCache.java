@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -60,8 +59,8 @@ public final class WovenClassCache {
         this.dir = dir;
         boolean empty = true;
         if (dir != null) {
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-                empty = !entries.iterator().hasNext();
+            try {
+                empty = org.agenthypervisor.core.store.DirectoryListing.names(dir).isEmpty();
             } catch (IOException | RuntimeException unreadable) {
                 empty = true;
             }
@@ -123,18 +122,15 @@ public final class WovenClassCache {
     }
 
     private static void removeOtherBuilds(Path root, String current) throws IOException {
-        try (DirectoryStream<Path> builds = Files.newDirectoryStream(root)) {
-            for (Path build : builds) {
-                if (build.getFileName().toString().equals(current) || !Files.isDirectory(build)) {
-                    continue;
-                }
-                try (DirectoryStream<Path> entries = Files.newDirectoryStream(build)) {
-                    for (Path entry : entries) {
-                        Files.deleteIfExists(entry); // woven classes and the start-up class list
-                    }
-                }
-                Files.deleteIfExists(build);
+        for (String name : org.agenthypervisor.core.store.DirectoryListing.names(root)) {
+            Path build = root.resolve(name);
+            if (name.equals(current) || !Files.isDirectory(build)) {
+                continue;
             }
+            for (String entry : org.agenthypervisor.core.store.DirectoryListing.names(build)) {
+                Files.deleteIfExists(build.resolve(entry)); // woven classes and the start-up class list
+            }
+            Files.deleteIfExists(build);
         }
     }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -228,9 +227,8 @@ public final class KeyDirectory {
     /** The ids that have a {@code .key} or a {@code .pub} file, sorted. Files with other names are ignored. */
     public List<String> ids() {
         Set<String> ids = new TreeSet<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
-            for (Path p : entries) {
-                String name = p.getFileName().toString();
+        try {
+            for (String name : org.agenthypervisor.core.store.DirectoryListing.names(directory)) {
                 String id = name.endsWith(".key") ? name.substring(0, name.length() - 4)
                         : name.endsWith(".pub") ? name.substring(0, name.length() - 4) : null;
                 if (id != null && isValidId(id)) {

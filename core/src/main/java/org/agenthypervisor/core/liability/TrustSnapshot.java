@@ -171,16 +171,11 @@ final class TrustSnapshot {
     static void removeLeftoverTemps(Path ledgerDir) throws IOException {
         String prefix = "." + FILE + ".";
         List<Path> leftovers = new ArrayList<>();
-        // A directory stream, not Files.list: no stream pipeline to link at every start (issue 11).
-        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(ledgerDir)) {
-            for (Path p : files) {
-                String n = p.getFileName().toString();
-                if (n.startsWith(prefix) && n.endsWith(".tmp")) {
-                    leftovers.add(p);
-                }
+        // A plain listing, not Files.list: no stream pipeline to link at every start (issue 11).
+        for (String n : org.agenthypervisor.core.store.DirectoryListing.names(ledgerDir)) {
+            if (n.startsWith(prefix) && n.endsWith(".tmp")) {
+                leftovers.add(ledgerDir.resolve(n));
             }
-        } catch (java.nio.file.DirectoryIteratorException failed) {
-            throw failed.getCause();
         }
         for (Path p : leftovers) {
             Files.deleteIfExists(p);

@@ -18,7 +18,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -283,11 +282,9 @@ public final class ComposedPolicyCache {
         System.arraycopy(tag(key, sha256, tree, 0, tree.length), 0, entry, MAGIC.length + 1, HmacSha256.LENGTH);
         try {
             Files.createDirectories(dir);
-            try (DirectoryStream<Path> old = Files.newDirectoryStream(dir)) {
-                for (Path p : old) {
-                    if (!p.getFileName().toString().equals(sha256)) {
-                        Files.deleteIfExists(p);
-                    }
+            for (String old : org.agenthypervisor.core.store.DirectoryListing.names(dir)) {
+                if (!old.equals(sha256)) {
+                    Files.deleteIfExists(dir.resolve(old));
                 }
             }
             AtomicFiles.replaceWithoutForce(dir.resolve(sha256), entry);

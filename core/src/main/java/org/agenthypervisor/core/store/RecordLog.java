@@ -363,19 +363,14 @@ public final class RecordLog implements AppendLog {
         long start = LogStart.read(dir, name);
         List<Path> segFiles = new ArrayList<>();
         List<Path> temps = new ArrayList<>();
-        // A directory stream and a comparator class rather than a stream and lambdas: every log opens
+        // A plain listing and a comparator class rather than a stream and lambdas: every log opens
         // here at every start, and the first use of each lambda costs more than the listing.
-        try (java.nio.file.DirectoryStream<Path> list = Files.newDirectoryStream(dir)) {
-            for (Path p : list) {
-                String f = p.getFileName().toString();
-                if (SegmentFormat.isSegmentFile(name, f)) {
-                    segFiles.add(p);
-                } else if (SegmentFormat.isTempFile(name, f)) {
-                    temps.add(p);
-                }
+        for (String f : DirectoryListing.names(dir)) {
+            if (SegmentFormat.isSegmentFile(name, f)) {
+                segFiles.add(dir.resolve(f));
+            } else if (SegmentFormat.isTempFile(name, f)) {
+                temps.add(dir.resolve(f));
             }
-        } catch (java.nio.file.DirectoryIteratorException failed) {
-            throw failed.getCause();
         }
         // 20 zero-padded digits: name order is index order.
         segFiles.sort(ByFileName.INSTANCE);
@@ -965,16 +960,12 @@ public final class RecordLog implements AppendLog {
     }
 
     private boolean holdsSegments(Path directory) throws IOException {
-        try (java.nio.file.DirectoryStream<Path> list = Files.newDirectoryStream(directory)) {
-            for (Path p : list) {
-                if (SegmentFormat.isSegmentFile(name, p.getFileName().toString())) {
-                    return true;
-                }
+        for (String f : DirectoryListing.names(directory)) {
+            if (SegmentFormat.isSegmentFile(name, f)) {
+                return true;
             }
-            return false;
-        } catch (java.nio.file.DirectoryIteratorException failed) {
-            throw failed.getCause();
         }
+        return false;
     }
 
     private void checkLive(long index) {
