@@ -16,6 +16,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,6 +85,24 @@ class PackagingIT {
 
     private static boolean ownOrMeta(String path) {
         return path.startsWith("org/agenthypervisor/") || path.startsWith("META-INF/");
+    }
+
+    /**
+     * The build flags the entry points varargs (src/build/EntryPointFlags.java): the JVM's reflective
+     * call of premain then spins no method-handle classes on JDK 18 and later.
+     */
+    @Test
+    void theEntryPointsInTheJarAreFlaggedVarargsForTheJvmsReflectiveCall() throws Exception {
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader(
+                new java.net.URL[] {Path.of(ChildJvm.agentJar()).toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            Class<?> main = Class.forName("org.agenthypervisor.agent.AgentMain", false, loader);
+            assertTrue(main.getClassLoader() == loader, "AgentMain read from the jar");
+            for (String entry : new String[] {"premain", "agentmain"}) {
+                java.lang.reflect.Method method = main.getMethod(entry, String.class, java.lang.instrument.Instrumentation.class);
+                assertTrue(method.isVarArgs(), entry + " is flagged varargs");
+            }
+            assertFalse(main.getMethod("main", String[].class).isVarArgs(), "main keeps its flags");
+        }
     }
 
     @Test
