@@ -44,7 +44,8 @@ final class JarContents implements Closeable {
     private final AtomicReferenceArray<Inflater> inflaters = new AtomicReferenceArray<>(2);
     /** Buffers for compressed bytes that {@link #readAll} hands back, one per thread reading at once. */
     private final AtomicReferenceArray<byte[]> scratches = new AtomicReferenceArray<>(2);
-    private static final int SCRATCH_SIZE = 64 << 10;
+    /** Above the compressed size of a 64 KB block of classes (~20-30 KB). */
+    private static final int SCRATCH_SIZE = 48 << 10;
     private static final int MAX_SCRATCH_SIZE = 256 << 10;
     private volatile boolean closed;
 
@@ -79,15 +80,17 @@ final class JarContents implements Closeable {
         RandomAccessFile file = new RandomAccessFile(path.toFile(), "r");
         try {
             long size = file.length();
-            int tail = (int) Math.min(size, END_SIZE + 0xFFFF);
+            // The end record is the jar's last bytes unless the jar has a comment (up to 64 KB): the last
+            // kilobyte first, the whole possible tail only when the record is not in it.
+            int tail = (int) Math.min(size, END_SIZE + 1024);
             byte[] end = new byte[tail];
             readFully(file, end, 0, tail, size - tail);
-            int at = -1;
-            for (int i = tail - END_SIZE; i >= 0; i--) {
-                if (intAt(end, i) == END_SIGNATURE) {
-                    at = i;
-                    break;
-                }
+            int at = endRecord(end);
+            if (at < 0 && size > tail) {
+                tail = (int) Math.min(size, END_SIZE + 0xFFFF);
+                end = new byte[tail];
+                readFully(file, end, 0, tail, size - tail);
+                at = endRecord(end);
             }
             if (at < 0) {
                 throw new IOException(path + " is not a jar (no end of central directory)");
@@ -108,6 +111,16 @@ final class JarContents implements Closeable {
             file.close();
             throw failed;
         }
+    }
+
+    /** Where the end of central directory record starts in {@code tail}, searching from its end; -1 if absent. */
+    private static int endRecord(byte[] tail) {
+        for (int i = tail.length - END_SIZE; i >= 0; i--) {
+            if (intAt(tail, i) == END_SIGNATURE) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The entry of that name, as a handle for {@link #size} and {@link #read}; -1 when absent. */

@@ -52,6 +52,23 @@ class JarContentsTest {
     }
 
     @Test
+    void aJarWithALongCommentIsReadAsTheJdkDoes() throws IOException {
+        for (int commentLength : new int[] {0, 1000, 1100, 5000, 65000}) {
+            Path jar = dir.resolve("commented-" + commentLength + ".jar");
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+                out.putNextEntry(new ZipEntry("a/b.txt"));
+                out.write("hello".getBytes(StandardCharsets.UTF_8));
+                out.setComment("c".repeat(commentLength));
+            }
+            try (JarContents contents = JarContents.open(jar)) {
+                int entry = contents.find("a/b.txt");
+                assertTrue(entry >= 0, "comment of " + commentLength);
+                assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), contents.readAll(entry));
+            }
+        }
+    }
+
+    @Test
     void aFlippedByteInAnEntryFailsItsRead() throws IOException {
         Path jar = writeJar(dir.resolve("b.jar"), 20);
         byte[] bytes = Files.readAllBytes(jar);
