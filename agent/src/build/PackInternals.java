@@ -28,14 +28,20 @@ import java.util.stream.Stream;
  * the first start's order alone, a warm start's ~360 classes lay among ~1,200 and its class preloader
  * inflated some fifty blocks, 7 MB of garbage, at every start.
  *
- * <p>Index format ({@code META-INF/agent-hypervisor/classes}): int magic, int version, int blocks,
- * int classes, then per class: UTF path without {@code .classdata}, short block, int offset, int length.
- * Blocks are {@code META-INF/agent-hypervisor/blocks/N}. Read by {@code org.agenthypervisor.agent.ClassBlocks}.
+ * <p>Index format ({@code META-INF/agent-hypervisor/classes}), version 3: int magic, int version, int
+ * blocks, int classes, int capacity, the lookup table (capacity ints: an entry's position in the file
+ * plus one, 0 for empty; linear probing from the low bits of the folded hash), then per class: long
+ * FNV-1a 64-bit hash of its path (UTF-8, without {@code .classdata}), short block, int offset, int
+ * length. The paths themselves, one per line in entry order, are {@code META-INF/agent-hypervisor/names},
+ * read only to list the module's contents: a start inflated 350 KB of names to look up a few hundred
+ * (version 2 held them in the index). The build fails if two paths share a hash. Blocks are
+ * {@code META-INF/agent-hypervisor/blocks/N}. Read by {@code org.agenthypervisor.agent.ClassBlocks}.
  */
 public class PackInternals {
     static final int MAGIC = 0x41484349;
-    /** 2: the lookup table is built here, not by every start (1: entries only). */
-    static final int VERSION = 2;
+    /** 3: hashes instead of paths (2: paths, and the lookup table built here; 1: entries only). */
+    static final int VERSION = 3;
+    static final String NAMES = "META-INF/agent-hypervisor/names";
     static final int BLOCK = 64 << 10;
     static final String SUFFIX = ".classdata";
     static final String INDEX = "META-INF/agent-hypervisor/classes";
@@ -91,39 +97,32 @@ public class PackInternals {
         for (int i = 0; i < blocks.size(); i++) {
             Files.write(dir.resolve(BLOCKS + i), blocks.get(i));
         }
-        // The entries first, to learn where each lands; then the header, the lookup table and the entries.
-        ByteArrayOutputStream entries = new ByteArrayOutputStream();
-        List<Integer> positions = new ArrayList<>();
-        List<byte[]> names = new ArrayList<>();
-        try (DataOutputStream data = new DataOutputStream(entries)) {
-            for (Map.Entry<String, long[]> e : index.entrySet()) {
-                positions.add(data.size());
-                data.writeUTF(e.getKey());
-                data.writeShort((int) e.getValue()[0]);
-                data.writeInt((int) e.getValue()[1]);
-                data.writeInt((int) e.getValue()[2]);
-            }
-        }
-        byte[] entryBytes = entries.toByteArray();
-        for (int position : positions) {
-            int length = (entryBytes[position] & 0xFF) << 8 | (entryBytes[position + 1] & 0xFF);
-            names.add(java.util.Arrays.copyOfRange(entryBytes, position + 2, position + 2 + length));
-        }
         // Open addressing with linear probing, as ClassBlocks.locate reads it: a slot holds an entry's
-        // position in the index file plus one (0: empty), the hash ClassBlocks.hash.
+        // position in the index file plus one (0: empty), found from the low bits of the folded hash.
         int capacity = Integer.highestOneBit(Math.max(4, index.size() * 2 - 1)) << 1;
         int header = 20;
+        int entryBytes = 18;
         int entriesAt = header + 4 * capacity;
         int[] slots = new int[capacity];
-        for (int i = 0; i < positions.size(); i++) {
-            byte[] name = names.get(i);
-            int slot = hash(name) & (capacity - 1);
+        Map<Long, String> byHash = new java.util.HashMap<>();
+        List<Long> hashes = new ArrayList<>();
+        for (String path : index.keySet()) {
+            long h = hash64(path.getBytes(StandardCharsets.UTF_8));
+            String other = byHash.put(h, path);
+            if (other != null) {
+                throw new IOException("two classes share an index hash: " + other + " and " + path + " (change the hash)");
+            }
+            hashes.add(h);
+        }
+        for (int i = 0; i < hashes.size(); i++) {
+            int slot = fold(hashes.get(i)) & (capacity - 1);
             while (slots[slot] != 0) {
                 slot = (slot + 1) & (capacity - 1);
             }
-            slots[slot] = entriesAt + positions.get(i) + 1;
+            slots[slot] = entriesAt + i * entryBytes + 1;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringBuilder names = new StringBuilder();
         try (DataOutputStream data = new DataOutputStream(out)) {
             data.writeInt(MAGIC);
             data.writeInt(VERSION);
@@ -133,8 +132,16 @@ public class PackInternals {
             for (int slot : slots) {
                 data.writeInt(slot);
             }
-            data.write(entryBytes);
+            int i = 0;
+            for (Map.Entry<String, long[]> e : index.entrySet()) {
+                data.writeLong(hashes.get(i++));
+                data.writeShort((int) e.getValue()[0]);
+                data.writeInt((int) e.getValue()[1]);
+                data.writeInt((int) e.getValue()[2]);
+                names.append(e.getKey()).append('\n');
+            }
         }
+        Files.write(dir.resolve(NAMES), names.toString().getBytes(StandardCharsets.UTF_8));
         Files.write(dir.resolve(INDEX), out.toByteArray());
         for (Path p : byName.values()) {
             Files.delete(p);
@@ -150,7 +157,8 @@ public class PackInternals {
             return;
         }
         try (DataInputStream in = new DataInputStream(Files.newInputStream(indexFile))) {
-            if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+            int version;
+            if (in.readInt() != MAGIC || (version = in.readInt()) < 2 || version > VERSION) {
                 throw new IOException(indexFile + " is not an index this step wrote");
             }
             int blockCount = in.readInt();
@@ -160,8 +168,15 @@ public class PackInternals {
             for (int i = 0; i < blockCount; i++) {
                 blocks[i] = Files.readAllBytes(dir.resolve(BLOCKS + i));
             }
+            List<String> paths = version >= 3 ? Files.readAllLines(dir.resolve(NAMES), StandardCharsets.UTF_8) : null;
             for (int i = 0; i < classes; i++) {
-                String path = in.readUTF();
+                String path;
+                if (paths == null) {
+                    path = in.readUTF();
+                } else {
+                    in.readLong();
+                    path = paths.get(i);
+                }
                 int b = in.readShort() & 0xFFFF;
                 int offset = in.readInt();
                 int length = in.readInt();
@@ -172,6 +187,7 @@ public class PackInternals {
                 }
             }
         }
+        Files.deleteIfExists(dir.resolve(NAMES));
         try (Stream<Path> old = Files.list(dir.resolve(BLOCKS))) {
             for (Path p : old.toList()) {
                 Files.delete(p);
@@ -180,13 +196,17 @@ public class PackInternals {
         Files.delete(indexFile);
     }
 
-    /** ClassBlocks.hash: FNV-1a over the length and the last 32 bytes of a name (the same in both, or no class is found). */
-    static int hash(byte[] name) {
-        int length = name.length;
-        int h = (0x811c9dc5 ^ length) * 0x01000193;
-        for (int i = Math.max(0, length - 32); i < length; i++) {
-            h = (h ^ (name[i] & 0xFF)) * 0x01000193;
+    /** ClassBlocks.hash64: FNV-1a, 64 bits, over a path's UTF-8 bytes (the same in both, or no class is found). */
+    static long hash64(byte[] path) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : path) {
+            h = (h ^ (b & 0xFF)) * 0x100000001b3L;
         }
-        return h ^ (h >>> 16);
+        return h;
+    }
+
+    /** ClassBlocks.fold: the slot of a hash is the low bits of its two halves xored. */
+    static int fold(long h) {
+        return (int) (h ^ (h >>> 32));
     }
 }

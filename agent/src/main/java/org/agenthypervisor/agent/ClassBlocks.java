@@ -15,9 +15,14 @@ import java.util.stream.Stream;
 final class ClassBlocks {
     static final String INDEX = "META-INF/agent-hypervisor/classes";
     static final String BLOCKS = "META-INF/agent-hypervisor/blocks/";
+    /** The packed classes' paths, one per line in the index's order: read only to list them. */
+    static final String NAMES = "META-INF/agent-hypervisor/names";
     private static final int MAGIC = 0x41484349;
-    /** 2: the build writes the lookup table (1: every start built it, hashing ~3,500 names in a cold JVM). */
-    private static final int VERSION = 2;
+    /**
+     * 3: each entry holds its path's 64-bit hash, the paths are in {@link #NAMES} (2: the paths were in the
+     * index, 350 KB inflated at every start to look up a few hundred; 1: every start built the table).
+     */
+    private static final int VERSION = 3;
     /** Magic, version, blocks, classes, table capacity. */
     private static final int HEADER = 20;
     /**
@@ -38,15 +43,16 @@ final class ClassBlocks {
     private final JarContents jar;
     /** Each block's jar entry, found when the block is first read (-1: not yet): a start reads ~50 of ~270. */
     private final int[] blockEntries;
+    private final String base;
     private final String blocksBase;
-    /** The index as the build wrote it: each entry a class path (modified UTF-8), block, offset and length. */
-    private final byte[] index;
     /**
-     * Open addressing over the index's entries: the position of an entry in {@link #index}, plus one;
-     * 0 is empty. Built from the index's bytes without making a String of each of its ~3,500 names
-     * (a start looks up a few hundred).
+     * The index as the build wrote it: the lookup table (open addressing: an entry's position in the
+     * index plus one, 0 for empty), then each entry: its path's hash, block, offset and length. Read in
+     * place: a slot is checked when a lookup reaches it.
      */
-    private final int[] slots;
+    private final byte[] index;
+    private final int capacity;
+    private final int entriesAt;
     private final int[] keptBlock = new int[KEPT];
     private final byte[][] kept = new byte[KEPT][];
     /** Each kept block's inflated length (its array may be longer: arrays are reused). */
@@ -63,12 +69,14 @@ final class ClassBlocks {
     private final byte[][] spare = new byte[SPARE][];
     private int nextSlot;
 
-    private ClassBlocks(JarContents jar, String base, int[] blockEntries, byte[] index, int[] slots) {
+    private ClassBlocks(JarContents jar, String base, int[] blockEntries, byte[] index, int capacity) {
         this.jar = jar;
+        this.base = base;
         this.blocksBase = base + BLOCKS;
         this.blockEntries = blockEntries;
         this.index = index;
-        this.slots = slots;
+        this.capacity = capacity;
+        this.entriesAt = HEADER + 4 * capacity;
         java.util.Arrays.fill(keptBlock, -1);
     }
 
@@ -89,53 +97,45 @@ final class ClassBlocks {
         int count = intAt(index, 12);
         int capacity = intAt(index, 16);
         if (blocks < 0 || blocks > 1 << 16 || count < 0 || capacity < 4 || Integer.bitCount(capacity) != 1 || capacity < count
-                || capacity > (index.length - HEADER) / 4) {
+                || capacity > (index.length - HEADER) / 4 || count > 1 << 24) {
             throw new IOException("the agent jar's class index " + base + INDEX + " is damaged");
+        }
+        if (index.length != HEADER + 4L * capacity + (long) ENTRY * count) {
+            throw new IOException("the agent jar's class index " + base + INDEX + " is damaged (its size)");
         }
         int[] blockEntries = new int[blocks];
         java.util.Arrays.fill(blockEntries, -1);
-        int entriesAt = HEADER + 4 * capacity;
-        int[] slots = new int[capacity];
-        for (int i = 0; i < capacity; i++) {
-            int slot = intAt(index, HEADER + 4 * i);
-            if (slot != 0 && (slot <= entriesAt || slot > index.length - ENTRY_FIXED)) {
-                throw new IOException("the agent jar's class index " + base + INDEX + " is damaged at slot " + i);
-            }
-            slots[i] = slot;
-        }
-        return new ClassBlocks(jar, base, blockEntries, index, slots);
+        return new ClassBlocks(jar, base, blockEntries, index, capacity);
     }
 
-    /** An entry's bytes besides its name: the name's length (2), block (2), offset (4), length (4). */
-    private static final int ENTRY_FIXED = 12;
-    /** The bytes of a name's end that the hash reads: the packages before them are shared by hundreds of classes. */
-    private static final int HASHED_TAIL = 32;
+    /** An entry: its path's hash (8), block (2), offset (4), length (4). */
+    private static final int ENTRY = 18;
 
     private static int intAt(byte[] b, int p) {
         return (b[p] & 0xFF) << 24 | (b[p + 1] & 0xFF) << 16 | (b[p + 2] & 0xFF) << 8 | (b[p + 3] & 0xFF);
     }
 
-    /** FNV-1a over the length and the last {@value #HASHED_TAIL} bytes of a name; {@link #hash(String)} agrees for ASCII. */
-    private static int hash(byte[] b, int from, int length) {
-        int h = (0x811c9dc5 ^ length) * 0x01000193;
-        for (int i = from + Math.max(0, length - HASHED_TAIL); i < from + length; i++) {
-            h = (h ^ (b[i] & 0xFF)) * 0x01000193;
-        }
-        return h ^ (h >>> 16);
+    private static long longAt(byte[] b, int p) {
+        return (long) intAt(b, p) << 32 | (intAt(b, p + 4) & 0xFFFFFFFFL);
     }
 
-    private static int hash(String ascii, boolean dotted) {
-        int length = ascii.length();
-        int h = (0x811c9dc5 ^ length) * 0x01000193;
-        for (int i = Math.max(0, length - HASHED_TAIL); i < length; i++) {
-            h = (h ^ slashed(ascii.charAt(i), dotted)) * 0x01000193;
+    /** FNV-1a, 64 bits, over a path's UTF-8 bytes (PackInternals.hash64). */
+    private static long hash64(byte[] b, int length) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < length; i++) {
+            h = (h ^ (b[i] & 0xFF)) * 0x100000001b3L;
         }
-        return h ^ (h >>> 16);
+        return h;
     }
 
-    /** A binary name's character as in the class's path: its dots are slashes. */
-    private static char slashed(char c, boolean dotted) {
-        return dotted && c == '.' ? '/' : c;
+    /** {@link #hash64(byte[], int)} of an ASCII name without making its bytes; dots read as slashes when {@code dotted}. */
+    private static long hash64(String ascii, boolean dotted) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0, n = ascii.length(); i < n; i++) {
+            char c = ascii.charAt(i);
+            h = (h ^ (dotted && c == '.' ? '/' : c)) * 0x100000001b3L;
+        }
+        return h;
     }
 
     /**
@@ -151,29 +151,41 @@ final class ClassBlocks {
         return locate(path, false);
     }
 
+    /**
+     * By the path's hash alone: the build refuses two paths with one hash, and a name that is not in
+     * the jar matches an entry with a chance of about one in 2^52, which would define no class (the
+     * JVM checks the name in the class file against the name asked for).
+     */
     private long locate(String path, boolean dotted) {
-        byte[] utf8 = null;
-        int length = path.length();
-        for (int i = 0; i < length; i++) {
+        long h = -1;
+        boolean ascii = true;
+        for (int i = 0, n = path.length(); i < n; i++) {
             char c = path.charAt(i);
             if (c == 0 || c >= 0x80) {
-                // Modified UTF-8 (writeUTF) differs from UTF-8 only in NUL and supplementary characters,
-                // which no class path here has; such a name is simply not found.
-                utf8 = (dotted ? path.replace('.', '/') : path).getBytes(StandardCharsets.UTF_8);
-                length = utf8.length;
+                ascii = false;
                 break;
             }
         }
-        int h = utf8 != null ? hash(utf8, 0, length) : hash(path, dotted);
-        int mask = slots.length - 1;
-        for (int slot = h & mask, probes = 0; slots[slot] != 0 && probes < slots.length; slot = (slot + 1) & mask, probes++) {
-            int pos = slots[slot] - 1;
-            if ((((index[pos] & 0xFF) << 8) | (index[pos + 1] & 0xFF)) == length && pos + ENTRY_FIXED + length <= index.length
-                    && nameEquals(pos + 2, path, dotted, utf8, length)) {
-                int where = pos + 2 + length;
-                int block = ((index[where] & 0xFF) << 8) | (index[where + 1] & 0xFF);
-                int offset = intAt(index, where + 2);
-                int size = intAt(index, where + 6);
+        if (ascii) {
+            h = hash64(path, dotted);
+        } else {
+            byte[] utf8 = (dotted ? path.replace('.', '/') : path).getBytes(StandardCharsets.UTF_8);
+            h = hash64(utf8, utf8.length);
+        }
+        int mask = capacity - 1;
+        for (int slot = (int) (h ^ (h >>> 32)) & mask, probes = 0; probes < capacity; slot = (slot + 1) & mask, probes++) {
+            int at = intAt(index, HEADER + 4 * slot);
+            if (at == 0) {
+                return -1;
+            }
+            int pos = at - 1;
+            if (pos < entriesAt || (pos - entriesAt) % ENTRY != 0 || pos > index.length - ENTRY) {
+                throw new java.io.UncheckedIOException(new IOException("the agent jar's class index is damaged at slot " + slot));
+            }
+            if (longAt(index, pos) == h) {
+                int block = ((index[pos + 8] & 0xFF) << 8) | (index[pos + 9] & 0xFF);
+                int offset = intAt(index, pos + 10);
+                int size = intAt(index, pos + 14);
                 if (block >= blockEntries.length || offset < 0 || size < 0 || offset >= 1 << 24 || size >= 1 << 24) {
                     throw new java.io.UncheckedIOException(new IOException("the agent jar's class index is damaged at " + path));
                 }
@@ -181,16 +193,6 @@ final class ClassBlocks {
             }
         }
         return -1;
-    }
-
-    private boolean nameEquals(int at, String name, boolean dotted, byte[] utf8, int length) {
-        for (int i = length - 1; i >= 0; i--) { // from the end: names share their package prefixes
-            int expected = utf8 != null ? utf8[i] & 0xFF : slashed(name.charAt(i), dotted);
-            if ((index[at + i] & 0xFF) != expected) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static int offset(long where) {
@@ -348,14 +350,18 @@ final class ClassBlocks {
         }
     }
 
-    /** Every packed class's path. */
-    Stream<String> paths() {
+    /** Every packed class's path (from {@link #NAMES}, read for this). */
+    Stream<String> paths() throws IOException {
+        int names = jar.find(base + NAMES);
+        if (names < 0) {
+            throw new IOException("the agent jar has no " + base + NAMES + " (the jar is damaged)");
+        }
+        String all = new String(jar.readAll(names), StandardCharsets.UTF_8);
         java.util.List<String> paths = new java.util.ArrayList<>();
-        int count = intAt(index, 12);
-        for (int i = 0, pos = HEADER + 4 * slots.length; i < count; i++) {
-            int length = ((index[pos] & 0xFF) << 8) | (index[pos + 1] & 0xFF);
-            paths.add(new String(index, pos + 2, length, StandardCharsets.UTF_8));
-            pos += ENTRY_FIXED + length;
+        for (String line : all.split("\n")) {
+            if (!line.isEmpty()) {
+                paths.add(line);
+            }
         }
         return paths.stream();
     }

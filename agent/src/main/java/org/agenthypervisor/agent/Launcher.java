@@ -245,7 +245,7 @@ public final class Launcher {
         }
 
         @Override
-        public Stream<String> list() {
+        public Stream<String> list() throws IOException {
             return loader.names();
         }
 
@@ -516,10 +516,10 @@ public final class Launcher {
             return url == null ? Collections.emptyEnumeration() : Collections.enumeration(List.of(url));
         }
 
-        Stream<String> names() {
+        Stream<String> names() throws IOException {
             Stream<String> entries = jar.names().filter(n -> n.startsWith(INST) && !n.endsWith("/"))
                     .map(n -> n.substring(INST.length()))
-                    .filter(n -> !n.startsWith(ClassBlocks.BLOCKS) && !n.equals(ClassBlocks.INDEX))
+                    .filter(n -> !n.startsWith(ClassBlocks.BLOCKS) && !n.equals(ClassBlocks.INDEX) && !n.equals(ClassBlocks.NAMES))
                     .map(n -> n.endsWith(CLASSDATA) ? n.substring(0, n.length() - CLASSDATA.length()) + ".class" : n);
             return blocks == null ? entries : Stream.concat(entries, blocks.paths().map(p -> p + ".class"));
         }

@@ -33,66 +33,72 @@ class ClassBlocksTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Two blocks: a/A and a/B in block 0, b/C in block 1; the index (and its lookup table) as PackInternals writes it. */
-    /** PackInternals.hash and ClassBlocks.hash: FNV-1a over the length and the last 32 bytes. */
-    private static int fnv(byte[] name) {
-        int h = (0x811c9dc5 ^ name.length) * 0x01000193;
-        for (int i = Math.max(0, name.length - 32); i < name.length; i++) {
-            h = (h ^ (name[i] & 0xFF)) * 0x01000193;
+    /** PackInternals.hash64 and ClassBlocks.hash64: FNV-1a, 64 bits, over the path's UTF-8 bytes. */
+    private static long fnv64(byte[] name) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : name) {
+            h = (h ^ (b & 0xFF)) * 0x100000001b3L;
         }
-        return h ^ (h >>> 16);
+        return h;
+    }
+
+    /** The index (version 3) and the names file as PackInternals writes them, for entries path -> {block, offset, length}. */
+    private static byte[][] index(Map<String, int[]> index, int blocks, int magic, boolean damagedSlot) throws IOException {
+        int capacity = Integer.highestOneBit(Math.max(4, index.size() * 2 - 1)) << 1;
+        int entriesAt = 20 + 4 * capacity;
+        int[] slots = new int[capacity];
+        int i = 0;
+        for (String path : index.keySet()) {
+            long h = fnv64(bytes(path));
+            int slot = (int) (h ^ (h >>> 32)) & (capacity - 1);
+            while (slots[slot] != 0) {
+                slot = (slot + 1) & (capacity - 1);
+            }
+            slots[slot] = entriesAt + 18 * i++ + 1;
+        }
+        if (damagedSlot) {
+            slots[java.util.Arrays.stream(slots).boxed().toList().indexOf(0)] = 7; // points into the table, not at an entry
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringBuilder names = new StringBuilder();
+        try (DataOutputStream data = new DataOutputStream(out)) {
+            data.writeInt(magic);
+            data.writeInt(3);
+            data.writeInt(blocks);
+            data.writeInt(index.size());
+            data.writeInt(capacity);
+            for (int slot : slots) {
+                data.writeInt(slot);
+            }
+            for (Map.Entry<String, int[]> e : index.entrySet()) {
+                data.writeLong(fnv64(bytes(e.getKey())));
+                data.writeShort(e.getValue()[0]);
+                data.writeInt(e.getValue()[1]);
+                data.writeInt(e.getValue()[2]);
+                names.append(e.getKey()).append('\n');
+            }
+        }
+        return new byte[][] {out.toByteArray(), bytes(names.toString())};
     }
 
     private Path packedJar(String name, int magic, int blocksWritten, int lengthOfC, boolean flipBlock1) throws IOException {
         return packedJar(name, magic, blocksWritten, lengthOfC, flipBlock1, false);
     }
 
+    /** Two blocks: a/A and a/B in block 0, b/C in block 1. */
     private Path packedJar(String name, int magic, int blocksWritten, int lengthOfC, boolean flipBlock1, boolean damagedSlot)
             throws IOException {
-        Map<String, int[]> index = new LinkedHashMap<>();
-        index.put("a/A", new int[] {0, 0, 3});
-        index.put("a/B", new int[] {0, 3, 4});
-        index.put("b/C", new int[] {1, 0, lengthOfC});
-        ByteArrayOutputStream entries = new ByteArrayOutputStream();
-        Map<String, Integer> positions = new LinkedHashMap<>();
-        try (DataOutputStream data = new DataOutputStream(entries)) {
-            for (Map.Entry<String, int[]> e : index.entrySet()) {
-                positions.put(e.getKey(), data.size());
-                data.writeUTF(e.getKey());
-                data.writeShort(e.getValue()[0]);
-                data.writeInt(e.getValue()[1]);
-                data.writeInt(e.getValue()[2]);
-            }
-        }
-        int capacity = 8;
-        int entriesAt = 20 + 4 * capacity;
-        int[] slots = new int[capacity];
-        for (Map.Entry<String, Integer> e : positions.entrySet()) {
-            int slot = fnv(bytes(e.getKey())) & (capacity - 1);
-            while (slots[slot] != 0) {
-                slot = (slot + 1) & (capacity - 1);
-            }
-            slots[slot] = entriesAt + e.getValue() + 1;
-        }
-        if (damagedSlot) {
-            slots[java.util.Arrays.stream(slots).boxed().toList().indexOf(0)] = 7; // points into the table, not at an entry
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (DataOutputStream data = new DataOutputStream(out)) {
-            data.writeInt(magic);
-            data.writeInt(2);
-            data.writeInt(2);
-            data.writeInt(index.size());
-            data.writeInt(capacity);
-            for (int slot : slots) {
-                data.writeInt(slot);
-            }
-            data.write(entries.toByteArray());
-        }
+        Map<String, int[]> entries = new LinkedHashMap<>();
+        entries.put("a/A", new int[] {0, 0, 3});
+        entries.put("a/B", new int[] {0, 3, 4});
+        entries.put("b/C", new int[] {1, 0, lengthOfC});
+        byte[][] index = index(entries, 2, magic, damagedSlot);
         Path jar = dir.resolve(name);
         try (JarOutputStream j = new JarOutputStream(Files.newOutputStream(jar))) {
             j.putNextEntry(new ZipEntry(BASE + ClassBlocks.INDEX));
-            j.write(out.toByteArray());
+            j.write(index[0]);
+            j.putNextEntry(new ZipEntry(BASE + ClassBlocks.NAMES));
+            j.write(index[1]);
             byte[][] blocks = {bytes("AAABBBB"), bytes("CCCCC")};
             for (int b = 0; b < blocksWritten; b++) {
                 j.putNextEntry(new ZipEntry(BASE + ClassBlocks.BLOCKS + b));
@@ -138,43 +144,17 @@ class ClassBlocksTest {
 
     /** {@code count} blocks, block {@code i} holding the one class {@code p/C<i>}: {@code i + 1} bytes of value {@code i}. */
     private Path manyBlocks(int count) throws IOException {
-        ByteArrayOutputStream entries = new ByteArrayOutputStream();
-        Map<String, Integer> positions = new LinkedHashMap<>();
-        try (DataOutputStream data = new DataOutputStream(entries)) {
-            for (int i = 0; i < count; i++) {
-                positions.put("p/C" + i, data.size());
-                data.writeUTF("p/C" + i);
-                data.writeShort(i);
-                data.writeInt(0);
-                data.writeInt(i + 1);
-            }
+        Map<String, int[]> entries = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            entries.put("p/C" + i, new int[] {i, 0, i + 1});
         }
-        int capacity = Integer.highestOneBit(count * 2) * 2;
-        int entriesAt = 20 + 4 * capacity;
-        int[] slots = new int[capacity];
-        for (Map.Entry<String, Integer> e : positions.entrySet()) {
-            int slot = fnv(bytes(e.getKey())) & (capacity - 1);
-            while (slots[slot] != 0) {
-                slot = (slot + 1) & (capacity - 1);
-            }
-            slots[slot] = entriesAt + e.getValue() + 1;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (DataOutputStream data = new DataOutputStream(out)) {
-            data.writeInt(0x41484349);
-            data.writeInt(2);
-            data.writeInt(count);
-            data.writeInt(count);
-            data.writeInt(capacity);
-            for (int slot : slots) {
-                data.writeInt(slot);
-            }
-            data.write(entries.toByteArray());
-        }
+        byte[][] index = index(entries, count, 0x41484349, false);
         Path jar = dir.resolve("many.jar");
         try (JarOutputStream j = new JarOutputStream(Files.newOutputStream(jar))) {
             j.putNextEntry(new ZipEntry(BASE + ClassBlocks.INDEX));
-            j.write(out.toByteArray());
+            j.write(index[0]);
+            j.putNextEntry(new ZipEntry(BASE + ClassBlocks.NAMES));
+            j.write(index[1]);
             for (int b = 0; b < count; b++) {
                 j.putNextEntry(new ZipEntry(BASE + ClassBlocks.BLOCKS + b));
                 byte[] block = new byte[b + 1];
@@ -275,8 +255,16 @@ class ClassBlocksTest {
             assertTrue(e.getMessage().contains("of another build"), e.getMessage());
         }
         try (JarContents jar = JarContents.open(packedJar("slot.jar", 0x41484349, 2, 5, false, true))) {
-            IOException e = assertThrows(IOException.class, () -> ClassBlocks.open(jar, BASE));
-            assertTrue(e.getMessage().contains("damaged at slot"), e.getMessage());
+            ClassBlocks blocks = ClassBlocks.open(jar, BASE); // a slot is checked when a lookup reaches it
+            String problem = null;
+            for (int i = 0; i < 1000 && problem == null; i++) {
+                try {
+                    assertEquals(-1, blocks.locate("x/Absent" + i), "an absent class is never found");
+                } catch (java.io.UncheckedIOException damaged) {
+                    problem = damaged.getCause().getMessage();
+                }
+            }
+            assertTrue(problem != null && problem.contains("damaged at slot"), String.valueOf(problem));
         }
         try (JarContents jar = JarContents.open(packedJar("missing.jar", 0x41484349, 1, 5, false))) {
             ClassBlocks blocks = ClassBlocks.open(jar, BASE); // blocks are found when first read

@@ -34,15 +34,28 @@ class PackagingIT {
     static Set<String> packedClasses(JarFile jar) throws IOException {
         JarEntry index = jar.getJarEntry(INTERNALS + "META-INF/agent-hypervisor/classes");
         assertNotNull(index, "the index of the packed classes");
+        JarEntry namesEntry = jar.getJarEntry(INTERNALS + "META-INF/agent-hypervisor/names");
+        assertNotNull(namesEntry, "the names of the packed classes");
+        List<String> names;
+        try (java.io.InputStream in = jar.getInputStream(namesEntry)) {
+            names = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        }
         Set<String> out = new TreeSet<>();
         try (DataInputStream in = new DataInputStream(jar.getInputStream(index))) {
             assertEquals(0x41484349, in.readInt(), "the index's magic number");
-            assertEquals(2, in.readInt(), "the index's version");
+            assertEquals(3, in.readInt(), "the index's version");
             int blocks = in.readInt();
             int count = in.readInt();
-            in.skipNBytes(4L * in.readInt()); // the lookup table (version 2)
+            assertEquals(count, names.size(), "a name per entry");
+            in.skipNBytes(4L * in.readInt()); // the lookup table
             for (int i = 0; i < count; i++) {
-                out.add(in.readUTF());
+                // Each entry is its class's path hash (FNV-1a, 64 bits), block, offset and length.
+                long hash = 0xcbf29ce484222325L;
+                for (byte b : names.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+                    hash = (hash ^ (b & 0xFF)) * 0x100000001b3L;
+                }
+                assertEquals(hash, in.readLong(), "the hash of " + names.get(i));
+                out.add(names.get(i));
                 in.readShort();
                 in.readInt();
                 in.readInt();
