@@ -183,14 +183,12 @@ public final class IntegrationTransformer implements ClassFileTransformer {
      * {@link Integration#weavesUnloadedJdkClassesOnLoad()}) and, on attach, the frameworks'.
      */
     public void install(Instrumentation instrumentation) {
-        // java.base must be able to link the advice's calls into the bridge's bootstrap classes.
-        Module agentModule = org.agenthypervisor.bridge.Propagation.class.getModule();
-        instrumentation.redefineModule(Object.class.getModule(), Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of());
-        // So must java.management, for the platform MBean server's hook (absent from some trimmed runtimes).
-        java.util.Optional<Module> management = ModuleLayer.boot().findModule("java.management");
-        if (management.isPresent()) {
-            instrumentation.redefineModule(management.get(), Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of());
-        }
+        // The woven JDK classes (java.base, java.management) link the advice's calls into the bridge, in the
+        // bootstrap loader's unnamed module. No Instrumentation.redefineModule for that: the JVM makes a named
+        // module read the unnamed modules of the bootstrap and application loaders when an agent's transformer
+        // changes one of its classes (jdk.internal.module.Modules.transformedByAgent), before the new bytes are
+        // linked. (redefineModule spun two lambda classes at every start; the self-check's pool task runs woven
+        // java.base code through the bridge before main.)
         for (Map.Entry<String, List<Bound>> target : exact.entrySet()) {
             String internalName = target.getKey();
             if (!isJdkTarget(internalName) || wovenOnLoad(target.getValue())) {
