@@ -143,19 +143,27 @@ public final class Launcher {
         if (packages.isEmpty()) {
             throw new IOException(file + " holds no agent internals under " + INST + " (not a packaged agent jar)");
         }
-        ModuleDescriptor.Builder builder = ModuleDescriptor.newModule(MODULE).packages(packages);
+        List<String> uses = new ArrayList<>();
+        Map<String, List<String>> provides = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> service : services.entrySet()) {
             // A service type must be readable from a named module: ours, or an exported package of the boot layer's.
             String servicePackage = packageOf(service.getKey());
             if (!packages.contains(servicePackage) && !exportedByBootLayer(servicePackage)) {
                 continue;
             }
-            builder.uses(service.getKey());
+            uses.add(service.getKey());
             if (!service.getValue().isEmpty() && allIn(service.getValue(), packages)) {
-                builder.provides(service.getKey(), service.getValue());
+                provides.put(service.getKey(), service.getValue());
             }
         }
-        ModuleDescriptor descriptor = builder.build();
+        // Read from a module-info class file rather than built with ModuleDescriptor.newModule: see ModuleInfoBytes.
+        ModuleDescriptor descriptor;
+        try {
+            descriptor = ModuleDescriptor.read(java.nio.ByteBuffer.wrap(ModuleInfoBytes.of(MODULE, uses, provides)),
+                    new PackagesOf(packages));
+        } catch (RuntimeException invalid) { // InvalidModuleDescriptorException, IllegalArgumentException
+            throw new IOException("the agent's module declaration is invalid: " + invalid.getMessage(), invalid);
+        }
         URI location = file.toURI();
         InternalsLoader loader = new InternalsLoader(jar, ClassBlocks.open(jar, INST), location, packages,
                 Launcher.class.getClassLoader());
@@ -219,6 +227,20 @@ public final class Launcher {
             }
         }
         return out;
+    }
+
+    /** The module's packages for {@code ModuleDescriptor.read} (a class: a lambda here costs a generated class). */
+    private static final class PackagesOf implements java.util.function.Supplier<Set<String>> {
+        private final Set<String> packages;
+
+        PackagesOf(Set<String> packages) {
+            this.packages = packages;
+        }
+
+        @Override
+        public Set<String> get() {
+            return packages;
+        }
     }
 
     static String packageOf(String className) {
