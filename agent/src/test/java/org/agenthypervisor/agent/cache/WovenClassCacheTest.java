@@ -30,6 +30,17 @@ class WovenClassCacheTest {
         }
     }
 
+    /** Writes {@code good} with each of its bytes flipped in turn: {@code read} must refuse every one. */
+    private static void assertEveryFlippedByteRefused(Path file, byte[] good, java.util.concurrent.Callable<Object> read)
+            throws Exception {
+        for (int i = 0; i < good.length; i++) {
+            byte[] bad = good.clone();
+            bad[i] ^= 0x01;
+            Files.write(file, bad);
+            assertNull(read.call(), "byte " + i);
+        }
+    }
+
     @Test
     void whatIsPutIsGotBackUnderTheSameNameOnly(@TempDir Path dir) {
         WovenClassCache cache = open(dir, SECRET, "build-1");
@@ -51,12 +62,7 @@ class WovenClassCacheTest {
         cache.put(name, "the woven class".getBytes());
         Path file = entryFile(dir, name);
         byte[] good = Files.readAllBytes(file);
-        for (int i = 0; i < good.length; i++) {
-            byte[] bad = good.clone();
-            bad[i] ^= 0x01;
-            Files.write(file, bad);
-            assertNull(cache.get(name), "byte " + i);
-        }
+        assertEveryFlippedByteRefused(file, good, () -> cache.get(name));
         Files.write(file, java.util.Arrays.copyOf(good, good.length - 1));
         assertNull(cache.get(name), "cut short");
         assertEquals(good.length + 1, problems.size(), "each refusal is reported");
@@ -74,12 +80,7 @@ class WovenClassCacheTest {
         assertArrayEquals(WovenClassCache.withTrailer(new byte[0], "features".getBytes()), parts[1], "the trailer and its length");
         Path file = entryFile(dir, name);
         byte[] good = Files.readAllBytes(file);
-        for (int i = 0; i < good.length; i++) {
-            byte[] bad = good.clone();
-            bad[i] ^= 0x01;
-            Files.write(file, bad);
-            assertNull(cache.getWithTrailer(name), "byte " + i);
-        }
+        assertEveryFlippedByteRefused(file, good, () -> cache.getWithTrailer(name));
         for (int cut = 1; cut <= good.length; cut++) {
             Files.write(file, java.util.Arrays.copyOf(good, good.length - cut));
             assertNull(cache.getWithTrailer(name), "cut by " + cut);
